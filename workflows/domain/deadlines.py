@@ -1,0 +1,54 @@
+"""When a case's legal and local deadlines fall due."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from workflows.domain.calendar import add_working_days, end_of_local_day
+from workflows.domain.model import CaseStatus, DeadlineKind, Level
+from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.rules import RuleSet
+from workflows.domain.state import CaseState
+
+_BEFORE_CONTACT = (CaseStatus.RECEIVED, CaseStatus.DISTRIBUTED, CaseStatus.CLASSIFIED)
+
+
+def start_guarantee_applies(level: Level, rules: RuleSet) -> bool:
+    return level in rules.levels_with_start_guarantee
+
+
+def start_guarantee_due_on(plan: RehabilitationPlan, rules: RuleSet) -> date | None:
+    """Last day on which a start may be offered.
+
+    SUL §140 stk. 4: 7 days from discharge, or from the later start the plan sets for health reasons.
+    """
+    if not start_guarantee_applies(plan.level, rules):
+        return None
+    anchor = plan.start_date_for_health_reasons or plan.discharge_date
+    return anchor + timedelta(days=rules.start_guarantee_days)
+
+
+def contact_due_on(received_on: date, working_days: int) -> date:
+    # Local sundhedsaftaler count working days from receipt, Danish public holidays excluded.
+    return add_working_days(received_on, working_days)
+
+
+def pending_deadlines(state: CaseState) -> dict[DeadlineKind, datetime]:
+    """Deadlines still running, each with the instant it falls due (end of its last day, Danish time)."""
+    if not state.is_open:
+        return {}
+    pending: dict[DeadlineKind, datetime] = {}
+    if state.contact_due_on and not state.contact_overdue and state.status in _BEFORE_CONTACT:
+        pending[DeadlineKind.CONTACT] = end_of_local_day(state.contact_due_on)
+    guarantee_due = state.start_guarantee_due_on
+    if guarantee_due and state.first_appointment_on is None and not state.start_guarantee_breached:
+        pending[DeadlineKind.START_GUARANTEE] = end_of_local_day(guarantee_due)
+    return pending
+
+
+def next_deadline(state: CaseState) -> tuple[DeadlineKind, datetime] | None:
+    pending = pending_deadlines(state)
+    if not pending:
+        return None
+    kind = min(pending, key=lambda k: (pending[k], k.value))
+    return kind, pending[kind]

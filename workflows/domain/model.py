@@ -1,0 +1,85 @@
+"""Vocabulary of a genoptræning case: levels, statuses and reasons as the law and KL name them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """The level the hospital states in the plan (BEK om genoptræningsplaner §2, bilag 1)."""
+
+    ALMEN = "almen"
+    SPECIALISERET = "specialiseret"
+    REHABILITERING_SPECIALISERET = "rehabilitering_specialiseret"
+
+
+class AlmenSubLevel(StrEnum):
+    """Basal or avanceret: set by the municipality for almen plans (KL Gateway Rehab IG)."""
+
+    BASAL = "basal"
+    AVANCERET = "avanceret"
+
+
+class DischargeKind(StrEnum):
+    """Where the patient was discharged from; all of them count as "udskrivning" (vejledning kap. 3.2)."""
+
+    WARD = "ward"
+    OUTPATIENT = "outpatient"
+    DAY_UNIT = "day_unit"
+    EMERGENCY = "emergency"
+
+
+class Recipient(StrEnum):
+    """Who receives the plan: patient, GP and home municipality (MedCom; BEK §§4 ff.)."""
+
+    PATIENT = "patient"
+    GP = "gp"
+    MUNICIPALITY = "municipality"
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"  # before the plan is recorded; never stored
+    RECEIVED = "received"
+    DISTRIBUTED = "distributed"
+    CLASSIFIED = "classified"
+    CITIZEN_CONTACTED = "citizen_contacted"
+    PROVIDER_CHOSEN = "provider_chosen"
+    TRAINING_STARTED = "training_started"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (CaseStatus.COMPLETED, CaseStatus.CLOSED)
+
+
+class ContactChannel(StrEnum):
+    PHONE = "phone"
+    LETTER = "letter"
+    DIGITAL_POST = "digital_post"
+    IN_PERSON = "in_person"
+
+
+class ProviderKind(StrEnum):
+    """Whose provider it is (BEK kapitel 2; sst.dk "Frit valg af genoptræningstilbud")."""
+
+    OWN = "own"
+    CONTRACTED = "contracted"
+    OTHER_MUNICIPALITY = "other_municipality"
+
+
+class CloseReason(StrEnum):
+    """KL's reasons for ending a §140 course (KL Gateway Rehab IG), plus death."""
+
+    NO_FURTHER_NEED_CITIZEN = "no_further_need_citizen_assessed"
+    NO_FURTHER_NEED_PROFESSIONAL = "no_further_need_professional_assessed"
+    ACTIVE_OPT_OUT = "active_opt_out"
+    EVENT_ENDS_COURSE = "event_ends_course"
+    CITIZEN_DID_NOT_SHOW = "citizen_did_not_show"
+    DECEASED = "deceased"
+    PLAN_SENT_IN_ERROR = "plan_sent_in_error"
+
+
+class DeadlineKind(StrEnum):
+    START_GUARANTEE = "start_guarantee"
+    CONTACT = "contact"

@@ -1,0 +1,108 @@
+"""The rehabilitation plan (genoptræningsplan, GOP) as a hospital sends it.
+
+Field set: BEK om genoptræningsplaner §§2-3 (level, function and need at discharge, start deadline),
+the eight contents a plan describes to the patient (sundhed.dk/cancer.dk), and MedCom GGOP elements.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from workflows.domain.cpr import InvalidCpr, check_cpr
+from workflows.domain.model import DischargeKind, Level
+
+_SKS_DIAGNOSIS = re.compile(r"^D?([A-Z]\d{2}[0-9A-Z]{0,4})$")
+
+NonEmptyText = Annotated[str, Field(min_length=1, max_length=4000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+# SOR ids are SNOMED-style numbers in namespace 1000016 (Sundhedsdatastyrelsen); length varies.
+SorId = Annotated[str, Field(pattern=r"^\d{6,18}$", examples=["227871000016001"])]
+# Danish municipality codes are three digits, 101 (København) to 860 (Hjørring).
+MunicipalityCode = Annotated[str, Field(pattern=r"^[1-8]\d{2}$", examples=["101"])]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Patient(_Strict):
+    cpr: str = Field(examples=["2509479989"], description="10 digits, with or without the hyphen")
+    name: ShortText
+
+    @field_validator("cpr")
+    @classmethod
+    def _valid_cpr(cls, value: str) -> str:
+        try:
+            return check_cpr(value).normalised
+        except InvalidCpr as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class GeneralPractitioner(_Strict):
+    name: ShortText = Field(description="Practice or doctor")
+    sor_id: SorId | None = None
+    provider_number: Annotated[str, Field(pattern=r"^\d{6}$")] | None = Field(default=None, description="Ydernummer")
+
+
+class Diagnosis(_Strict):
+    code: str = Field(examples=["DS720"], description="SKS diagnosis code (ICD-10 with the D prefix)")
+    text: Annotated[str, Field(max_length=400)] | None = None
+    primary: bool = False
+
+    @field_validator("code")
+    @classmethod
+    def _sks_code(cls, value: str) -> str:
+        match = _SKS_DIAGNOSIS.match(value.upper().replace(".", ""))
+        if match is None:
+            raise ValueError("must be an SKS/ICD-10 diagnosis code such as DS720 or S72.0")
+        return "D" + match.group(1)
+
+
+class PlanContents(_Strict):
+    """The eight things a plan describes (sundhed.dk / Kræftens Bekæmpelse: "Indhold i planen")."""
+
+    daily_life_before_admission: NonEmptyText
+    needs_aids: bool
+    aids_description: Annotated[str, Field(max_length=4000)] | None = None
+    social_network: NonEmptyText
+    manages_at_discharge: NonEmptyText
+    manages_daily_life_without_help: bool
+    walks_and_stands_without_aids: bool
+    training_need_at_discharge: NonEmptyText
+    municipality_contact_information: NonEmptyText = Field(
+        description="When the municipality makes contact, and how the patient reaches the municipality"
+    )
+
+
+class RehabilitationPlan(_Strict):
+    plan_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")] = Field(
+        description="The sender's own id of the plan; resending it returns the same case"
+    )
+    sending_hospital_sor_id: SorId
+    patient: Patient
+    home_municipality_code: MunicipalityCode
+    general_practitioner: GeneralPractitioner
+    consent_to_share_with_gp: bool = Field(
+        default=True, description="The plan goes to the GP only with the patient's consent"
+    )
+    discharge_date: date
+    discharge_kind: DischargeKind
+    level: Level
+    start_date_for_health_reasons: date | None = Field(
+        default=None, description="Later start the plan requires for health reasons (BEK §3)"
+    )
+    diagnoses: list[Diagnosis] = Field(min_length=1, max_length=20)
+    function_at_discharge: NonEmptyText
+    training_need: NonEmptyText
+    contents: PlanContents
+
+    @model_validator(mode="after")
+    def _start_not_before_discharge(self) -> RehabilitationPlan:
+        later = self.start_date_for_health_reasons
+        if later is not None and later < self.discharge_date:
+            raise ValueError("start_date_for_health_reasons cannot lie before discharge_date")
+        return self
