@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -20,14 +19,20 @@ def end_of_local_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=DANISH_TIME)
 
 
-@lru_cache(maxsize=64)
-def _danish_public_holidays(year: int) -> frozenset[date]:
-    # Danish public holidays (helligdagsloven); Store Bededag is gone from 2024, which the library knows.
-    return frozenset(holidays.country_holidays("DK", years=year).keys())
+# Danish public holidays from the `holidays` library (Store Bededag is gone from 2024, which it knows).
+# Computed once at import, outside the workflow sandbox: the library reads the local clock lazily.
+_HOLIDAY_YEARS = range(2018, 2071)
+_DANISH_PUBLIC_HOLIDAYS: frozenset[date] = frozenset(holidays.country_holidays("DK", years=_HOLIDAY_YEARS).keys())
+
+
+def _is_public_holiday(day: date) -> bool:
+    if day.year not in _HOLIDAY_YEARS:
+        raise ValueError(f"no Danish holiday calendar for {day.year}")
+    return day in _DANISH_PUBLIC_HOLIDAYS
 
 
 def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _danish_public_holidays(day.year)
+    return day.weekday() < 5 and not _is_public_holiday(day)
 
 
 def add_working_days(start: date, working_days: int) -> date:

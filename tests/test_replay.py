@@ -1,0 +1,29 @@
+"""Saved histories of real case runs must replay with the current workflow code.
+
+A failure here means a change would break cases already running: guard it with `workflow.patched`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.case_workflow import CaseWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_histories_are_present() -> None:
+    assert {path.stem for path in HISTORIES} >= {"almen_completed", "deadlines_breached"}
+
+
+@pytest.mark.parametrize("history_file", HISTORIES, ids=lambda path: path.stem)
+async def test_saved_history_replays_with_current_code(history_file: Path) -> None:
+    history = WorkflowHistory.from_json(f"case-{history_file.stem}", history_file.read_text())
+    replayer = Replayer(workflows=[CaseWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None

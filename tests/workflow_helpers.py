@@ -1,0 +1,76 @@
+"""Start and drive case workflows in tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+
+from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
+from workflows.domain.commands import CaseCommand, ReceivePlan
+from workflows.domain.state import CaseState
+from workflows.identity import workflow_id_for_case
+
+
+async def start_case(
+    client: Client, task_queue: str, command: ReceivePlan, case_id: str | None = None
+) -> tuple[WorkflowHandle[CaseWorkflow, CaseState], CaseState]:
+    case_id = case_id or str(uuid.uuid4())
+    start = WithStartWorkflowOperation(
+        CaseWorkflow.run,
+        CaseWorkflowInput(case_id=case_id),
+        id=workflow_id_for_case(case_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    state = await client.execute_update_with_start_workflow(
+        CaseWorkflow.receive_plan, command, start_workflow_operation=start, id=command.command_id
+    )
+    return await start.workflow_handle(), state
+
+
+async def wait_for_state(
+    handle: WorkflowHandle[CaseWorkflow, CaseState], condition: Callable[[CaseState], bool], attempts: int = 200
+) -> CaseState:
+    for _ in range(attempts):
+        state = await handle.query(CaseWorkflow.current_state)
+        if condition(state):
+            return state
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"condition never held; last state: {state.status}")
+
+
+async def search_attribute(handle: WorkflowHandle[CaseWorkflow, CaseState], name: str) -> object:
+    """One search attribute's value as the server stores it.
+
+    Read raw because the Java test server keeps an unset attribute as JSON null, which the SDK's typed
+    decoding of a Datetime attribute cannot parse.
+    """
+    client = handle._client
+    description = await client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(namespace=client.namespace, execution=WorkflowExecution(workflow_id=handle.id))
+    )
+    payload = description.workflow_execution_info.search_attributes.indexed_fields.get(name)
+    if payload is None or not payload.data:
+        return None
+    value = json.loads(payload.data)
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+async def send(handle: WorkflowHandle[CaseWorkflow, CaseState], command: CaseCommand) -> CaseState:
+    update: Any = {
+        "ClassifyAlmenLevel": CaseWorkflow.classify_level,
+        "RecordCitizenContact": CaseWorkflow.record_contact,
+        "ChooseProvider": CaseWorkflow.choose_provider,
+        "OfferStart": CaseWorkflow.offer_start,
+        "CompleteCourse": CaseWorkflow.complete_course,
+        "CloseCase": CaseWorkflow.close_case,
+    }[type(command).__name__]
+    return await handle.execute_update(update, command, id=command.command_id)

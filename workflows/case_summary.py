@@ -1,0 +1,74 @@
+"""What an operator sees of a case in the Temporal UI: search attributes and a markdown summary.
+
+Only codes and dates: search attributes and details are stored unencrypted, so never CPR or names.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio.common import SearchAttributeUpdate
+
+from workflows import search_attributes as keys
+from workflows.domain.deadlines import next_deadline
+from workflows.domain.state import CaseState
+
+
+def search_attribute_values(state: CaseState) -> dict[str, object]:
+    plan = state.plan
+    upcoming = next_deadline(state)
+    return {
+        keys.CASE_STATUS.name: state.status.value,
+        keys.MUNICIPALITY_CODE.name: plan.home_municipality_code if plan else None,
+        keys.CARE_LEVEL.name: plan.level.value if plan else None,
+        keys.ALMEN_SUB_LEVEL.name: state.sub_level.value if state.sub_level else None,
+        keys.NEXT_DEADLINE.name: upcoming[1] if upcoming else None,
+        keys.CASE_OVERDUE.name: is_overdue(state),
+    }
+
+
+def is_overdue(state: CaseState) -> bool:
+    return state.is_open and (
+        state.contact_overdue or (state.start_guarantee_breached and state.first_appointment_on is None)
+    )
+
+
+def search_attribute_updates(values: dict[str, object]) -> list[SearchAttributeUpdate]:  # type: ignore[type-arg]
+    by_name = {key.name: key for key in keys.ALL_SEARCH_ATTRIBUTES}
+    updates: list[SearchAttributeUpdate] = []  # type: ignore[type-arg]
+    for name, value in values.items():
+        key = by_name[name]
+        updates.append(key.value_unset() if value is None else key.value_set(value))
+    return updates
+
+
+def _date(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value) if value is not None else "–"
+
+
+def markdown_summary(state: CaseState) -> str:
+    plan = state.plan
+    upcoming = next_deadline(state)
+    lines = [
+        f"**Genoptræning case** `{state.case_id}`",
+        f"- Status: **{state.status.value}** (version {state.version})",
+    ]
+    if plan is not None:
+        lines += [
+            f"- Municipality: {plan.home_municipality_code} · hospital SOR {plan.sending_hospital_sor_id}",
+            f"- Level: {plan.level.value}" + (f" / {state.sub_level.value}" if state.sub_level else ""),
+            f"- Discharged: {plan.discharge_date.isoformat()} ({plan.discharge_kind.value})",
+            f"- Start guarantee due: {_date(state.start_guarantee_due_on)}"
+            + (" — **breached, free choice open**" if state.start_guarantee_breached else ""),
+            f"- Contact due: {_date(state.contact_due_on)}" + (" — **overdue**" if state.contact_overdue else ""),
+            f"- Deliveries: {', '.join(sorted(r.value for r in state.deliveries)) or 'none yet'}",
+        ]
+    if state.provider is not None:
+        lines.append(f"- Provider: {state.provider.name} ({state.provider.kind.value})")
+    if state.first_appointment_on is not None:
+        lines.append(f"- First appointment: {state.first_appointment_on.isoformat()}")
+    if upcoming is not None:
+        lines.append(f"- Next deadline: {upcoming[0].value} at {upcoming[1].isoformat()}")
+    if state.close_reason is not None:
+        lines.append(f"- Closed: {state.close_reason.value}")
+    return "\n".join(lines)

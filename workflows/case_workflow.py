@@ -1,0 +1,272 @@
+"""One workflow per genoptræning case: a durable shell around the pure decider.
+
+Every command arrives as a Workflow Update. Its validator runs `decide` against the current state, so a
+command the case does not allow is rejected before anything reaches the history. The handler decides
+again under a lock, appends the events to PostgreSQL through an activity, and only then folds them into
+the state. Deadlines are durable timers recomputed from the state after every change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, Field
+
+    from activities.contracts import (
+        APPEND_CASE_EVENTS,
+        DELIVER_PLAN,
+        AppendCaseEvents,
+        AppendResult,
+        DeliveryReceipt,
+        EventMetadata,
+        PlanDelivery,
+    )
+    from workflows.case_summary import markdown_summary, search_attribute_updates, search_attribute_values
+    from workflows.domain.commands import (
+        CaseCommand,
+        ChooseProvider,
+        ClassifyAlmenLevel,
+        CloseCase,
+        CompleteCourse,
+        MarkDeadlinePassed,
+        OfferStart,
+        ReceivePlan,
+        RecordCitizenContact,
+        RecordPlanDelivery,
+    )
+    from workflows.domain.deadlines import next_deadline
+    from workflows.domain.decider import CommandRejected, decide, recipients_to_serve
+    from workflows.domain.model import Recipient
+    from workflows.domain.state import CaseState, fold
+
+SYSTEM_ACTOR = "system:case-workflow"
+# Remembered across continue-as-new: Temporal deduplicates update ids only within one run.
+_REMEMBERED_COMMAND_IDS = 1000
+
+_STORE_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), non_retryable_error_types=["ConcurrencyConflict"])
+
+
+class CaseWorkflowInput(BaseModel):
+    case_id: str
+    state: CaseState | None = Field(default=None, description="Carried over by continue-as-new")
+    handled_command_ids: list[str] = Field(default_factory=list)
+
+
+@workflow.defn
+class CaseWorkflow:
+    @workflow.init
+    def __init__(self, case_input: CaseWorkflowInput) -> None:
+        self._state = case_input.state or CaseState(case_id=case_input.case_id)
+        self._handled = deque(case_input.handled_command_ids, maxlen=_REMEMBERED_COMMAND_IDS)
+        self._lock = asyncio.Lock()
+        self._published: dict[str, object] = {}
+
+    @workflow.run
+    async def run(self, case_input: CaseWorkflowInput) -> CaseState:
+        await workflow.wait_condition(lambda: self._state.plan is not None)
+        await self._distribute_plan()
+        while self._state.is_open:
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    CaseWorkflowInput(
+                        case_id=self._state.case_id, state=self._state, handled_command_ids=list(self._handled)
+                    )
+                )
+            await self._wait_for_change_or_deadline()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    @workflow.query
+    def current_state(self) -> CaseState:
+        return self._state
+
+    # -- caseworker and hospital commands ----------------------------------------------------------
+
+    @workflow.update
+    async def receive_plan(self, command: ReceivePlan) -> CaseState:
+        return await self._handle(command)
+
+    @receive_plan.validator
+    def _validate_receive_plan(self, command: ReceivePlan) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def classify_level(self, command: ClassifyAlmenLevel) -> CaseState:
+        return await self._handle(command)
+
+    @classify_level.validator
+    def _validate_classify_level(self, command: ClassifyAlmenLevel) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def record_contact(self, command: RecordCitizenContact) -> CaseState:
+        return await self._handle(command)
+
+    @record_contact.validator
+    def _validate_record_contact(self, command: RecordCitizenContact) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def choose_provider(self, command: ChooseProvider) -> CaseState:
+        return await self._handle(command)
+
+    @choose_provider.validator
+    def _validate_choose_provider(self, command: ChooseProvider) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def offer_start(self, command: OfferStart) -> CaseState:
+        return await self._handle(command)
+
+    @offer_start.validator
+    def _validate_offer_start(self, command: OfferStart) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def complete_course(self, command: CompleteCourse) -> CaseState:
+        return await self._handle(command)
+
+    @complete_course.validator
+    def _validate_complete_course(self, command: CompleteCourse) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def close_case(self, command: CloseCase) -> CaseState:
+        return await self._handle(command)
+
+    @close_case.validator
+    def _validate_close_case(self, command: CloseCase) -> None:
+        self._validate(command)
+
+    # -- the shell around the decider --------------------------------------------------------------
+
+    def _validate(self, command: CaseCommand) -> None:
+        if command.command_id in self._handled:
+            return  # a retried request: the handler answers with the current state
+        try:
+            decide(self._state, command, workflow.now())
+        except CommandRejected as rejection:
+            raise _as_application_error(rejection) from None
+
+    async def _handle(self, command: CaseCommand) -> CaseState:
+        if command.command_id not in self._handled:
+            await self._apply(command)
+        return self._state
+
+    async def _apply(self, command: CaseCommand) -> None:
+        async with self._lock:
+            if command.command_id in self._handled:
+                return
+            try:
+                events = decide(self._state, command, workflow.now())
+            except CommandRejected as rejection:
+                raise _as_application_error(rejection) from None
+            if events:
+                await workflow.execute_activity(
+                    APPEND_CASE_EVENTS,
+                    AppendCaseEvents(
+                        case_id=self._state.case_id,
+                        expected_version=self._state.version,
+                        event_ids=[str(workflow.uuid4()) for _ in events],
+                        events=events,
+                        metadata=self._metadata(command),
+                    ),
+                    result_type=AppendResult,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=_STORE_RETRY,
+                    summary=f"append {', '.join(event.type for event in events)}",
+                )
+                self._state = fold(self._state, events)
+            self._handled.append(command.command_id)
+            self._publish()
+
+    def _metadata(self, command: CaseCommand) -> EventMetadata:
+        info = workflow.info()
+        return EventMetadata(
+            actor=command.actor,
+            command_id=command.command_id,
+            command_type=type(command).__name__,
+            workflow_id=info.workflow_id,
+            run_id=info.run_id,
+        )
+
+    def _publish(self) -> None:
+        """Keep the operator's view (search attributes, workflow page summary) current."""
+        values = search_attribute_values(self._state)
+        changed = {name: value for name, value in values.items() if self._published.get(name) != value}
+        if changed:
+            workflow.upsert_search_attributes(search_attribute_updates(changed))
+            self._published.update(changed)
+        workflow.set_current_details(markdown_summary(self._state))
+
+    # -- what the case does by itself --------------------------------------------------------------
+
+    async def _distribute_plan(self) -> None:
+        plan = self._state.require_plan()
+        addresses = {
+            Recipient.PATIENT: "digital_post",
+            Recipient.GP: plan.general_practitioner.sor_id or plan.general_practitioner.provider_number or "",
+            Recipient.MUNICIPALITY: plan.home_municipality_code,
+        }
+        for recipient, may_send in recipients_to_serve(self._state):
+            message_id = None
+            if may_send:
+                receipt = await workflow.execute_activity(
+                    DELIVER_PLAN,
+                    PlanDelivery(case_id=self._state.case_id, recipient=recipient, address=addresses[recipient]),
+                    result_type=DeliveryReceipt,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=_STORE_RETRY,
+                    summary=f"deliver plan to {recipient.value}",
+                )
+                message_id = receipt.message_id
+            await self._apply(
+                RecordPlanDelivery(
+                    command_id=f"delivery:{recipient.value}",
+                    actor=SYSTEM_ACTOR,
+                    recipient=recipient,
+                    message_id=message_id,
+                )
+            )
+
+    async def _wait_for_change_or_deadline(self) -> None:
+        seen_version = self._state.version
+        upcoming = next_deadline(self._state)
+        if upcoming is None:
+            await workflow.wait_condition(
+                lambda: self._state.version != seen_version or workflow.info().is_continue_as_new_suggested()
+            )
+            return
+        kind, due_at = upcoming
+        try:
+            await workflow.wait_condition(
+                lambda: self._state.version != seen_version,
+                timeout=max(due_at - workflow.now(), timedelta(seconds=1)),
+                timeout_summary=f"{kind.value} deadline",
+            )
+        except TimeoutError:
+            await self._apply(
+                MarkDeadlinePassed(
+                    # The version makes the id unique per wait, so an early wake-up can never mask the real one.
+                    command_id=f"deadline:{kind.value}:v{seen_version}",
+                    actor="system:deadline",
+                    deadline=kind,
+                )
+            )
+
+
+def _as_application_error(rejection: CommandRejected) -> ApplicationError:
+    return ApplicationError(
+        rejection.message,
+        {"field": rejection.field},
+        type=rejection.kind.value,
+        non_retryable=True,
+    )
