@@ -16,7 +16,7 @@ from temporalio.worker import Worker
 from tests.domain_helpers import choose, classify, contact, offer
 from tests.factories import make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
-from tests.workflow_helpers import search_attribute, send, start_case, wait_for_state
+from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state
 from workflows import search_attributes as keys
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import CompleteCourse
@@ -34,6 +34,7 @@ async def running(
         time_skipping_env.client, task_queue=task_queue, workflows=[CaseWorkflow], activities=store.activities()
     ):
         yield time_skipping_env, store, task_queue
+        await terminate_started_cases()
 
 
 def _distributed(state: CaseState) -> bool:

@@ -21,9 +21,12 @@ def test_histories_are_present() -> None:
     assert {path.stem for path in HISTORIES} >= {"almen_completed", "deadlines_breached"}
 
 
-@pytest.mark.parametrize("history_file", HISTORIES, ids=lambda path: path.stem)
-async def test_saved_history_replays_with_current_code(history_file: Path) -> None:
-    history = WorkflowHistory.from_json(f"case-{history_file.stem}", history_file.read_text())
+@pytest.mark.parametrize(
+    "history",
+    [WorkflowHistory.from_json(f"case-{path.stem}", path.read_text()) for path in HISTORIES],
+    ids=lambda h: h.workflow_id,
+)
+async def test_saved_history_replays_with_current_code(history: WorkflowHistory) -> None:
     replayer = Replayer(workflows=[CaseWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

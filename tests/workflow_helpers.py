@@ -12,6 +12,7 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
 
 from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
 from workflows.domain.commands import CaseCommand, ReceivePlan
@@ -33,7 +34,23 @@ async def start_case(
     state = await client.execute_update_with_start_workflow(
         CaseWorkflow.receive_plan, command, start_workflow_operation=start, id=command.command_id
     )
-    return await start.workflow_handle(), state
+    handle = await start.workflow_handle()
+    _started.append(handle)
+    return handle, state
+
+
+# Cases left open when a test's worker stops would keep firing timers on the shared time-skipping server
+# while no worker serves them; fixtures terminate them on teardown.
+_started: list[WorkflowHandle[CaseWorkflow, CaseState]] = []
+
+
+async def terminate_started_cases() -> None:
+    while _started:
+        handle = _started.pop()
+        try:
+            await handle.terminate("test finished")
+        except RPCError:
+            pass  # already completed
 
 
 async def wait_for_state(

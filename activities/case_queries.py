@@ -1,0 +1,171 @@
+"""Reads for the API (case list, case, timeline) and the municipality and provider registers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from activities.db import Pool
+from activities.eventstore import EventStore, StoredEvent
+from workflows.domain.model import ProviderKind
+
+MAX_PAGE = 500
+
+_LIST_COLUMNS = sql.SQL(
+    "case_id, municipality_code, status, level, sub_level, discharge_date, next_deadline_at, next_deadline_kind,"
+    " overdue, start_guarantee_due_on, contact_due_on, received_at, updated_at, version, last_global_position"
+)
+
+
+class InvalidCursor(ValueError):
+    """The page cursor was not produced by `list_cases`."""
+
+
+class ProviderConflict(Exception):
+    """The provider id is already registered with other details."""
+
+
+def encode_cursor(received_at: datetime, case_id: str) -> str:
+    raw = json.dumps([received_at.isoformat(), case_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        received_at, case_id = json.loads(raw)
+        return datetime.fromisoformat(received_at), str(case_id)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise InvalidCursor("not a cursor from this list") from exc
+
+
+async def list_cases(
+    pool: Pool,
+    municipality: str | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of cases, newest first, and the cursor of the next page (None on the last page).
+
+    Only cases that hold a plan are listed; every stream starts with one, so that is all of them.
+    """
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must lie between 1 and {MAX_PAGE}")
+    conditions = [sql.SQL("received_at IS NOT NULL")]
+    params: dict[str, Any] = {"limit": limit + 1}
+    if municipality is not None:
+        conditions.append(sql.SQL("municipality_code = %(municipality)s"))
+        params["municipality"] = municipality
+    if status is not None:
+        conditions.append(sql.SQL("status = %(status)s"))
+        params["status"] = status
+    if overdue is not None:
+        # Literal predicates, not a parameter, so the planner can use the partial index on overdue.
+        conditions.append(sql.SQL("overdue") if overdue else sql.SQL("NOT overdue"))
+    if cursor is not None:
+        params["after_received_at"], params["after_case_id"] = decode_cursor(cursor)
+        conditions.append(sql.SQL("(received_at, case_id) < (%(after_received_at)s, %(after_case_id)s)"))
+    query = sql.SQL(
+        "SELECT {columns} FROM cases WHERE {conditions} ORDER BY received_at DESC, case_id DESC LIMIT %(limit)s"
+    ).format(columns=_LIST_COLUMNS, conditions=sql.SQL(" AND ").join(conditions))
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        rows = await cur.fetchall()
+    if len(rows) <= limit:
+        return rows, None
+    page = rows[:limit]
+    return page, encode_cursor(page[-1]["received_at"], page[-1]["case_id"])
+
+
+async def get_case(pool: Pool, case_id: str) -> dict[str, Any] | None:
+    """The case's row: the list columns plus `state`, the whole folded CaseState as JSON."""
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(sql.SQL("SELECT {}, state FROM cases WHERE case_id = %s").format(_LIST_COLUMNS), (case_id,))
+        return await cur.fetchone()
+
+
+async def case_timeline(pool: Pool, case_id: str) -> list[StoredEvent]:
+    return await EventStore(pool).read_stream(case_id)
+
+
+async def upsert_municipality(pool: Pool, code: str, name: str, contact_working_days: int) -> dict[str, Any]:
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "INSERT INTO municipalities (code, name, contact_working_days) VALUES (%s, %s, %s)"
+            " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
+            " contact_working_days = EXCLUDED.contact_working_days, updated_at = now()"
+            " RETURNING code, name, contact_working_days, updated_at",
+            (code, name, contact_working_days),
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    return row
+
+
+async def get_municipality(pool: Pool, code: str) -> dict[str, Any] | None:
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT code, name, contact_working_days, updated_at FROM municipalities WHERE code = %s", (code,)
+        )
+        return await cur.fetchone()
+
+
+_INSERT_PROVIDER = """
+INSERT INTO providers (provider_id, municipality_code, name, kind) VALUES (%s, %s, %s, %s)
+ON CONFLICT (provider_id) DO NOTHING
+RETURNING provider_id, municipality_code, name, kind, active, created_at
+"""
+_PROVIDER_BY_ID = """
+SELECT provider_id, municipality_code, name, kind, active, created_at FROM providers WHERE provider_id = %s
+"""
+_SET_PROVIDER_ACTIVE = """
+UPDATE providers SET active = %s WHERE provider_id = %s
+RETURNING provider_id, municipality_code, name, kind, active, created_at
+"""
+_PROVIDERS_OF = """
+SELECT provider_id, municipality_code, name, kind, active, created_at FROM providers
+WHERE municipality_code = %s AND (active OR %s) ORDER BY name, provider_id
+"""
+
+
+async def add_provider(
+    pool: Pool, provider_id: str, municipality_code: str, name: str, kind: ProviderKind
+) -> dict[str, Any]:
+    """Register a provider. Adding the same provider again returns it; other details raise ProviderConflict."""
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_INSERT_PROVIDER, (provider_id, municipality_code, name, kind.value))
+        row = await cur.fetchone()
+        if row is None:
+            await cur.execute(_PROVIDER_BY_ID, (provider_id,))
+            row = await cur.fetchone()
+    assert row is not None
+    if (row["municipality_code"], row["name"], row["kind"]) != (municipality_code, name, kind.value):
+        raise ProviderConflict(f"provider {provider_id} is already registered with other details")
+    return row
+
+
+async def set_provider_active(pool: Pool, provider_id: str, active: bool) -> dict[str, Any] | None:
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_SET_PROVIDER_ACTIVE, (active, provider_id))
+        return await cur.fetchone()
+
+
+async def get_provider(pool: Pool, provider_id: str) -> dict[str, Any] | None:
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_PROVIDER_BY_ID, (provider_id,))
+        return await cur.fetchone()
+
+
+async def list_providers(pool: Pool, municipality_code: str, include_inactive: bool = False) -> list[dict[str, Any]]:
+    """The municipality's providers by name; inactive ones only when asked for."""
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_PROVIDERS_OF, (municipality_code, include_inactive))
+        return await cur.fetchall()

