@@ -151,6 +151,11 @@ class CaseWorkflow:
     def _validate(self, command: CaseCommand) -> None:
         if command.command_id in self._handled:
             return  # a retried request: the handler answers with the current state
+        if self._lock.locked():
+            # An append is in flight, and the SDK runs validators before it applies an activity result
+            # that arrived in the same task: this state may be older than the store. The handler decides
+            # under the lock, on the state the append leaves.
+            return
         try:
             decide(self._state, command, workflow.now())
         except CommandRejected as rejection:

@@ -1,0 +1,44 @@
+"""Sending a caseworker command to a case's workflow as a Workflow Update."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.service import RPCError
+
+from activities.db import Pool
+from api.models.cases import CaseView
+from api.temporal_errors import temporal_problem
+from workflows.case_workflow import CaseWorkflow
+from workflows.domain.commands import Command
+from workflows.domain.state import CaseState
+from workflows.identity import workflow_id_for_case
+
+logger = logging.getLogger("genoptraening.api")
+
+
+def command_id(endpoint: str, idempotency_key: str | None) -> str:
+    """The update id: the key, scoped to the endpoint so one key cannot answer for another command."""
+    return f"{endpoint}:{idempotency_key or uuid.uuid4()}"
+
+
+async def send_update(client: Client, pool: Pool, case_id: uuid.UUID, update: Any, command: Command) -> CaseView:
+    """Run `update` with `command` on the case's workflow; a refusal becomes a ProblemError."""
+    handle = client.get_workflow_handle_for(CaseWorkflow.run, workflow_id_for_case(str(case_id)))
+    try:
+        state: CaseState = await handle.execute_update(update, command, id=command.command_id)
+    except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
+        problem = await temporal_problem(error, str(case_id), pool)
+        if problem is None:
+            raise
+        logger.info("case %s: %s refused (%d)", case_id, type(command).__name__, problem.status)
+        raise problem from None
+    logger.info("case %s: %s by %s -> %s", case_id, type(command).__name__, command.actor, state.status.value)
+    return CaseView.of(state)

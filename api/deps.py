@@ -1,0 +1,55 @@
+"""Dependencies of the routes: the pool, the Temporal client, the settings and the command headers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from temporalio.client import Client
+
+from activities.db import Pool
+from activities.settings import Settings
+
+
+def get_pool(request: Request) -> Pool:
+    pool: Pool = request.app.state.pool
+    return pool
+
+
+def get_temporal(request: Request) -> Client:
+    client: Client = request.app.state.temporal_client
+    return client
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+PoolDep = Annotated[Pool, Depends(get_pool)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+CaseIdPath = Annotated[uuid.UUID, Path(description="The case's id (a UUID)")]
+ActorHeader = Annotated[
+    str,
+    Header(
+        alias="X-Actor",
+        min_length=1,
+        max_length=150,
+        description="Who is acting, e.g. `caseworker:cw-17`; recorded with every event",
+        examples=["caseworker:cw-17"],
+    ),
+]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=150,
+        description="Send the same key again to repeat a request safely: the command is applied once and "
+        "the repeat answers with its result. Scoped to the command (endpoint) and the case.",
+        examples=["9f0c2a36-1b53-4c4f-8d1e-3e6f9b0b6a55"],
+    ),
+]

@@ -1,0 +1,95 @@
+"""The HTTP API of the genoptræning case service (`uvicorn api.main:app`).
+
+`create_app` builds the application; in production its lifespan opens the PostgreSQL pool and connects to
+Temporal, while tests pass their own pool and client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from activities.db import Pool, open_pool
+from activities.settings import Settings, get_settings
+from activities.temporal_connection import connect_temporal
+from api.openapi import install_openapi
+from api.problems import install_problem_handlers
+from api.routes import cases, commands, health, plans, registers
+
+logger = logging.getLogger("genoptraening.api")
+
+DESCRIPTION = """
+Case service for Danish rehabilitation referrals (*genoptræning*, Sundhedsloven §140).
+
+**Hospitals** send a rehabilitation plan (*genoptræningsplan*, GOP) to `POST /plans`. Each plan starts one
+case, identified by the sending hospital's SOR id and its plan id, so a plan can be resent safely.
+
+**Municipal caseworkers** drive each case with commands on `/cases/{case_id}/…`: classify an almen plan as
+basal or avanceret, record contact with the citizen, choose a provider, offer the start of training, and
+complete or close the case. Every command needs an `X-Actor` header (who acts) and may carry an
+`Idempotency-Key` header: resending the same key applies the command once. A command the case's current
+status does not allow is answered **409**.
+
+The case list, each case and its event timeline are read from PostgreSQL read models. The municipality
+register holds each municipality's contact deadline; the provider register holds the providers a citizen may
+choose.
+
+Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details (`application/problem+json`);
+validation problems list each offending field in `errors`, as a dotted path from the body root
+(`patient.cpr`).
+
+All personal data in the examples is synthetic.
+"""
+
+TAGS = [
+    {"name": "plans", "description": "Intake of rehabilitation plans from hospitals"},
+    {"name": "commands", "description": "Caseworker commands; each answers with the case as it now is"},
+    {"name": "cases", "description": "The case list, one case, and its timeline"},
+    {"name": "registers", "description": "Municipalities (contact deadlines) and their providers"},
+    {"name": "health", "description": "Liveness of the API and its dependencies"},
+]
+
+
+def create_app(
+    *, pool: Pool | None = None, temporal_client: Client | None = None, settings: Settings | None = None
+) -> FastAPI:
+    """The API. Without `pool` or `temporal_client`, the lifespan opens them from the settings."""
+    app_settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_pool = None
+        if pool is None:
+            own_pool = await open_pool(app_settings.require_database_url(), application_name="genoptraening-api")
+        try:
+            app.state.pool = pool or own_pool
+            app.state.temporal_client = temporal_client or await connect_temporal(app_settings)
+            logger.info("API ready (task queue %s)", app_settings.temporal_task_queue)
+            yield
+        finally:
+            if own_pool is not None:
+                await own_pool.close()
+
+    app = FastAPI(
+        title="Genoptræning case service",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = app_settings
+    # Usable without the lifespan too (httpx.ASGITransport does not run it).
+    app.state.pool = pool
+    app.state.temporal_client = temporal_client
+    install_problem_handlers(app)
+    for module in (plans, commands, cases, registers, health):
+        app.include_router(module.router)
+    install_openapi(app)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,81 @@
+"""Request bodies of the caseworker commands: the command's own fields, without `command_id` and
+`actor` (those come from the `Idempotency-Key` and `X-Actor` headers)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflows.domain.commands import Note
+from workflows.domain.model import AlmenSubLevel, CloseReason, ContactChannel
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class ClassificationRequest(_Body):
+    """Classify an almen plan as basal or avanceret (only while the case is distributed)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"sub_level": "basal", "reason": "Selvhjulpen, behov for gangtræning"}]}
+    )
+
+    sub_level: AlmenSubLevel
+    reason: Note | None = None
+
+
+class ContactRequest(_Body):
+    """Record that the municipality has been in contact with the citizen."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "contacted_at": "2026-11-18T09:30:00+01:00",
+                    "channel": "phone",
+                    "informed_of_provider_choices": True,
+                    "note": "Borgeren ønsker træning tæt på hjemmet",
+                }
+            ]
+        }
+    )
+
+    contacted_at: datetime | None = Field(default=None, description="Defaults to the time of recording")
+    channel: ContactChannel
+    informed_of_provider_choices: bool = Field(
+        description="Whether the citizen was told of the free choice of provider (BEK kapitel 2)"
+    )
+    note: Note | None = None
+
+
+class ProviderChoiceRequest(_Body):
+    """Choose the provider, by its id in the municipality's provider register."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"provider_id": "kbh-sundhedshus-nord"}]})
+
+    provider_id: str = Field(min_length=1, max_length=100)
+
+
+class StartOfferRequest(_Body):
+    """The date of the first offered training appointment."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"first_appointment_on": "2026-11-20"}]})
+
+    first_appointment_on: date
+
+
+class CompletionRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "Mål nået; selvtræning fremover"}]})
+
+    note: Note | None = None
+
+
+class ClosureRequest(_Body):
+    """Close the case with one of KL's reasons."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "active_opt_out", "note": "Fravalgt"}]})
+
+    reason: CloseReason
+    note: Note | None = None

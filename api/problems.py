@@ -1,0 +1,160 @@
+"""RFC 9457 problem details: the one shape of every error response (`application/problem+json`).
+
+Routes raise `ProblemError`; the handlers below turn it, FastAPI's request validation errors, Starlette's
+HTTP errors (unknown route, wrong method) and any unexpected exception into a problem response. Nothing
+here logs request bodies or field values: a plan carries a CPR number, which must never reach the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("genoptraening.api")
+
+PROBLEM_JSON = "application/problem+json"
+_TYPE_PREFIX = "urn:genoptraening:problem:"
+
+
+class FieldError(BaseModel):
+    field: str | None = Field(
+        description="Dotted path from the body root (`patient.cpr`), or `header.x-actor`, `query.limit`, "
+        "`path.case_id` for other parts of the request",
+        examples=["patient.cpr"],
+    )
+    message: str = Field(examples=["Value error, CPR must be 10 digits, DDMMYY-SSSS or DDMMYYSSSS"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(default="about:blank", description="URI identifying the kind of problem")
+    title: str = Field(description="Short summary of the kind of problem")
+    status: int = Field(description="The HTTP status code")
+    detail: str | None = Field(default=None, description="What went wrong with this request")
+    instance: str | None = Field(default=None, description="The request path")
+    errors: list[FieldError] | None = Field(default=None, description="Per-field problems (validation only)")
+
+
+class ProblemError(Exception):
+    """Raised by routes to answer with a problem response."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str | None = None,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        errors: Sequence[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title or HTTPStatus(status).phrase)
+        self.status = status
+        self.detail = detail
+        self.type = f"{_TYPE_PREFIX}{slug}" if slug else "about:blank"
+        self.title = title or HTTPStatus(status).phrase
+        self.errors = list(errors) if errors is not None else None
+        self.headers = headers
+
+
+def problem_response(request_path: str, error: ProblemError) -> JSONResponse:
+    problem = Problem(
+        type=error.type,
+        title=error.title,
+        status=error.status,
+        detail=error.detail,
+        instance=request_path,
+        errors=error.errors,
+    )
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=error.headers,
+    )
+
+
+def field_path(location: Sequence[int | str]) -> str:
+    """`("body", "patient", "cpr")` -> `patient.cpr`; other request parts keep their prefix."""
+    parts = [str(part) for part in location]
+    if parts and parts[0] == "body":
+        return ".".join(parts[1:]) or "body"
+    return ".".join(parts)
+
+
+def validation_problem(errors: Sequence[Any]) -> ProblemError:
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return ProblemError(400, "The request body is not valid JSON", slug="malformed-json", title="Malformed JSON")
+    # Only the location and pydantic's message: the rejected input (a CPR number, say) is never echoed.
+    fields = [FieldError(field=field_path(error.get("loc", ())), message=str(error.get("msg", ""))) for error in errors]
+    names = ", ".join(sorted({f.field for f in fields if f.field}))
+    return ProblemError(
+        422, f"Invalid request: {names}", slug="validation-error", title="Request validation failed", errors=fields
+    )
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(request.url.path, exc)
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(request.url.path, validation_problem(exc.errors()))
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase else None
+    if exc.status_code == 404 and detail is None:
+        detail = f"No resource at {request.url.path}"
+    return problem_response(request.url.path, ProblemError(exc.status_code, detail, headers=exc.headers))
+
+
+class ProblemOnCrash:
+    """ASGI middleware: an unexpected exception becomes a 500 problem without internals.
+
+    Only the exception's type, the method and the path are logged: never the message (it may quote
+    data) nor the body.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            logger.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            error = ProblemError(500, "An unexpected error occurred; it has been logged", slug="internal-error")
+            await problem_response(str(scope.get("path", "")), error)(scope, receive, send)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_middleware(ProblemOnCrash)

@@ -1,0 +1,68 @@
+"""Reads of cases: the list, one case, and its timeline (from the PostgreSQL read models)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from activities import case_queries
+from api.deps import CaseIdPath, PoolDep
+from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
+from api.openapi import problems
+from api.problems import FieldError, ProblemError
+from workflows.domain.model import CaseStatus
+from workflows.domain.plan import MunicipalityCode
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+def _not_found(case_id: str) -> ProblemError:
+    return ProblemError(404, f"There is no case {case_id}", slug="case-not-found", title="No such case")
+
+
+@router.get("", summary="List cases, newest first", responses=problems(422))
+async def list_cases(
+    pool: PoolDep,
+    municipality: Annotated[MunicipalityCode | None, Query(description="Home municipality code")] = None,
+    status: Annotated[CaseStatus | None, Query(description="Only cases in this status")] = None,
+    overdue: Annotated[bool | None, Query(description="Only overdue (true) or not overdue (false) cases")] = None,
+    limit: Annotated[int, Query(ge=1, le=case_queries.MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
+) -> CasePage:
+    try:
+        rows, next_cursor = await case_queries.list_cases(
+            pool,
+            municipality=municipality,
+            status=status.value if status else None,
+            overdue=overdue,
+            limit=limit,
+            cursor=cursor,
+        )
+    except case_queries.InvalidCursor as error:
+        raise ProblemError(
+            422,
+            str(error),
+            slug="validation-error",
+            title="Request validation failed",
+            errors=[FieldError(field="query.cursor", message=str(error))],
+        ) from None
+    return CasePage(items=[CaseSummary.of_row(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/{case_id}", summary="One case", responses=problems(404, 422))
+async def get_case(case_id: CaseIdPath, pool: PoolDep) -> CaseView:
+    """The case as of its last stored event (the read model is written with the events)."""
+    row = await case_queries.get_case(pool, str(case_id))
+    if row is None:
+        raise _not_found(str(case_id))
+    return CaseView.of_row(row)
+
+
+@router.get("/{case_id}/events", summary="The case's timeline", responses=problems(404, 422))
+async def case_events(case_id: CaseIdPath, pool: PoolDep) -> Timeline:
+    """Every event of the case in order, with who caused it and through which command."""
+    stored = await case_queries.case_timeline(pool, str(case_id))
+    if not stored:
+        raise _not_found(str(case_id))
+    return Timeline(case_id=str(case_id), events=[TimelineEvent.of(event) for event in stored])

@@ -1,0 +1,62 @@
+"""The municipality register (contact deadlines) and each municipality's provider register."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from activities import case_queries
+from api.deps import PoolDep
+from api.models.registers import Municipality, MunicipalityRequest, Provider, ProviderRegistration
+from api.openapi import problems
+from api.problems import ProblemError
+
+router = APIRouter(prefix="/municipalities", tags=["registers"])
+
+CodePath = Annotated[
+    str, Path(pattern=r"^[1-8]\d{2}$", description="Municipality code (three digits)", examples=["101"])
+]
+
+
+@router.put("/{code}", summary="Register or update a municipality", responses=problems(422))
+async def put_municipality(code: CodePath, body: MunicipalityRequest, pool: PoolDep) -> Municipality:
+    """Sets the municipality's contact deadline, used for plans received from now on."""
+    row = await case_queries.upsert_municipality(pool, code, body.name, body.contact_working_days)
+    return Municipality.model_validate(row)
+
+
+@router.get("/{code}", summary="One municipality", responses=problems(404, 422))
+async def get_municipality(code: CodePath, pool: PoolDep) -> Municipality:
+    row = await case_queries.get_municipality(pool, code)
+    if row is None:
+        raise ProblemError(404, f"Municipality {code} is not registered", slug="municipality-not-found")
+    return Municipality.model_validate(row)
+
+
+@router.post(
+    "/{code}/providers",
+    status_code=201,
+    summary="Register a provider",
+    responses={200: {"model": Provider, "description": "Already registered with these details"}, **problems(409, 422)},
+)
+async def add_provider(code: CodePath, body: ProviderRegistration, response: Response, pool: PoolDep) -> Provider:
+    """Registering the same provider again is harmless (200); the same id with other details is a 409."""
+    known = await case_queries.get_provider(pool, body.provider_id)
+    try:
+        row = await case_queries.add_provider(pool, body.provider_id, code, body.name, body.kind)
+    except case_queries.ProviderConflict as error:
+        raise ProblemError(409, str(error), slug="provider-conflict", title="Provider id already in use") from None
+    if known is not None:
+        response.status_code = 200
+    return Provider.model_validate(row)
+
+
+@router.get("/{code}/providers", summary="The municipality's providers", responses=problems(422))
+async def list_providers(
+    code: CodePath,
+    pool: PoolDep,
+    include_inactive: Annotated[bool, Query(description="Also list providers no longer active")] = False,
+) -> list[Provider]:
+    rows = await case_queries.list_providers(pool, code, include_inactive)
+    return [Provider.model_validate(row) for row in rows]
