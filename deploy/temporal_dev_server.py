@@ -70,7 +70,7 @@ def dev_server_argv(cli: Path, database_file: Path, namespace: str) -> list[str]
         namespace,
         *search_attribute_args(),
         "--log-level",
-        "warn",
+        "error",
     ]
 
 
