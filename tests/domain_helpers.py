@@ -16,7 +16,7 @@ from workflows.domain.commands import (
 )
 from workflows.domain.decider import decide
 from workflows.domain.events import CaseEvent
-from workflows.domain.model import AlmenSubLevel, ContactChannel, Recipient
+from workflows.domain.model import DISCHARGE_RECIPIENTS, AlmenSubLevel, ContactChannel
 from workflows.domain.plan import RehabilitationPlan
 from workflows.domain.state import CaseState, evolve
 
@@ -42,7 +42,7 @@ def run_commands(
 def deliveries() -> list[CaseCommand]:
     return [
         RecordPlanDelivery(command_id=cid(), actor="system", recipient=recipient, message_id=cid())
-        for recipient in Recipient
+        for recipient in DISCHARGE_RECIPIENTS
     ]
 
 

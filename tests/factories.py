@@ -23,7 +23,14 @@ from workflows.domain.commands import (
 )
 from workflows.domain.decider import decide
 from workflows.domain.events import CaseEvent, PlanReceived
-from workflows.domain.model import AlmenSubLevel, ContactChannel, DischargeKind, Level, ProviderKind, Recipient
+from workflows.domain.model import (
+    DISCHARGE_RECIPIENTS,
+    AlmenSubLevel,
+    ContactChannel,
+    DischargeKind,
+    Level,
+    ProviderKind,
+)
 from workflows.domain.plan import RehabilitationPlan
 from workflows.domain.state import CaseState, evolve
 
@@ -128,7 +135,7 @@ def lifecycle_commands(provider: ProviderRef | None = None, plan: Rehabilitation
     plan = plan or make_plan()
     return [
         receive_plan(plan),
-        *(make_command(RecordPlanDelivery, recipient=r, message_id=str(uuid.uuid4())) for r in Recipient),
+        *(make_command(RecordPlanDelivery, recipient=r, message_id=str(uuid.uuid4())) for r in DISCHARGE_RECIPIENTS),
         make_command(ClassifyAlmenLevel, sub_level=AlmenSubLevel.BASAL),
         make_command(RecordCitizenContact, channel=ContactChannel.PHONE, informed_of_provider_choices=True),
         make_command(ChooseProvider, provider=provider or make_provider_ref()),

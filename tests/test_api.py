@@ -230,7 +230,7 @@ async def test_closed_case_takes_no_commands(api: Api) -> None:
     created = await post_plan(api.http, plan)
     case_id = created.json()["case_id"]
     await wait_for_case(api.http, case_id, status="distributed")
-    closed = await command(api.http, case_id, "closure", {"reason": "active_opt_out"})
+    closed = await command(api.http, case_id, "closure", {"reason": "citizen_did_not_show"})
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     handle = api.env.client.get_workflow_handle(f"case-{case_id}")
     await handle.result()  # the workflow has completed: commands now meet no running workflow

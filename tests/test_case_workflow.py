@@ -20,7 +20,7 @@ from tests.workflow_helpers import search_attribute, send, start_case, terminate
 from workflows import search_attributes as keys
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import CompleteCourse
-from workflows.domain.model import CaseStatus, Recipient
+from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus
 from workflows.domain.state import CaseState, fold
 
 
@@ -57,7 +57,7 @@ async def test_almen_route_end_to_end(running: tuple[WorkflowEnvironment, InMemo
     assert result == final
     stored = store.events(final.case_id)
     assert fold(CaseState(case_id=final.case_id), stored) == result
-    assert sorted(e.recipient for e in stored if e.type == "PlanDelivered") == sorted(Recipient)  # type: ignore[union-attr]
+    assert sorted(e.recipient for e in stored if e.type == "PlanDelivered") == sorted(DISCHARGE_RECIPIENTS)  # type: ignore[union-attr]
     assert len(store.outbox) == 3
 
 

@@ -21,7 +21,7 @@ from tests.domain_helpers import choose, classify, contact, offer
 from tests.factories import make_plan, receive_plan
 from tests.workflow_helpers import send, start_case, terminate_started_cases, wait_for_state
 from workflows.case_workflow import CaseWorkflow
-from workflows.domain.model import CaseStatus, Recipient
+from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus
 from workflows.domain.state import CaseState, fold
 
 
@@ -64,7 +64,7 @@ async def test_stored_events_fold_to_the_workflow_state(
     timeline = await case_timeline(pool, workflow_state.case_id)
     assert [stored.case_version for stored in timeline] == list(range(1, workflow_state.version + 1))
     deliveries = [stored for stored in timeline if stored.event_type == "PlanDelivered"]
-    assert sorted(stored.event.recipient for stored in deliveries) == sorted(Recipient)  # type: ignore[union-attr]
+    assert sorted(stored.event.recipient for stored in deliveries) == sorted(DISCHARGE_RECIPIENTS)  # type: ignore[union-attr]
     assert {stored.metadata.actor for stored in timeline} >= {"caseworker:cw-1", "system:case-workflow"}
 
 

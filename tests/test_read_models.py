@@ -21,7 +21,7 @@ from activities.read_model import case_row
 from tests.factories import lifecycle_batches, make_append, make_plan, new_case_id, plan_received
 from tests.store_helpers import append_all
 from workflows.domain.events import CaseEvent, ContactDeadlineMissed, PlanDelivered
-from workflows.domain.model import CaseStatus, DeadlineKind, ProviderKind, Recipient
+from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, DeadlineKind, ProviderKind
 from workflows.domain.state import CaseState, fold
 
 # Every case's row must end exactly where its stream ends: no row ahead of, behind or without its events.
@@ -121,7 +121,10 @@ async def _add_case(store: EventStore, municipality: str, received_at: datetime,
     case_id = new_case_id()
     events: list[CaseEvent] = [plan_received(make_plan(home_municipality_code=municipality), now=received_at)]
     if distributed:
-        events += [PlanDelivered(occurred_at=received_at, recipient=r, message_id=str(uuid.uuid4())) for r in Recipient]
+        events += [
+            PlanDelivered(occurred_at=received_at, recipient=r, message_id=str(uuid.uuid4()))
+            for r in DISCHARGE_RECIPIENTS
+        ]
     await store.append(make_append(case_id, events, 0))
     return case_id
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import typing
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from temporalio import workflow
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
@@ -81,13 +83,18 @@ async def search_attribute(handle: WorkflowHandle[CaseWorkflow, CaseState], name
     return value[0] if isinstance(value, list) and len(value) == 1 else value
 
 
+def _updates_by_command() -> dict[type, Any]:
+    """Each Update of CaseWorkflow, keyed by the command class it takes."""
+    definition = workflow._Definition.must_from_class(CaseWorkflow)  # the SDK has no public accessor
+    return {typing.get_type_hints(update.fn)["command"]: update.name for update in definition.updates.values()}
+
+
+_UPDATES = _updates_by_command()
+
+
 async def send(handle: WorkflowHandle[CaseWorkflow, CaseState], command: CaseCommand) -> CaseState:
-    update: Any = {
-        "ClassifyAlmenLevel": CaseWorkflow.classify_level,
-        "RecordCitizenContact": CaseWorkflow.record_contact,
-        "ChooseProvider": CaseWorkflow.choose_provider,
-        "OfferStart": CaseWorkflow.offer_start,
-        "CompleteCourse": CaseWorkflow.complete_course,
-        "CloseCase": CaseWorkflow.close_case,
-    }[type(command).__name__]
-    return await handle.execute_update(update, command, id=command.command_id)
+    """Send `command` as the Update that takes it, with its command id as the update id."""
+    state: CaseState = await handle.execute_update(
+        _UPDATES[type(command)], command, id=command.command_id, result_type=CaseState
+    )
+    return state

@@ -19,7 +19,7 @@ def search_attribute_values(state: CaseState) -> dict[str, object]:
     upcoming = next_deadline(state)
     return {
         keys.CASE_STATUS.name: state.status.value,
-        keys.MUNICIPALITY_CODE.name: plan.home_municipality_code if plan else None,
+        keys.MUNICIPALITY_CODE.name: state.responsible_municipality_code if plan else None,
         keys.CARE_LEVEL.name: plan.level.value if plan else None,
         keys.ALMEN_SUB_LEVEL.name: state.sub_level.value if state.sub_level else None,
         keys.NEXT_DEADLINE.name: upcoming[1] if upcoming else None,
@@ -55,7 +55,8 @@ def markdown_summary(state: CaseState) -> str:
     ]
     if plan is not None:
         lines += [
-            f"- Municipality: {plan.home_municipality_code} · hospital SOR {plan.sending_hospital_sor_id}",
+            f"- Municipality: {state.responsible_municipality_code} · hospital SOR {plan.sending_hospital_sor_id}"
+            + (f" · team {state.team}" if state.team else ""),
             f"- Level: {plan.level.value}" + (f" / {state.sub_level.value}" if state.sub_level else ""),
             f"- Discharged: {plan.discharge_date.isoformat()} ({plan.discharge_kind.value})",
             f"- Start guarantee due: {_date(state.start_guarantee_due_on)}"
@@ -63,6 +64,10 @@ def markdown_summary(state: CaseState) -> str:
             f"- Contact due: {_date(state.contact_due_on)}" + (" — **overdue**" if state.contact_overdue else ""),
             f"- Deliveries: {', '.join(sorted(r.value for r in state.deliveries)) or 'none yet'}",
         ]
+    if state.guarantee_status_reason is not None:
+        lines.append(f"- Guarantee status reason (KL): {state.guarantee_status_reason.value}")
+    if state.training_hospital is not None:
+        lines.append(f"- Training hospital: {state.training_hospital.name} ({state.training_hospital.region})")
     if state.provider is not None:
         lines.append(f"- Provider: {state.provider.name} ({state.provider.kind.value})")
     if state.first_appointment_on is not None:

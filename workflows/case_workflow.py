@@ -3,54 +3,47 @@
 Every command arrives as a Workflow Update. Its validator runs `decide` against the current state, so a
 command the case does not allow is rejected before anything reaches the history. The handler decides
 again under a lock, appends the events to PostgreSQL through an activity, and only then folds them into
-the state. Deadlines are durable timers recomputed from the state after every change.
+the state (see `CaseShell`). Deadlines are durable timers recomputed from the state after every change.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, Field
 
-    from activities.contracts import (
-        APPEND_CASE_EVENTS,
-        DELIVER_PLAN,
-        AppendCaseEvents,
-        AppendResult,
-        DeliveryReceipt,
-        EventMetadata,
-        PlanDelivery,
-    )
-    from workflows.case_summary import markdown_summary, search_attribute_updates, search_attribute_values
+    from workflows.case_shell import CaseShell
     from workflows.domain.commands import (
-        CaseCommand,
+        AcceptFreeChoice,
+        AssessTransport,
+        AssignTeam,
+        CancelAppointment,
         ChooseProvider,
+        ChooseTrainingHospital,
         ClassifyAlmenLevel,
         CloseCase,
         CompleteCourse,
-        MarkDeadlinePassed,
+        DeclineFreeChoice,
         OfferStart,
+        PostponeStart,
         ReceivePlan,
+        ReclassifyAlmenLevel,
         RecordCitizenContact,
-        RecordPlanDelivery,
+        RecordContactAttempt,
+        RecordProviderRefusal,
+        ReplacePlan,
+        RevokePlan,
+        TransferCase,
     )
-    from workflows.domain.deadlines import next_deadline
-    from workflows.domain.decider import CommandRejected, decide, recipients_to_serve
-    from workflows.domain.model import Recipient
-    from workflows.domain.state import CaseState, fold
+    from workflows.domain.decider import recipients_to_serve
+    from workflows.domain.state import CaseState
 
-SYSTEM_ACTOR = "system:case-workflow"
 # Remembered across continue-as-new: Temporal deduplicates update ids only within one run.
 _REMEMBERED_COMMAND_IDS = 1000
-
-_STORE_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), non_retryable_error_types=["ConcurrencyConflict"])
 
 
 class CaseWorkflowInput(BaseModel):
@@ -60,18 +53,17 @@ class CaseWorkflowInput(BaseModel):
 
 
 @workflow.defn
-class CaseWorkflow:
+class CaseWorkflow(CaseShell):
     @workflow.init
     def __init__(self, case_input: CaseWorkflowInput) -> None:
         self._state = case_input.state or CaseState(case_id=case_input.case_id)
         self._handled = deque(case_input.handled_command_ids, maxlen=_REMEMBERED_COMMAND_IDS)
         self._lock = asyncio.Lock()
-        self._published: dict[str, object] = {}
+        self._published = {}
 
     @workflow.run
     async def run(self, case_input: CaseWorkflowInput) -> CaseState:
         await workflow.wait_condition(lambda: self._state.plan is not None)
-        await self._distribute_plan()
         while self._state.is_open:
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -80,6 +72,9 @@ class CaseWorkflow:
                         case_id=self._state.case_id, state=self._state, handled_command_ids=list(self._handled)
                     )
                 )
+            if recipients_to_serve(self._state):
+                await self._distribute_plan()  # a new plan, or the hospital chosen for specialised training
+                continue
             await self._wait_for_change_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
@@ -87,8 +82,6 @@ class CaseWorkflow:
     @workflow.query
     def current_state(self) -> CaseState:
         return self._state
-
-    # -- caseworker and hospital commands ----------------------------------------------------------
 
     @workflow.update
     async def receive_plan(self, command: ReceivePlan) -> CaseState:
@@ -104,6 +97,30 @@ class CaseWorkflow:
 
     @classify_level.validator
     def _validate_classify_level(self, command: ClassifyAlmenLevel) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def reclassify_level(self, command: ReclassifyAlmenLevel) -> CaseState:
+        return await self._handle(command)
+
+    @reclassify_level.validator
+    def _validate_reclassify_level(self, command: ReclassifyAlmenLevel) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def assign_team(self, command: AssignTeam) -> CaseState:
+        return await self._handle(command)
+
+    @assign_team.validator
+    def _validate_assign_team(self, command: AssignTeam) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def record_contact_attempt(self, command: RecordContactAttempt) -> CaseState:
+        return await self._handle(command)
+
+    @record_contact_attempt.validator
+    def _validate_record_contact_attempt(self, command: RecordContactAttempt) -> None:
         self._validate(command)
 
     @workflow.update
@@ -123,11 +140,91 @@ class CaseWorkflow:
         self._validate(command)
 
     @workflow.update
+    async def record_provider_refusal(self, command: RecordProviderRefusal) -> CaseState:
+        return await self._handle(command)
+
+    @record_provider_refusal.validator
+    def _validate_record_provider_refusal(self, command: RecordProviderRefusal) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def choose_training_hospital(self, command: ChooseTrainingHospital) -> CaseState:
+        return await self._handle(command)
+
+    @choose_training_hospital.validator
+    def _validate_choose_training_hospital(self, command: ChooseTrainingHospital) -> None:
+        self._validate(command)
+
+    @workflow.update
     async def offer_start(self, command: OfferStart) -> CaseState:
         return await self._handle(command)
 
     @offer_start.validator
     def _validate_offer_start(self, command: OfferStart) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def cancel_appointment(self, command: CancelAppointment) -> CaseState:
+        return await self._handle(command)
+
+    @cancel_appointment.validator
+    def _validate_cancel_appointment(self, command: CancelAppointment) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def accept_free_choice(self, command: AcceptFreeChoice) -> CaseState:
+        return await self._handle(command)
+
+    @accept_free_choice.validator
+    def _validate_accept_free_choice(self, command: AcceptFreeChoice) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def decline_free_choice(self, command: DeclineFreeChoice) -> CaseState:
+        return await self._handle(command)
+
+    @decline_free_choice.validator
+    def _validate_decline_free_choice(self, command: DeclineFreeChoice) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def postpone_start(self, command: PostponeStart) -> CaseState:
+        return await self._handle(command)
+
+    @postpone_start.validator
+    def _validate_postpone_start(self, command: PostponeStart) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def transfer_case(self, command: TransferCase) -> CaseState:
+        return await self._handle(command)
+
+    @transfer_case.validator
+    def _validate_transfer_case(self, command: TransferCase) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def revoke_plan(self, command: RevokePlan) -> CaseState:
+        return await self._handle(command)
+
+    @revoke_plan.validator
+    def _validate_revoke_plan(self, command: RevokePlan) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def replace_plan(self, command: ReplacePlan) -> CaseState:
+        return await self._handle(command)
+
+    @replace_plan.validator
+    def _validate_replace_plan(self, command: ReplacePlan) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def assess_transport(self, command: AssessTransport) -> CaseState:
+        return await self._handle(command)
+
+    @assess_transport.validator
+    def _validate_assess_transport(self, command: AssessTransport) -> None:
         self._validate(command)
 
     @workflow.update
@@ -145,133 +242,3 @@ class CaseWorkflow:
     @close_case.validator
     def _validate_close_case(self, command: CloseCase) -> None:
         self._validate(command)
-
-    # -- the shell around the decider --------------------------------------------------------------
-
-    def _validate(self, command: CaseCommand) -> None:
-        if command.command_id in self._handled:
-            return  # a retried request: the handler answers with the current state
-        if self._lock.locked():
-            # An append is in flight, and the SDK runs validators before it applies an activity result
-            # that arrived in the same task: this state may be older than the store. The handler decides
-            # under the lock, on the state the append leaves.
-            return
-        try:
-            decide(self._state, command, workflow.now())
-        except CommandRejected as rejection:
-            raise _as_application_error(rejection) from None
-
-    async def _handle(self, command: CaseCommand) -> CaseState:
-        if command.command_id not in self._handled:
-            await self._apply(command)
-        return self._state
-
-    async def _apply(self, command: CaseCommand) -> None:
-        async with self._lock:
-            if command.command_id in self._handled:
-                return
-            try:
-                events = decide(self._state, command, workflow.now())
-            except CommandRejected as rejection:
-                raise _as_application_error(rejection) from None
-            if events:
-                await workflow.execute_activity(
-                    APPEND_CASE_EVENTS,
-                    AppendCaseEvents(
-                        case_id=self._state.case_id,
-                        expected_version=self._state.version,
-                        event_ids=[str(workflow.uuid4()) for _ in events],
-                        events=events,
-                        metadata=self._metadata(command),
-                    ),
-                    result_type=AppendResult,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=_STORE_RETRY,
-                    summary=f"append {', '.join(event.type for event in events)}",
-                )
-                self._state = fold(self._state, events)
-            self._handled.append(command.command_id)
-            self._publish()
-
-    def _metadata(self, command: CaseCommand) -> EventMetadata:
-        info = workflow.info()
-        return EventMetadata(
-            actor=command.actor,
-            command_id=command.command_id,
-            command_type=type(command).__name__,
-            workflow_id=info.workflow_id,
-            run_id=info.run_id,
-        )
-
-    def _publish(self) -> None:
-        """Keep the operator's view (search attributes, workflow page summary) current."""
-        values = search_attribute_values(self._state)
-        changed = {name: value for name, value in values.items() if self._published.get(name) != value}
-        if changed:
-            workflow.upsert_search_attributes(search_attribute_updates(changed))
-            self._published.update(changed)
-        workflow.set_current_details(markdown_summary(self._state))
-
-    # -- what the case does by itself --------------------------------------------------------------
-
-    async def _distribute_plan(self) -> None:
-        plan = self._state.require_plan()
-        addresses = {
-            Recipient.PATIENT: "digital_post",
-            Recipient.GP: plan.general_practitioner.sor_id or plan.general_practitioner.provider_number or "",
-            Recipient.MUNICIPALITY: plan.home_municipality_code,
-        }
-        for recipient, may_send in recipients_to_serve(self._state):
-            message_id = None
-            if may_send:
-                receipt = await workflow.execute_activity(
-                    DELIVER_PLAN,
-                    PlanDelivery(case_id=self._state.case_id, recipient=recipient, address=addresses[recipient]),
-                    result_type=DeliveryReceipt,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=_STORE_RETRY,
-                    summary=f"deliver plan to {recipient.value}",
-                )
-                message_id = receipt.message_id
-            await self._apply(
-                RecordPlanDelivery(
-                    command_id=f"delivery:{recipient.value}",
-                    actor=SYSTEM_ACTOR,
-                    recipient=recipient,
-                    message_id=message_id,
-                )
-            )
-
-    async def _wait_for_change_or_deadline(self) -> None:
-        seen_version = self._state.version
-        upcoming = next_deadline(self._state)
-        if upcoming is None:
-            await workflow.wait_condition(
-                lambda: self._state.version != seen_version or workflow.info().is_continue_as_new_suggested()
-            )
-            return
-        kind, due_at = upcoming
-        try:
-            await workflow.wait_condition(
-                lambda: self._state.version != seen_version,
-                timeout=max(due_at - workflow.now(), timedelta(seconds=1)),
-                timeout_summary=f"{kind.value} deadline",
-            )
-        except TimeoutError:
-            await self._apply(
-                MarkDeadlinePassed(
-                    # The version makes the id unique per wait, so an early wake-up can never mask the real one.
-                    command_id=f"deadline:{kind.value}:v{seen_version}",
-                    actor="system:deadline",
-                    deadline=kind,
-                )
-            )
-
-
-def _as_application_error(rejection: CommandRejected) -> ApplicationError:
-    return ApplicationError(
-        rejection.message,
-        {"field": rejection.field},
-        type=rejection.kind.value,
-        non_retryable=True,
-    )

@@ -44,3 +44,14 @@ def add_working_days(start: date, working_days: int) -> date:
         if is_working_day(day):
             remaining -= 1
     return day
+
+
+def subtract_working_days(start: date, working_days: int) -> date:
+    """The date that lies `working_days` working days before `start`."""
+    day = start
+    remaining = working_days
+    while remaining > 0:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day

@@ -15,10 +15,13 @@ from workflows.domain.model import (
     CloseReason,
     ContactChannel,
     DeadlineKind,
+    OptOutReason,
     ProviderKind,
     Recipient,
+    TransferReason,
 )
-from workflows.domain.plan import MunicipalityCode, RehabilitationPlan
+from workflows.domain.plan import MunicipalityCode, RehabilitationPlan, SorId
+from workflows.domain.transport import TransportAssessmentInput
 
 Note = Annotated[str, Field(max_length=2000)]
 
@@ -79,7 +82,97 @@ class CompleteCourse(Command):
 
 class CloseCase(Command):
     reason: CloseReason
+    opt_out_reason: OptOutReason | None = Field(default=None, description="Required for active_opt_out")
     note: Note | None = None
+
+
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ReclassifyAlmenLevel(Command):
+    sub_level: AlmenSubLevel
+    reason: Reason
+
+
+class AssignTeam(Command):
+    team: str = Field(min_length=1, max_length=100, description="The municipal team that handles the case")
+
+
+class RecordContactAttempt(Command):
+    """An attempt to reach the citizen that did not succeed."""
+
+    channel: ContactChannel
+    note: Note | None = None
+
+
+class RecordProviderRefusal(Command):
+    """Another municipality's institution refuses the citizen for capacity reasons."""
+
+    reason: Reason
+
+
+class HospitalRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sor_id: SorId
+    name: str = Field(min_length=1, max_length=200)
+    region: str = Field(min_length=1, max_length=40, description="Region slug, e.g. midtjylland")
+
+
+class ChooseTrainingHospital(Command):
+    hospital: HospitalRef
+
+
+class CancelAppointment(Command):
+    reason: Note | None = None
+
+
+class FreeChoiceProvider(BaseModel):
+    """A private provider KL has an agreement with (FritValgService / mingenoptræning.dk)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider_id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class AcceptFreeChoice(Command):
+    provider: FreeChoiceProvider
+
+
+class DeclineFreeChoice(Command):
+    note: Note | None = None
+
+
+class PostponeStart(Command):
+    """The citizen asks to start later; the 7-day guarantee lapses."""
+
+    note: Note | None = None
+
+
+class TransferCase(Command):
+    to_municipality_code: MunicipalityCode
+    reason: TransferReason
+    contact_working_days: int = Field(ge=1, le=30, description="The receiving municipality's contact deadline")
+
+
+class RevokePlan(Command):
+    """The plan was sent in error."""
+
+    reason: Reason
+
+
+class AssessTransport(Command):
+    """Decide transport or a transport allowance (BEK 816/2018; SUL §§171-172)."""
+
+    assessment: TransportAssessmentInput
+
+
+class ReplacePlan(Command):
+    """A new plan after re-admission replaces this case's plan."""
+
+    plan: RehabilitationPlan
+    contact_working_days: int = Field(ge=1, le=30)
 
 
 class MarkDeadlinePassed(Command):
@@ -96,4 +189,17 @@ CaseCommand = (
     | CompleteCourse
     | CloseCase
     | MarkDeadlinePassed
+    | ReclassifyAlmenLevel
+    | AssignTeam
+    | RecordContactAttempt
+    | RecordProviderRefusal
+    | ChooseTrainingHospital
+    | CancelAppointment
+    | AcceptFreeChoice
+    | DeclineFreeChoice
+    | PostponeStart
+    | TransferCase
+    | RevokePlan
+    | ReplacePlan
+    | AssessTransport
 )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from workflows.domain.calendar import add_working_days, end_of_local_day
+from workflows.domain.calendar import add_working_days, end_of_local_day, subtract_working_days
 from workflows.domain.model import CaseStatus, DeadlineKind, Level
 from workflows.domain.plan import RehabilitationPlan
-from workflows.domain.rules import RuleSet
+from workflows.domain.rules import RuleSet, rules_for
 from workflows.domain.state import CaseState
 
 _BEFORE_CONTACT = (CaseStatus.RECEIVED, CaseStatus.DISTRIBUTED, CaseStatus.CLASSIFIED)
@@ -33,21 +33,37 @@ def contact_due_on(received_on: date, working_days: int) -> date:
     return add_working_days(received_on, working_days)
 
 
-def pending_deadlines(state: CaseState) -> dict[DeadlineKind, datetime]:
-    """Deadlines still running, each with the instant it falls due (end of its last day, Danish time)."""
+def contact_reminder_due_on(state: CaseState) -> date | None:
+    if state.contact_due_on is None or state.rules_valid_from is None:
+        return None
+    before = rules_for(state.rules_valid_from).contact_reminder_working_days_before
+    return subtract_working_days(state.contact_due_on, before)
+
+
+def pending_deadlines(state: CaseState, *, with_reminders: bool = True) -> dict[DeadlineKind, datetime]:
+    """Deadlines still running, each with the instant it falls due (end of its last day, Danish time).
+
+    `with_reminders=False` leaves out the internal reminder, which is no legal deadline and which cases
+    started before reminders existed do not run.
+    """
     if not state.is_open:
         return {}
     pending: dict[DeadlineKind, datetime] = {}
     if state.contact_due_on and not state.contact_overdue and state.status in _BEFORE_CONTACT:
         pending[DeadlineKind.CONTACT] = end_of_local_day(state.contact_due_on)
+        reminder_on = contact_reminder_due_on(state)
+        if with_reminders and reminder_on is not None and not state.contact_reminder_sent:
+            pending[DeadlineKind.CONTACT_REMINDER] = end_of_local_day(reminder_on)
     guarantee_due = state.start_guarantee_due_on
-    if guarantee_due and state.first_appointment_on is None and not state.start_guarantee_breached:
+    guarantee_running = not (state.start_guarantee_breached or state.start_guarantee_lapsed)
+    if guarantee_due and state.first_appointment_on is None and guarantee_running:
         pending[DeadlineKind.START_GUARANTEE] = end_of_local_day(guarantee_due)
     return pending
 
 
-def next_deadline(state: CaseState) -> tuple[DeadlineKind, datetime] | None:
-    pending = pending_deadlines(state)
+def next_deadline(state: CaseState, *, with_reminders: bool = False) -> tuple[DeadlineKind, datetime] | None:
+    """The deadline that falls due first; by default only the legal ones (what operators filter by)."""
+    pending = pending_deadlines(state, with_reminders=with_reminders)
     if not pending:
         return None
     kind = min(pending, key=lambda k: (pending[k], k.value))

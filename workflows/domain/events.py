@@ -8,9 +8,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from workflows.domain.commands import ProviderRef
-from workflows.domain.model import AlmenSubLevel, CloseReason, ContactChannel, Recipient
+from workflows.domain.commands import HospitalRef, ProviderRef
+from workflows.domain.model import (
+    AlmenSubLevel,
+    CloseReason,
+    ContactChannel,
+    OptOutReason,
+    Recipient,
+    ResponsibleAuthority,
+    TransferReason,
+)
 from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.transport import TransportAssessmentInput, TransportDecision
 
 
 class _Event(BaseModel):
@@ -27,6 +36,8 @@ class PlanReceived(_Event):
     start_guarantee_due_on: date | None = Field(description="Last day a start may be offered; None if n/a")
     contact_working_days: int
     contact_due_on: date
+    responsible_authority: ResponsibleAuthority = ResponsibleAuthority.MUNICIPALITY
+    warnings: list[str] = Field(default_factory=list, description="e.g. cpr_fails_modulus_11: accepted, flagged")
 
 
 class PlanDelivered(_Event):
@@ -85,7 +96,96 @@ class CourseCompleted(_Event):
 class CaseClosed(_Event):
     type: Literal["CaseClosed"] = "CaseClosed"
     reason: CloseReason
+    opt_out_reason: OptOutReason | None = None
     note: str | None = None
+
+
+class AlmenSubLevelReclassified(_Event):
+    type: Literal["AlmenSubLevelReclassified"] = "AlmenSubLevelReclassified"
+    previous: AlmenSubLevel
+    sub_level: AlmenSubLevel
+    reason: str
+
+
+class TeamAssigned(_Event):
+    type: Literal["TeamAssigned"] = "TeamAssigned"
+    team: str
+
+
+class ContactAttemptRecorded(_Event):
+    type: Literal["ContactAttemptRecorded"] = "ContactAttemptRecorded"
+    channel: ContactChannel
+    note: str | None = None
+
+
+class ContactReminderDue(_Event):
+    type: Literal["ContactReminderDue"] = "ContactReminderDue"
+    due_on: date
+    team: str | None
+
+
+class ProviderRefused(_Event):
+    type: Literal["ProviderRefused"] = "ProviderRefused"
+    provider: ProviderRef
+    reason: str
+
+
+class TrainingHospitalChosen(_Event):
+    type: Literal["TrainingHospitalChosen"] = "TrainingHospitalChosen"
+    hospital: HospitalRef
+
+
+class AppointmentCancelled(_Event):
+    type: Literal["AppointmentCancelled"] = "AppointmentCancelled"
+    reason: str | None = None
+
+
+class FreeChoiceAccepted(_Event):
+    type: Literal["FreeChoiceAccepted"] = "FreeChoiceAccepted"
+    provider: ProviderRef
+
+
+class FreeChoiceDeclined(_Event):
+    type: Literal["FreeChoiceDeclined"] = "FreeChoiceDeclined"
+    note: str | None = None
+
+
+class StartPostponedByCitizen(_Event):
+    type: Literal["StartPostponedByCitizen"] = "StartPostponedByCitizen"
+    note: str | None = None
+
+
+class CaseTransferred(_Event):
+    type: Literal["CaseTransferred"] = "CaseTransferred"
+    from_municipality_code: str
+    to_municipality_code: str
+    reason: TransferReason
+    contact_working_days: int
+    contact_due_on: date
+
+
+class PlanRevoked(_Event):
+    type: Literal["PlanRevoked"] = "PlanRevoked"
+    plan_id: str
+    reason: str
+
+
+class PlanReplaced(_Event):
+    type: Literal["PlanReplaced"] = "PlanReplaced"
+    previous_plan_id: str
+    plan: RehabilitationPlan
+    plan_fingerprint: str
+    rules_valid_from: date
+    start_guarantee_due_on: date | None
+    contact_working_days: int
+    contact_due_on: date
+    responsible_authority: ResponsibleAuthority
+
+
+class TransportAssessed(_Event):
+    type: Literal["TransportAssessed"] = "TransportAssessed"
+    assessment: TransportAssessmentInput
+    decision: TransportDecision
 
 
 CaseEvent = Annotated[
@@ -99,7 +199,21 @@ CaseEvent = Annotated[
     | StartGuaranteeBreached
     | ContactDeadlineMissed
     | CourseCompleted
-    | CaseClosed,
+    | CaseClosed
+    | AlmenSubLevelReclassified
+    | TeamAssigned
+    | ContactAttemptRecorded
+    | ContactReminderDue
+    | ProviderRefused
+    | TrainingHospitalChosen
+    | AppointmentCancelled
+    | FreeChoiceAccepted
+    | FreeChoiceDeclined
+    | StartPostponedByCitizen
+    | CaseTransferred
+    | PlanRevoked
+    | PlanReplaced
+    | TransportAssessed,
     Field(discriminator="type"),
 ]
 

@@ -30,11 +30,17 @@ class DischargeKind(StrEnum):
 
 
 class Recipient(StrEnum):
-    """Who receives the plan: patient, GP and home municipality (MedCom; BEK §§4 ff.)."""
+    """Who receives the plan: patient, GP and home municipality (MedCom; BEK §§4 ff.), and for
+    specialiseret genoptræning also the hospital the citizen chooses (medcom.dk, Genoptræningsområdet)."""
 
     PATIENT = "patient"
     GP = "gp"
     MUNICIPALITY = "municipality"
+    TRAINING_HOSPITAL = "training_hospital"
+
+
+# The copies every plan gets at discharge; the training hospital's copy follows the citizen's choice.
+DISCHARGE_RECIPIENTS: tuple[Recipient, ...] = (Recipient.PATIENT, Recipient.GP, Recipient.MUNICIPALITY)
 
 
 class CaseStatus(StrEnum):
@@ -66,6 +72,7 @@ class ProviderKind(StrEnum):
     OWN = "own"
     CONTRACTED = "contracted"
     OTHER_MUNICIPALITY = "other_municipality"
+    KL_FREE_CHOICE = "kl_free_choice"  # a private provider KL has contracted (SUL §140 stk. 5)
 
 
 class CloseReason(StrEnum):
@@ -80,6 +87,44 @@ class CloseReason(StrEnum):
     PLAN_SENT_IN_ERROR = "plan_sent_in_error"
 
 
+class OptOutReason(StrEnum):
+    """Sub-reasons of an active opt-out (KL Gateway Rehab IG, "Aktivt fravalg")."""
+
+    OTHER_ILLNESS = "other_illness"
+    TRANSPORT_ECONOMY = "transport_economy"
+    TRANSPORT_LOGISTICS = "transport_logistics"
+    OTHER_TRAINING = "other_training"
+    OTHER = "other"
+
+
+class GuaranteeStatusReason(StrEnum):
+    """KL's reasons for no start within the 7-day guarantee (KL Gateway Rehab IG, statusReason)."""
+
+    ANDEN_KOMMUNE = "anden_kommune"  # handed to another municipality at the citizen's request
+    UDSKUDT = "udskudt"  # the plan requires a later start
+    FRIT_VALG = "frit_valg"  # moved to a free-choice provider
+    FRIT_VALG_AFSLAAET = "frit_valg_afslaaet"  # offered free choice, prefers to wait
+    FEJL = "fejl"  # plan sent in error
+
+
+class TransferReason(StrEnum):
+    CITIZEN_REQUEST = "citizen_request"  # handed to another municipality at the citizen's request
+    CITIZEN_MOVED = "citizen_moved"  # the citizen moved: the plan follows with its history
+
+
+class PlanRelation(StrEnum):
+    """How a new plan after re-admission relates to an earlier one (KL Gateway Rehab IG, `replaces`)."""
+
+    REPLACES = "replaces"  # the old plan is revoked; the case continues with the new plan
+    PARALLEL = "parallel"  # both stay active, e.g. another body region
+
+
+class ResponsibleAuthority(StrEnum):
+    MUNICIPALITY = "municipality"
+    REGION = "region"
+
+
 class DeadlineKind(StrEnum):
     START_GUARANTEE = "start_guarantee"
     CONTACT = "contact"
+    CONTACT_REMINDER = "contact_reminder"

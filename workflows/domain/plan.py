@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workflows.domain.cpr import InvalidCpr, check_cpr
-from workflows.domain.model import DischargeKind, Level
+from workflows.domain.model import DischargeKind, Level, PlanRelation
 
 _SKS_DIAGNOSIS = re.compile(r"^D?([A-Z]\d{2}[0-9A-Z]{0,4})$")
 
@@ -78,6 +78,13 @@ class PlanContents(_Strict):
     )
 
 
+class PreviousPlan(_Strict):
+    """An earlier plan from the same hospital that this one replaces or runs beside (re-admission)."""
+
+    plan_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")]
+    relation: PlanRelation
+
+
 class RehabilitationPlan(_Strict):
     plan_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")] = Field(
         description="The sender's own id of the plan; resending it returns the same case"
@@ -99,10 +106,15 @@ class RehabilitationPlan(_Strict):
     function_at_discharge: NonEmptyText
     training_need: NonEmptyText
     contents: PlanContents
+    previous_plan: PreviousPlan | None = Field(
+        default=None, description="Set on a new plan after re-admission: which plan it replaces or runs beside"
+    )
 
     @model_validator(mode="after")
     def _start_not_before_discharge(self) -> RehabilitationPlan:
         later = self.start_date_for_health_reasons
         if later is not None and later < self.discharge_date:
             raise ValueError("start_date_for_health_reasons cannot lie before discharge_date")
+        if self.previous_plan is not None and self.previous_plan.plan_id == self.plan_id:
+            raise ValueError("previous_plan cannot name the plan itself")
         return self

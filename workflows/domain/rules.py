@@ -1,7 +1,8 @@
 """Effective-dated rule sets.
 
 The law keys most genoptræning rules by the discharge date, and they change on fixed dates (e.g. the
-2027 reform). A case therefore looks its rules up by date instead of reading constants.
+2027 reform). A case therefore looks its rules up by date instead of reading constants; the rule set a
+case was decided under is recorded in its `PlanReceived` event.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from workflows.domain.model import Level
+from workflows.domain.model import Level, ResponsibleAuthority
+
+_REGIONS_UNTIL_2026 = frozenset({"nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland"})
+# L 214 (2024-25): Hovedstaden and Sjælland merge into Region Østdanmark on 1 January 2027.
+_REGIONS_FROM_2027 = frozenset({"nordjylland", "midtjylland", "syddanmark", "oestdanmark"})
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,13 @@ class RuleSet:
     levels_with_start_guarantee: frozenset[Level]
     # No national contact deadline exists; sundhedsaftaler use 4-5 working days (domain-notes §3.6).
     default_contact_working_days: int
+    # Local practice: remind the assigned team this many working days before the contact deadline.
+    contact_reminder_working_days_before: int
+    # Rehabilitering på specialiseret niveau: municipalities until 2026, regions from 2027 (L 42 2025-26,
+    # UNCERTAIN whether passed as tabled).
+    rehabilitation_responsible: ResponsibleAuthority
+    # Regions in which a citizen may choose a hospital for specialiseret genoptræning (SUL §86).
+    regions: frozenset[str]
 
 
 RULE_SETS: tuple[RuleSet, ...] = (
@@ -29,6 +41,18 @@ RULE_SETS: tuple[RuleSet, ...] = (
         start_guarantee_days=7,
         levels_with_start_guarantee=frozenset({Level.ALMEN, Level.REHABILITERING_SPECIALISERET}),
         default_contact_working_days=5,
+        contact_reminder_working_days_before=1,
+        rehabilitation_responsible=ResponsibleAuthority.MUNICIPALITY,
+        regions=_REGIONS_UNTIL_2026,
+    ),
+    RuleSet(
+        valid_from=date(2027, 1, 1),
+        start_guarantee_days=7,
+        levels_with_start_guarantee=frozenset({Level.ALMEN, Level.REHABILITERING_SPECIALISERET}),
+        default_contact_working_days=5,
+        contact_reminder_working_days_before=1,
+        rehabilitation_responsible=ResponsibleAuthority.REGION,
+        regions=_REGIONS_FROM_2027,
     ),
 )
 
@@ -39,3 +63,12 @@ def rules_for(day: date, rule_sets: tuple[RuleSet, ...] = RULE_SETS) -> RuleSet:
     if not in_force:
         raise LookupError(f"no rule set in force on {day.isoformat()}")
     return max(in_force, key=lambda rules: rules.valid_from)
+
+
+def responsible_authority(level: Level, rules: RuleSet) -> ResponsibleAuthority:
+    """Who holds the course: the region for hospital training, and for rehabilitation from 2027."""
+    if level is Level.SPECIALISERET:
+        return ResponsibleAuthority.REGION  # training at a hospital (BEK bilag 1; sst.dk)
+    if level is Level.REHABILITERING_SPECIALISERET:
+        return rules.rehabilitation_responsible
+    return ResponsibleAuthority.MUNICIPALITY  # SUL §140 stk. 1

@@ -1,152 +1,213 @@
-"""The state of a case, and `evolve`, the one function that folds events into it.
+"""`evolve`, the one function that folds a case's events into its state.
 
 The workflow, the read model and every rebuild use this same fold, so they cannot disagree.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import singledispatch
 
-from pydantic import BaseModel, ConfigDict, Field
+from workflows.domain import events as ev
+from workflows.domain.case_state import CaseState
+from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, GuaranteeStatusReason, Recipient
 
-from workflows.domain.commands import ProviderRef
-from workflows.domain.events import (
-    AlmenSubLevelClassified,
-    CaseClosed,
-    CaseEvent,
-    CitizenContacted,
-    ContactDeadlineMissed,
-    CourseCompleted,
-    PlanDelivered,
-    PlanDeliveryWithheld,
-    PlanReceived,
-    ProviderChosen,
-    StartGuaranteeBreached,
-    StartOffered,
-)
-from workflows.domain.model import AlmenSubLevel, CaseStatus, CloseReason, Recipient
-from workflows.domain.plan import RehabilitationPlan
+__all__ = ["CaseState", "evolve", "fold"]
 
 
-class CaseState(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    case_id: str
-    version: int = 0
-    status: CaseStatus = CaseStatus.NEW
-    plan: RehabilitationPlan | None = None
-    plan_fingerprint: str | None = None
-    received_at: datetime | None = None
-    updated_at: datetime | None = None
-    rules_valid_from: date | None = None
-    deliveries: dict[Recipient, str | None] = Field(
-        default_factory=dict, description="Outbox message id per recipient; None where withheld"
-    )
-    sub_level: AlmenSubLevel | None = None
-    contacted_at: datetime | None = None
-    contact_working_days: int | None = None
-    contact_due_on: date | None = None
-    contact_overdue: bool = False
-    provider: ProviderRef | None = None
-    start_guarantee_due_on: date | None = None
-    first_appointment_on: date | None = None
-    start_guarantee_breached: bool = False
-    free_choice_open: bool = False
-    close_reason: CloseReason | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.status is not CaseStatus.NEW and not self.status.is_terminal
-
-    def require_plan(self) -> RehabilitationPlan:
-        if self.plan is None:
-            raise LookupError("the case has no plan yet")
-        return self.plan
-
-
-def evolve(state: CaseState, event: CaseEvent) -> CaseState:
+def evolve(state: CaseState, event: ev.CaseEvent) -> CaseState:
     changes = _changes(event, state)
     return state.model_copy(update={**changes, "version": state.version + 1, "updated_at": event.occurred_at})
 
 
-def fold(state: CaseState, events: list[CaseEvent]) -> CaseState:
+def fold(state: CaseState, events: list[ev.CaseEvent]) -> CaseState:
     for event in events:
         state = evolve(state, event)
     return state
 
 
 @singledispatch
-def _changes(event: CaseEvent, state: CaseState) -> dict[str, object]:
+def _changes(event: ev.CaseEvent, state: CaseState) -> dict[str, object]:
     raise TypeError(f"no evolve rule for {type(event).__name__}")
 
 
-@_changes.register
-def _(event: PlanReceived, state: CaseState) -> dict[str, object]:
+def _plan_changes(event: ev.PlanReceived | ev.PlanReplaced) -> dict[str, object]:
+    plan = event.plan
+    later_start = plan.start_date_for_health_reasons is not None and event.start_guarantee_due_on is not None
     return {
         "status": CaseStatus.RECEIVED,
-        "plan": event.plan,
+        "plan": plan,
         "plan_fingerprint": event.plan_fingerprint,
-        "received_at": event.occurred_at,
         "rules_valid_from": event.rules_valid_from,
+        "responsible_authority": event.responsible_authority,
+        "responsible_municipality_code": plan.home_municipality_code,
         "start_guarantee_due_on": event.start_guarantee_due_on,
         "contact_working_days": event.contact_working_days,
         "contact_due_on": event.contact_due_on,
+        "guarantee_status_reason": GuaranteeStatusReason.UDSKUDT if later_start else None,
+    }
+
+
+@_changes.register
+def _(event: ev.PlanReceived, state: CaseState) -> dict[str, object]:
+    return {**_plan_changes(event), "received_at": event.occurred_at, "warnings": event.warnings}
+
+
+@_changes.register
+def _(event: ev.PlanReplaced, state: CaseState) -> dict[str, object]:
+    # The course starts again from the new plan: a fresh distribution, classification and deadlines.
+    fresh = CaseState(case_id=state.case_id)
+    resettable = set(CaseState.model_fields) - {"case_id", "version", "received_at", "warnings", "team"}
+    return {
+        **{name: getattr(fresh, name) for name in resettable},
+        **_plan_changes(event),
+        "revoked_plan_ids": [*state.revoked_plan_ids, event.previous_plan_id],
     }
 
 
 def _after_delivery(state: CaseState, recipient: Recipient, message_id: str | None) -> dict[str, object]:
     deliveries = {**state.deliveries, recipient: message_id}
-    everyone_served = set(deliveries) == set(Recipient)
+    everyone_served = set(DISCHARGE_RECIPIENTS) <= set(deliveries)
     status = CaseStatus.DISTRIBUTED if everyone_served and state.status is CaseStatus.RECEIVED else state.status
     return {"deliveries": deliveries, "status": status}
 
 
 @_changes.register
-def _(event: PlanDelivered, state: CaseState) -> dict[str, object]:
+def _(event: ev.PlanDelivered, state: CaseState) -> dict[str, object]:
     return _after_delivery(state, event.recipient, event.message_id)
 
 
 @_changes.register
-def _(event: PlanDeliveryWithheld, state: CaseState) -> dict[str, object]:
+def _(event: ev.PlanDeliveryWithheld, state: CaseState) -> dict[str, object]:
     return _after_delivery(state, event.recipient, None)
 
 
 @_changes.register
-def _(event: AlmenSubLevelClassified, state: CaseState) -> dict[str, object]:
+def _(event: ev.AlmenSubLevelClassified, state: CaseState) -> dict[str, object]:
     return {"status": CaseStatus.CLASSIFIED, "sub_level": event.sub_level}
 
 
 @_changes.register
-def _(event: CitizenContacted, state: CaseState) -> dict[str, object]:
-    return {"status": CaseStatus.CITIZEN_CONTACTED, "contacted_at": event.contacted_at}
+def _(event: ev.AlmenSubLevelReclassified, state: CaseState) -> dict[str, object]:
+    return {"sub_level": event.sub_level}
 
 
 @_changes.register
-def _(event: ProviderChosen, state: CaseState) -> dict[str, object]:
+def _(event: ev.TeamAssigned, state: CaseState) -> dict[str, object]:
+    return {"team": event.team}
+
+
+@_changes.register
+def _(event: ev.ContactAttemptRecorded, state: CaseState) -> dict[str, object]:
+    return {"contact_attempts": state.contact_attempts + 1}
+
+
+@_changes.register
+def _(event: ev.ContactReminderDue, state: CaseState) -> dict[str, object]:
+    return {"contact_reminder_sent": True}
+
+
+@_changes.register
+def _(event: ev.CitizenContacted, state: CaseState) -> dict[str, object]:
+    return {
+        "status": CaseStatus.CITIZEN_CONTACTED,
+        "contacted_at": event.contacted_at,
+        "contact_attempts": state.contact_attempts + 1,
+    }
+
+
+@_changes.register
+def _(event: ev.ProviderChosen, state: CaseState) -> dict[str, object]:
     return {"status": CaseStatus.PROVIDER_CHOSEN, "provider": event.provider}
 
 
 @_changes.register
-def _(event: StartOffered, state: CaseState) -> dict[str, object]:
-    return {"status": CaseStatus.TRAINING_STARTED, "first_appointment_on": event.first_appointment_on}
+def _(event: ev.ProviderRefused, state: CaseState) -> dict[str, object]:
+    return {"status": CaseStatus.CITIZEN_CONTACTED, "provider": None}
 
 
 @_changes.register
-def _(event: StartGuaranteeBreached, state: CaseState) -> dict[str, object]:
+def _(event: ev.TrainingHospitalChosen, state: CaseState) -> dict[str, object]:
+    return {"status": CaseStatus.PROVIDER_CHOSEN, "training_hospital": event.hospital}
+
+
+@_changes.register
+def _(event: ev.StartOffered, state: CaseState) -> dict[str, object]:
+    first = state.first_appointment_on or event.first_appointment_on  # the first offer counts (KL)
+    return {"status": CaseStatus.TRAINING_STARTED, "first_appointment_on": first}
+
+
+@_changes.register
+def _(event: ev.AppointmentCancelled, state: CaseState) -> dict[str, object]:
+    return {"appointment_cancelled": True}
+
+
+@_changes.register
+def _(event: ev.StartGuaranteeBreached, state: CaseState) -> dict[str, object]:
     return {"start_guarantee_breached": True, "free_choice_open": event.free_choice_opened}
 
 
 @_changes.register
-def _(event: ContactDeadlineMissed, state: CaseState) -> dict[str, object]:
+def _(event: ev.FreeChoiceAccepted, state: CaseState) -> dict[str, object]:
+    return {
+        "status": CaseStatus.PROVIDER_CHOSEN,
+        "provider": event.provider,
+        "free_choice_open": False,
+        "guarantee_status_reason": GuaranteeStatusReason.FRIT_VALG,
+    }
+
+
+@_changes.register
+def _(event: ev.FreeChoiceDeclined, state: CaseState) -> dict[str, object]:
+    return {"free_choice_open": False, "guarantee_status_reason": GuaranteeStatusReason.FRIT_VALG_AFSLAAET}
+
+
+@_changes.register
+def _(event: ev.StartPostponedByCitizen, state: CaseState) -> dict[str, object]:
+    return {"start_guarantee_lapsed": True}
+
+
+@_changes.register
+def _(event: ev.CaseTransferred, state: CaseState) -> dict[str, object]:
+    # The receiving municipality starts over: it classifies, contacts and offers a start itself.
+    handed_on = state.start_guarantee_breached or state.first_appointment_on is not None
+    return {
+        "status": CaseStatus.DISTRIBUTED,
+        "responsible_municipality_code": event.to_municipality_code,
+        "sub_level": None,
+        "contacted_at": None,
+        "provider": None,
+        "contact_working_days": event.contact_working_days,
+        "contact_due_on": event.contact_due_on,
+        "contact_reminder_sent": False,
+        "contact_overdue": False,
+        "start_guarantee_lapsed": True,
+        "guarantee_status_reason": state.guarantee_status_reason if handed_on else GuaranteeStatusReason.ANDEN_KOMMUNE,
+    }
+
+
+@_changes.register
+def _(event: ev.ContactDeadlineMissed, state: CaseState) -> dict[str, object]:
     return {"contact_overdue": True}
 
 
 @_changes.register
-def _(event: CourseCompleted, state: CaseState) -> dict[str, object]:
+def _(event: ev.CourseCompleted, state: CaseState) -> dict[str, object]:
     return {"status": CaseStatus.COMPLETED}
 
 
 @_changes.register
-def _(event: CaseClosed, state: CaseState) -> dict[str, object]:
-    return {"status": CaseStatus.CLOSED, "close_reason": event.reason}
+def _(event: ev.PlanRevoked, state: CaseState) -> dict[str, object]:
+    return {
+        "revoked_plan_ids": [*state.revoked_plan_ids, event.plan_id],
+        "guarantee_status_reason": GuaranteeStatusReason.FEJL,
+    }
+
+
+@_changes.register
+def _(event: ev.TransportAssessed, state: CaseState) -> dict[str, object]:
+    return {"transport": event.decision}
+
+
+@_changes.register
+def _(event: ev.CaseClosed, state: CaseState) -> dict[str, object]:
+    return {"status": CaseStatus.CLOSED, "close_reason": event.reason, "opt_out_reason": event.opt_out_reason}

@@ -1,0 +1,71 @@
+"""The state of a hospital-referral case: what `evolve` builds from its events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflows.domain.commands import HospitalRef, ProviderRef
+from workflows.domain.model import (
+    AlmenSubLevel,
+    CaseStatus,
+    CloseReason,
+    GuaranteeStatusReason,
+    OptOutReason,
+    Recipient,
+    ResponsibleAuthority,
+)
+from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.transport import TransportDecision
+
+
+class CaseState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    version: int = 0
+    status: CaseStatus = CaseStatus.NEW
+    plan: RehabilitationPlan | None = None
+    plan_fingerprint: str | None = None
+    revoked_plan_ids: list[str] = Field(default_factory=list)
+    received_at: datetime | None = None
+    updated_at: datetime | None = None
+    rules_valid_from: date | None = None
+    responsible_authority: ResponsibleAuthority | None = None
+    responsible_municipality_code: str | None = Field(
+        default=None, description="The plan's home municipality, until the case is transferred"
+    )
+    warnings: list[str] = Field(default_factory=list)
+    deliveries: dict[Recipient, str | None] = Field(
+        default_factory=dict, description="Outbox message id per recipient; None where withheld"
+    )
+    team: str | None = None
+    sub_level: AlmenSubLevel | None = None
+    contact_attempts: int = 0
+    contacted_at: datetime | None = None
+    contact_working_days: int | None = None
+    contact_due_on: date | None = None
+    contact_reminder_sent: bool = False
+    contact_overdue: bool = False
+    provider: ProviderRef | None = None
+    training_hospital: HospitalRef | None = None
+    start_guarantee_due_on: date | None = None
+    first_appointment_on: date | None = None
+    appointment_cancelled: bool = False
+    start_guarantee_breached: bool = False
+    start_guarantee_lapsed: bool = Field(default=False, description="Postponed by the citizen or transferred")
+    free_choice_open: bool = False
+    guarantee_status_reason: GuaranteeStatusReason | None = None
+    transport: TransportDecision | None = None
+    close_reason: CloseReason | None = None
+    opt_out_reason: OptOutReason | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not CaseStatus.NEW and not self.status.is_terminal
+
+    def require_plan(self) -> RehabilitationPlan:
+        if self.plan is None:
+            raise LookupError("the case has no plan yet")
+        return self.plan

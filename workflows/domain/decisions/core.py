@@ -1,0 +1,56 @@
+"""The decider's registry and its typed rejections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from functools import singledispatch
+
+from workflows.domain.case_state import CaseState
+from workflows.domain.commands import CaseCommand
+from workflows.domain.events import CaseEvent
+from workflows.domain.model import CaseStatus
+
+
+class Rejection(StrEnum):
+    NOT_ALLOWED_NOW = "NotAllowedNow"  # the case's state forbids it: HTTP 409
+    CASE_CLOSED = "CaseClosed"  # HTTP 409
+    PLAN_CONFLICT = "PlanConflict"  # same plan id, other content: HTTP 409
+    INVALID = "InvalidCommand"  # the command contradicts the case's facts: HTTP 422
+
+
+class CommandRejected(Exception):
+    def __init__(self, kind: Rejection, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.field = field
+
+
+def require(condition: bool, message: str, kind: Rejection = Rejection.NOT_ALLOWED_NOW) -> None:
+    if not condition:
+        raise CommandRejected(kind, message)
+
+
+def require_valid(condition: bool, message: str, field: str) -> None:
+    if not condition:
+        raise CommandRejected(Rejection.INVALID, message, field)
+
+
+def require_status(state: CaseState, allowed: tuple[CaseStatus, ...], action: str) -> None:
+    names = ", ".join(status.value for status in allowed)
+    require(state.status in allowed, f"cannot {action} while the case is {state.status.value} (needs {names})")
+
+
+@singledispatch
+def decide_rule(command: CaseCommand, state: CaseState, now: datetime) -> list[CaseEvent]:
+    raise TypeError(f"no decision rule for {type(command).__name__}")
+
+
+def decide(state: CaseState, command: CaseCommand, now: datetime) -> list[CaseEvent]:
+    """The events `command` causes in `state` at `now`, or `CommandRejected`."""
+    from workflows.domain.commands import ReceivePlan
+
+    if state.status.is_terminal and not isinstance(command, ReceivePlan):
+        raise CommandRejected(Rejection.CASE_CLOSED, f"the case is {state.status.value}; it takes no commands")
+    return decide_rule(command, state, now)
