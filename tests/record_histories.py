@@ -1,64 +1,133 @@
-"""Record the workflow histories the replay test keeps (`python -m tests.record_histories`).
+"""Record the workflow histories the replay test keeps (`python -m tests.record_histories [NAME ...]`).
 
-Re-record only for a deliberate, versioned change: these files are what running cases look like, and the
-replay test proves the current code can still continue them.
+Only missing files are recorded: a saved history is what a case started by that version of the code
+looks like, and the replay test proves the current code can still continue it. Never re-record an
+existing file to make the replay test pass; guard the change with `workflow.patched` instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import uuid
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from pathlib import Path
 
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from deploy.binaries import temporal_test_server
-from tests.domain_helpers import choose, classify, contact, offer
+from tests.domain_helpers import CASEWORKER, choose, cid, classify, contact, offer
 from tests.factories import make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.temporal_fixtures import register_search_attributes
 from tests.workflow_helpers import send, start_case, wait_for_state
 from workflows.case_workflow import CaseWorkflow
-from workflows.domain.commands import CompleteCourse
-from workflows.domain.model import CaseStatus
+from workflows.domain.commands import (
+    AcceptFreeChoice,
+    ChooseTrainingHospital,
+    CompleteCourse,
+    FreeChoiceProvider,
+    HospitalRef,
+    ReplacePlan,
+    TransferCase,
+)
+from workflows.domain.model import CaseStatus, Level, TransferReason
+from workflows.domain.plan import PreviousPlan
+from workflows.domain.state import CaseState
 
 HISTORIES = Path(__file__).parent / "histories"
+TASK_QUEUE = "record"
 logger = logging.getLogger(__name__)
 
+Case = WorkflowHandle[CaseWorkflow, CaseState]
+Scenario = Callable[[WorkflowEnvironment, date], Awaitable[Case]]
 
-async def record() -> None:
+
+async def _distributed_case(client: Client, today: date, **plan_fields: object) -> Case:
+    handle, _ = await start_case(client, TASK_QUEUE, receive_plan(make_plan(discharge_date=today, **plan_fields)))
+    await wait_for_state(handle, lambda s: s.status is CaseStatus.DISTRIBUTED)
+    return handle
+
+
+async def almen_completed(env: WorkflowEnvironment, today: date) -> Case:
+    handle = await _distributed_case(env.client, today)
+    for command in (classify(), contact(), choose(), offer(today + timedelta(days=3))):
+        await send(handle, command)
+    await send(handle, CompleteCourse(command_id="complete", actor="caseworker:record"))
+    await handle.result()
+    return handle
+
+
+async def deadlines_breached(env: WorkflowEnvironment, today: date) -> Case:
+    handle = await _distributed_case(env.client, today)
+    await env.sleep(timedelta(days=9))
+    await wait_for_state(handle, lambda s: s.start_guarantee_breached and s.contact_overdue)
+    await handle.terminate("recorded")
+    return handle
+
+
+async def rulebook_free_choice_and_transfer(env: WorkflowEnvironment, today: date) -> Case:
+    """Reminder, escalation and breach by timer; free choice accepted; then the citizen moves."""
+    handle = await _distributed_case(env.client, today)
+    await env.sleep(timedelta(days=9))
+    await wait_for_state(handle, lambda s: s.free_choice_open and s.contact_reminder_sent)
+    provider = FreeChoiceProvider(provider_id="fritvalg-1", name="Privat Fys ApS")
+    await send(handle, AcceptFreeChoice(command_id=cid(), actor=CASEWORKER, provider=provider))
+    move = TransferCase(
+        command_id=cid(),
+        actor=CASEWORKER,
+        to_municipality_code="751",
+        reason=TransferReason.CITIZEN_MOVED,
+        contact_working_days=4,
+    )
+    await send(handle, move)
+    await handle.terminate("recorded")
+    return handle
+
+
+async def rulebook_specialiseret_replaced(env: WorkflowEnvironment, today: date) -> Case:
+    """A hospital chosen for specialised training gets the plan; a new plan replaces the first."""
+    handle = await _distributed_case(env.client, today, level=Level.SPECIALISERET.value)
+    hospital = HospitalRef(sor_id="227871000016001", name="Aarhus Universitetshospital", region="midtjylland")
+    await send(handle, ChooseTrainingHospital(command_id=cid(), actor=CASEWORKER, hospital=hospital))
+    state = await wait_for_state(handle, lambda s: len(s.deliveries) == 4)
+    previous = PreviousPlan(plan_id=state.require_plan().plan_id, relation="replaces")
+    new_plan = make_plan(discharge_date=today, previous_plan=previous)
+    await send(handle, ReplacePlan(command_id=cid(), actor="hospital:x", plan=new_plan, contact_working_days=5))
+    await wait_for_state(handle, lambda s: s.status is CaseStatus.DISTRIBUTED and s.plan == new_plan)
+    await handle.terminate("recorded")
+    return handle
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "almen_completed": almen_completed,
+    "deadlines_breached": deadlines_breached,
+    "rulebook_free_choice_and_transfer": rulebook_free_choice_and_transfer,
+    "rulebook_specialiseret_replaced": rulebook_specialiseret_replaced,
+}
+
+
+async def record(names: list[str]) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter, test_server_existing_path=str(temporal_test_server())
     )
     await register_search_attributes(env.client)
     store = InMemoryCaseStore()
-    async with env, Worker(env.client, task_queue="record", workflows=[CaseWorkflow], activities=store.activities()):
-        today = (await env.get_current_time()).date()
-        plan = make_plan(discharge_date=today.isoformat())
-
-        completed, _ = await start_case(env.client, "record", receive_plan(plan), case_id=str(uuid.uuid4()))
-        await wait_for_state(completed, lambda s: s.status is CaseStatus.DISTRIBUTED)
-        for command in (classify(), contact(), choose(), offer(today + timedelta(days=3))):
-            await send(completed, command)
-        await send(completed, CompleteCourse(command_id="complete", actor="caseworker:record"))
-        await completed.result()
-
-        breached, _ = await start_case(env.client, "record", receive_plan(make_plan(discharge_date=today.isoformat())))
-        await wait_for_state(breached, lambda s: s.status is CaseStatus.DISTRIBUTED)
-        await env.sleep(timedelta(days=9))
-        await wait_for_state(breached, lambda s: s.start_guarantee_breached and s.contact_overdue)
-        await breached.terminate("recorded")
-
-        for name, handle in (("almen_completed", completed), ("deadlines_breached", breached)):
+    async with env, Worker(env.client, task_queue=TASK_QUEUE, workflows=[CaseWorkflow], activities=store.activities()):
+        for name in names:
+            today = (await env.get_current_time()).date()
+            handle = await SCENARIOS[name](env, today)
             history = await handle.fetch_history()
             (HISTORIES / f"{name}.json").write_text(history.to_json())
-            logger.info("recorded %s (%d events)", name, len(history.events))
+            logger.info("recorded %s (%d events) from case %s", name, len(history.events), uuid.UUID(handle.id[5:]))
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    asyncio.run(record())
+    wanted = sys.argv[1:] or [name for name in SCENARIOS if not (HISTORIES / f"{name}.json").exists()]
+    asyncio.run(record(wanted))
