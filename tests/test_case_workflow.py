@@ -59,6 +59,10 @@ async def test_almen_route_end_to_end(running: tuple[WorkflowEnvironment, InMemo
     assert fold(CaseState(case_id=final.case_id), stored) == result
     assert sorted(e.recipient for e in stored if e.type == "PlanDelivered") == sorted(DISCHARGE_RECIPIENTS)  # type: ignore[union-attr]
     assert len(store.outbox) == 3
+    metadata = await handle.query("__temporal_workflow_metadata")
+    details = metadata.current_details  # what the Temporal UI shows on the workflow page
+    assert "Status: **completed**" in details and "Level: almen / basal" in details
+    assert final.plan is not None and final.plan.patient.cpr not in details and final.plan.patient.name not in details
 
 
 async def test_rejected_command_changes_nothing(running: tuple[WorkflowEnvironment, InMemoryCaseStore, str]) -> None:
