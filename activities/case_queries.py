@@ -19,7 +19,8 @@ MAX_PAGE = 500
 
 _LIST_COLUMNS = sql.SQL(
     "case_id, municipality_code, status, level, sub_level, discharge_date, next_deadline_at, next_deadline_kind,"
-    " overdue, start_guarantee_due_on, contact_due_on, received_at, updated_at, version, last_global_position"
+    " overdue, start_guarantee_due_on, contact_due_on, received_at, updated_at, version, last_global_position,"
+    " responsible_municipality_code, team, contact_reminder_sent, contact_overdue, guarantee_status_reason"
 )
 
 
@@ -62,7 +63,8 @@ async def list_cases(
     conditions = [sql.SQL("received_at IS NOT NULL")]
     params: dict[str, Any] = {"limit": limit + 1}
     if municipality is not None:
-        conditions.append(sql.SQL("municipality_code = %(municipality)s"))
+        # The municipality now responsible: the home municipality, or the one the case was transferred to.
+        conditions.append(sql.SQL("responsible_municipality_code = %(municipality)s"))
         params["municipality"] = municipality
     if status is not None:
         conditions.append(sql.SQL("status = %(status)s"))
@@ -89,6 +91,19 @@ async def get_case(pool: Pool, case_id: str) -> dict[str, Any] | None:
     """The case's row: the list columns plus `state`, the whole folded CaseState as JSON."""
     async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(sql.SQL("SELECT {}, state FROM cases WHERE case_id = %s").format(_LIST_COLUMNS), (case_id,))
+        return await cur.fetchone()
+
+
+async def find_plan(pool: Pool, sending_hospital_sor_id: str, plan_id: str) -> dict[str, Any] | None:
+    """The case a plan belongs to (`case_id`, `plan_fingerprint`), from the plan index; None if unknown.
+
+    A plan belongs to the case it started, or to the case whose plan it replaced.
+    """
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT case_id, plan_fingerprint FROM plan_index WHERE sending_hospital_sor_id = %s AND plan_id = %s",
+            (sending_hospital_sor_id, plan_id),
+        )
         return await cur.fetchone()
 
 

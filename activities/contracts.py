@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflows.applications.events import ApplicationEvent
 from workflows.domain.events import CaseEvent
 from workflows.domain.model import Recipient
 
 APPEND_CASE_EVENTS = "append_case_events"
 DELIVER_PLAN = "deliver_plan"
+APPEND_APPLICATION_EVENTS = "append_application_events"
 
 
 class EventMetadata(BaseModel):
@@ -60,3 +62,16 @@ class DeliveryReceipt(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     message_id: str
+
+
+class AppendApplicationEvents(BaseModel):
+    """Append `events` to an application's stream (stream type `application`), which must currently be at
+    `expected_version`; otherwise as `AppendCaseEvents`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    application_id: str
+    expected_version: int = Field(ge=0)
+    event_ids: list[str]
+    events: list[ApplicationEvent]
+    metadata: EventMetadata

@@ -1,4 +1,7 @@
-"""The PostgreSQL event store: appends with optimistic concurrency, reads by case and in global order.
+"""The PostgreSQL event store: appends with optimistic concurrency, reads by stream and in global order.
+
+It keeps case streams and application streams (`stream_type`); each append folds its events into its
+kind's read model in the same transaction (`cases` or `applications`).
 
 Every append runs in one short transaction that holds `LOCK TABLE events IN EXCLUSIVE MODE`. That
 serialises writers (readers are not blocked), so global positions become visible in commit order: a
@@ -10,33 +13,40 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict
 
-from activities.contracts import AppendCaseEvents, AppendResult, EventMetadata
+from activities.application_read_model import project_applications
+from activities.contracts import AppendApplicationEvents, AppendCaseEvents, AppendResult, EventMetadata
 from activities.db import Pool
 from activities.read_model import project_cases
-from workflows.domain.events import CaseEvent, event_from_json
+from activities.stored_events import (
+    SELECT_EVENTS,
+    AnyStoredEvent,
+    StreamType,
+    stored_application_event,
+    stored_case_event,
+    stored_event,
+)
+from activities.stored_events import StoredApplicationEvent as StoredApplicationEvent  # re-exported
+from activities.stored_events import StoredEvent as StoredEvent  # re-exported
+from activities.table_projection import inserted
+from workflows.applications.events import ApplicationEvent
+from workflows.domain.events import CaseEvent
 
 logger = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "case_events"
 
-_SELECT = """
-SELECT global_position, event_id::text AS event_id, case_id, case_version, event_type, schema_version,
-       payload, metadata, occurred_at, recorded_at
-FROM events
-"""
-
 _INSERT = """
-INSERT INTO events (event_id, case_id, case_version, event_type, payload, metadata, occurred_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s)
-RETURNING global_position, recorded_at
+INSERT INTO events (event_id, case_id, case_version, event_type, payload, metadata, occurred_at, stream_type)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+RETURNING global_position
 """
 
 
@@ -54,43 +64,23 @@ class InvalidAppend(ValueError):
     """The request cannot be stored: malformed or duplicate event ids, or ids reused for other events."""
 
 
-class StoredEvent(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class _Append:
+    """One append to one stream of either kind."""
 
-    global_position: int
-    event_id: str
-    case_id: str
-    case_version: int
-    event_type: str
-    schema_version: int
-    event: CaseEvent
+    stream_type: StreamType
+    stream_id: str
+    expected_version: int
+    event_ids: list[str]
+    events: Sequence[CaseEvent | ApplicationEvent]
     metadata: EventMetadata
-    occurred_at: datetime
-    recorded_at: datetime
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        return self.event.model_dump(mode="json")
 
 
-def _stored(row: dict[str, Any]) -> StoredEvent:
-    # Every stored body is schema_version 1 so far; an upcaster keyed by (event_type, schema_version)
-    # belongs here once an event's shape changes incompatibly.
-    return StoredEvent(
-        global_position=row["global_position"],
-        event_id=row["event_id"],
-        case_id=row["case_id"],
-        case_version=row["case_version"],
-        event_type=row["event_type"],
-        schema_version=row["schema_version"],
-        event=event_from_json(row["payload"]),
-        metadata=EventMetadata.model_validate(row["metadata"]),
-        occurred_at=row["occurred_at"],
-        recorded_at=row["recorded_at"],
-    )
+# Folds the appended events into the stream kind's read model, given their positions (in the transaction).
+_Project = Callable[[AsyncConnection[Any], list[int]], Awaitable[object]]
 
 
-def _event_uuids(request: AppendCaseEvents) -> list[uuid.UUID]:
+def _event_uuids(request: _Append) -> list[uuid.UUID]:
     if len(request.event_ids) != len(request.events):
         raise InvalidAppend(f"{len(request.event_ids)} event ids for {len(request.events)} events")
     try:
@@ -115,39 +105,69 @@ class EventStore:
         A retry of an append that already committed (same event ids) returns the stored result and
         writes nothing. An empty request writes nothing and returns the case's current version.
         """
+        events = request.events
+
+        async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
+            await project_cases(conn, inserted(request.case_id, request.expected_version, positions, events))
+
+        stream = _Append(
+            StreamType.CASE, request.case_id, request.expected_version, request.event_ids, events, request.metadata
+        )
+        return await self._append(stream, project)
+
+    async def append_application(self, request: AppendApplicationEvents) -> AppendResult:
+        """`append` for an application stream; its events are folded into the `applications` read model."""
+        events = request.events
+
+        async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
+            await project_applications(
+                conn, inserted(request.application_id, request.expected_version, positions, events)
+            )
+
+        stream = _Append(
+            StreamType.APPLICATION,
+            request.application_id,
+            request.expected_version,
+            request.event_ids,
+            events,
+            request.metadata,
+        )
+        return await self._append(stream, project)
+
+    async def _append(self, request: _Append, project: _Project) -> AppendResult:
         ids = _event_uuids(request)
+        kind, stream_id = request.stream_type.value, request.stream_id
         if not ids:
-            return await self._current(request.case_id)
+            return await self._current(stream_id)
         async with self._pool.connection() as conn, conn.transaction():
             await conn.execute("SELECT set_config('lock_timeout', %s, true)", (self._lock_timeout,))
             await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
             earlier = await self._earlier_result(conn, request, ids)
             if earlier is not None:
-                logger.info("append to case %s was already stored; returning its result", request.case_id)
+                logger.info("append to %s %s was already stored; returning its result", kind, stream_id)
                 return earlier
             cursor = await conn.execute(
-                "SELECT coalesce(max(case_version), 0) FROM events WHERE case_id = %s", (request.case_id,)
+                "SELECT coalesce(max(case_version), 0), coalesce(bool_or(stream_type <> %s), false) FROM events"
+                " WHERE case_id = %s",
+                (kind, stream_id),
             )
             row = await cursor.fetchone()
-            actual = int(row[0]) if row else 0
+            actual, other_kind = (int(row[0]), bool(row[1])) if row else (0, False)
+            if other_kind:
+                raise InvalidAppend(f"stream {stream_id} is not a {kind} stream")
             if actual != request.expected_version:
-                raise ConcurrencyConflict(request.case_id, request.expected_version, actual)
-            stored = await self._insert(conn, request, ids)
-            await project_cases(conn, stored)
-            last = stored[-1].global_position
+                raise ConcurrencyConflict(stream_id, request.expected_version, actual)
+            positions = await self._insert(conn, request, ids)
+            await project(conn, positions)
+            last = positions[-1]
             # Delivered at commit; listeners must still poll, as a NOTIFY can be lost.
             await conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(last)))
-        logger.info(
-            "appended %d event(s) to case %s: version %d, position %d",
-            len(stored),
-            request.case_id,
-            stored[-1].case_version,
-            last,
-        )
-        return AppendResult(case_version=stored[-1].case_version, last_global_position=last)
+        version = request.expected_version + len(positions)
+        logger.info("appended %d event(s) to %s %s: version %d, position %d", len(ids), kind, stream_id, version, last)
+        return AppendResult(case_version=version, last_global_position=last)
 
     async def _earlier_result(
-        self, conn: AsyncConnection[Any], request: AppendCaseEvents, ids: list[uuid.UUID]
+        self, conn: AsyncConnection[Any], request: _Append, ids: list[uuid.UUID]
     ) -> AppendResult | None:
         cursor = await conn.execute(
             "SELECT event_id, case_id, case_version, global_position FROM events WHERE event_id = ANY(%s)",
@@ -156,83 +176,78 @@ class EventStore:
         found = {row[0]: row[1:] for row in await cursor.fetchall()}
         if not found:
             return None
-        expected = [(request.case_id, request.expected_version + offset + 1) for offset in range(len(ids))]
+        expected = [(request.stream_id, request.expected_version + offset + 1) for offset in range(len(ids))]
         if [tuple(found[i][:2]) if i in found else None for i in ids] != expected:
             # Same ids, different place in the stream: the caller reuses ids, which would hide events.
-            raise InvalidAppend(f"event ids of this append to case {request.case_id} were used for other events")
+            raise InvalidAppend(f"event ids of this append to {request.stream_id} were used for other events")
         return AppendResult(
             case_version=max(int(v[1]) for v in found.values()),
             last_global_position=max(int(v[2]) for v in found.values()),
         )
 
-    async def _insert(
-        self, conn: AsyncConnection[Any], request: AppendCaseEvents, ids: list[uuid.UUID]
-    ) -> list[StoredEvent]:
+    async def _insert(self, conn: AsyncConnection[Any], request: _Append, ids: list[uuid.UUID]) -> list[int]:
+        """Insert the events in version order; returns their global positions."""
         metadata = Jsonb(request.metadata.model_dump(mode="json"))
         params = [
             (
                 event_id,
-                request.case_id,
+                request.stream_id,
                 request.expected_version + offset + 1,
                 event.type,
                 Jsonb(event.model_dump(mode="json")),
                 metadata,
                 event.occurred_at,
+                request.stream_type.value,
             )
             for offset, (event_id, event) in enumerate(zip(ids, request.events, strict=True))
         ]
-        stored: list[StoredEvent] = []
         async with conn.cursor() as cursor:
             # One pipelined statement per event, executed in order, so positions follow versions.
             await cursor.executemany(_INSERT, params, returning=True)
             results = [await result.fetchone() async for result in cursor.results()]
-        for (event_id, _, version, event_type, _, _, occurred_at), event, result in zip(
-            params, request.events, results, strict=True
-        ):
+        positions: list[int] = []
+        for result in results:
             assert result is not None
-            stored.append(
-                StoredEvent(
-                    global_position=result[0],
-                    event_id=str(event_id),
-                    case_id=request.case_id,
-                    case_version=version,
-                    event_type=event_type,
-                    schema_version=1,
-                    event=event,
-                    metadata=request.metadata,
-                    occurred_at=occurred_at,
-                    recorded_at=result[1],
-                )
-            )
-        return stored
+            positions.append(int(result[0]))
+        return positions
 
-    async def _current(self, case_id: str) -> AppendResult:
+    async def _current(self, stream_id: str) -> AppendResult:
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
                 "SELECT coalesce(max(case_version), 0), coalesce(max(global_position), 0) FROM events"
                 " WHERE case_id = %s",
-                (case_id,),
+                (stream_id,),
             )
             row = await cursor.fetchone()
         assert row is not None
         return AppendResult(case_version=row[0], last_global_position=row[1])
 
-    async def read_stream(self, case_id: str) -> list[StoredEvent]:
-        """A case's events in version order."""
+    async def _read(self, stream_id: str, kind: StreamType) -> list[dict[str, Any]]:
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-            await cursor.execute(_SELECT + " WHERE case_id = %s ORDER BY case_version", (case_id,))
-            return [_stored(row) for row in await cursor.fetchall()]
+            await cursor.execute(
+                SELECT_EVENTS + " WHERE case_id = %s AND stream_type = %s ORDER BY case_version",
+                (stream_id, kind.value),
+            )
+            return await cursor.fetchall()
 
-    async def read_all(self, after_position: int, limit: int) -> list[StoredEvent]:
-        """Up to `limit` events with a position above `after_position`, in global order."""
+    async def read_stream(self, case_id: str) -> list[StoredEvent]:
+        """A case's events in version order (nothing for an application's id)."""
+        return [stored_case_event(row) for row in await self._read(case_id, StreamType.CASE)]
+
+    async def read_application_stream(self, application_id: str) -> list[StoredApplicationEvent]:
+        """An application's events in version order (nothing for a case's id)."""
+        return [stored_application_event(row) for row in await self._read(application_id, StreamType.APPLICATION)]
+
+    async def read_all(self, after_position: int, limit: int) -> list[AnyStoredEvent]:
+        """Up to `limit` events of every stream with a position above `after_position`, in global order."""
         async with self._pool.connection() as conn:
             return await read_all_on(conn, after_position, limit)
 
 
-async def read_all_on(conn: AsyncConnection[Any], after_position: int, limit: int) -> list[StoredEvent]:
+async def read_all_on(conn: AsyncConnection[Any], after_position: int, limit: int) -> list[AnyStoredEvent]:
     """`EventStore.read_all` on a connection the caller holds (e.g. inside its own transaction)."""
     async with conn.cursor(row_factory=dict_row) as cursor:
         await cursor.execute(
-            _SELECT + " WHERE global_position > %s ORDER BY global_position LIMIT %s", (after_position, limit)
+            SELECT_EVENTS + " WHERE global_position > %s ORDER BY global_position LIMIT %s", (after_position, limit)
         )
-        return [_stored(row) for row in await cursor.fetchall()]
+        return [stored_event(row) for row in await cursor.fetchall()]

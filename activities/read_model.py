@@ -1,19 +1,22 @@
 """The cases read model: how stored events become rows of `cases`.
 
 The inline projection (in the append transaction) and the blue/green rebuild both go through
-`project_cases`, and both fold with `workflows.domain.state.fold`, so they cannot drift apart.
+`project_cases`, and both fold with `workflows.domain.state.fold`, so they cannot drift apart. Only case
+streams come here; application streams go to `activities.application_read_model`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from activities.table_projection import ProjectableEvent, TableProjection
+from activities.table_projection import ProjectionGap as ProjectionGap  # where callers have always found it
 from workflows.domain.deadlines import next_deadline
-from workflows.domain.events import CaseEvent
+from workflows.domain.events import CaseEvent, PlanReceived, PlanReplaced
 from workflows.domain.state import CaseState, fold
 
 CASES_TABLE = "cases"
@@ -35,27 +38,12 @@ CASE_COLUMNS: tuple[str, ...] = (
     "version",
     "last_global_position",
     "state",
+    "responsible_municipality_code",
+    "team",
+    "contact_reminder_sent",
+    "contact_overdue",
+    "guarantee_status_reason",
 )
-
-
-class ProjectionGap(RuntimeError):
-    """A case's events skip a version relative to its row: the read model no longer matches the store."""
-
-
-class ProjectableEvent(Protocol):
-    """What a projection needs of a stored event (StoredEvent has it; so does a freshly inserted one)."""
-
-    @property
-    def global_position(self) -> int: ...
-
-    @property
-    def case_id(self) -> str: ...
-
-    @property
-    def case_version(self) -> int: ...
-
-    @property
-    def event(self) -> CaseEvent: ...
 
 
 def is_overdue(state: CaseState) -> bool:
@@ -84,58 +72,63 @@ def case_row(state: CaseState, last_global_position: int) -> dict[str, Any]:
         "version": state.version,
         "last_global_position": last_global_position,
         "state": Jsonb(state.model_dump(mode="json")),
+        # For reminders and escalation in the case list (migration 0005).
+        "responsible_municipality_code": state.responsible_municipality_code,
+        "team": state.team,
+        "contact_reminder_sent": state.contact_reminder_sent,
+        "contact_overdue": state.contact_overdue,
+        "guarantee_status_reason": state.guarantee_status_reason.value if state.guarantee_status_reason else None,
     }
 
 
-def _upsert(table: str) -> sql.Composed:
-    columns = [sql.Identifier(name) for name in CASE_COLUMNS]
-    updates = [sql.SQL("{0} = EXCLUDED.{0}").format(column) for column in columns[1:]]
-    return sql.SQL(
-        "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT (case_id) DO UPDATE SET {updates}"
-    ).format(
-        table=sql.Identifier(table),
-        columns=sql.SQL(", ").join(columns),
-        values=sql.SQL(", ").join(sql.Placeholder(name) for name in CASE_COLUMNS),
-        updates=sql.SQL(", ").join(updates),
-    )
+CASES: TableProjection[CaseState, CaseEvent] = TableProjection(
+    table=CASES_TABLE,
+    key="case_id",
+    columns=CASE_COLUMNS,
+    load=CaseState.model_validate,
+    initial=lambda case_id: CaseState(case_id=case_id),
+    fold=fold,
+    row=case_row,
+)
 
 
 async def load_states(
     conn: AsyncConnection[Any], case_ids: Sequence[str], table: str = CASES_TABLE
 ) -> dict[str, CaseState]:
-    query = sql.SQL("SELECT case_id, state FROM {} WHERE case_id = ANY(%s)").format(sql.Identifier(table))
-    cursor = await conn.execute(query, (list(case_ids),))
-    return {row[0]: CaseState.model_validate(row[1]) for row in await cursor.fetchall()}
+    return await CASES.load_states(conn, case_ids, table)
 
 
 async def project_cases(
-    conn: AsyncConnection[Any], events: Sequence[ProjectableEvent], table: str = CASES_TABLE
+    conn: AsyncConnection[Any], events: Sequence[ProjectableEvent[CaseEvent]], table: str = CASES_TABLE
 ) -> list[CaseState]:
-    """Fold `events` (in global order) into `table`'s rows; returns the new states of the touched cases.
+    """Fold case events (in global order) into `table`'s rows; returns the new states of the touched cases.
 
     Events the row already contains are skipped, so replaying an overlapping batch is harmless.
     The caller owns the transaction.
     """
-    by_case: dict[str, list[ProjectableEvent]] = {}
+    states = await CASES.project(conn, events, table)
+    await index_plans(conn, events)
+    return states
+
+
+_INDEX_PLAN = """
+INSERT INTO plan_index (sending_hospital_sor_id, plan_id, case_id, plan_fingerprint) VALUES (%s, %s, %s, %s)
+ON CONFLICT (sending_hospital_sor_id, plan_id) DO NOTHING
+"""
+
+
+async def index_plans(conn: AsyncConnection[Any], events: Sequence[ProjectableEvent[CaseEvent]]) -> None:
+    """Record which case each received or replacing plan belongs to (`plan_index`, migration 0005).
+
+    A plan keeps the case it first went to, so a replay or a rebuild changes nothing. The caller owns the
+    transaction (the append's, so a plan is indexed exactly when its event is stored).
+    """
+    rows: list[tuple[str, str, str, str]] = []
     for stored in events:
-        by_case.setdefault(stored.case_id, []).append(stored)
-    if not by_case:
-        return []
-    states = await load_states(conn, list(by_case), table)
-    rows: list[dict[str, Any]] = []
-    new_states: list[CaseState] = []
-    for case_id, stream in by_case.items():
-        state = states.get(case_id) or CaseState(case_id=case_id)
-        fresh = [stored for stored in stream if stored.case_version > state.version]
-        if not fresh:
-            continue
-        expected = list(range(state.version + 1, state.version + len(fresh) + 1))
-        if [stored.case_version for stored in fresh] != expected:
-            raise ProjectionGap(f"case {case_id}: row at version {state.version}, events do not continue it")
-        state = fold(state, [stored.event for stored in fresh])
-        rows.append(case_row(state, fresh[-1].global_position))
-        new_states.append(state)
+        event = stored.event
+        if isinstance(event, PlanReceived | PlanReplaced):
+            plan = event.plan
+            rows.append((plan.sending_hospital_sor_id, plan.plan_id, stored.case_id, event.plan_fingerprint))
     if rows:
         async with conn.cursor() as cursor:
-            await cursor.executemany(_upsert(table), rows)
-    return new_states
+            await cursor.executemany(_INDEX_PLAN, rows)

@@ -1,20 +1,24 @@
-"""Temporal activities over PostgreSQL: appending a case's events and queueing plan deliveries.
+"""Temporal activities over PostgreSQL: appending a case's or an application's events and queueing plan
+deliveries.
 
 Register the bound methods of one `StoreActivities(pool)` with the worker:
-`activities=[store.append_case_events, store.deliver_plan]`.
+`activities=[store.append_case_events, store.deliver_plan, store.append_application_events]`.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import (
+    APPEND_APPLICATION_EVENTS,
     APPEND_CASE_EVENTS,
     DELIVER_PLAN,
+    AppendApplicationEvents,
     AppendCaseEvents,
     AppendResult,
     DeliveryReceipt,
@@ -41,18 +45,11 @@ class StoreActivities:
 
     @activity.defn(name=APPEND_CASE_EVENTS)
     async def append_case_events(self, request: AppendCaseEvents) -> AppendResult:
-        try:
-            return await self._store.append(request)
-        except ConcurrencyConflict as exc:
-            # Retrying cannot help: the workflow must decide again on the case as it now is.
-            raise ApplicationError(
-                str(exc),
-                {"expected_version": exc.expected_version, "actual_version": exc.actual_version},
-                type="ConcurrencyConflict",
-                non_retryable=True,
-            ) from exc
-        except InvalidAppend as exc:
-            raise ApplicationError(str(exc), type="InvalidAppend", non_retryable=True) from exc
+        return await _non_retryable_rejections(self._store.append(request))
+
+    @activity.defn(name=APPEND_APPLICATION_EVENTS)
+    async def append_application_events(self, request: AppendApplicationEvents) -> AppendResult:
+        return await _non_retryable_rejections(self._store.append_application(request))
 
     @activity.defn(name=DELIVER_PLAN)
     async def deliver_plan(self, request: PlanDelivery) -> DeliveryReceipt:
@@ -86,3 +83,19 @@ class StoreActivities:
         message_id = str(row[0])
         logger.info("plan for case %s queued for %s as %s", request.case_id, request.recipient.value, message_id)
         return DeliveryReceipt(message_id=message_id)
+
+
+async def _non_retryable_rejections(append: Awaitable[AppendResult]) -> AppendResult:
+    """Run an append; a store rejection fails the activity for good (retrying cannot cure it)."""
+    try:
+        return await append
+    except ConcurrencyConflict as exc:
+        # Retrying cannot help: the workflow must decide again on the stream as it now is.
+        raise ApplicationError(
+            str(exc),
+            {"expected_version": exc.expected_version, "actual_version": exc.actual_version},
+            type="ConcurrencyConflict",
+            non_retryable=True,
+        ) from exc
+    except InvalidAppend as exc:
+        raise ApplicationError(str(exc), type="InvalidAppend", non_retryable=True) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from temporalio.client import (
@@ -15,6 +16,7 @@ from temporalio.service import RPCError
 
 from activities.db import Pool
 from api.models.cases import CaseView
+from api.problems import FieldError, ProblemError
 from api.temporal_errors import temporal_problem
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import Command
@@ -29,8 +31,29 @@ def command_id(endpoint: str, idempotency_key: str | None) -> str:
     return f"{endpoint}:{idempotency_key or uuid.uuid4()}"
 
 
-async def send_update(client: Client, pool: Pool, case_id: uuid.UUID, update: Any, command: Command) -> CaseView:
-    """Run `update` with `command` on the case's workflow; a refusal becomes a ProblemError."""
+def renamed_fields(problem: ProblemError, field_names: Mapping[str, str]) -> ProblemError:
+    """The problem with the decider's field paths (`hospital.region`) renamed to the request body's (`region`)."""
+    if problem.errors:
+        problem.errors = [
+            FieldError(field=field_names.get(error.field, error.field) if error.field else None, message=error.message)
+            for error in problem.errors
+        ]
+    return problem
+
+
+async def send_update(
+    client: Client,
+    pool: Pool,
+    case_id: uuid.UUID | str,
+    update: Any,
+    command: Command,
+    *,
+    field_names: Mapping[str, str] | None = None,
+) -> CaseView:
+    """Run `update` with `command` on the case's workflow; a refusal becomes a ProblemError.
+
+    `field_names` maps the command's field paths to the request body's where they differ.
+    """
     handle = client.get_workflow_handle_for(CaseWorkflow.run, workflow_id_for_case(str(case_id)))
     try:
         state: CaseState = await handle.execute_update(update, command, id=command.command_id)
@@ -39,6 +62,6 @@ async def send_update(client: Client, pool: Pool, case_id: uuid.UUID, update: An
         if problem is None:
             raise
         logger.info("case %s: %s refused (%d)", case_id, type(command).__name__, problem.status)
-        raise problem from None
+        raise renamed_fields(problem, field_names or {}) from None
     logger.info("case %s: %s by %s -> %s", case_id, type(command).__name__, command.actor, state.status.value)
     return CaseView.of(state)

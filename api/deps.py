@@ -32,6 +32,7 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 CaseIdPath = Annotated[uuid.UUID, Path(description="The case's id (a UUID)")]
+ApplicationIdPath = Annotated[uuid.UUID, Path(description="The application's id (a UUID)")]
 ActorHeader = Annotated[
     str,
     Header(

@@ -18,7 +18,7 @@ from activities.settings import Settings, get_settings
 from activities.temporal_connection import connect_temporal
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.routes import cases, commands, health, plans, registers
+from api.routes import applications, cases, commands, health, plans, registers
 
 logger = logging.getLogger("genoptraening.api")
 
@@ -86,7 +86,7 @@ def create_app(
     app.state.pool = pool
     app.state.temporal_client = temporal_client
     install_problem_handlers(app)
-    for module in (plans, commands, cases, registers, health):
+    for module in (plans, commands, cases, applications, registers, health):
         app.include_router(module.router)
     install_openapi(app)
     return app

@@ -67,6 +67,15 @@ class ProblemError(Exception):
         self.headers = headers
 
 
+def field_problem(*fields: tuple[str, str]) -> ProblemError:
+    """A 422 validation problem naming body fields, as (field, message), that a route checks itself."""
+    errors = [FieldError(field=name, message=text) for name, text in fields]
+    names = ", ".join(name for name, _ in fields)
+    return ProblemError(
+        422, f"Invalid request: {names}", slug="validation-error", title="Request validation failed", errors=errors
+    )
+
+
 def problem_response(request_path: str, error: ProblemError) -> JSONResponse:
     problem = Problem(
         type=error.type,

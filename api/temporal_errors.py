@@ -6,6 +6,8 @@
 | update failed: ApplicationError CaseClosed             | 409  |
 | update failed: ApplicationError PlanConflict           | 409  |
 | update failed: ApplicationError InvalidCommand         | 422 (errors name the field) |
+| update failed: ApplicationError ApplicationClosed      | 409  |
+| update failed: ApplicationError ApplicationConflict    | 409  |
 | RPC NOT_FOUND, the read model knows the case           | 409 (the case has ended; its workflow is gone) |
 | RPC NOT_FOUND, the read model does not know it         | 404  |
 | RPC UNAVAILABLE / DEADLINE_EXCEEDED, update timed out  | 503 / 504 |
@@ -38,6 +40,11 @@ REJECTIONS: dict[str, ProblemKind] = {
     Rejection.CASE_CLOSED: ProblemKind(409, "case-closed", "The case is closed"),
     Rejection.PLAN_CONFLICT: ProblemKind(409, "plan-conflict", "The plan id was received with other content"),
     Rejection.INVALID: ProblemKind(422, "invalid-command", "The command contradicts the case"),
+    # Applications without a hospital stay (workflows.applications.rejections); the other kinds are shared.
+    "ApplicationClosed": ProblemKind(409, "application-closed", "The application is closed"),
+    "ApplicationConflict": ProblemKind(
+        409, "application-conflict", "The idempotency key was used for another application"
+    ),
 }
 _UNEXPECTED_FAILURE = ProblemKind(500, "update-failed", "The command failed")
 CASE_ENDED = ProblemKind(409, "case-closed", "The case is closed")

@@ -75,6 +75,7 @@ async def unused_municipality(pool: Pool) -> str:
         cursor = await conn.execute(
             "SELECT code FROM municipalities"
             " UNION SELECT municipality_code FROM cases WHERE municipality_code IS NOT NULL"
+            " UNION SELECT responsible_municipality_code FROM cases WHERE responsible_municipality_code IS NOT NULL"
         )
         used = {row[0] for row in await cursor.fetchall()}
     free = [str(code) for code in range(102, 900) if str(code) not in used]

@@ -182,8 +182,13 @@ def test_a_plan_with_a_later_start_is_reported_udskudt() -> None:
     assert state.guarantee_status_reason is GuaranteeStatusReason.UDSKUDT
 
 
-@pytest.mark.parametrize(("reason", "status_reason"), [(TransferReason.CITIZEN_REQUEST, "anden_kommune")])
-def test_transfer_to_another_municipality_starts_it_over_there(reason: TransferReason, status_reason: str) -> None:
+@pytest.mark.parametrize(
+    ("reason", "status_reason"),
+    [(TransferReason.CITIZEN_REQUEST, "anden_kommune"), (TransferReason.CITIZEN_MOVED, None)],
+)
+def test_transfer_to_another_municipality_starts_it_over_there(
+    reason: TransferReason, status_reason: str | None
+) -> None:
     transfer = TransferCase(
         command_id=cid(), actor=CASEWORKER, to_municipality_code="751", reason=reason, contact_working_days=4
     )

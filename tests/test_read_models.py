@@ -28,7 +28,8 @@ from workflows.domain.state import CaseState, fold
 _ROWS_OUT_OF_STEP = """
 SELECT coalesce(c.case_id, e.case_id) FROM cases c
 FULL JOIN (
-    SELECT case_id, max(case_version) AS version, max(global_position) AS position FROM events GROUP BY case_id
+    SELECT case_id, max(case_version) AS version, max(global_position) AS position FROM events
+    WHERE stream_type = 'case' GROUP BY case_id
 ) e ON e.case_id = c.case_id
 WHERE c.version IS DISTINCT FROM e.version OR c.last_global_position IS DISTINCT FROM e.position
 """

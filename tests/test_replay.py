@@ -12,6 +12,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -33,6 +34,7 @@ def test_histories_are_present() -> None:
     ids=lambda h: h.workflow_id,
 )
 async def test_saved_history_replays_with_current_code(history: WorkflowHistory) -> None:
-    replayer = Replayer(workflows=[CaseWorkflow], data_converter=pydantic_data_converter)
+    # The history names its workflow type: case histories replay CaseWorkflow, application_*.json ApplicationWorkflow.
+    replayer = Replayer(workflows=[CaseWorkflow, ApplicationWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

@@ -1,4 +1,5 @@
-"""The worker process: runs case workflows and the store activities (`python -m workflows.worker`).
+"""The worker process: runs case and application workflows and the store activities
+(`python -m workflows.worker`).
 
 Stops gracefully on SIGTERM/SIGINT: it finishes the activities in flight before it exits, so a rolling
 deploy never abandons an append half-way (the append is idempotent anyway).
@@ -17,6 +18,7 @@ from activities.db import open_pool
 from activities.settings import get_settings
 from activities.store_activities import StoreActivities
 from activities.temporal_connection import connect_temporal
+from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
 
 logger = logging.getLogger("genoptraening.worker")
@@ -30,8 +32,8 @@ async def run_worker() -> None:
     worker = Worker(
         client,
         task_queue=settings.temporal_task_queue,
-        workflows=[CaseWorkflow],
-        activities=[store.append_case_events, store.deliver_plan],
+        workflows=[CaseWorkflow, ApplicationWorkflow],
+        activities=[store.append_case_events, store.deliver_plan, store.append_application_events],
         graceful_shutdown_timeout=timedelta(seconds=20),
     )
     stop = asyncio.Event()

@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from activities.eventstore import StoredEvent
+from activities.eventstore import StoredApplicationEvent, StoredEvent
 from workflows.case_summary import is_overdue
 from workflows.domain.deadlines import next_deadline
-from workflows.domain.model import AlmenSubLevel, CaseStatus, DeadlineKind, Level
+from workflows.domain.model import AlmenSubLevel, CaseStatus, DeadlineKind, GuaranteeStatusReason, Level
 from workflows.domain.state import CaseState
 
 
@@ -46,13 +46,22 @@ class CaseSummary(BaseModel):
     """One line of the case list (no personal data)."""
 
     case_id: str
-    municipality_code: str | None
+    municipality_code: str | None = Field(description="The plan's home municipality")
+    responsible_municipality_code: str | None = Field(
+        description="The municipality now responsible: the home municipality until the case is transferred"
+    )
+    team: str | None = Field(description="The municipal team handling the case, once assigned")
     status: CaseStatus
     level: Level | None
     sub_level: AlmenSubLevel | None
     discharge_date: date | None
     next_deadline: Deadline | None
     overdue: bool
+    contact_reminder_sent: bool = Field(description="The team was reminded that the contact deadline is near")
+    contact_overdue: bool = Field(description="The contact deadline passed without contact (escalate)")
+    guarantee_status_reason: GuaranteeStatusReason | None = Field(
+        description="KL's reason for no start within the 7-day guarantee (statusReason), if any"
+    )
     start_guarantee_due_on: date | None
     contact_due_on: date | None
     received_at: datetime | None
@@ -87,7 +96,7 @@ class TimelineEvent(BaseModel):
     data: dict[str, Any] = Field(description="The event body as stored (`type` selects its schema)")
 
     @classmethod
-    def of(cls, stored: StoredEvent) -> TimelineEvent:
+    def of(cls, stored: StoredEvent | StoredApplicationEvent) -> TimelineEvent:
         return cls(
             version=stored.case_version,
             global_position=stored.global_position,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.domain.commands import Note
-from workflows.domain.model import AlmenSubLevel, CloseReason, ContactChannel
+from workflows.domain.model import AlmenSubLevel, CloseReason, ContactChannel, OptOutReason
 
 
 class _Body(BaseModel):
@@ -73,9 +73,19 @@ class CompletionRequest(_Body):
 
 
 class ClosureRequest(_Body):
-    """Close the case with one of KL's reasons."""
+    """Close the case with one of KL's reasons; an active opt-out names its sub-reason."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "active_opt_out", "note": "Fravalgt"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"reason": "active_opt_out", "opt_out_reason": "transport_logistics", "note": "Fravalgt"},
+                {"reason": "citizen_did_not_show"},
+            ]
+        }
+    )
 
     reason: CloseReason
+    opt_out_reason: OptOutReason | None = Field(
+        default=None, description="Required with `active_opt_out`, and only with it (KL Gateway Rehab IG)"
+    )
     note: Note | None = None

@@ -24,7 +24,10 @@ def _not_found(case_id: str) -> ProblemError:
 @router.get("", summary="List cases, newest first", responses=problems(422))
 async def list_cases(
     pool: PoolDep,
-    municipality: Annotated[MunicipalityCode | None, Query(description="Home municipality code")] = None,
+    municipality: Annotated[
+        MunicipalityCode | None,
+        Query(description="The responsible municipality: the home municipality, or the one a case was transferred to"),
+    ] = None,
     status: Annotated[CaseStatus | None, Query(description="Only cases in this status")] = None,
     overdue: Annotated[bool | None, Query(description="Only overdue (true) or not overdue (false) cases")] = None,
     limit: Annotated[int, Query(ge=1, le=case_queries.MAX_PAGE)] = 50,

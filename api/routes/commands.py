@@ -18,6 +18,7 @@ from api.models.commands import (
 )
 from api.openapi import problems
 from api.problems import FieldError, ProblemError
+from api.routes import course_commands, guarantee_commands
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import (
     ChooseProvider,
@@ -128,6 +129,15 @@ async def close_case(
     pool: PoolDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> CaseView:
-    """Ends an open case with one of KL's reasons; it then takes no further commands."""
+    """Ends an open case with one of KL's reasons for ending a §140 course (KL Gateway Rehab IG); it then takes
+    no further commands. `active_opt_out` needs its `opt_out_reason`, other reasons take none (**422** naming
+    `opt_out_reason`). Before training starts, the need stands as the hospital assessed it, so
+    `no_further_need_professional_assessed` is refused (**409**; ism.dk)."""
     command = CloseCase(command_id=command_id("closure", idempotency_key), actor=actor, **body.model_dump())
     return await send_update(client, pool, case_id, CaseWorkflow.close_case, command)
+
+
+# The rest of the rulebook's commands live in their own modules and share this router's prefix, tag and
+# problem responses, so api.main needs no change for them.
+for _module in (course_commands, guarantee_commands):
+    router.include_router(_module.router)

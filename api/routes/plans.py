@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 from temporalio.client import (
+    Client,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -23,17 +24,18 @@ from temporalio.service import RPCError
 from activities import case_queries
 from activities.db import Pool
 from activities.settings import Settings
+from api.case_updates import send_update
 from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.examples import PLAN_EXAMPLES
 from api.models.cases import CaseView
 from api.openapi import problems
-from api.problems import ProblemError
+from api.problems import FieldError, ProblemError
 from api.temporal_errors import REJECTIONS, temporal_problem
 from workflows import search_attributes as keys
 from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
-from workflows.domain.commands import ReceivePlan
+from workflows.domain.commands import ReceivePlan, ReplacePlan
 from workflows.domain.decider import Rejection, plan_fingerprint
-from workflows.domain.model import CaseStatus
+from workflows.domain.model import CaseStatus, PlanRelation
 from workflows.domain.plan import RehabilitationPlan
 from workflows.domain.state import CaseState
 from workflows.identity import case_id_for_plan, workflow_id_for_case
@@ -53,7 +55,8 @@ def _conflict() -> ProblemError:
     )
 
 
-async def _contact_working_days(pool: Pool, settings: Settings, municipality_code: str) -> int:
+async def contact_working_days_for(pool: Pool, settings: Settings, municipality_code: str) -> int:
+    """The municipality's contact deadline from the municipality register, else the default."""
     municipality = await case_queries.get_municipality(pool, municipality_code)
     if municipality is None:
         return settings.default_contact_working_days
@@ -90,13 +93,43 @@ def _answer_from_read_model(row: dict[str, Any], fingerprint: str) -> CaseView:
     return CaseView.of(state)
 
 
+async def _replace_plan(
+    plan: RehabilitationPlan, fingerprint: str, pool: Pool, client: Client, settings: Settings
+) -> CaseView:
+    """A plan that replaces an earlier one goes to the earlier plan's case as the `replace_plan` Update."""
+    assert plan.previous_plan is not None
+    previous = await case_queries.find_plan(pool, plan.sending_hospital_sor_id, plan.previous_plan.plan_id)
+    if previous is None:
+        message = f"no plan {plan.previous_plan.plan_id} from hospital {plan.sending_hospital_sor_id} is known"
+        raise ProblemError(
+            422,
+            message,
+            slug="unknown-previous-plan",
+            title="Unknown previous plan",
+            errors=[FieldError(field="previous_plan.plan_id", message=message)],
+        )
+    command = ReplacePlan(
+        # As for a new plan: a resend of the same content is answered from the first result.
+        command_id=f"replace-plan:{fingerprint[:32]}",
+        actor=f"hospital:{plan.sending_hospital_sor_id}",
+        plan=plan,
+        contact_working_days=await contact_working_days_for(pool, settings, plan.home_municipality_code),
+    )
+    view = await send_update(client, pool, previous["case_id"], CaseWorkflow.replace_plan, command)
+    logger.info("case %s: plan replaced by hospital %s", previous["case_id"], plan.sending_hospital_sor_id)
+    return view
+
+
 @router.post(
     "/plans",
     status_code=201,
     summary="Receive a rehabilitation plan (GOP)",
-    response_description="The new case (201, with a Location header) or the existing one (200)",
+    response_description="The new case (201, with a Location header) or an existing one (200)",
     responses={
-        200: {"model": CaseView, "description": "The same plan again: its existing case"},
+        200: {
+            "model": CaseView,
+            "description": "The same plan again: its case; or a plan that replaces an earlier one: that plan's case",
+        },
         **problems(400, 409, 422),
     },
 )
@@ -110,11 +143,38 @@ async def receive_plan(
     """Start the case for a plan, or return the case the same plan already started.
 
     The case id is derived from the sending hospital's SOR id and its plan id, so resending a plan is safe:
-    the same content answers **200** with the existing case; different content under the same plan id is a
+    the same content answers **200** with the case it went to; different content under the same plan id is a
     **409** conflict (a corrected plan needs a new plan id). A new case answers **201** with `Location`.
+
+    After a re-admission the hospital may send a new plan with `previous_plan` (KL Gateway Rehab IG,
+    `replaces`):
+
+    - `relation: replaces`: the earlier plan is revoked and its case continues with the new plan (fresh
+      distribution, classification and deadlines under the rules of the new discharge date): **200** with that
+      case. The earlier plan must be known (**422** naming `previous_plan.plan_id`) and be the case's current
+      plan, for the same citizen (**422** naming `previous_plan` or `patient.cpr`); an ended case takes no new
+      plan (**409**).
+    - `relation: parallel`: both plans stay active (e.g. another body region), so the new plan starts its own
+      case like any other; the link is kept in its plan.
+
+    A CPR number that fails the modulus 11 check is accepted and flagged in `warnings`
+    (`cpr_fails_modulus_11`; numbers issued since 2007 may fail it, cpr.dk); one that is no valid date is
+    **422** naming `patient.cpr`.
     """
-    case_id = case_id_for_plan(plan.sending_hospital_sor_id, plan.plan_id)
     fingerprint = plan_fingerprint(plan)
+    known = await case_queries.find_plan(pool, plan.sending_hospital_sor_id, plan.plan_id)
+    if known is not None:
+        # The plan is stored already, in the case it started or the case whose plan it replaced.
+        if known["plan_fingerprint"] != fingerprint:
+            raise _conflict()
+        row = await case_queries.get_case(pool, known["case_id"])
+        if row is not None:
+            response.status_code = 200
+            return CaseView.of_row(row)
+    if plan.previous_plan is not None and plan.previous_plan.relation is PlanRelation.REPLACES:
+        response.status_code = 200
+        return await _replace_plan(plan, fingerprint, pool, client, settings)
+    case_id = case_id_for_plan(plan.sending_hospital_sor_id, plan.plan_id)
     existing = await case_queries.get_case(pool, case_id)
     if existing is not None and CaseStatus(existing["status"]).is_terminal:
         response.status_code = 200
@@ -125,7 +185,7 @@ async def receive_plan(
         command_id=f"plan:{fingerprint[:32]}",
         actor=f"hospital:{plan.sending_hospital_sor_id}",
         plan=plan,
-        contact_working_days=await _contact_working_days(pool, settings, plan.home_municipality_code),
+        contact_working_days=await contact_working_days_for(pool, settings, plan.home_municipality_code),
     )
     try:
         state: CaseState = await client.execute_update_with_start_workflow(

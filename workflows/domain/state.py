@@ -9,7 +9,7 @@ from functools import singledispatch
 
 from workflows.domain import events as ev
 from workflows.domain.case_state import CaseState
-from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, GuaranteeStatusReason, Recipient
+from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, GuaranteeStatusReason, Recipient, TransferReason
 
 __all__ = ["CaseState", "evolve", "fold"]
 
@@ -169,7 +169,9 @@ def _(event: ev.StartPostponedByCitizen, state: CaseState) -> dict[str, object]:
 @_changes.register
 def _(event: ev.CaseTransferred, state: CaseState) -> dict[str, object]:
     # The receiving municipality starts over: it classifies, contacts and offers a start itself.
-    handed_on = state.start_guarantee_breached or state.first_appointment_on is not None
+    # KL's "Anden kommune" is the citizen's own request; a move is no reason KL lists.
+    at_request = event.reason is TransferReason.CITIZEN_REQUEST
+    keeps_reason = state.start_guarantee_breached or state.first_appointment_on is not None or not at_request
     return {
         "status": CaseStatus.DISTRIBUTED,
         "responsible_municipality_code": event.to_municipality_code,
@@ -181,7 +183,9 @@ def _(event: ev.CaseTransferred, state: CaseState) -> dict[str, object]:
         "contact_reminder_sent": False,
         "contact_overdue": False,
         "start_guarantee_lapsed": True,
-        "guarantee_status_reason": state.guarantee_status_reason if handed_on else GuaranteeStatusReason.ANDEN_KOMMUNE,
+        "guarantee_status_reason": state.guarantee_status_reason
+        if keeps_reason
+        else GuaranteeStatusReason.ANDEN_KOMMUNE,
     }
 
 

@@ -1,0 +1,79 @@
+"""Sending a command to an application's workflow as a Workflow Update, and its refusals as problems.
+
+The mapping is `api.temporal_errors`' (409 for a status that forbids the command or a closed application,
+422 naming the field); only "no running workflow" is told apart from the `applications` read model.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities import application_queries
+from activities.db import Pool
+from api.models.applications import ApplicationView
+from api.problems import ProblemError
+from api.temporal_errors import REJECTIONS, rejection_problem, temporal_problem
+from workflows.application_workflow import ApplicationWorkflow
+from workflows.applications.identity import workflow_id_for_application
+from workflows.applications.rejections import ApplicationCommandRejected
+from workflows.applications.state import ApplicationState
+from workflows.domain.commands import Command
+from workflows.workflow_support import rejection_error
+
+logger = logging.getLogger("genoptraening.api")
+
+_CLOSED = REJECTIONS["ApplicationClosed"]
+
+
+def not_found(application_id: str) -> ProblemError:
+    return ProblemError(
+        404, f"There is no application {application_id}", slug="application-not-found", title="No such application"
+    )
+
+
+def rejected(rejection: ApplicationCommandRejected) -> ProblemError:
+    """The problem for a command the pure decider refused before any workflow was involved."""
+    return rejection_problem(rejection_error(rejection.kind.value, rejection.message, rejection.field))
+
+
+async def closed_or_unknown(application_id: str, pool: Pool) -> ProblemError:
+    """No running workflow: the application either ended (its workflow completed) or never existed."""
+    row = await application_queries.get_application(pool, application_id)
+    if row is None:
+        return not_found(application_id)
+    return ProblemError(
+        _CLOSED.status,
+        f"The application is {row['status']}; it takes no commands",
+        slug=_CLOSED.slug,
+        title=_CLOSED.title,
+    )
+
+
+async def application_problem(error: Exception, application_id: str, pool: Pool) -> ProblemError | None:
+    if isinstance(error, RPCError) and error.status is RPCStatusCode.NOT_FOUND:
+        return await closed_or_unknown(application_id, pool)
+    return await temporal_problem(error, application_id, pool)
+
+
+async def send_application_update(
+    client: Client, pool: Pool, application_id: uuid.UUID, update: Any, command: Command
+) -> ApplicationView:
+    """Run `update` with `command` on the application's workflow; a refusal becomes a ProblemError."""
+    handle = client.get_workflow_handle_for(ApplicationWorkflow.run, workflow_id_for_application(str(application_id)))
+    try:
+        state: ApplicationState = await handle.execute_update(update, command, id=command.command_id)
+    except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
+        problem = await application_problem(error, str(application_id), pool)
+        if problem is None:
+            raise
+        logger.info("application %s: %s refused (%d)", application_id, type(command).__name__, problem.status)
+        raise problem from None
+    logger.info(
+        "application %s: %s by %s -> %s", application_id, type(command).__name__, command.actor, state.status.value
+    )
+    return ApplicationView.of(state)

@@ -1,0 +1,168 @@
+"""Request bodies of the commands that follow the rest of the rulebook: reclassification, team, contact
+attempts, refusals, hospital choice, the free choice, postponement, transfer, revocation and transport.
+
+As in `api.models.commands`, only the command's own fields: `command_id` and `actor` come from headers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from workflows.domain.commands import Note, Reason
+from workflows.domain.model import AlmenSubLevel, ContactChannel, TransferReason
+from workflows.domain.plan import MunicipalityCode, SorId
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _ore(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))  # exact: at most two decimal places are accepted
+
+
+# JSON numbers or strings, parsed straight to Decimal (no float reaches the domain).
+Kilometres = Annotated[
+    Decimal, Field(ge=0, max_digits=7, decimal_places=3, description="A number or a decimal string", examples=["51"])
+]
+Kroner = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=9, decimal_places=2, description="A number or a decimal string", examples=["150.00"]),
+    AfterValidator(_ore),
+]
+
+
+class ReclassificationRequest(_Body):
+    """Change an almen case's sub-level; the municipality's classification "may change over time"."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"sub_level": "avanceret", "reason": "Faldet igen; behov for holdtræning"}]}
+    )
+
+    sub_level: AlmenSubLevel
+    reason: Reason
+
+
+class TeamRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"team": "genoptraening-nord"}]})
+
+    team: str = Field(min_length=1, max_length=100, description="The municipal team that handles the case")
+
+
+class ContactAttemptRequest(_Body):
+    """An attempt to reach the citizen that did not succeed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"channel": "phone", "note": "Intet svar; lagt besked på telefonsvarer"}]}
+    )
+
+    channel: ContactChannel
+    note: Note | None = None
+
+
+class ProviderRefusalRequest(_Body):
+    """Another municipality's institution refuses the citizen for capacity reasons."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Ingen ledig kapacitet de næste 6 uger"}]})
+
+    reason: Reason
+
+
+class TrainingHospitalRequest(_Body):
+    """The hospital the citizen chooses for specialiseret genoptræning (frit sygehusvalg)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"sor_id": "265161000016000", "name": "Aarhus Universitetshospital", "region": "midtjylland"}]
+        }
+    )
+
+    sor_id: SorId
+    name: str = Field(min_length=1, max_length=200)
+    region: str = Field(min_length=1, max_length=40, description="Region slug, e.g. `midtjylland`")
+
+
+class AppointmentCancellationRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Terapeut syg; ny tid aftales"}]})
+
+    reason: Note | None = None
+
+
+class FreeChoiceDecision(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+
+class FreeChoiceRequest(_Body):
+    """The citizen's answer to the free choice that opens when the start guarantee is breached.
+
+    `accept` needs the private provider (`provider_id` and `provider_name`, as KL's agreement names it);
+    `decline` takes only an optional `note`.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"decision": "accept", "provider_id": "fritvalg-fysio-city", "provider_name": "Fysio City ApS"},
+                {"decision": "decline", "note": "Foretrækker at vente på kommunens tilbud"},
+            ]
+        }
+    )
+
+    decision: FreeChoiceDecision
+    provider_id: str | None = Field(default=None, min_length=1, max_length=100)
+    provider_name: str | None = Field(default=None, min_length=1, max_length=200)
+    note: Note | None = None
+
+
+class PostponementRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "Borgeren rejser bort i to uger"}]})
+
+    note: Note | None = None
+
+
+class TransferRequest(_Body):
+    """Hand the case to another municipality, which starts the course over."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"to_municipality_code": "751", "reason": "citizen_moved"}]}
+    )
+
+    to_municipality_code: MunicipalityCode
+    reason: TransferReason = Field(description="citizen_request: the citizen asked; citizen_moved: moved there")
+
+
+class RevocationRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Planen var sendt på forkert patient"}]})
+
+    reason: Reason
+
+
+class TransportAssessmentRequest(_Body):
+    """The facts of a transport assessment; amounts and distances as JSON numbers or decimal strings."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "is_pensioner": False,
+                    "condition_rules_out_public_transport": False,
+                    "distance_km": "51",
+                    "round_trip_cost_dkk": "150.00",
+                    "assigned_site_round_trip_cost_dkk": None,
+                }
+            ]
+        }
+    )
+
+    is_pensioner: bool = Field(description="Receives folke- or førtidspension")
+    condition_rules_out_public_transport: bool
+    distance_km: Kilometres = Field(description="From home to the training site")
+    round_trip_cost_dkk: Kroner = Field(description="Cheapest safe means of transport to the chosen site")
+    assigned_site_round_trip_cost_dkk: Kroner | None = Field(
+        default=None, description="Cost to the assigned site, when the citizen chose another site"
+    )

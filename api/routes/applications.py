@@ -1,0 +1,198 @@
+"""Applications for training without a hospital stay (Serviceloven §86 / Ældreloven): intake and reads.
+
+`POST /applications` starts an application's workflow together with its first Update; the caseworker
+commands on `/applications/{id}/…` are in `api.routes.application_commands`, included here.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+from temporalio.client import (
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from activities import application_queries, case_queries
+from activities.settings import Settings
+from api.application_updates import application_problem, not_found, rejected
+from api.deps import ActorHeader, ApplicationIdPath, IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
+from api.models.applications import ApplicationPage, ApplicationSummary, ApplicationTimeline, ApplicationView
+from api.models.cases import TimelineEvent
+from api.openapi import problems
+from api.problems import FieldError, ProblemError
+from api.routes import application_commands
+from api.temporal_errors import REJECTIONS
+from workflows import search_attributes as keys
+from workflows.application_workflow import ApplicationWorkflow, ApplicationWorkflowInput
+from workflows.applications.commands import Application, ReceiveApplication
+from workflows.applications.decider import application_fingerprint, decide
+from workflows.applications.identity import application_id_for_key, workflow_id_for_application
+from workflows.applications.model import ApplicationStatus
+from workflows.applications.rejections import ApplicationCommandRejected
+from workflows.applications.state import ApplicationState
+from workflows.domain.plan import MunicipalityCode
+
+logger = logging.getLogger("genoptraening.api")
+router = APIRouter(prefix="/applications", tags=["applications"])
+router.include_router(application_commands.router)
+
+_CONFLICT = REJECTIONS["ApplicationConflict"]
+
+_EXAMPLE = {
+    "citizen": {"cpr": "250947-9989", "name": "Testa Testesen"},
+    "municipality_code": "101",
+    "legal_basis": "stk1",
+    "covered_by_aeldreloven": True,
+    "application_date": "2026-11-16",
+    "description_of_need": "Nedsat gangfunktion efter lungebetændelse behandlet hos egen læge.",
+}
+
+
+def _start_operation(
+    application_id: str, application: Application, settings: Settings
+) -> WithStartWorkflowOperation[Any, Any]:
+    return WithStartWorkflowOperation(
+        ApplicationWorkflow.run,
+        ApplicationWorkflowInput(application_id=application_id),
+        id=workflow_id_for_application(application_id),
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(keys.CASE_STATUS, ApplicationStatus.UNDER_ASSESSMENT.value),
+                SearchAttributePair(keys.MUNICIPALITY_CODE, application.municipality_code),
+            ]
+        ),
+        static_summary=f"Application {application_id} (municipality {application.municipality_code})",
+    )
+
+
+def _from_read_model(row: dict[str, Any], fingerprint: str) -> ApplicationView:
+    """The application has ended, so its workflow takes no updates: the stored intake decides the answer."""
+    state = ApplicationState.model_validate(row["state"])
+    if state.application_fingerprint != fingerprint:
+        raise ProblemError(
+            _CONFLICT.status,
+            "This Idempotency-Key was used for another application",
+            slug=_CONFLICT.slug,
+            title=_CONFLICT.title,
+        )
+    return ApplicationView.of(state)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Receive an application for training without a hospital stay",
+    response_description="The new application (201, with a Location header), or the same one again (200)",
+    responses={200: {"model": ApplicationView, "description": "The same request again"}, **problems(400, 409, 422)},
+)
+async def receive_application(
+    application: Annotated[Application, Body(openapi_examples={"stk1": {"summary": "§86 stk. 1", "value": _EXAMPLE}})],
+    response: Response,
+    actor: ActorHeader,
+    pool: PoolDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ApplicationView:
+    """Record the citizen's application: genoptræning (§86 stk. 1) or vedligeholdelsestræning (stk. 2).
+
+    The legal reference follows from the application date and the caseworker's statement that the citizen is
+    covered by the Ældrelov (in force from 1 July 2025). With an `Idempotency-Key`, resending the same
+    application answers **200** with it; other content under the same key is a **409**.
+    """
+    application_id = application_id_for_key(actor, idempotency_key) if idempotency_key else str(uuid.uuid4())
+    fingerprint = application_fingerprint(application)
+    command = ReceiveApplication(command_id=f"application:{fingerprint[:32]}", actor=actor, application=application)
+    try:
+        # Checked before any workflow starts, so a refused intake leaves no workflow behind.
+        decide(ApplicationState(application_id=application_id), command, datetime.now(UTC))
+    except ApplicationCommandRejected as rejection:
+        raise rejected(rejection) from None
+    existing = await application_queries.get_application(pool, application_id)
+    if existing is not None and ApplicationStatus(existing["status"]).is_terminal:
+        response.status_code = 200
+        return _from_read_model(existing, fingerprint)
+    try:
+        state: ApplicationState = await client.execute_update_with_start_workflow(
+            ApplicationWorkflow.receive_application,
+            command,
+            start_workflow_operation=_start_operation(application_id, application, settings),
+            id=command.command_id,
+        )
+    except WorkflowAlreadyStartedError:
+        row = await application_queries.get_application(pool, application_id)
+        if row is None:
+            raise ProblemError(
+                _CONFLICT.status, "This Idempotency-Key was used before", slug=_CONFLICT.slug, title=_CONFLICT.title
+            ) from None
+        response.status_code = 200
+        return _from_read_model(row, fingerprint)
+    except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
+        problem = await application_problem(error, application_id, pool)
+        if problem is None:
+            raise
+        raise problem from None
+    if existing is None:
+        logger.info("application %s received for municipality %s", application_id, application.municipality_code)
+        response.headers["Location"] = f"/applications/{application_id}"
+    else:
+        response.status_code = 200
+    return ApplicationView.of(state)
+
+
+@router.get("", summary="List applications, newest first", responses=problems(422))
+async def list_applications(
+    pool: PoolDep,
+    municipality: Annotated[MunicipalityCode | None, Query(description="Municipality code")] = None,
+    status: Annotated[ApplicationStatus | None, Query(description="Only applications in this status")] = None,
+    limit: Annotated[int, Query(ge=1, le=case_queries.MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
+) -> ApplicationPage:
+    try:
+        rows, next_cursor = await application_queries.list_applications(
+            pool, municipality=municipality, status=status.value if status else None, limit=limit, cursor=cursor
+        )
+    except case_queries.InvalidCursor as error:
+        raise ProblemError(
+            422,
+            str(error),
+            slug="validation-error",
+            title="Request validation failed",
+            errors=[FieldError(field="query.cursor", message=str(error))],
+        ) from None
+    return ApplicationPage(items=[ApplicationSummary.of_row(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/{application_id}", summary="One application", responses=problems(404, 422))
+async def get_application(application_id: ApplicationIdPath, pool: PoolDep) -> ApplicationView:
+    """The application as of its last stored event (the read model is written with the events)."""
+    row = await application_queries.get_application(pool, str(application_id))
+    if row is None:
+        raise not_found(str(application_id))
+    return ApplicationView.of_row(row)
+
+
+@router.get("/{application_id}/events", summary="The application's timeline", responses=problems(404, 422))
+async def application_events(application_id: ApplicationIdPath, pool: PoolDep) -> ApplicationTimeline:
+    """Every event of the application in order, with who caused it and through which command."""
+    stored = await application_queries.application_timeline(pool, str(application_id))
+    if not stored:
+        raise not_found(str(application_id))
+    return ApplicationTimeline(application_id=str(application_id), events=[TimelineEvent.of(event) for event in stored])

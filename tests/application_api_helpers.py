@@ -1,0 +1,76 @@
+"""Run the API with an application worker against the Temporal dev server and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.db import Pool
+from activities.store_activities import StoreActivities
+from api.main import create_app
+from tests.api_helpers import Api, settings_for
+from workflows.application_workflow import ApplicationWorkflow
+from workflows.case_workflow import CaseWorkflow
+
+CASEWORKER = "caseworker:cw-86"
+
+
+@asynccontextmanager
+async def running_application_api(env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Api]:
+    """A worker with both workflows and the real store activities on its own task queue, and the app."""
+    task_queue = f"application-api-{uuid.uuid4().hex[:8]}"
+    store = StoreActivities(pool)
+    settings = settings_for(task_queue)
+    app = create_app(pool=pool, temporal_client=env.client, settings=settings)
+    async with (
+        Worker(
+            env.client,
+            task_queue=task_queue,
+            workflows=[ApplicationWorkflow, CaseWorkflow],
+            activities=[store.append_application_events, store.append_case_events, store.deliver_plan],
+        ),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+    ):
+        yield Api(app=app, http=http, env=env, pool=pool, settings=settings)
+
+
+def headers(actor: str = CASEWORKER, key: str | None = None) -> dict[str, str]:
+    return {"X-Actor": actor, **({"Idempotency-Key": key} if key else {})}
+
+
+async def post_application(
+    http: httpx.AsyncClient, body: dict[str, Any], *, actor: str = CASEWORKER, key: str | None = None
+) -> httpx.Response:
+    return await http.post("/applications", json=body, headers=headers(actor, key))
+
+
+async def command(
+    http: httpx.AsyncClient,
+    application_id: str,
+    name: str,
+    body: dict[str, Any],
+    *,
+    actor: str = CASEWORKER,
+    key: str | None = None,
+) -> httpx.Response:
+    return await http.post(f"/applications/{application_id}/{name}", json=body, headers=headers(actor, key))
+
+
+async def wait_for_application(http: httpx.AsyncClient, application_id: str, status: str) -> dict[str, Any]:
+    """Poll GET /applications/{id} (at most ~15 s) until the application has the status."""
+    body: dict[str, Any] = {}
+    for _ in range(300):
+        response = await http.get(f"/applications/{application_id}")
+        if response.status_code == 200:
+            body = response.json()
+            if body["status"] == status:
+                return body
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"application {application_id} never reached {status}; last: {body}")
