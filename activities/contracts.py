@@ -49,12 +49,13 @@ class AppendResult(BaseModel):
 
 
 class PlanDelivery(BaseModel):
-    """Put one recipient's copy of the plan in the outbox (exactly once per case and recipient)."""
+    """Put one recipient's copy of the plan in the outbox (exactly once per case, recipient and plan)."""
 
     model_config = ConfigDict(frozen=True)
 
     case_id: str
     recipient: Recipient
+    plan_id: str = Field(description="The sender's id of the plan this copy is of")
     address: str = Field(description="Where the copy goes: a SOR id, a municipality code, or 'digital_post'")
 
 

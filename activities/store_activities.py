@@ -32,8 +32,8 @@ logger = logging.getLogger(__name__)
 OUTBOX_CHANNEL = "outbox"
 
 _INSERT_OUTBOX = """
-INSERT INTO outbox (message_id, case_id, recipient, address) VALUES (%s, %s, %s, %s)
-ON CONFLICT (case_id, recipient) DO NOTHING
+INSERT INTO outbox (message_id, case_id, recipient, plan_id, address) VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (case_id, recipient, plan_id) DO NOTHING
 RETURNING message_id
 """
 
@@ -57,15 +57,16 @@ class StoreActivities:
 
         The outbox is the hand-off point to the sender that transmits plans (MedCom to the GP and the
         municipality, Digital Post to the patient), which is outside this service: it reads unsent
-        rows, sends them, and sets `sent_at`. A delivery is queued at most once per case and recipient,
-        so a retried activity, or a workflow replaying after a crash, gets the first message id back
-        and never causes a second letter.
+        rows, sends them, and sets `sent_at`. A delivery is queued at most once per case, recipient and
+        plan, so a retried activity, or a workflow replaying after a crash, gets the first message id
+        back and never causes a second letter, while a replacing plan is sent anew.
         """
         candidate = uuid.uuid4()
         async with self._pool.connection() as conn:
             async with conn.transaction():
                 cursor = await conn.execute(
-                    _INSERT_OUTBOX, (candidate, request.case_id, request.recipient.value, request.address)
+                    _INSERT_OUTBOX,
+                    (candidate, request.case_id, request.recipient.value, request.plan_id, request.address),
                 )
                 row = await cursor.fetchone()
                 if row is not None:
@@ -73,8 +74,8 @@ class StoreActivities:
             if row is None:
                 # A separate statement: its fresh snapshot sees a row a concurrent attempt just committed.
                 cursor = await conn.execute(
-                    "SELECT message_id FROM outbox WHERE case_id = %s AND recipient = %s",
-                    (request.case_id, request.recipient.value),
+                    "SELECT message_id FROM outbox WHERE case_id = %s AND recipient = %s AND plan_id = %s",
+                    (request.case_id, request.recipient.value, request.plan_id),
                 )
                 row = await cursor.fetchone()
                 await conn.commit()

@@ -27,7 +27,7 @@ from workflows.domain.events import CaseEvent
 class InMemoryCaseStore:
     def __init__(self) -> None:
         self.streams: dict[str, list[tuple[str, CaseEvent]]] = {}
-        self.outbox: dict[tuple[str, str], str] = {}
+        self.outbox: dict[tuple[str, str, str], str] = {}
         self.position = 0
         self.append_calls = 0
 
@@ -49,7 +49,7 @@ class InMemoryCaseStore:
 
     @activity.defn(name=DELIVER_PLAN)
     async def deliver_plan(self, request: PlanDelivery) -> DeliveryReceipt:
-        key = (request.case_id, request.recipient.value)
+        key = (request.case_id, request.recipient.value, request.plan_id)
         message_id = self.outbox.setdefault(key, str(uuid.uuid4()))
         return DeliveryReceipt(message_id=message_id)
 

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
@@ -88,11 +87,6 @@ async def test_replacing_plan_continues_the_case_of_the_plan_it_replaces(api: Ap
     assert stale.status_code == 422 and field_names(stale) == ["previous_plan"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the outbox keeps one message per (case, recipient): a replacing plan's deliveries get the first "
-    "plan's message ids back and nothing is queued again (needs a plan id in PlanDelivery and the outbox key)",
-)
 async def test_replacing_plan_is_queued_for_sending_again(api: Api) -> None:
     first = fresh_plan()
     case_id = await _distributed(api, first)

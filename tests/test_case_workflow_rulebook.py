@@ -95,7 +95,7 @@ async def test_specialiseret_plan_goes_to_the_chosen_hospital(running: Running) 
     hospital = HospitalRef(sor_id="227871000016001", name="Aarhus Universitetshospital", region="midtjylland")
     await send(handle, ChooseTrainingHospital(command_id=cid(), actor=CASEWORKER, hospital=hospital))
     state = await wait_for_state(handle, lambda s: Recipient.TRAINING_HOSPITAL in s.deliveries)
-    assert (state.case_id, Recipient.TRAINING_HOSPITAL.value) in store.outbox
+    assert (state.case_id, Recipient.TRAINING_HOSPITAL.value, state.require_plan().plan_id) in store.outbox
 
 
 async def test_transfer_moves_the_case_and_its_search_attributes(running: Running) -> None:
@@ -127,3 +127,4 @@ async def test_replacing_plan_is_distributed_again(running: Running) -> None:
     state = await wait_for_state(handle, _distributed)
     assert state.plan == new_plan and state.revoked_plan_ids == [old.plan_id]
     assert [event.type for event in store.events(state.case_id)].count("PlanDelivered") == 6
+    assert len([key for key in store.outbox if key[0] == state.case_id]) == 6  # the new plan is sent anew

@@ -166,7 +166,7 @@ async def test_append_activity_reports_a_conflict_as_non_retryable(pool: Pool) -
 
 async def test_delivering_twice_queues_one_message(pool: Pool) -> None:
     activities, case_id = StoreActivities(pool), new_case_id()
-    delivery = PlanDelivery(case_id=case_id, recipient=Recipient.GP, address="227871000016001")
+    delivery = PlanDelivery(case_id=case_id, recipient=Recipient.GP, plan_id="GOP-1", address="227871000016001")
     env = ActivityEnvironment()
 
     receipts = [await env.run(activities.deliver_plan, delivery) for _ in range(2)]
@@ -176,6 +176,10 @@ async def test_delivering_twice_queues_one_message(pool: Pool) -> None:
     async with pool.connection() as conn:
         cursor = await conn.execute("SELECT message_id::text FROM outbox WHERE case_id = %s", (case_id,))
         assert await cursor.fetchall() == [(receipts[0].message_id,)]
+
+    # A replacing plan is another document: it is queued anew for the same recipient.
+    replacing = delivery.model_copy(update={"plan_id": "GOP-2"})
+    assert (await activities.deliver_plan(replacing)).message_id != receipts[0].message_id
 
 
 async def test_migrations_apply_once_even_when_started_together(fresh_database_url: str, database_url: str) -> None:

@@ -122,7 +122,12 @@ class CaseShell:
             if may_send:
                 receipt = await workflow.execute_activity(
                     DELIVER_PLAN,
-                    PlanDelivery(case_id=self._state.case_id, recipient=recipient, address=addresses[recipient]),
+                    PlanDelivery(
+                        case_id=self._state.case_id,
+                        recipient=recipient,
+                        plan_id=plan.plan_id,
+                        address=addresses[recipient],
+                    ),
                     result_type=DeliveryReceipt,
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=_STORE_RETRY,
