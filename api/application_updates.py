@@ -38,7 +38,7 @@ def not_found(application_id: str) -> ProblemError:
 
 def rejected(rejection: ApplicationCommandRejected) -> ProblemError:
     """The problem for a command the pure decider refused before any workflow was involved."""
-    return rejection_problem(rejection_error(rejection.kind.value, rejection.message, rejection.field))
+    return rejection_problem(rejection_error(rejection))
 
 
 async def closed_or_unknown(application_id: str, pool: Pool) -> ProblemError:

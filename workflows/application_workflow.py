@@ -9,16 +9,15 @@ Ankestyrelsen, the end of the granted period) are durable timers recomputed afte
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
-from datetime import timedelta
+from datetime import datetime
+from enum import StrEnum
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, Field
 
-    from activities.contracts import APPEND_APPLICATION_EVENTS, AppendApplicationEvents, AppendResult
+    from activities.contracts import APPEND_APPLICATION_EVENTS, AppendApplicationEvents
     from workflows.application_summary import markdown_summary, search_attribute_values
     from workflows.applications.commands import (
         ApplicationCommand,
@@ -36,11 +35,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.applications.deadlines import next_deadline
     from workflows.applications.decider import decide
-    from workflows.applications.model import ApplicationStatus
-    from workflows.applications.rejections import ApplicationCommandRejected
+    from workflows.applications.events import ApplicationEvent
+    from workflows.applications.model import ApplicationDeadlineKind, ApplicationStatus
     from workflows.applications.state import ApplicationState, fold
-    from workflows.case_summary import search_attribute_updates
-    from workflows.workflow_support import REMEMBERED_COMMAND_IDS, STORE_RETRY, event_metadata, rejection_error
+    from workflows.workflow_support import EventSourcedShell, event_metadata
 
 
 class ApplicationWorkflowInput(BaseModel):
@@ -50,13 +48,13 @@ class ApplicationWorkflowInput(BaseModel):
 
 
 @workflow.defn
-class ApplicationWorkflow:
+class ApplicationWorkflow(EventSourcedShell[ApplicationState, ApplicationCommand, ApplicationEvent]):
     @workflow.init
     def __init__(self, application_input: ApplicationWorkflowInput) -> None:
-        self._state = application_input.state or ApplicationState(application_id=application_input.application_id)
-        self._handled = deque(application_input.handled_command_ids, maxlen=REMEMBERED_COMMAND_IDS)
-        self._lock = asyncio.Lock()
-        self._published: dict[str, object] = {}
+        self._start_shell(
+            application_input.state or ApplicationState(application_id=application_input.application_id),
+            application_input.handled_command_ids,
+        )
 
     @workflow.run
     async def run(self, application_input: ApplicationWorkflowInput) -> ApplicationState:
@@ -161,82 +159,33 @@ class ApplicationWorkflow:
     def _validate_close_application(self, command: CloseApplication) -> None:
         self._validate(command)
 
-    # -- the shell around the decider --------------------------------------------------------------
+    # -- hooks of the shared shell (workflows/workflow_support.py) ---------------------------------
 
-    def _validate(self, command: ApplicationCommand) -> None:
-        if command.command_id in self._handled:
-            return  # a retried request: the handler answers with the current state
-        if self._lock.locked():
-            return  # an append is in flight: the handler decides under the lock, on the state it leaves
-        try:
-            decide(self._state, command, workflow.now())
-        except ApplicationCommandRejected as rejection:
-            raise rejection_error(rejection.kind.value, rejection.message, rejection.field) from None
+    def _decide(self, command: ApplicationCommand) -> list[ApplicationEvent]:
+        return decide(self._state, command, workflow.now())
 
-    async def _handle(self, command: ApplicationCommand) -> ApplicationState:
-        if command.command_id not in self._handled:
-            await self._apply(command)
-        return self._state
+    def _append_request(self, command: ApplicationCommand, events: list[ApplicationEvent]) -> tuple[str, BaseModel]:
+        return APPEND_APPLICATION_EVENTS, AppendApplicationEvents(
+            application_id=self._state.application_id,
+            expected_version=self._state.version,
+            event_ids=[str(workflow.uuid4()) for _ in events],
+            events=events,
+            metadata=event_metadata(command),
+        )
 
-    async def _apply(self, command: ApplicationCommand) -> None:
-        async with self._lock:
-            if command.command_id in self._handled:
-                return
-            try:
-                events = decide(self._state, command, workflow.now())
-            except ApplicationCommandRejected as rejection:
-                raise rejection_error(rejection.kind.value, rejection.message, rejection.field) from None
-            if events:
-                await workflow.execute_activity(
-                    APPEND_APPLICATION_EVENTS,
-                    AppendApplicationEvents(
-                        application_id=self._state.application_id,
-                        expected_version=self._state.version,
-                        event_ids=[str(workflow.uuid4()) for _ in events],
-                        events=events,
-                        metadata=event_metadata(command),
-                    ),
-                    result_type=AppendResult,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=STORE_RETRY,
-                    summary=f"append {', '.join(event.type for event in events)}",
-                )
-                self._state = fold(self._state, events)
-            self._handled.append(command.command_id)
-            self._publish()
+    def _fold(self, events: list[ApplicationEvent]) -> ApplicationState:
+        return fold(self._state, events)
 
-    def _publish(self) -> None:
-        """Keep the operator's view (search attributes, workflow page summary) current."""
-        values = search_attribute_values(self._state)
-        changed = {name: value for name, value in values.items() if self._published.get(name) != value}
-        if changed:
-            workflow.upsert_search_attributes(search_attribute_updates(changed))
-            self._published.update(changed)
-        workflow.set_current_details(markdown_summary(self._state))
+    def _search_attribute_values(self) -> dict[str, object]:
+        return search_attribute_values(self._state)
 
-    # -- what the application does by itself --------------------------------------------------------
+    def _summary(self) -> str:
+        return markdown_summary(self._state)
 
-    async def _wait_for_change_or_deadline(self) -> None:
-        seen_version = self._state.version
-        upcoming = next_deadline(self._state)
-        if upcoming is None:
-            await workflow.wait_condition(
-                lambda: self._state.version != seen_version or workflow.info().is_continue_as_new_suggested()
-            )
-            return
-        kind, due_at = upcoming
-        try:
-            await workflow.wait_condition(
-                lambda: self._state.version != seen_version,
-                timeout=max(due_at - workflow.now(), timedelta(seconds=1)),
-                timeout_summary=f"{kind.value} deadline",
-            )
-        except TimeoutError:
-            await self._apply(
-                MarkApplicationDeadlinePassed(
-                    # The version makes the id unique per wait, so an early wake-up never masks the real one.
-                    command_id=f"deadline:{kind.value}:v{seen_version}",
-                    actor="system:deadline",
-                    deadline=kind,
-                )
-            )
+    def _next_deadline(self) -> tuple[StrEnum, datetime] | None:
+        return next_deadline(self._state)
+
+    def _deadline_passed(self, kind: StrEnum, command_id: str) -> ApplicationCommand:
+        return MarkApplicationDeadlinePassed(
+            command_id=command_id, actor="system:deadline", deadline=ApplicationDeadlineKind(kind)
+        )

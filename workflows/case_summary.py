@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from temporalio.common import SearchAttributeUpdate
-
 from workflows import search_attributes as keys
 from workflows.domain.deadlines import next_deadline
 from workflows.domain.state import CaseState
@@ -31,15 +29,6 @@ def is_overdue(state: CaseState) -> bool:
     return state.is_open and (
         state.contact_overdue or (state.start_guarantee_breached and state.first_appointment_on is None)
     )
-
-
-def search_attribute_updates(values: dict[str, object]) -> list[SearchAttributeUpdate]:  # type: ignore[type-arg]
-    by_name = {key.name: key for key in keys.ALL_SEARCH_ATTRIBUTES}
-    updates: list[SearchAttributeUpdate] = []  # type: ignore[type-arg]
-    for name, value in values.items():
-        key = by_name[name]
-        updates.append(key.value_unset() if value is None else key.value_set(value))
-    return updates
 
 
 def _date(value: object) -> str:

@@ -3,13 +3,10 @@
 Every command arrives as a Workflow Update. Its validator runs `decide` against the current state, so a
 command the case does not allow is rejected before anything reaches the history. The handler decides
 again under a lock, appends the events to PostgreSQL through an activity, and only then folds them into
-the state (see `CaseShell`). Deadlines are durable timers recomputed from the state after every change.
+the state (`workflows/workflow_support.py`). Deadlines are durable timers recomputed after every change.
 """
 
 from __future__ import annotations
-
-import asyncio
-from collections import deque
 
 from temporalio import workflow
 
@@ -42,9 +39,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.decider import recipients_to_serve
     from workflows.domain.state import CaseState
 
-# Remembered across continue-as-new: Temporal deduplicates update ids only within one run.
-_REMEMBERED_COMMAND_IDS = 1000
-
 
 class CaseWorkflowInput(BaseModel):
     case_id: str
@@ -56,10 +50,7 @@ class CaseWorkflowInput(BaseModel):
 class CaseWorkflow(CaseShell):
     @workflow.init
     def __init__(self, case_input: CaseWorkflowInput) -> None:
-        self._state = case_input.state or CaseState(case_id=case_input.case_id)
-        self._handled = deque(case_input.handled_command_ids, maxlen=_REMEMBERED_COMMAND_IDS)
-        self._lock = asyncio.Lock()
-        self._published = {}
+        self._start_shell(case_input.state or CaseState(case_id=case_input.case_id), case_input.handled_command_ids)
 
     @workflow.run
     async def run(self, case_input: CaseWorkflowInput) -> CaseState:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 CASE_STATUS: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("CaseStatus")
 MUNICIPALITY_CODE: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("MunicipalityCode")
@@ -27,3 +27,12 @@ ALL_SEARCH_ATTRIBUTES: tuple[SearchAttributeKey[Any], ...] = (
     NEXT_DEADLINE,
     CASE_OVERDUE,
 )
+
+
+def search_attribute_updates(values: dict[str, object]) -> list[SearchAttributeUpdate]:  # type: ignore[type-arg]
+    by_name = {key.name: key for key in ALL_SEARCH_ATTRIBUTES}
+    updates: list[SearchAttributeUpdate] = []  # type: ignore[type-arg]
+    for name, value in values.items():
+        key = by_name[name]
+        updates.append(key.value_unset() if value is None else key.value_set(value))
+    return updates

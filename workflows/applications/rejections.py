@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from workflows.rejection import BusinessRejection
+
 
 class ApplicationRejection(StrEnum):
     NOT_ALLOWED_NOW = "NotAllowedNow"  # the application's status forbids it: HTTP 409
@@ -12,12 +14,11 @@ class ApplicationRejection(StrEnum):
     INVALID = "InvalidCommand"  # contradicts the application's facts: HTTP 422 naming the field
 
 
-class ApplicationCommandRejected(Exception):
+class ApplicationCommandRejected(BusinessRejection):
+    kind: ApplicationRejection
+
     def __init__(self, kind: ApplicationRejection, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.field = field
+        super().__init__(kind, message, field)
 
 
 def require(condition: bool, message: str) -> None:

@@ -10,6 +10,7 @@ from workflows.domain.case_state import CaseState
 from workflows.domain.commands import CaseCommand
 from workflows.domain.events import CaseEvent
 from workflows.domain.model import CaseStatus
+from workflows.rejection import BusinessRejection
 
 
 class Rejection(StrEnum):
@@ -19,12 +20,11 @@ class Rejection(StrEnum):
     INVALID = "InvalidCommand"  # the command contradicts the case's facts: HTTP 422
 
 
-class CommandRejected(Exception):
+class CommandRejected(BusinessRejection):
+    kind: Rejection
+
     def __init__(self, kind: Rejection, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.field = field
+        super().__init__(kind, message, field)
 
 
 def require(condition: bool, message: str, kind: Rejection = Rejection.NOT_ALLOWED_NOW) -> None:
