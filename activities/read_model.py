@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 
 from activities.table_projection import ProjectableEvent, TableProjection
 from activities.table_projection import ProjectionGap as ProjectionGap  # where callers have always found it
-from workflows.domain.deadlines import next_deadline
+from workflows.domain.deadlines import is_overdue, next_deadline
 from workflows.domain.events import CaseEvent, PlanReceived, PlanReplaced
 from workflows.domain.state import CaseState, fold
 
@@ -44,11 +44,6 @@ CASE_COLUMNS: tuple[str, ...] = (
     "contact_overdue",
     "guarantee_status_reason",
 )
-
-
-def is_overdue(state: CaseState) -> bool:
-    # A breached guarantee stops counting as overdue once a start is offered: the citizen is then served.
-    return state.contact_overdue or (state.start_guarantee_breached and state.first_appointment_on is None)
 
 
 def case_row(state: CaseState, last_global_position: int) -> dict[str, Any]:

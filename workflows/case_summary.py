@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from workflows import search_attributes as keys
-from workflows.domain.deadlines import next_deadline
+from workflows.domain.deadlines import is_overdue, next_deadline
 from workflows.domain.state import CaseState
 
 
@@ -23,12 +23,6 @@ def search_attribute_values(state: CaseState) -> dict[str, object]:
         keys.NEXT_DEADLINE.name: upcoming[1] if upcoming else None,
         keys.CASE_OVERDUE.name: is_overdue(state),
     }
-
-
-def is_overdue(state: CaseState) -> bool:
-    return state.is_open and (
-        state.contact_overdue or (state.start_guarantee_breached and state.first_appointment_on is None)
-    )
 
 
 def _date(value: object) -> str:

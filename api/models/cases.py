@@ -8,8 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from activities.eventstore import StoredApplicationEvent, StoredEvent
-from workflows.case_summary import is_overdue
-from workflows.domain.deadlines import next_deadline
+from workflows.domain.deadlines import is_overdue, next_deadline
 from workflows.domain.model import AlmenSubLevel, CaseStatus, DeadlineKind, GuaranteeStatusReason, Level
 from workflows.domain.state import CaseState
 

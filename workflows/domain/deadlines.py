@@ -68,3 +68,13 @@ def next_deadline(state: CaseState, *, with_reminders: bool = False) -> tuple[De
         return None
     kind = min(pending, key=lambda k: (pending[k], k.value))
     return kind, pending[kind]
+
+
+def is_overdue(state: CaseState) -> bool:
+    """An open case whose contact deadline passed, or whose guarantee was breached with no start offered.
+
+    A breached guarantee stops counting once a start is offered: the citizen is then served.
+    """
+    return state.is_open and (
+        state.contact_overdue or (state.start_guarantee_breached and state.first_appointment_on is None)
+    )
