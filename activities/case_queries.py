@@ -111,14 +111,16 @@ async def case_timeline(pool: Pool, case_id: str) -> list[StoredEvent]:
     return await EventStore(pool).read_stream(case_id)
 
 
-async def upsert_municipality(pool: Pool, code: str, name: str, contact_working_days: int) -> dict[str, Any]:
+async def upsert_municipality(
+    pool: Pool, code: str, name: str, contact_working_days: int, region: str | None = None
+) -> dict[str, Any]:
     async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            "INSERT INTO municipalities (code, name, contact_working_days) VALUES (%s, %s, %s)"
+            "INSERT INTO municipalities (code, name, contact_working_days, region) VALUES (%s, %s, %s, %s)"
             " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
-            " contact_working_days = EXCLUDED.contact_working_days, updated_at = now()"
-            " RETURNING code, name, contact_working_days, updated_at",
-            (code, name, contact_working_days),
+            " contact_working_days = EXCLUDED.contact_working_days, region = EXCLUDED.region, updated_at = now()"
+            " RETURNING code, name, contact_working_days, region, updated_at",
+            (code, name, contact_working_days, region),
         )
         row = await cur.fetchone()
     assert row is not None
@@ -128,7 +130,7 @@ async def upsert_municipality(pool: Pool, code: str, name: str, contact_working_
 async def get_municipality(pool: Pool, code: str) -> dict[str, Any] | None:
     async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            "SELECT code, name, contact_working_days, updated_at FROM municipalities WHERE code = %s", (code,)
+            "SELECT code, name, contact_working_days, region, updated_at FROM municipalities WHERE code = %s", (code,)
         )
         return await cur.fetchone()
 

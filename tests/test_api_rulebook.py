@@ -145,6 +145,25 @@ async def test_specialiseret_training_hospital_gets_the_plan(api: Api) -> None:
     assert bad_sor.status_code == 422 and field_names(bad_sor) == ["sor_id"]
 
 
+async def test_the_hospital_must_lie_in_the_region_the_register_gives(api: Api) -> None:
+    municipality = await unused_municipality(api.pool)
+    registered = await api.http.put(
+        f"/municipalities/{municipality}", json={"name": "Syd", "contact_working_days": 5, "region": "syddanmark"}
+    )
+    assert registered.status_code == 200 and registered.json()["region"] == "syddanmark"
+    case_id = await distributed_case(api.http, level="specialiseret", home_municipality_code=municipality)
+    elsewhere = {"sor_id": "265161000016000", "name": "Aarhus Universitetshospital", "region": "midtjylland"}
+    refused = await command(api.http, case_id, "training-hospital", elsewhere)
+    assert refused.status_code == 422 and field_names(refused) == ["region"]
+    assert "syddanmark" in refused.json()["errors"][0]["message"]
+    at_home = {"sor_id": "265171000016003", "name": "Odense Universitetshospital", "region": "syddanmark"}
+    assert (await ok(api.http, case_id, "training-hospital", at_home))["training_hospital"] == at_home
+    bad = await api.http.put(
+        f"/municipalities/{municipality}", json={"name": "S", "contact_working_days": 5, "region": "x"}
+    )
+    assert bad.status_code == 422 and field_names(bad) == ["region"]
+
+
 def _transport(**overrides: object) -> dict[str, object]:
     return {
         "is_pensioner": False,

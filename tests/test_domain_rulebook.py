@@ -274,3 +274,24 @@ def test_cpr_failing_modulus_11_is_accepted_with_a_warning(cpr: str, warnings: l
     plan = make_plan(patient={"cpr": cpr, "name": "Test Testesen"})
     state, _ = run_commands([receive_plan(plan)], NOW)
     assert state.status is CaseStatus.RECEIVED and state.warnings == warnings
+
+
+@pytest.mark.parametrize(
+    ("today", "citizen_region", "hospital_region", "allowed"),
+    [
+        ("2026-12-31", "midtjylland", "midtjylland", True),
+        ("2026-12-31", "syddanmark", "midtjylland", False),  # "hvilket hospital i regionen" (sundhed.dk)
+        ("2027-01-01", "hovedstaden", "oestdanmark", True),  # the register's old name follows the merger
+        ("2027-01-01", "sjaelland", "hovedstaden", False),
+        ("2026-12-31", None, "syddanmark", True),  # region unknown in the register: any region in force
+    ],
+)
+def test_the_hospital_lies_in_the_citizens_region(
+    today: str, citizen_region: str | None, hospital_region: str, allowed: bool
+) -> None:
+    state = state_at("distributed", make_plan(level=Level.SPECIALISERET.value))
+    command = _hospital(hospital_region).model_copy(update={"citizen_region": citizen_region})
+    if allowed:
+        assert decide(state, command, at(today))[0].type == "TrainingHospitalChosen"
+    else:
+        assert _rejected(state, command, at(today)).field == "hospital.region"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workflows.domain.model import ProviderKind
 from workflows.domain.plan import MunicipalityCode
+from workflows.domain.rules import KNOWN_REGIONS
 
 
 class MunicipalityRequest(BaseModel):
@@ -21,12 +22,25 @@ class MunicipalityRequest(BaseModel):
     contact_working_days: int = Field(
         ge=1, le=30, description="Working days the local sundhedsaftale gives for contacting the citizen"
     )
+    region: str | None = Field(
+        default=None,
+        description="The region the municipality lies in; citizens choose hospitals for specialiseret "
+        f"genoptræning there. One of: {', '.join(sorted(KNOWN_REGIONS))} (an old name follows the 2027 merger)",
+    )
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, region: str | None) -> str | None:
+        if region is not None and region not in KNOWN_REGIONS:
+            raise ValueError(f"must be one of {', '.join(sorted(KNOWN_REGIONS))}")
+        return region
 
 
 class Municipality(BaseModel):
     code: MunicipalityCode
     name: str
     contact_working_days: int
+    region: str | None = None
     updated_at: datetime
 
 

@@ -7,8 +7,12 @@ an `Idempotency-Key` scoped to the endpoint, one Workflow Update per command, pr
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from fastapi import APIRouter
 
+from activities import case_queries
+from activities.db import Pool
 from api.case_updates import command_id, send_update
 from api.deps import ActorHeader, CaseIdPath, IdempotencyKeyHeader, PoolDep, TemporalDep
 from api.models.cases import CaseView
@@ -105,6 +109,14 @@ async def record_provider_refusal(
     return await send_update(client, pool, case_id, CaseWorkflow.record_provider_refusal, command)
 
 
+async def _citizen_region(pool: Pool, case_id: UUID) -> str | None:
+    """The region of the municipality responsible for the case, if the register knows it."""
+    case = await case_queries.get_case(pool, str(case_id))
+    code = case and case["state"].get("responsible_municipality_code")
+    municipality = await case_queries.get_municipality(pool, code) if code else None
+    return municipality["region"] if municipality else None
+
+
 @router.post("/training-hospital", summary="Choose the hospital for specialiseret genoptræning")
 async def choose_training_hospital(
     case_id: CaseIdPath,
@@ -117,11 +129,13 @@ async def choose_training_hospital(
     """Genoptræning på specialiseret niveau takes place at a hospital the citizen chooses (frit sygehusvalg,
     SUL §86); the plan is then delivered to that hospital too (MedCom, Genoptræningsområdet). Only for
     specialiseret plans and before a start is offered (**409** otherwise); `region` must be a region in force
-    today (**422** naming `region`)."""
+    today and, when the municipality register knows the citizen's region, that region (**422** naming
+    `region`)."""
     command = ChooseTrainingHospital(
         command_id=command_id("training-hospital", idempotency_key),
         actor=actor,
         hospital=HospitalRef(**body.model_dump()),
+        citizen_region=await _citizen_region(pool, case_id),
     )
     return await send_update(
         client, pool, case_id, CaseWorkflow.choose_training_hospital, command, field_names={"hospital.region": "region"}

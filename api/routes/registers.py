@@ -22,7 +22,7 @@ CodePath = Annotated[
 @router.put("/{code}", summary="Register or update a municipality", responses=problems(422))
 async def put_municipality(code: CodePath, body: MunicipalityRequest, pool: PoolDep) -> Municipality:
     """Sets the municipality's contact deadline, used for plans received from now on."""
-    row = await case_queries.upsert_municipality(pool, code, body.name, body.contact_working_days)
+    row = await case_queries.upsert_municipality(pool, code, body.name, body.contact_working_days, body.region)
     return Municipality.model_validate(row)
 
 

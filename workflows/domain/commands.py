@@ -121,6 +121,9 @@ class HospitalRef(BaseModel):
 
 class ChooseTrainingHospital(Command):
     hospital: HospitalRef
+    citizen_region: str | None = Field(
+        default=None, description="The citizen's home region from the municipality register, when known"
+    )
 
 
 class CancelAppointment(Command):

@@ -33,6 +33,8 @@ class RuleSet:
     rehabilitation_responsible: ResponsibleAuthority
     # Regions in which a citizen may choose a hospital for specialiseret genoptræning (SUL §86).
     regions: frozenset[str]
+    # A region recorded under an earlier rule set, and the region that succeeds it under this one.
+    region_successors: tuple[tuple[str, str], ...] = ()
 
 
 RULE_SETS: tuple[RuleSet, ...] = (
@@ -53,6 +55,7 @@ RULE_SETS: tuple[RuleSet, ...] = (
         contact_reminder_working_days_before=1,
         rehabilitation_responsible=ResponsibleAuthority.REGION,
         regions=_REGIONS_FROM_2027,
+        region_successors=(("hovedstaden", "oestdanmark"), ("sjaelland", "oestdanmark")),
     ),
 )
 
@@ -72,3 +75,12 @@ def responsible_authority(level: Level, rules: RuleSet) -> ResponsibleAuthority:
     if level is Level.REHABILITERING_SPECIALISERET:
         return rules.rehabilitation_responsible
     return ResponsibleAuthority.MUNICIPALITY  # SUL §140 stk. 1
+
+
+def current_region(region: str, rules: RuleSet) -> str:
+    """The region as `rules` name it: a register saying Hovedstaden means Østdanmark from 2027."""
+    return dict(rules.region_successors).get(region, region)
+
+
+# Every region name a rule set has used: what a municipality register may record.
+KNOWN_REGIONS: frozenset[str] = frozenset().union(*(rules.regions for rules in RULE_SETS))

@@ -31,7 +31,7 @@ from workflows.domain.events import (
     TransportAssessed,
 )
 from workflows.domain.model import CaseStatus, Level, ProviderKind
-from workflows.domain.rules import rules_for
+from workflows.domain.rules import current_region, rules_for
 from workflows.domain.transport import LegalBasis, decide_transport
 
 _BEFORE_CONTACT = (CaseStatus.DISTRIBUTED, CaseStatus.CLASSIFIED)
@@ -143,10 +143,20 @@ def _(command: ChooseTrainingHospital, state: CaseState, now: datetime) -> list[
     )
     require(state.first_appointment_on is None, "training has been offered at the chosen hospital already")
     # SUL §86 (frit sygehusvalg) covers specialised training; the regions are those in force today.
-    regions = rules_for(local_date(now)).regions
+    rules = rules_for(local_date(now))
     require_valid(
-        command.hospital.region in regions, f"region must be one of {', '.join(sorted(regions))}", "hospital.region"
+        command.hospital.region in rules.regions,
+        f"region must be one of {', '.join(sorted(rules.regions))}",
+        "hospital.region",
     )
+    # The citizen chooses among the hospitals of their region (sundhed.dk: "hvilket hospital i regionen").
+    if command.citizen_region is not None:
+        home_region = current_region(command.citizen_region, rules)
+        require_valid(
+            command.hospital.region == home_region,
+            f"the citizen chooses a hospital in their own region ({home_region})",
+            "hospital.region",
+        )
     return [TrainingHospitalChosen(occurred_at=now, hospital=command.hospital)]
 
 
