@@ -12,12 +12,15 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from activities.payload_codec import KEY_FORMAT, KeyRingError, PayloadKey, parse_key_ring
+
 DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
 DEFAULT_TASK_QUEUE = "genoptraening-cases"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    # hide_input_in_errors: a rejected value (a key, a URL with a password) is never echoed in the error.
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True, hide_input_in_errors=True)
 
     database_url: str | None = Field(
         default=None,
@@ -34,6 +37,15 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = Field(default=None, description="PEM client private key (mTLS)")
     temporal_tls_server_name: str | None = Field(default=None, description="Override the TLS server name")
     temporal_api_key: SecretStr | None = None
+    payload_encryption_keys: SecretStr | None = Field(
+        default=None,
+        description=f"AES-256 keys for Temporal payloads, `{KEY_FORMAT}`: the first encrypts, all decrypt. "
+        "Unset: payloads go to Temporal unencrypted (`python -m deploy.local` makes a local key instead)",
+    )
+    temporal_ui_origin: str = Field(
+        default="http://127.0.0.1:8233",
+        description="Origin(s) of the Temporal UI allowed to call the codec endpoint (CORS), comma-separated",
+    )
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
@@ -49,6 +61,36 @@ class Settings(BaseSettings):
         if level not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
             raise ValueError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {value!r}")
         return level
+
+    @field_validator("payload_encryption_keys")
+    @classmethod
+    def _valid_key_ring(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                parse_key_ring(value.get_secret_value())
+            except KeyRingError as err:
+                raise ValueError(f"PAYLOAD_ENCRYPTION_KEYS: {err}") from None
+        return value
+
+    @field_validator("temporal_ui_origin")
+    @classmethod
+    def _valid_origins(cls, value: str) -> str:
+        origins = [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        for origin in origins:
+            if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+                raise ValueError(f"TEMPORAL_UI_ORIGIN must be scheme://host[:port] origins, not {origin!r}")
+        return ",".join(origins)
+
+    @property
+    def payload_keys(self) -> list[PayloadKey]:
+        """The payload key ring (encrypting key first); empty when PAYLOAD_ENCRYPTION_KEYS is unset."""
+        if self.payload_encryption_keys is None:
+            return []
+        return parse_key_ring(self.payload_encryption_keys.get_secret_value())
+
+    @property
+    def temporal_ui_origins(self) -> list[str]:
+        return [origin for origin in self.temporal_ui_origin.split(",") if origin]
 
     @property
     def temporal_address_is_set(self) -> bool:

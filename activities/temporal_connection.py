@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import TLSConfig
 
+from activities.payload_codec import EncryptionCodec
 from activities.settings import Settings
+
+logger = logging.getLogger("genoptraening.temporal")
+_warned_unencrypted = False
+
+
+def payload_codec_for(settings: Settings) -> EncryptionCodec | None:
+    """The payload encryption codec of PAYLOAD_ENCRYPTION_KEYS, or None when it is unset."""
+    keys = settings.payload_keys
+    return EncryptionCodec(keys) if keys else None
+
+
+def data_converter_for(settings: Settings) -> DataConverter:
+    """The converter for every client, worker and replayer of these settings: pydantic, plus encryption
+    when PAYLOAD_ENCRYPTION_KEYS is set. Without keys it warns once per process that payloads are plaintext."""
+    global _warned_unencrypted
+    codec = payload_codec_for(settings)
+    if codec is None:
+        if not _warned_unencrypted:
+            _warned_unencrypted = True
+            logger.warning(
+                "PAYLOAD_ENCRYPTION_KEYS is not set: workflow payloads (CPR numbers, names) are stored in "
+                "Temporal unencrypted. See 'Personal data in Temporal' in deploy/README.md"
+            )
+        return pydantic_data_converter
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -24,12 +54,12 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
 
 
 async def connect_temporal(settings: Settings) -> Client:
-    """A client for `settings.temporal_namespace` with the pydantic data converter (the same on every side)."""
+    """A client for `settings.temporal_namespace` with `data_converter_for(settings)` (the same on every side)."""
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter_for(settings),
         tls=tls_config(settings),
         api_key=api_key,
     )

@@ -15,10 +15,11 @@ from temporalio.client import Client
 
 from activities.db import Pool, open_pool
 from activities.settings import Settings, get_settings
-from activities.temporal_connection import connect_temporal
+from activities.temporal_connection import connect_temporal, payload_codec_for
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import applications, cases, commands, health, plans, registers
+from api.routes.codec import install_codec
 
 logger = logging.getLogger("genoptraening.api")
 
@@ -51,6 +52,11 @@ TAGS = [
     {"name": "cases", "description": "The case list, one case, and its timeline"},
     {"name": "registers", "description": "Municipalities (contact deadlines) and their providers"},
     {"name": "health", "description": "Liveness of the API and its dependencies"},
+    {
+        "name": "codec",
+        "description": "The Temporal UI's remote codec: decrypts workflow payloads. Put it behind the UI's "
+        "authentication; answers 404 without PAYLOAD_ENCRYPTION_KEYS",
+    },
 ]
 
 
@@ -88,6 +94,7 @@ def create_app(
     install_problem_handlers(app)
     for module in (plans, commands, cases, applications, registers, health):
         app.include_router(module.router)
+    install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
     install_openapi(app)
     return app
 

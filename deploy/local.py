@@ -13,13 +13,18 @@ import asyncio
 import importlib.util
 import logging
 import os
+import secrets
 import signal
 import sys
+import tempfile
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import TypeVar
 
 from psycopg.conninfo import conninfo_to_dict
+from pydantic import SecretStr
 
+from activities.payload_codec import KeyRingError, new_key_ring_entry, parse_key_ring
 from activities.search_attribute_registration import ensure_search_attributes
 from activities.settings import Settings, get_settings
 from activities.temporal_connection import connect_temporal
@@ -35,6 +40,7 @@ API_START_TIMEOUT_SECONDS = 60.0
 CHILD_MODULES = {"worker": "workflows.worker", "API": "api.main"}
 # Dropped from the children's environment when they talk to the local dev server (plain gRPC, no API key).
 _NOT_INHERITED = tuple(f"TEMPORAL_{name}" for name in ("TLS_CA", "TLS_CERT", "TLS_KEY", "TLS_SERVER_NAME", "API_KEY"))
+PAYLOAD_KEYS_FILE = "payload-keys"
 
 
 class StartupError(RuntimeError):
@@ -45,6 +51,46 @@ class StopRequested(Exception):
     pass
 
 
+def local_payload_keys(data_dir: Path) -> str:
+    """The payload key ring kept in DATA_DIR/payload-keys (PAYLOAD_ENCRYPTION_KEYS format), created on first use
+    with one random key, mode 0600. Every case in DATA_DIR/temporal.sqlite is encrypted with it: losing the file
+    makes them unreadable. Add a new key in front of the old one to rotate; the key material is never logged."""
+    path = data_dir / PAYLOAD_KEYS_FILE
+    if not path.exists():
+        # Written beside it and linked into place: a crash never leaves a half-written key file behind.
+        descriptor, temporary = tempfile.mkstemp(dir=data_dir, prefix=f".{PAYLOAD_KEYS_FILE}-")  # mode 0600
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as file:
+                file.write(new_key_ring_entry(f"local-{secrets.token_hex(4)}") + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(temporary, path)  # fails if another start created it meanwhile: then that one is used
+            logger.info("Created the payload encryption key %s: keep it, the cases in Temporal need it", path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        logger.warning("%s is accessible to other users (mode %03o): run chmod 600 on it", path, mode)
+    value = path.read_text(encoding="ascii").strip()
+    try:
+        parse_key_ring(value)
+    except KeyRingError as err:
+        raise StartupError(f"{path}: {err}") from None
+    return value
+
+
+def codec_endpoint(settings: Settings) -> str:
+    """Where the Temporal UI (in the browser) reaches the API's codec: `http://<API_HOST>:<API_PORT>/codec`."""
+    host = settings.api_host
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.api_port}/codec"
+
+
 class Supervisor:
     def __init__(self, settings: Settings, *, infra_only: bool) -> None:
         self.settings = settings
@@ -53,6 +99,7 @@ class Supervisor:
         self.stop_requested = asyncio.Event()
         self.children: list[Child] = []
         self.postgres: EmbeddedPostgres | None = None
+        self.keys_file: Path | None = None  # DATA_DIR/payload-keys, when it supplies the payload keys
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self.stop_requested.is_set():
@@ -117,9 +164,17 @@ class Supervisor:
         else:
             for key in _NOT_INHERITED:
                 env.pop(key, None)
-            local = {key.lower(): None for key in _NOT_INHERITED} | {"temporal_address": temporal_dev_server.ADDRESS}
+            local: dict[str, object] = {key.lower(): None for key in _NOT_INHERITED}
+            local["temporal_address"] = temporal_dev_server.ADDRESS
+            if self.settings.payload_encryption_keys is None:
+                keys = local_payload_keys(self.data_dir)
+                env["PAYLOAD_ENCRYPTION_KEYS"] = keys
+                local["payload_encryption_keys"] = SecretStr(keys)
+                self.keys_file = self.data_dir / PAYLOAD_KEYS_FILE
             temporal = self.settings.model_copy(update=local)
-            server = await temporal_dev_server.start_dev_server(self.data_dir / "temporal.sqlite", temporal, env)
+            server = await temporal_dev_server.start_dev_server(
+                self.data_dir / "temporal.sqlite", temporal, env, codec_endpoint=codec_endpoint(self.settings)
+            )
             self.children.append(server)
             client = await self._unless_stopped(temporal_dev_server.wait_until_ready(server, temporal))
         try:
@@ -154,6 +209,13 @@ class Supervisor:
         else:
             lines.append(f"  Temporal UI  {temporal_dev_server.UI_URL}  (dev server at {temporal_dev_server.ADDRESS})")
             lines.append(f"               state in {self.data_dir / 'temporal.sqlite'}")
+            lines.append(f"               decrypts payloads through {codec_endpoint(self.settings)}")
+        if self.keys_file is not None:
+            lines.append(f"  Payload key  {self.keys_file} (keep it: the cases in Temporal are encrypted with it)")
+            if self.infra_only:
+                lines.append(f'               worker and API need PAYLOAD_ENCRYPTION_KEYS="$(cat {self.keys_file})"')
+        elif self.settings.payload_encryption_keys is None:
+            lines.append("  Payloads     NOT encrypted (PAYLOAD_ENCRYPTION_KEYS is unset)")
         if self.postgres is not None:
             lines.append(
                 f"  PostgreSQL   embedded, database {DATABASE_NAME}, data and socket in {self.postgres.pgdata}"

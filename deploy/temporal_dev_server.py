@@ -53,7 +53,9 @@ def search_attribute_args(keys: Iterable[SearchAttributeKey[Any]] = ALL_SEARCH_A
     return args
 
 
-def dev_server_argv(cli: Path, database_file: Path, namespace: str) -> list[str]:
+def dev_server_argv(cli: Path, database_file: Path, namespace: str, codec_endpoint: str | None = None) -> list[str]:
+    """`temporal server start-dev` on ADDRESS; with `codec_endpoint`, the UI decodes payloads through it."""
+    codec = ["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []
     return [
         str(cli),
         "server",
@@ -69,19 +71,22 @@ def dev_server_argv(cli: Path, database_file: Path, namespace: str) -> list[str]
         "--namespace",
         namespace,
         *search_attribute_args(),
+        *codec,
         "--log-level",
         "error",
     ]
 
 
-async def start_dev_server(database_file: Path, settings: Settings, env: Mapping[str, str]) -> Child:
+async def start_dev_server(
+    database_file: Path, settings: Settings, env: Mapping[str, str], *, codec_endpoint: str | None = None
+) -> Child:
     for port in (PORT, UI_PORT):
         if port_in_use(HOST, port):
             raise DevServerError(
                 f"{HOST}:{port} is already in use. Is another Temporal dev server running? Stop it, or set "
                 f"TEMPORAL_ADDRESS={ADDRESS} to use it instead of starting one."
             )
-    argv = dev_server_argv(temporal_cli(), database_file, settings.temporal_namespace)
+    argv = dev_server_argv(temporal_cli(), database_file, settings.temporal_namespace, codec_endpoint)
     return await start_child("temporal dev server", argv, env, stop_timeout=15.0)
 
 

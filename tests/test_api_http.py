@@ -126,7 +126,7 @@ async def test_health(api: Api) -> None:
 
 async def test_openapi_documents_problems_and_examples(api: Api) -> None:
     schema = (await api.http.get("/openapi.json")).json()
-    assert {tag["name"] for tag in schema["tags"]} == {"plans", "commands", "cases", "registers", "health"}
+    assert {tag["name"] for tag in schema["tags"]} == {"plans", "commands", "cases", "registers", "health", "codec"}
     post_plans = schema["paths"]["/plans"]["post"]
     assert set(post_plans["responses"]) >= {"200", "201", "400", "409", "422"}
     assert post_plans["responses"]["409"]["content"] == {

@@ -1,6 +1,8 @@
 """Saved histories of real case runs must replay with the current workflow code.
 
 A failure here means a change would break cases already running: guard it with `workflow.patched`.
+The histories were recorded before payload encryption: they must replay with the encrypting converter too
+(its codec passes unencrypted payloads through), as cases started before encryption continue under it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
+from activities.temporal_connection import data_converter_for
+from tests.encryption_helpers import encrypting_settings
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
 
@@ -29,12 +34,17 @@ def test_histories_are_present() -> None:
 
 
 @pytest.mark.parametrize(
+    "converter",
+    [pydantic_data_converter, data_converter_for(encrypting_settings())],
+    ids=["plain", "encrypting"],
+)
+@pytest.mark.parametrize(
     "history",
     [WorkflowHistory.from_json(f"case-{path.stem}", path.read_text()) for path in HISTORIES],
     ids=lambda h: h.workflow_id,
 )
-async def test_saved_history_replays_with_current_code(history: WorkflowHistory) -> None:
+async def test_saved_history_replays_with_current_code(history: WorkflowHistory, converter: DataConverter) -> None:
     # The history names its workflow type: case histories replay CaseWorkflow, application_*.json ApplicationWorkflow.
-    replayer = Replayer(workflows=[CaseWorkflow, ApplicationWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[CaseWorkflow, ApplicationWorkflow], data_converter=converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
