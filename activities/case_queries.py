@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import datetime
 from typing import Any
 
 from psycopg import sql
@@ -13,9 +9,8 @@ from psycopg.rows import dict_row
 
 from activities.db import Pool
 from activities.eventstore import EventStore, StoredEvent
+from activities.keyset_pages import newest_first_page
 from workflows.domain.model import ProviderKind
-
-MAX_PAGE = 500
 
 _LIST_COLUMNS = sql.SQL(
     "case_id, municipality_code, status, level, sub_level, discharge_date, next_deadline_at, next_deadline_kind,"
@@ -24,26 +19,8 @@ _LIST_COLUMNS = sql.SQL(
 )
 
 
-class InvalidCursor(ValueError):
-    """The page cursor was not produced by `list_cases`."""
-
-
 class ProviderConflict(Exception):
     """The provider id is already registered with other details."""
-
-
-def encode_cursor(received_at: datetime, case_id: str) -> str:
-    raw = json.dumps([received_at.isoformat(), case_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        received_at, case_id = json.loads(raw)
-        return datetime.fromisoformat(received_at), str(case_id)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursor("not a cursor from this list") from exc
 
 
 async def list_cases(
@@ -58,10 +35,8 @@ async def list_cases(
 
     Only cases that hold a plan are listed; every stream starts with one, so that is all of them.
     """
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValueError(f"limit must lie between 1 and {MAX_PAGE}")
-    conditions = [sql.SQL("received_at IS NOT NULL")]
-    params: dict[str, Any] = {"limit": limit + 1}
+    conditions: list[sql.Composable] = []
+    params: dict[str, Any] = {}
     if municipality is not None:
         # The municipality now responsible: the home municipality, or the one the case was transferred to.
         conditions.append(sql.SQL("responsible_municipality_code = %(municipality)s"))
@@ -72,19 +47,16 @@ async def list_cases(
     if overdue is not None:
         # Literal predicates, not a parameter, so the planner can use the partial index on overdue.
         conditions.append(sql.SQL("overdue") if overdue else sql.SQL("NOT overdue"))
-    if cursor is not None:
-        params["after_received_at"], params["after_case_id"] = decode_cursor(cursor)
-        conditions.append(sql.SQL("(received_at, case_id) < (%(after_received_at)s, %(after_case_id)s)"))
-    query = sql.SQL(
-        "SELECT {columns} FROM cases WHERE {conditions} ORDER BY received_at DESC, case_id DESC LIMIT %(limit)s"
-    ).format(columns=_LIST_COLUMNS, conditions=sql.SQL(" AND ").join(conditions))
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
-        rows = await cur.fetchall()
-    if len(rows) <= limit:
-        return rows, None
-    page = rows[:limit]
-    return page, encode_cursor(page[-1]["received_at"], page[-1]["case_id"])
+    return await newest_first_page(
+        pool,
+        table="cases",
+        id_column="case_id",
+        columns=_LIST_COLUMNS,
+        conditions=conditions,
+        params=params,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 async def get_case(pool: Pool, case_id: str) -> dict[str, Any] | None:

@@ -167,3 +167,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_middleware(ProblemOnCrash)
+
+
+def invalid_cursor_problem(error: Exception) -> ProblemError:
+    """A page cursor this list did not produce (422 naming the query parameter)."""
+    return ProblemError(
+        422,
+        str(error),
+        slug="validation-error",
+        title="Request validation failed",
+        errors=[FieldError(field="query.cursor", message=str(error))],
+    )

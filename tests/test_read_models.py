@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from activities import case_queries as queries
 from activities.db import Pool, open_pool
 from activities.eventstore import EventStore
+from activities.keyset_pages import InvalidCursor
 from activities.projection import rebuild_cases_projection
 from activities.read_model import case_row
 from tests.factories import lifecycle_batches, make_append, make_plan, new_case_id, plan_received
@@ -165,7 +166,7 @@ async def test_list_cases_by_overdue_and_bad_input(empty_pool: Pool) -> None:
     overdue, _ = await queries.list_cases(empty_pool, overdue=True)
     on_time, _ = await queries.list_cases(empty_pool, overdue=False)
     assert [row["case_id"] for row in overdue] == [late] and len(on_time) == 1
-    with pytest.raises(queries.InvalidCursor):
+    with pytest.raises(InvalidCursor):
         await queries.list_cases(empty_pool, cursor="bm90IGEgY3Vyc29y")
     with pytest.raises(ValueError):
         await queries.list_cases(empty_pool, limit=0)

@@ -26,14 +26,14 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities import application_queries, case_queries
+from activities import application_queries, keyset_pages
 from activities.settings import Settings
 from api.application_updates import application_problem, not_found, rejected
 from api.deps import ActorHeader, ApplicationIdPath, IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
 from api.models.applications import ApplicationPage, ApplicationSummary, ApplicationTimeline, ApplicationView
 from api.models.cases import TimelineEvent
 from api.openapi import problems
-from api.problems import FieldError, ProblemError
+from api.problems import ProblemError, invalid_cursor_problem
 from api.routes import application_commands
 from api.temporal_errors import REJECTIONS
 from workflows import search_attributes as keys
@@ -162,21 +162,15 @@ async def list_applications(
     pool: PoolDep,
     municipality: Annotated[MunicipalityCode | None, Query(description="Municipality code")] = None,
     status: Annotated[ApplicationStatus | None, Query(description="Only applications in this status")] = None,
-    limit: Annotated[int, Query(ge=1, le=case_queries.MAX_PAGE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
 ) -> ApplicationPage:
     try:
         rows, next_cursor = await application_queries.list_applications(
             pool, municipality=municipality, status=status.value if status else None, limit=limit, cursor=cursor
         )
-    except case_queries.InvalidCursor as error:
-        raise ProblemError(
-            422,
-            str(error),
-            slug="validation-error",
-            title="Request validation failed",
-            errors=[FieldError(field="query.cursor", message=str(error))],
-        ) from None
+    except keyset_pages.InvalidCursor as error:
+        raise invalid_cursor_problem(error) from None
     return ApplicationPage(items=[ApplicationSummary.of_row(row) for row in rows], next_cursor=next_cursor)
 
 

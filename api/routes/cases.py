@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from activities import case_queries
+from activities import case_queries, keyset_pages
 from api.deps import CaseIdPath, PoolDep
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
 from api.openapi import problems
-from api.problems import FieldError, ProblemError
+from api.problems import ProblemError, invalid_cursor_problem
 from workflows.domain.model import CaseStatus
 from workflows.domain.plan import MunicipalityCode
 
@@ -30,7 +30,7 @@ async def list_cases(
     ] = None,
     status: Annotated[CaseStatus | None, Query(description="Only cases in this status")] = None,
     overdue: Annotated[bool | None, Query(description="Only overdue (true) or not overdue (false) cases")] = None,
-    limit: Annotated[int, Query(ge=1, le=case_queries.MAX_PAGE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
 ) -> CasePage:
     try:
@@ -42,14 +42,8 @@ async def list_cases(
             limit=limit,
             cursor=cursor,
         )
-    except case_queries.InvalidCursor as error:
-        raise ProblemError(
-            422,
-            str(error),
-            slug="validation-error",
-            title="Request validation failed",
-            errors=[FieldError(field="query.cursor", message=str(error))],
-        ) from None
+    except keyset_pages.InvalidCursor as error:
+        raise invalid_cursor_problem(error) from None
     return CasePage(items=[CaseSummary.of_row(row) for row in rows], next_cursor=next_cursor)
 
 
