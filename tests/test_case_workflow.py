@@ -94,7 +94,7 @@ async def test_start_guarantee_breach_opens_free_choice(
     today = (await env.get_current_time()).date()
     handle, _ = await start_case(env.client, task_queue, receive_plan(make_plan(discharge_date=today.isoformat())))
     await wait_for_state(handle, _distributed)
-    await env.sleep(timedelta(days=9))
+    await env.sleep(timedelta(days=16))
     state = await wait_for_state(handle, lambda s: s.start_guarantee_breached)
     assert state.free_choice_open
     assert state.contact_overdue  # 5 working days passed as well

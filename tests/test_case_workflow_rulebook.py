@@ -59,7 +59,7 @@ async def _fresh_case(running: Running, **plan_fields: object):  # type: ignore[
 async def test_reminder_then_escalation_of_the_contact_deadline(running: Running) -> None:
     env, store, _ = running
     handle, _ = await _fresh_case(running)
-    await env.sleep(timedelta(days=9))  # 5 working days always fit in 9 calendar days... plus a weekend
+    await env.sleep(timedelta(days=16))  # 5 working days span up to 12 calendar days (Easter)
     state = await wait_for_state(handle, lambda s: s.contact_overdue)
     types = [event.type for event in store.events(state.case_id)]
     assert types.index("ContactReminderDue") < types.index("ContactDeadlineMissed")
@@ -79,7 +79,7 @@ async def test_postponed_start_never_breaches(running: Running) -> None:
 async def test_breach_by_timer_then_free_choice_accepted(running: Running) -> None:
     env, _, _ = running
     handle, _ = await _fresh_case(running)
-    await env.sleep(timedelta(days=9))
+    await env.sleep(timedelta(days=16))
     await wait_for_state(handle, lambda s: s.free_choice_open)
     provider = FreeChoiceProvider(provider_id="fritvalg-42", name="Privat Fys ApS")
     state = await send(handle, AcceptFreeChoice(command_id=cid(), actor=CASEWORKER, provider=provider))

@@ -75,7 +75,7 @@ async def test_deadline_timer_writes_its_event_to_the_store(
     today = (await env.get_current_time()).date()
     handle, _ = await start_case(env.client, store_worker, receive_plan(make_plan(discharge_date=today.isoformat())))
     await wait_for_state(handle, lambda s: s.status is CaseStatus.DISTRIBUTED)
-    await env.sleep(timedelta(days=9))
+    await env.sleep(timedelta(days=16))
     workflow_state = await wait_for_state(handle, lambda s: s.start_guarantee_breached and s.contact_overdue)
     assert await _stored_state(pool, workflow_state.case_id) == workflow_state
     row = await get_case(pool, workflow_state.case_id)
