@@ -13,8 +13,7 @@ from fastapi import APIRouter
 
 from activities import case_queries
 from activities.db import Pool
-from api.case_updates import command_id, send_update
-from api.deps import ActorHeader, CaseIdPath, IdempotencyKeyHeader, PoolDep, TemporalDep
+from api.command_requests import CaseCommandDep
 from api.models.cases import CaseView
 from api.models.course_commands import (
     ContactAttemptRequest,
@@ -41,115 +40,85 @@ router = APIRouter()
 
 @router.post("/reclassification", summary="Reclassify the almen level (basal ↔ avanceret)")
 async def reclassify(
-    case_id: CaseIdPath,
     body: ReclassificationRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """The basal/avanceret sub-level is the municipality's own classification and "may change over time"
     (KL Gateway Rehab IG, `KLGateway140ServiceRequest.category`). Only a classified case can be reclassified
     (**409** otherwise); the new sub-level must differ from the current one (**422** naming `sub_level`). The
     reason is recorded in the timeline (`AlmenSubLevelReclassified`)."""
-    command = ReclassifyAlmenLevel(
-        command_id=command_id("reclassification", idempotency_key), actor=actor, **body.model_dump()
-    )
-    return await send_update(client, pool, case_id, CaseWorkflow.reclassify_level, command)
+    return await case.send("reclassification", CaseWorkflow.reclassify_level, ReclassifyAlmenLevel, **body.model_dump())
 
 
 @router.post("/team", summary="Assign the municipal team")
 async def assign_team(
-    case_id: CaseIdPath,
     body: TeamRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """The team that handles the case, and receives the reminder a working day before the contact deadline of
     the local sundhedsaftale (no national rule). Assigning the same team again changes nothing."""
-    command = AssignTeam(command_id=command_id("team", idempotency_key), actor=actor, **body.model_dump())
-    return await send_update(client, pool, case_id, CaseWorkflow.assign_team, command)
+    return await case.send("team", CaseWorkflow.assign_team, AssignTeam, **body.model_dump())
 
 
 @router.post("/contact-attempts", summary="Record a failed attempt to reach the citizen")
 async def record_contact_attempt(
-    case_id: CaseIdPath,
     body: ContactAttemptRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """Documents the effort to meet the contact deadline of the local sundhedsaftale; it does not stop that
     deadline (only `POST /contact` does). Allowed before the first contact (**409** afterwards)."""
-    command = RecordContactAttempt(
-        command_id=command_id("contact-attempts", idempotency_key), actor=actor, **body.model_dump()
+    return await case.send(
+        "contact-attempts", CaseWorkflow.record_contact_attempt, RecordContactAttempt, **body.model_dump()
     )
-    return await send_update(client, pool, case_id, CaseWorkflow.record_contact_attempt, command)
 
 
 @router.post("/provider-refusal", summary="Record that the chosen institution refuses the citizen")
 async def record_provider_refusal(
-    case_id: CaseIdPath,
     body: ProviderRefusalRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """An institution run by another municipality may refuse a citizen for capacity reasons (BEK om
     genoptræningsplaner og om patienters valg af genoptræningstilbud, kapitel 2; sst.dk "Frit valg"). The case
     returns to `citizen_contacted` and the citizen chooses again. The home municipality's own providers cannot
     refuse (**409**)."""
-    command = RecordProviderRefusal(
-        command_id=command_id("provider-refusal", idempotency_key), actor=actor, **body.model_dump()
+    return await case.send(
+        "provider-refusal", CaseWorkflow.record_provider_refusal, RecordProviderRefusal, **body.model_dump()
     )
-    return await send_update(client, pool, case_id, CaseWorkflow.record_provider_refusal, command)
 
 
 async def _citizen_region(pool: Pool, case_id: UUID) -> str | None:
     """The region of the municipality responsible for the case, if the register knows it."""
-    case = await case_queries.get_case(pool, str(case_id))
-    code = case and case["state"].get("responsible_municipality_code")
+    row = await case_queries.get_case(pool, str(case_id))
+    code = row and row["state"].get("responsible_municipality_code")
     municipality = await case_queries.get_municipality(pool, code) if code else None
     return municipality["region"] if municipality else None
 
 
 @router.post("/training-hospital", summary="Choose the hospital for specialiseret genoptræning")
 async def choose_training_hospital(
-    case_id: CaseIdPath,
     body: TrainingHospitalRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """Genoptræning på specialiseret niveau takes place at a hospital the citizen chooses (frit sygehusvalg,
     SUL §86); the plan is then delivered to that hospital too (MedCom, Genoptræningsområdet). Only for
     specialiseret plans and before a start is offered (**409** otherwise); `region` must be a region in force
     today and, when the municipality register knows the citizen's region, that region (**422** naming
     `region`)."""
-    command = ChooseTrainingHospital(
-        command_id=command_id("training-hospital", idempotency_key),
-        actor=actor,
+    command = case.command(
+        "training-hospital",
+        ChooseTrainingHospital,
         hospital=HospitalRef(**body.model_dump()),
-        citizen_region=await _citizen_region(pool, case_id),
+        citizen_region=await _citizen_region(case.pool, case.case_id),
     )
-    return await send_update(
-        client, pool, case_id, CaseWorkflow.choose_training_hospital, command, field_names={"hospital.region": "region"}
+    return await case.send_command(
+        CaseWorkflow.choose_training_hospital, command, field_names={"hospital.region": "region"}
     )
 
 
 @router.post("/transport-assessment", summary="Assess transport to training (befordring)")
 async def assess_transport(
-    case_id: CaseIdPath,
     body: TransportAssessmentRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """Decides transport or a transport allowance under BEK nr. 816 af 18/06/2018 om befordring og
     befordringsgodtgørelse efter sundhedsloven (SUL §§171-172), for training under Sundhedsloven §140: a
@@ -158,9 +127,7 @@ async def assess_transport(
     capped at the assigned site's cost. The decision is in `transport`. Amounts and distances are JSON numbers
     or decimal strings (at most 2 decimals for kroner); the allowance basis (full cost vs. excess over the
     threshold) is still to be verified against BEK 816/2018 §31."""
-    command = AssessTransport(
-        command_id=command_id("transport-assessment", idempotency_key),
-        actor=actor,
-        assessment=TransportAssessmentInput(legal_basis=LegalBasis.SUNDHEDSLOVEN_140, **body.model_dump()),
+    assessment = TransportAssessmentInput(legal_basis=LegalBasis.SUNDHEDSLOVEN_140, **body.model_dump())
+    return await case.send(
+        "transport-assessment", CaseWorkflow.assess_transport, AssessTransport, assessment=assessment
     )
-    return await send_update(client, pool, case_id, CaseWorkflow.assess_transport, command)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.case_updates import command_id, send_update
-from api.deps import ActorHeader, CaseIdPath, IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
+from api.command_requests import CaseCommandDep
+from api.deps import SettingsDep
 from api.models.cases import CaseView
 from api.models.course_commands import (
     AppointmentCancellationRequest,
@@ -38,30 +38,21 @@ router = APIRouter()
 
 @router.post("/appointment-cancellation", summary="Record that the first appointment was cancelled")
 async def cancel_appointment(
-    case_id: CaseIdPath,
     body: AppointmentCancellationRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """The first offered appointment still counts as the start of training, and so as the start guarantee met,
     "selv om kontakten måtte blive aflyst" (KL Gateway Rehab IG, `occurrencePeriod.start`). Only after a start
     was offered, and once (**409** otherwise)."""
-    command = CancelAppointment(
-        command_id=command_id("appointment-cancellation", idempotency_key), actor=actor, **body.model_dump()
+    return await case.send(
+        "appointment-cancellation", CaseWorkflow.cancel_appointment, CancelAppointment, **body.model_dump()
     )
-    return await send_update(client, pool, case_id, CaseWorkflow.cancel_appointment, command)
 
 
 @router.post("/free-choice", summary="The citizen accepts or declines the free choice")
 async def answer_free_choice(
-    case_id: CaseIdPath,
     body: FreeChoiceRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """When no start is offered within 7 days of discharge, the citizen may choose a private provider KL has an
     agreement with (SUL §140 stk. 4-5; FritValgService / mingenoptræning.dk), paid by the home municipality.
@@ -83,72 +74,53 @@ async def answer_free_choice(
         if body.note is not None:
             raise field_problem(("note", "a note is recorded only with decline"))
         assert body.provider_id is not None and body.provider_name is not None
-        accept = AcceptFreeChoice(
-            command_id=command_id("free-choice", idempotency_key),
-            actor=actor,
+        accept = case.command(
+            "free-choice",
+            AcceptFreeChoice,
             provider=FreeChoiceProvider(provider_id=body.provider_id, name=body.provider_name),
         )
         names = {"provider.provider_id": "provider_id", "provider.name": "provider_name"}
-        return await send_update(client, pool, case_id, CaseWorkflow.accept_free_choice, accept, field_names=names)
+        return await case.send_command(CaseWorkflow.accept_free_choice, accept, field_names=names)
     stray = [name for name in ("provider_id", "provider_name") if getattr(body, name) is not None]
     if stray:
         raise field_problem(*((name, f"{name} is given only with accept") for name in stray))
-    decline = DeclineFreeChoice(command_id=command_id("free-choice", idempotency_key), actor=actor, note=body.note)
-    return await send_update(client, pool, case_id, CaseWorkflow.decline_free_choice, decline)
+    return await case.send("free-choice", CaseWorkflow.decline_free_choice, DeclineFreeChoice, note=body.note)
 
 
 @router.post("/postponement", summary="The citizen asks to start later")
 async def postpone_start(
-    case_id: CaseIdPath,
     body: PostponementRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """The 7-day start guarantee (SUL §140 stk. 4) lapses when the citizen postpones the start (municipal
     practice, e.g. Vejen Kommune): its deadline stops and a later start does not open the free choice. Only
     before a start is offered, and once (**409** otherwise)."""
-    command = PostponeStart(command_id=command_id("postponement", idempotency_key), actor=actor, **body.model_dump())
-    return await send_update(client, pool, case_id, CaseWorkflow.postpone_start, command)
+    return await case.send("postponement", CaseWorkflow.postpone_start, PostponeStart, **body.model_dump())
 
 
 @router.post("/transfer", summary="Transfer the case to another municipality")
 async def transfer_case(
-    case_id: CaseIdPath,
     body: TransferRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
+    case: CaseCommandDep,
     settings: SettingsDep,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> CaseView:
     """The receiving municipality becomes responsible and starts over from `distributed`, with its own contact
     deadline (its `contact_working_days` in the municipality register, else the default). The start guarantee
-    lapses; KL reports it as `anden_kommune` (KL Gateway Rehab IG, statusReason "Anden kommune") unless a start
-    or a breach came first. Not once training has started (**409**); not to the responsible municipality itself
-    (**422** naming `to_municipality_code`)."""
-    command = TransferCase(
-        command_id=command_id("transfer", idempotency_key),
-        actor=actor,
-        to_municipality_code=body.to_municipality_code,
-        reason=body.reason,
-        contact_working_days=await contact_working_days_for(pool, settings, body.to_municipality_code),
+    lapses; a transfer at the citizen's request is reported as `anden_kommune` (KL Gateway Rehab IG, statusReason
+    "Anden kommune") unless a start or a breach came first. Not once training has started (**409**); not to
+    the responsible municipality itself (**422** naming `to_municipality_code`)."""
+    working_days = await contact_working_days_for(case.pool, settings, body.to_municipality_code)
+    return await case.send(
+        "transfer", CaseWorkflow.transfer_case, TransferCase, contact_working_days=working_days, **body.model_dump()
     )
-    return await send_update(client, pool, case_id, CaseWorkflow.transfer_case, command)
 
 
 @router.post("/revocation", summary="Revoke the plan as sent in error")
 async def revoke_plan(
-    case_id: CaseIdPath,
     body: RevocationRequest,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    case: CaseCommandDep,
 ) -> CaseView:
     """A plan sent in error is revoked and the case closes with `plan_sent_in_error` (KL Gateway Rehab IG,
     statusReason "Fejl"); it then takes no further commands (**409**). A plan replaced after re-admission is
     not revoked here: the hospital sends the new plan to `POST /plans` with `previous_plan`."""
-    command = RevokePlan(command_id=command_id("revocation", idempotency_key), actor=actor, **body.model_dump())
-    return await send_update(client, pool, case_id, CaseWorkflow.revoke_plan, command)
+    return await case.send("revocation", CaseWorkflow.revoke_plan, RevokePlan, **body.model_dump())
