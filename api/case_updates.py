@@ -26,11 +26,6 @@ from workflows.identity import workflow_id_for_case
 logger = logging.getLogger("genoptraening.api")
 
 
-def command_id(endpoint: str, idempotency_key: str | None) -> str:
-    """The update id: the key, scoped to the endpoint so one key cannot answer for another command."""
-    return f"{endpoint}:{idempotency_key or uuid.uuid4()}"
-
-
 def renamed_fields(problem: ProblemError, field_names: Mapping[str, str]) -> ProblemError:
     """The problem with the decider's field paths (`hospital.region`) renamed to the request body's (`region`)."""
     if problem.errors:

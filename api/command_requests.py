@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from activities.db import Pool
 from api.application_updates import send_application_update
-from api.case_updates import command_id, send_update
+from api.case_updates import send_update
 from api.deps import ActorHeader, ApplicationIdPath, CaseIdPath, IdempotencyKeyHeader, PoolDep, TemporalDep
 from api.models.applications import ApplicationView
 from api.models.cases import CaseView
@@ -34,8 +34,9 @@ class CommandRequest:
     pool: Pool
 
     def command_id(self, endpoint: str) -> str:
-        """The update id: the Idempotency-Key scoped to the endpoint, or a fresh one."""
-        return command_id(endpoint, self.idempotency_key)
+        """The update id: the Idempotency-Key scoped to the endpoint, so one key cannot answer for another
+        command; a fresh id without a key."""
+        return f"{endpoint}:{self.idempotency_key or uuid.uuid4()}"
 
     def command(self, endpoint: str, command_type: type[C], **fields: Any) -> C:
         return command_type(command_id=self.command_id(endpoint), actor=self.actor, **fields)

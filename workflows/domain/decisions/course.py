@@ -39,6 +39,7 @@ _BEFORE_CONTACT = (CaseStatus.DISTRIBUTED, CaseStatus.CLASSIFIED)
 
 @decide_rule.register
 def _(command: ClassifyAlmenLevel, state: CaseState, now: datetime) -> list[CaseEvent]:
+    # KL Gateway Rehab IG: basal/avanceret is an optional sub-code of almen, set by the municipality.
     require(state.require_plan().level is Level.ALMEN, "only almen plans are classified basal or avanceret")
     require_status(state, (CaseStatus.DISTRIBUTED,), "classify the level")
     return [AlmenSubLevelClassified(occurred_at=now, sub_level=command.sub_level, reason=command.reason)]
@@ -104,6 +105,7 @@ def _(command: RecordCitizenContact, state: CaseState, now: datetime) -> list[Ca
 @decide_rule.register
 def _(command: ChooseProvider, state: CaseState, now: datetime) -> list[CaseEvent]:
     plan = state.require_plan()
+    # BEK om genoptræningsplaner bilag 1: specialiseret genoptræning needs a hospital, not a municipal provider.
     require(plan.level is not Level.SPECIALISERET, "specialiseret genoptræning takes place at a hospital")
     require_status(state, (CaseStatus.CITIZEN_CONTACTED, CaseStatus.PROVIDER_CHOSEN), "choose a provider")
     provider = command.provider
@@ -164,6 +166,7 @@ def _(command: ChooseTrainingHospital, state: CaseState, now: datetime) -> list[
 def _(command: AssessTransport, state: CaseState, now: datetime) -> list[CaseEvent]:
     require(state.is_open and state.plan is not None, "transport is decided for an open case")
     assessment = command.assessment
+    # A hospital plan's training is SUL §140 training; §86 applications decide transport on their own.
     require_valid(
         assessment.legal_basis is LegalBasis.SUNDHEDSLOVEN_140,
         "a hospital plan's training falls under Sundhedsloven §140",

@@ -147,6 +147,7 @@ def recipients_to_serve(state: CaseState) -> list[tuple[Recipient, bool]]:
     wanted = list(DISCHARGE_RECIPIENTS)
     if state.training_hospital is not None:
         wanted.append(Recipient.TRAINING_HOSPITAL)  # specialiseret: the chosen hospital gets the plan too
+    # MedCom / AUH: the plan goes to the GP only with the patient's consent.
     consent = state.plan.consent_to_share_with_gp
     return [(r, r is not Recipient.GP or consent) for r in wanted if r not in state.deliveries]
 

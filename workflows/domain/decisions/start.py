@@ -34,6 +34,7 @@ from workflows.domain.model import CaseStatus, DeadlineKind, ProviderKind
 def _(command: OfferStart, state: CaseState, now: datetime) -> list[CaseEvent]:
     plan = state.require_plan()
     require_status(state, (CaseStatus.PROVIDER_CHOSEN,), "offer a start")
+    # BEK om genoptræningsplaner §3: the plan may require a later start for health reasons.
     earliest = plan.start_date_for_health_reasons or plan.discharge_date
     require_valid(
         command.first_appointment_on >= earliest,
