@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -23,29 +23,39 @@ from activities.contracts import (
 )
 from workflows.domain.events import CaseEvent
 
+E = TypeVar("E")
 
-class InMemoryCaseStore:
+
+class InMemoryStreams(Generic[E]):
+    """Streams of events with the PostgreSQL store's append rules."""
+
     def __init__(self) -> None:
-        self.streams: dict[str, list[tuple[str, CaseEvent]]] = {}
-        self.outbox: dict[tuple[str, str, str], str] = {}
+        self.streams: dict[str, list[tuple[str, E]]] = {}
         self.position = 0
-        self.append_calls = 0
 
-    def events(self, case_id: str) -> list[CaseEvent]:
-        return [event for _, event in self.streams.get(case_id, [])]
+    def events(self, stream_id: str) -> list[E]:
+        return [event for _, event in self.streams.get(stream_id, [])]
+
+    def append(self, stream_id: str, expected_version: int, event_ids: list[str], events: Sequence[E]) -> AppendResult:
+        stream = self.streams.setdefault(stream_id, [])
+        known = {event_id for event_id, _ in stream}
+        if event_ids and set(event_ids) <= known:
+            return AppendResult(case_version=len(stream), last_global_position=self.position)  # a retry
+        if len(stream) != expected_version:
+            raise ApplicationError("version conflict", type="ConcurrencyConflict", non_retryable=True)
+        stream.extend(zip(event_ids, events, strict=True))
+        self.position += len(events)
+        return AppendResult(case_version=len(stream), last_global_position=self.position)
+
+
+class InMemoryCaseStore(InMemoryStreams[CaseEvent]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.outbox: dict[tuple[str, str, str], str] = {}
 
     @activity.defn(name=APPEND_CASE_EVENTS)
     async def append_case_events(self, request: AppendCaseEvents) -> AppendResult:
-        self.append_calls += 1
-        stream = self.streams.setdefault(request.case_id, [])
-        known = {event_id for event_id, _ in stream}
-        if request.event_ids and set(request.event_ids) <= known:
-            return AppendResult(case_version=len(stream), last_global_position=self.position)
-        if len(stream) != request.expected_version:
-            raise ApplicationError("version conflict", type="ConcurrencyConflict", non_retryable=True)
-        stream.extend(zip(request.event_ids, request.events, strict=True))
-        self.position += len(request.events)
-        return AppendResult(case_version=len(stream), last_global_position=self.position)
+        return self.append(request.case_id, request.expected_version, request.event_ids, request.events)
 
     @activity.defn(name=DELIVER_PLAN)
     async def deliver_plan(self, request: PlanDelivery) -> DeliveryReceipt:
