@@ -2,8 +2,8 @@
 
 Without DATABASE_URL it starts an embedded PostgreSQL; without TEMPORAL_ADDRESS a Temporal dev server. Both
 keep their state in DATA_DIR, so a restart finds the same cases and pending timers. Then it applies the
-migrations, starts the worker and the API, and stops everything in reverse order on Ctrl-C or SIGTERM, or
-when any child dies.
+migrations, starts the worker and the API, restarts any of those children that dies (`deploy.supervision`),
+and stops everything in reverse order on Ctrl-C or SIGTERM, or when a child crash-loops.
 """
 
 from __future__ import annotations
@@ -29,14 +29,24 @@ from activities.search_attribute_registration import ensure_search_attributes
 from activities.settings import Settings, get_settings
 from activities.temporal_connection import connect_temporal
 from deploy import temporal_dev_server
+from deploy.binaries import temporal_cli
 from deploy.embedded_postgres import EmbeddedPostgres, start_embedded_postgres
-from deploy.processes import Child, port_in_use, start_child, wait_for_port
+from deploy.processes import Child, ChildSpec, port_in_use, wait_for_port
+from deploy.supervision import ChildGroup, StopRequested, unless_stopped
 
 logger = logging.getLogger("deploy.local")
 T = TypeVar("T")
 
 DATABASE_NAME = "genoptraening"
 API_START_TIMEOUT_SECONDS = 60.0
+# Ctrl-C stops the children one after another (API, worker, dev server), each SIGTERM then SIGKILL after its
+# stop timeout: a few seconds in all. uvicorn cancels requests still running after its graceful timeout, so a
+# hung request does not hold the stop up; the worker's in-flight activities (idempotent appends) are retried by
+# Temporal if it has to be killed.
+API_GRACEFUL_SHUTDOWN_SECONDS = 3
+API_STOP_TIMEOUT_SECONDS = 5.0
+WORKER_STOP_TIMEOUT_SECONDS = 5.0
+DEV_SERVER_STOP_TIMEOUT_SECONDS = 5.0
 CHILD_MODULES = {"worker": "workflows.worker", "API": "api.main"}
 # Dropped from the children's environment when they talk to the local dev server (plain gRPC, no API key).
 _NOT_INHERITED = tuple(f"TEMPORAL_{name}" for name in ("TLS_CA", "TLS_CERT", "TLS_KEY", "TLS_SERVER_NAME", "API_KEY"))
@@ -44,10 +54,6 @@ PAYLOAD_KEYS_FILE = "payload-keys"
 
 
 class StartupError(RuntimeError):
-    pass
-
-
-class StopRequested(Exception):
     pass
 
 
@@ -97,7 +103,7 @@ class Supervisor:
         self.infra_only = infra_only
         self.data_dir = settings.data_dir.resolve()
         self.stop_requested = asyncio.Event()
-        self.children: list[Child] = []
+        self.group = ChildGroup(self.stop_requested)
         self.postgres: EmbeddedPostgres | None = None
         self.keys_file: Path | None = None  # DATA_DIR/payload-keys, when it supplies the payload keys
 
@@ -109,15 +115,7 @@ class Supervisor:
         self.stop_requested.set()
 
     async def _unless_stopped(self, awaitable: Awaitable[T]) -> T:
-        """Await `awaitable`, abandoning it if a stop is requested meanwhile."""
-        task = asyncio.ensure_future(awaitable)
-        stop = asyncio.ensure_future(self.stop_requested.wait())
-        await asyncio.wait([task, stop], return_when=asyncio.FIRST_COMPLETED)
-        stop.cancel()
-        if not task.done():
-            task.cancel()
-            raise StopRequested
-        return task.result()
+        return await unless_stopped(self.stop_requested, awaitable)
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -125,7 +123,7 @@ class Supervisor:
             loop.add_signal_handler(sig, self._on_signal, sig)
         try:
             await self._start()
-            return await self._watch()
+            return await self.group.watch()
         except StopRequested:
             return 0
         except Exception as err:
@@ -159,9 +157,7 @@ class Supervisor:
     async def _start_temporal(self, env: dict[str, str]) -> Settings:
         """Start the dev server unless TEMPORAL_ADDRESS is set; register the search attributes either way."""
         temporal = self.settings
-        if self.settings.temporal_address_is_set:
-            client = await self._unless_stopped(connect_temporal(temporal))
-        else:
+        if not self.settings.temporal_address_is_set:
             for key in _NOT_INHERITED:
                 env.pop(key, None)
             local: dict[str, object] = {key.lower(): None for key in _NOT_INHERITED}
@@ -172,11 +168,8 @@ class Supervisor:
                 local["payload_encryption_keys"] = SecretStr(keys)
                 self.keys_file = self.data_dir / PAYLOAD_KEYS_FILE
             temporal = self.settings.model_copy(update=local)
-            server = await temporal_dev_server.start_dev_server(
-                self.data_dir / "temporal.sqlite", temporal, env, codec_endpoint=codec_endpoint(self.settings)
-            )
-            self.children.append(server)
-            client = await self._unless_stopped(temporal_dev_server.wait_until_ready(server, temporal))
+            await self._start_dev_server(temporal, env)
+        client = await self._unless_stopped(connect_temporal(temporal))
         try:
             await self._unless_stopped(ensure_search_attributes(client, temporal.temporal_namespace))
         except StopRequested:
@@ -185,19 +178,41 @@ class Supervisor:
             logger.warning("Could not check/register search attributes (%s); see deploy/README.md", err)
         return temporal
 
+    async def _start_dev_server(self, temporal: Settings, env: dict[str, str]) -> None:
+        """Started by `start_dev_server` (which checks its ports first); restarted, if it dies, from the same argv:
+        its state is in DATA_DIR/temporal.sqlite, and worker and API reconnect to it."""
+        database, codec = self.data_dir / "temporal.sqlite", codec_endpoint(self.settings)
+        server = await temporal_dev_server.start_dev_server(database, temporal, env, codec_endpoint=codec)
+
+        async def answers(child: Child) -> bool:
+            await temporal_dev_server.wait_until_ready(child, temporal)  # raises if it exits or takes too long
+            return True
+
+        argv = temporal_dev_server.dev_server_argv(temporal_cli(), database, temporal.temporal_namespace, codec)
+        spec = ChildSpec(
+            server.name,
+            argv,
+            dict(env),
+            DEV_SERVER_STOP_TIMEOUT_SECONDS,
+            ready=answers,
+            ready_timeout=temporal_dev_server.READY_TIMEOUT_SECONDS + 5.0,  # its own timeout, clearer, comes first
+        )
+        await self.group.start(spec, server)
+
     async def _start_services(self, env: dict[str, str]) -> None:
         python, host, port = sys.executable, self.settings.api_host, self.settings.api_port
-        self.children.append(await start_child("worker", [python, "-m", CHILD_MODULES["worker"]], env, 30.0))
+        worker = ChildSpec("worker", [python, "-m", CHILD_MODULES["worker"]], dict(env), WORKER_STOP_TIMEOUT_SECONDS)
+        await self.group.start(worker)
         api_argv = [python, "-m", "uvicorn", f"{CHILD_MODULES['API']}:app", "--host", host, "--port", str(port)]
-        api = await start_child("API", api_argv, env)
-        self.children.append(api)
-        try:
-            async with asyncio.timeout(API_START_TIMEOUT_SECONDS):
-                listening = await self._unless_stopped(wait_for_port(api, host, port))
-        except TimeoutError:
-            listening = False
-        if not listening:
-            raise StartupError(f"the API did not start listening on {host}:{port}")
+        api_argv += ["--timeout-graceful-shutdown", str(API_GRACEFUL_SHUTDOWN_SECONDS)]
+
+        async def listening(child: Child) -> bool:
+            return await wait_for_port(child, host, port)
+
+        api = ChildSpec(
+            "API", api_argv, dict(env), API_STOP_TIMEOUT_SECONDS, listening, ready_timeout=API_START_TIMEOUT_SECONDS
+        )
+        await self.group.start(api)
 
     def _announce(self, database_url: str, temporal: Settings) -> None:
         api = f"http://{self.settings.api_host}:{self.settings.api_port}"
@@ -230,22 +245,8 @@ class Supervisor:
     def embedded(self) -> bool:
         return self.postgres is not None or not self.settings.temporal_address_is_set
 
-    async def _watch(self) -> int:
-        waits = {asyncio.ensure_future(child.process.wait()): child for child in self.children}
-        stop = asyncio.ensure_future(self.stop_requested.wait())
-        done, _ = await asyncio.wait([stop, *waits], return_when=asyncio.FIRST_COMPLETED)
-        for future in [stop, *waits]:
-            future.cancel()
-        if stop in done:
-            return 0
-        for future in done:
-            child = waits[future]
-            logger.error("%s exited unexpectedly (code %s): stopping everything", child.name, child.process.returncode)
-        return 1
-
     async def _shutdown(self) -> None:
-        for child in reversed(self.children):
-            await child.stop()
+        await self.group.stop_all()
         if self.postgres is not None:
             await asyncio.to_thread(self.postgres.stop)
         logger.info("All stopped")

@@ -14,7 +14,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class Child:
         try:
             await asyncio.wait_for(self.process.wait(), self.stop_timeout)
         except TimeoutError:
-            logger.warning("%s did not stop within %.0f s; killing it", self.name, self.stop_timeout)
+            logger.warning("%s did not stop within %g s; killing it", self.name, self.stop_timeout)
             self._signal_group(signal.SIGKILL)
             await self.process.wait()
         self._signal_group(signal.SIGKILL)  # anything the child left behind in its group
@@ -68,7 +68,13 @@ class Child:
             pass
 
 
-async def start_child(name: str, argv: list[str], env: Mapping[str, str], stop_timeout: float = 20.0) -> Child:
+# SIGTERM to SIGKILL: long enough for a polite exit, short enough that Ctrl-C stops everything within seconds.
+DEFAULT_STOP_TIMEOUT_SECONDS = 5.0
+
+
+async def start_child(
+    name: str, argv: Sequence[str], env: Mapping[str, str], stop_timeout: float = DEFAULT_STOP_TIMEOUT_SECONDS
+) -> Child:
     logger.info("Starting %s: %s", name, " ".join(argv))
     process = await asyncio.create_subprocess_exec(
         *argv,
@@ -78,6 +84,23 @@ async def start_child(name: str, argv: list[str], env: Mapping[str, str], stop_t
         preexec_fn=_parent_death_signal(),
     )
     return Child(name=name, process=process, stop_timeout=stop_timeout)
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """How to start a child, and start it again after it died: same argv, same environment."""
+
+    name: str
+    argv: Sequence[str]
+    env: Mapping[str, str]
+    stop_timeout: float = DEFAULT_STOP_TIMEOUT_SECONDS
+    # Resolves to True once the child serves, False (or raises) if it never will, e.g. because it exited.
+    # None: a child counts as ready as soon as it runs.
+    ready: Callable[[Child], Awaitable[bool]] | None = None
+    ready_timeout: float = 60.0
+
+    async def start(self) -> Child:
+        return await start_child(self.name, self.argv, self.env, self.stop_timeout)
 
 
 def port_in_use(host: str, port: int) -> bool:
