@@ -40,6 +40,7 @@ def complete() -> CompleteCourse:
 @pytest.mark.parametrize(
     ("stage", "make_command", "expected_status"),
     [
+        ("received", classify, CaseStatus.CLASSIFIED),  # the copies need not be out first
         ("distributed", classify, CaseStatus.CLASSIFIED),
         ("classified", contact, CaseStatus.CITIZEN_CONTACTED),
         ("citizen_contacted", choose, CaseStatus.PROVIDER_CHOSEN),
@@ -61,7 +62,7 @@ def test_allowed_steps_move_the_case_on(stage: str, make_command: object, expect
 @pytest.mark.parametrize(
     ("stage", "make_command"),
     [
-        ("received", classify),  # not yet distributed
+        ("received", contact),  # almen must be classified first, copies out or not
         ("distributed", contact),  # almen must be classified first
         ("classified", classify),  # reclassification is a later rule
         ("classified", choose),  # citizen not contacted yet

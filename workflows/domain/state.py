@@ -64,11 +64,16 @@ def _(event: ev.PlanReplaced, state: CaseState) -> dict[str, object]:
     }
 
 
+def _everyone_served(deliveries: dict[Recipient, str | None]) -> bool:
+    return set(DISCHARGE_RECIPIENTS) <= set(deliveries)
+
+
 def _after_delivery(state: CaseState, recipient: Recipient, message_id: str | None) -> dict[str, object]:
+    # Copies go out beside the municipality's steps: the last one moves only an untouched case on to
+    # `distributed`, never a case the municipality has already taken further (or one that has ended).
     deliveries = {**state.deliveries, recipient: message_id}
-    everyone_served = set(DISCHARGE_RECIPIENTS) <= set(deliveries)
-    status = CaseStatus.DISTRIBUTED if everyone_served and state.status is CaseStatus.RECEIVED else state.status
-    return {"deliveries": deliveries, "status": status}
+    served = _everyone_served(deliveries) and state.status is CaseStatus.RECEIVED
+    return {"deliveries": deliveries, "status": CaseStatus.DISTRIBUTED if served else state.status}
 
 
 @_changes.register
@@ -173,7 +178,8 @@ def _(event: ev.CaseTransferred, state: CaseState) -> dict[str, object]:
     at_request = event.reason is TransferReason.CITIZEN_REQUEST
     keeps_reason = state.start_guarantee_breached or state.first_appointment_on is not None or not at_request
     return {
-        "status": CaseStatus.DISTRIBUTED,
+        # Back to the start of the municipality's steps; `distributed` only once every copy is out.
+        "status": CaseStatus.DISTRIBUTED if _everyone_served(state.deliveries) else CaseStatus.RECEIVED,
         "responsible_municipality_code": event.to_municipality_code,
         "sub_level": None,
         "contacted_at": None,
@@ -194,9 +200,14 @@ def _(event: ev.ContactDeadlineMissed, state: CaseState) -> dict[str, object]:
     return {"contact_overdue": True}
 
 
+# An ended case offers nothing more: the free choice (SUL §140 stk. 4) closes with it. Its deadlines
+# stop too (`deadlines.pending_deadlines` runs none for a case that is not open).
+_ENDED = {"free_choice_open": False}
+
+
 @_changes.register
 def _(event: ev.CourseCompleted, state: CaseState) -> dict[str, object]:
-    return {"status": CaseStatus.COMPLETED}
+    return {"status": CaseStatus.COMPLETED, **_ENDED}
 
 
 @_changes.register
@@ -214,4 +225,9 @@ def _(event: ev.TransportAssessed, state: CaseState) -> dict[str, object]:
 
 @_changes.register
 def _(event: ev.CaseClosed, state: CaseState) -> dict[str, object]:
-    return {"status": CaseStatus.CLOSED, "close_reason": event.reason, "opt_out_reason": event.opt_out_reason}
+    return {
+        "status": CaseStatus.CLOSED,
+        "close_reason": event.reason,
+        "opt_out_reason": event.opt_out_reason,
+        **_ENDED,
+    }

@@ -34,14 +34,18 @@ from workflows.domain.model import CaseStatus, Level, ProviderKind
 from workflows.domain.rules import current_region, rules_for
 from workflows.domain.transport import LegalBasis, decide_transport
 
-_BEFORE_CONTACT = (CaseStatus.DISTRIBUTED, CaseStatus.CLASSIFIED)
+# The municipality holds the plan from receipt (KL Gateway Rehab IG: `authoredOn` = received; local
+# sundhedsaftaler count the contact deadline from receipt). The copies (MedCom; BEK §§4 ff.) are a
+# separate obligation that goes on beside the municipality's steps and never holds them up.
+_PLAN_HELD = (CaseStatus.RECEIVED, CaseStatus.DISTRIBUTED)
+_BEFORE_CONTACT = (*_PLAN_HELD, CaseStatus.CLASSIFIED)
 
 
 @decide_rule.register
 def _(command: ClassifyAlmenLevel, state: CaseState, now: datetime) -> list[CaseEvent]:
     # KL Gateway Rehab IG: basal/avanceret is an optional sub-code of almen, set by the municipality.
     require(state.require_plan().level is Level.ALMEN, "only almen plans are classified basal or avanceret")
-    require_status(state, (CaseStatus.DISTRIBUTED,), "classify the level")
+    require_status(state, _PLAN_HELD, "classify the level")
     return [AlmenSubLevelClassified(occurred_at=now, sub_level=command.sub_level, reason=command.reason)]
 
 
@@ -64,9 +68,9 @@ def _(command: AssignTeam, state: CaseState, now: datetime) -> list[CaseEvent]:
     return [] if command.team == state.team else [TeamAssigned(occurred_at=now, team=command.team)]
 
 
-def _ready_for_contact(state: CaseState) -> CaseStatus:
+def _ready_for_contact(state: CaseState) -> tuple[CaseStatus, ...]:
     # Almen plans are classified before contact; other levels have no municipal sub-level.
-    return CaseStatus.CLASSIFIED if state.require_plan().level is Level.ALMEN else CaseStatus.DISTRIBUTED
+    return (CaseStatus.CLASSIFIED,) if state.require_plan().level is Level.ALMEN else _PLAN_HELD
 
 
 @decide_rule.register
@@ -77,7 +81,7 @@ def _(command: RecordContactAttempt, state: CaseState, now: datetime) -> list[Ca
 
 @decide_rule.register
 def _(command: RecordCitizenContact, state: CaseState, now: datetime) -> list[CaseEvent]:
-    require_status(state, (_ready_for_contact(state),), "record contact with the citizen")
+    require_status(state, _ready_for_contact(state), "record contact with the citizen")
     contacted_at = command.contacted_at or now
     require_valid(contacted_at <= now, "contacted_at lies in the future", "contacted_at")
     require_valid(
@@ -140,9 +144,7 @@ def _(command: RecordProviderRefusal, state: CaseState, now: datetime) -> list[C
 def _(command: ChooseTrainingHospital, state: CaseState, now: datetime) -> list[CaseEvent]:
     plan = state.require_plan()
     require(plan.level is Level.SPECIALISERET, "only specialiseret genoptræning takes place at a hospital")
-    require_status(
-        state, (CaseStatus.DISTRIBUTED, CaseStatus.CITIZEN_CONTACTED, CaseStatus.PROVIDER_CHOSEN), "choose a hospital"
-    )
+    require_status(state, (*_PLAN_HELD, CaseStatus.CITIZEN_CONTACTED, CaseStatus.PROVIDER_CHOSEN), "choose a hospital")
     require(state.first_appointment_on is None, "training has been offered at the chosen hospital already")
     # SUL §86 (frit sygehusvalg) covers specialised training; the regions are those in force today.
     rules = rules_for(local_date(now))

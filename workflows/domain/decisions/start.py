@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from workflows.domain.calendar import local_date
 from workflows.domain.case_state import CaseState
 from workflows.domain.commands import (
     AcceptFreeChoice,
@@ -39,6 +40,14 @@ def _(command: OfferStart, state: CaseState, now: datetime) -> list[CaseEvent]:
     require_valid(
         command.first_appointment_on >= earliest,
         f"the plan allows training to start on {earliest.isoformat()} at the earliest",
+        "first_appointment_on",
+    )
+    # SUL §140 stk. 1: the municipality offers training on the plan it has received; no appointment can
+    # have been offered on a plan before it arrived (Danish date of receipt, as the contact deadline).
+    received_on = local_date(state.received_at) if state.received_at is not None else None
+    require_valid(
+        received_on is None or command.first_appointment_on >= received_on,
+        f"the municipality received the plan on {received_on}; the first appointment cannot lie before it",
         "first_appointment_on",
     )
     due = None if state.start_guarantee_lapsed else state.start_guarantee_due_on
