@@ -12,6 +12,11 @@ APPEND_CASE_EVENTS = "append_case_events"
 DELIVER_PLAN = "deliver_plan"
 APPEND_APPLICATION_EVENTS = "append_application_events"
 
+# The error types of an append the store refuses for good (non-retryable): the stream moved on
+# (ConcurrencyConflict), the request is malformed (InvalidAppend), or the database refuses the data
+# (StoreRejected: a data error or a constraint). Their messages never quote stored values.
+STORE_REJECTIONS = ("ConcurrencyConflict", "InvalidAppend", "StoreRejected")
+
 
 class EventMetadata(BaseModel):
     """Who caused the events and through what; stored beside every event."""

@@ -93,11 +93,13 @@ def _event_uuids(request: _Append) -> list[uuid.UUID]:
 
 
 class EventStore:
-    def __init__(self, pool: Pool, *, lock_timeout: str = "5s") -> None:
+    def __init__(self, pool: Pool, *, lock_timeout: str = "2s", statement_timeout: str = "4s") -> None:
         self._pool = pool
         # A writer stuck behind the table lock this long fails and is retried by Temporal, rather than
-        # piling up connections behind one slow transaction.
+        # piling up connections behind one slow transaction; both stay below the append activity's
+        # start-to-close timeout (workflows.workflow_support.STORE_TIMEOUT), so the database gives up first.
         self._lock_timeout = lock_timeout
+        self._statement_timeout = statement_timeout
 
     async def append(self, request: AppendCaseEvents) -> AppendResult:
         """Append the request's events at versions expected_version+1.. and update the case's row.
@@ -140,7 +142,10 @@ class EventStore:
         if not ids:
             return await self._current(stream_id)
         async with self._pool.connection() as conn, conn.transaction():
-            await conn.execute("SELECT set_config('lock_timeout', %s, true)", (self._lock_timeout,))
+            await conn.execute(
+                "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
+                (self._lock_timeout, self._statement_timeout),
+            )
             await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
             earlier = await self._earlier_result(conn, request, ids)
             if earlier is not None:

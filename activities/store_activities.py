@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Awaitable
 
+import psycopg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -61,6 +62,14 @@ class StoreActivities:
         plan, so a retried activity, or a workflow replaying after a crash, gets the first message id
         back and never causes a second letter, while a replacing plan is sent anew.
         """
+        try:
+            message_id = await self._queue_delivery(request)
+        except psycopg.Error as exc:
+            raise database_failure(exc) from None
+        logger.info("plan for case %s queued for %s as %s", request.case_id, request.recipient.value, message_id)
+        return DeliveryReceipt(message_id=message_id)
+
+    async def _queue_delivery(self, request: PlanDelivery) -> str:
         candidate = uuid.uuid4()
         async with self._pool.connection() as conn:
             async with conn.transaction():
@@ -81,15 +90,42 @@ class StoreActivities:
                 await conn.commit()
         if row is None:
             raise RuntimeError(f"outbox row for case {request.case_id} vanished")  # retried by Temporal
-        message_id = str(row[0])
-        logger.info("plan for case %s queued for %s as %s", request.case_id, request.recipient.value, message_id)
-        return DeliveryReceipt(message_id=message_id)
+        return str(row[0])
+
+
+# Errors no retry can cure: the data or the statement is wrong (SQLSTATE classes 22, 23, 42, 0A). Others
+# (a lost connection, a lock or statement timeout, a serialisation failure) are retried by Temporal.
+_PERMANENT_DATABASE_ERRORS = (
+    psycopg.DataError,
+    psycopg.IntegrityError,
+    psycopg.ProgrammingError,
+    psycopg.NotSupportedError,
+)
+
+
+def database_failure(error: psycopg.Error) -> ApplicationError:
+    """The activity failure for a database error, without the server's message.
+
+    PostgreSQL quotes the offending value into its messages (a CPR number, a name in an event's JSON), and
+    a failure travels into Temporal's history and the worker's log: only the SQLSTATE and its class go."""
+    state = error.sqlstate or "unknown"
+    permanent = isinstance(error, _PERMANENT_DATABASE_ERRORS)
+    return ApplicationError(
+        f"database error {state} ({type(error).__name__})",
+        {"sqlstate": state},
+        type="StoreRejected" if permanent else "DatabaseUnavailable",
+        non_retryable=permanent,
+    )
 
 
 async def _non_retryable_rejections(append: Awaitable[AppendResult]) -> AppendResult:
     """Run an append; a store rejection fails the activity for good (retrying cannot cure it)."""
     try:
         return await append
+    except psycopg.Error as exc:
+        failure = database_failure(exc)
+        logger.warning("append failed: %s", failure.message)
+        raise failure from None
     except ConcurrencyConflict as exc:
         # Retrying cannot help: the workflow must decide again on the stream as it now is.
         raise ApplicationError(
@@ -97,6 +133,6 @@ async def _non_retryable_rejections(append: Awaitable[AppendResult]) -> AppendRe
             {"expected_version": exc.expected_version, "actual_version": exc.actual_version},
             type="ConcurrencyConflict",
             non_retryable=True,
-        ) from exc
+        ) from None
     except InvalidAppend as exc:
-        raise ApplicationError(str(exc), type="InvalidAppend", non_retryable=True) from exc
+        raise ApplicationError(str(exc), type="InvalidAppend", non_retryable=True) from None

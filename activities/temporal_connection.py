@@ -7,7 +7,7 @@ import logging
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import TLSConfig
 
 from activities.payload_codec import EncryptionCodec
@@ -36,7 +36,12 @@ def data_converter_for(settings: Settings) -> DataConverter:
                 "Temporal unencrypted. See 'Personal data in Temporal' in deploy/README.md"
             )
         return pydantic_data_converter
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+    # Failure messages and stack traces go through the codec too: a message may name what a command was about.
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -53,8 +58,10 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect_temporal(settings: Settings) -> Client:
-    """A client for `settings.temporal_namespace` with `data_converter_for(settings)` (the same on every side)."""
+async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
+    """A client for `settings.temporal_namespace` with `data_converter_for(settings)` (the same on every side).
+
+    `lazy` connects on first use instead of now (the API: it must start and answer 503 during an outage)."""
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         settings.temporal_address,
@@ -62,4 +69,5 @@ async def connect_temporal(settings: Settings) -> Client:
         data_converter=data_converter_for(settings),
         tls=tls_config(settings),
         api_key=api_key,
+        lazy=lazy,
     )

@@ -45,6 +45,7 @@ class ApplicationWorkflowInput(BaseModel):
     application_id: str
     state: ApplicationState | None = Field(default=None, description="Carried over by continue-as-new")
     handled_command_ids: list[str] = Field(default_factory=list)
+    handled_fingerprints: dict[str, str] = Field(default_factory=dict, description="Request hash per command id")
 
 
 @workflow.defn
@@ -54,11 +55,12 @@ class ApplicationWorkflow(EventSourcedShell[ApplicationState, ApplicationCommand
         self._start_shell(
             application_input.state or ApplicationState(application_id=application_input.application_id),
             application_input.handled_command_ids,
+            application_input.handled_fingerprints,
         )
 
     @workflow.run
     async def run(self, application_input: ApplicationWorkflowInput) -> ApplicationState:
-        await workflow.wait_condition(lambda: self._state.status is not ApplicationStatus.NEW)
+        await self._await_first_command(lambda: self._state.status is not ApplicationStatus.NEW)
         while self._state.is_open:
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -67,6 +69,7 @@ class ApplicationWorkflow(EventSourcedShell[ApplicationState, ApplicationCommand
                         application_id=self._state.application_id,
                         state=self._state,
                         handled_command_ids=list(self._handled),
+                        handled_fingerprints=self._handled_fingerprints(),
                     )
                 )
             await self._wait_for_change_or_deadline()

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
@@ -66,21 +67,25 @@ class CaseShell(EventSourcedShell[CaseState, CaseCommand, CaseEvent]):
         for recipient, may_send in recipients_to_serve(self._state):
             message_id = None
             if may_send:
-                receipt = await workflow.execute_activity(
-                    DELIVER_PLAN,
-                    PlanDelivery(
-                        case_id=self._state.case_id,
-                        recipient=recipient,
-                        plan_id=plan.plan_id,
-                        address=addresses[recipient],
-                    ),
-                    result_type=DeliveryReceipt,
-                    start_to_close_timeout=STORE_TIMEOUT,
-                    retry_policy=STORE_RETRY,
-                    summary=f"deliver plan to {recipient.value}",
-                )
+                try:
+                    receipt = await workflow.execute_activity(
+                        DELIVER_PLAN,
+                        PlanDelivery(
+                            case_id=self._state.case_id,
+                            recipient=recipient,
+                            plan_id=plan.plan_id,
+                            address=addresses[recipient],
+                        ),
+                        result_type=DeliveryReceipt,
+                        start_to_close_timeout=STORE_TIMEOUT,
+                        retry_policy=STORE_RETRY,
+                        summary=f"deliver plan to {recipient.value}",
+                    )
+                except ActivityError as error:
+                    await self._back_off(f"delivery to {recipient.value}", error)
+                    return  # the run loop tries the deliveries still owed again
                 message_id = receipt.message_id
-            await self._apply(
+            await self._apply_own(
                 RecordPlanDelivery(
                     command_id=f"delivery:{recipient.value}:v{self._state.version}",
                     actor=SYSTEM_ACTOR,

@@ -44,23 +44,31 @@ class CaseWorkflowInput(BaseModel):
     case_id: str
     state: CaseState | None = Field(default=None, description="Carried over by continue-as-new")
     handled_command_ids: list[str] = Field(default_factory=list)
+    handled_fingerprints: dict[str, str] = Field(default_factory=dict, description="Request hash per command id")
 
 
 @workflow.defn
 class CaseWorkflow(CaseShell):
     @workflow.init
     def __init__(self, case_input: CaseWorkflowInput) -> None:
-        self._start_shell(case_input.state or CaseState(case_id=case_input.case_id), case_input.handled_command_ids)
+        self._start_shell(
+            case_input.state or CaseState(case_id=case_input.case_id),
+            case_input.handled_command_ids,
+            case_input.handled_fingerprints,
+        )
 
     @workflow.run
     async def run(self, case_input: CaseWorkflowInput) -> CaseState:
-        await workflow.wait_condition(lambda: self._state.plan is not None)
+        await self._await_first_command(lambda: self._state.plan is not None)
         while self._state.is_open:
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     CaseWorkflowInput(
-                        case_id=self._state.case_id, state=self._state, handled_command_ids=list(self._handled)
+                        case_id=self._state.case_id,
+                        state=self._state,
+                        handled_command_ids=list(self._handled),
+                        handled_fingerprints=self._handled_fingerprints(),
                     )
                 )
             if recipients_to_serve(self._state):

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
-    from activities.contracts import AppendResult, EventMetadata
+    from activities.contracts import STORE_REJECTIONS, AppendResult, EventMetadata
     from workflows.domain.commands import Command
     from workflows.rejection import BusinessRejection
     from workflows.search_attributes import search_attribute_updates
@@ -29,9 +30,23 @@ with workflow.unsafe.imports_passed_through():
 # Remembered across continue-as-new: Temporal deduplicates update ids only within one run.
 REMEMBERED_COMMAND_IDS = 1000
 
-# A version conflict cannot be cured by retrying: the workflow must decide again.
-STORE_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), non_retryable_error_types=["ConcurrencyConflict"])
-STORE_TIMEOUT = timedelta(seconds=30)
+# A version conflict or data the store refuses cannot be cured by retrying (the activity also marks them
+# non-retryable); a lost worker or an unreachable database can, and is retried within seconds.
+STORE_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10), non_retryable_error_types=list(STORE_REJECTIONS))
+# An append is one short transaction (its lock and statement timeouts are below this), so an attempt whose
+# worker died is given up and retried after a few seconds, not half a minute.
+STORE_TIMEOUT = timedelta(seconds=5)
+# How long a workflow started for its first command waits for that command's events before it ends itself
+# (the command was refused, or failed): no case or application without its first event.
+START_GRACE = timedelta(minutes=2)
+# After a command of the workflow's own (a deadline, a delivery) failed for good, wait this long (or for
+# any change) before trying again, rather than failing the case or spinning.
+SYSTEM_COMMAND_BACKOFF = timedelta(hours=1)
+START_GRACE_PATCH = "start-grace"
+
+VERSION_MISMATCH = "VersionMismatch"
+IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"
+NOT_STARTED = "NotStarted"
 
 
 class VersionedState(Protocol):
@@ -61,6 +76,19 @@ def event_metadata(command: Command) -> EventMetadata:
     )
 
 
+def store_rejection(error: ActivityError) -> ApplicationError | None:
+    """The update failure for an append the store refused for good, or None for any other failure.
+
+    Only the kind travels on: the activity's message names no stored value, and the update's caller
+    learns that nothing was recorded."""
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type in STORE_REJECTIONS:
+        return ApplicationError(
+            "The command could not be stored; nothing was recorded", type=cause.type, non_retryable=True
+        )
+    return None
+
+
 def rejection_error(rejection: BusinessRejection) -> ApplicationError:
     """A typed business rejection: fails the Update (not the workflow task), never retried."""
     return ApplicationError(
@@ -71,14 +99,22 @@ def rejection_error(rejection: BusinessRejection) -> ApplicationError:
 class EventSourcedShell(Generic[StateT, CommandT, EventT]):
     _state: StateT
     _handled: deque[str]
+    _fingerprints: dict[str, str]
     _lock: asyncio.Lock
     _published: dict[str, object]
 
-    def _start_shell(self, state: StateT, handled_command_ids: list[str]) -> None:
+    def _start_shell(
+        self, state: StateT, handled_command_ids: list[str], fingerprints: dict[str, str] | None = None
+    ) -> None:
         self._state = state
         self._handled = deque(handled_command_ids, maxlen=REMEMBERED_COMMAND_IDS)
+        self._fingerprints = {key: value for key, value in (fingerprints or {}).items() if key in self._handled}
         self._lock = asyncio.Lock()
         self._published = {}
+
+    def _handled_fingerprints(self) -> dict[str, str]:
+        """The request fingerprints of the remembered command ids, for continue-as-new."""
+        return {key: value for key, value in self._fingerprints.items() if key in self._handled}
 
     # -- hooks ---------------------------------------------------------------------------------------
 
@@ -107,27 +143,50 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
 
     # -- the shell -----------------------------------------------------------------------------------
 
-    def _validate(self, command: CommandT) -> None:
+    def _check_request(self, command: CommandT) -> bool:
+        """Whether `command` repeats one already applied (then it is answered, not applied again).
+
+        Raises for a reused idempotency key with another request, and for a stale `expected_version`
+        (the caller's If-Match): these are refused whatever the case's state."""
         if command.command_id in self._handled:
-            return  # a retried request: the handler answers with the current state
+            known = self._fingerprints.get(command.command_id)
+            if known is not None and command.request_fingerprint not in (None, known):
+                raise ApplicationError(
+                    "This Idempotency-Key was used for another request; use a new key for a new request",
+                    {"field": "header.Idempotency-Key"},
+                    type=IDEMPOTENCY_KEY_REUSED,
+                    non_retryable=True,
+                )
+            return True
+        if command.expected_version is not None and command.expected_version != self._state.version:
+            raise ApplicationError(
+                f"The version is {self._state.version}, not {command.expected_version}: read it again and decide",
+                {"current_version": self._state.version},
+                type=VERSION_MISMATCH,
+                non_retryable=True,
+            )
+        return False
+
+    def _validate(self, command: CommandT) -> None:
         if self._lock.locked():
             # An append is in flight, and the SDK runs validators before it applies an activity result
-            # that arrived in the same task: this state may be older than the store. The handler decides
-            # under the lock, on the state the append leaves.
+            # that arrived in the same task: this state may be older than the store. The handler checks
+            # and decides under the lock, on the state the append leaves.
             return
+        if self._check_request(command):
+            return  # a retried request: the handler answers with the current state
         try:
             self._decide(command)
         except BusinessRejection as rejection:
             raise rejection_error(rejection) from None
 
     async def _handle(self, command: CommandT) -> StateT:
-        if command.command_id not in self._handled:
-            await self._apply(command)
+        await self._apply(command)
         return self._state
 
     async def _apply(self, command: CommandT) -> None:
         async with self._lock:
-            if command.command_id in self._handled:
+            if self._check_request(command):
                 return
             try:
                 events = self._decide(command)
@@ -135,17 +194,71 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
                 raise rejection_error(rejection) from None
             if events:
                 activity, request = self._append_request(command, events)
-                await workflow.execute_activity(
-                    activity,
-                    request,
-                    result_type=AppendResult,
-                    start_to_close_timeout=STORE_TIMEOUT,
-                    retry_policy=STORE_RETRY,
-                    summary=f"append {', '.join(event.type for event in events)}",
-                )
+                try:
+                    await workflow.execute_activity(
+                        activity,
+                        request,
+                        result_type=AppendResult,
+                        start_to_close_timeout=STORE_TIMEOUT,
+                        retry_policy=STORE_RETRY,
+                        summary=f"append {', '.join(event.type for event in events)}",
+                    )
+                except ActivityError as error:
+                    # The lock is released on the way out, so the case takes its next command.
+                    raise store_rejection(error) or error from None
                 self._state = self._fold(events)
             self._handled.append(command.command_id)
+            if command.request_fingerprint is not None:
+                self._fingerprints[command.command_id] = command.request_fingerprint
+                if len(self._fingerprints) > REMEMBERED_COMMAND_IDS:
+                    self._fingerprints = self._handled_fingerprints()
             self._publish()
+
+    async def _apply_own(self, command: CommandT) -> bool:
+        """Apply a command of the workflow's own (a deadline, a delivery); False if it failed for good.
+
+        A failure must not fail the workflow, which would end the case: it is logged without the data
+        and retried after a change or `SYSTEM_COMMAND_BACKOFF`."""
+        try:
+            await self._apply(command)
+            return True
+        except (ApplicationError, ActivityError) as error:
+            await self._back_off(type(command).__name__, error)
+            return False
+
+    async def _back_off(self, what: str, error: ApplicationError | ActivityError) -> None:
+        """Log a failed step of the workflow's own (its kind only, never its data) and wait before a retry."""
+        kind = error.type if isinstance(error, ApplicationError) else type(error.cause).__name__
+        workflow.logger.error("%s failed (%s); retrying later", what, kind)
+        seen_version = self._state.version
+        try:
+            await workflow.wait_condition(
+                lambda: self._state.version != seen_version,
+                timeout=SYSTEM_COMMAND_BACKOFF,
+                timeout_summary=f"retry {what}",
+            )
+        except TimeoutError:
+            pass
+
+    async def _await_first_command(self, started: Callable[[], bool]) -> None:
+        """Wait for the first command's events; end the workflow if none come within `START_GRACE`.
+
+        The workflow was started together with its first command (update-with-start): if that command
+        was refused or failed, nothing was stored, and the workflow must not linger without a case."""
+        if not workflow.patched(START_GRACE_PATCH):
+            await workflow.wait_condition(started)  # histories from before the grace replay unchanged
+            return
+        while not started():
+            try:
+                await workflow.wait_condition(started, timeout=START_GRACE, timeout_summary="first command")
+            except TimeoutError:
+                if not workflow.all_handlers_finished():
+                    continue  # the first command is still being stored: give it time
+                raise ApplicationError(
+                    "The first command was not stored, so nothing was recorded; send it again",
+                    type=NOT_STARTED,
+                    non_retryable=True,
+                ) from None
 
     def _publish(self) -> None:
         """Keep the operator's view (search attributes, workflow page summary) current."""
@@ -173,4 +286,4 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
             )
         except TimeoutError:
             # The version makes the id unique per wait, so an early wake-up can never mask the real one.
-            await self._apply(self._deadline_passed(kind, f"deadline:{kind.value}:v{seen_version}"))
+            await self._apply_own(self._deadline_passed(kind, f"deadline:{kind.value}:v{seen_version}"))

@@ -31,6 +31,13 @@ class Command(BaseModel):
 
     command_id: str = Field(min_length=1, max_length=200, description="Idempotency key of the request")
     actor: str = Field(min_length=1, max_length=200, description="Who asks: caseworker, hospital or system")
+    # Request preconditions, checked by the workflow shell before the decider (not business rules):
+    expected_version: int | None = Field(
+        default=None, ge=0, description="Apply only if the case is at this version (HTTP If-Match)"
+    )
+    request_fingerprint: str | None = Field(
+        default=None, max_length=128, description="Hash of the request, to refuse a reused idempotency key"
+    )
 
 
 class ReceivePlan(Command):
