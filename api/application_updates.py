@@ -18,6 +18,7 @@ from activities.db import Pool
 from api.models.applications import ApplicationView
 from api.problems import ProblemError
 from api.temporal_errors import REJECTIONS, rejection_problem, temporal_problem
+from api.update_options import UpdateOptions
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.applications.identity import workflow_id_for_application
 from workflows.applications.rejections import ApplicationCommandRejected
@@ -54,21 +55,25 @@ async def closed_or_unknown(application_id: str, pool: Pool) -> ProblemError:
     )
 
 
-async def application_problem(error: Exception, application_id: str, pool: Pool) -> ProblemError | None:
+async def application_problem(
+    error: Exception, application_id: str, pool: Pool, options: UpdateOptions | None = None
+) -> ProblemError | None:
     if isinstance(error, RPCError) and error.status is RPCStatusCode.NOT_FOUND:
         return await closed_or_unknown(application_id, pool)
-    return await temporal_problem(error, application_id, pool)
+    return await temporal_problem(error, application_id, pool, options)
 
 
 async def send_application_update(
-    client: Client, pool: Pool, application_id: uuid.UUID, update: Any, command: Command
+    client: Client, pool: Pool, application_id: uuid.UUID, update: Any, command: Command, options: UpdateOptions
 ) -> ApplicationView:
     """Run `update` with `command` on the application's workflow; a refusal becomes a ProblemError."""
     handle = client.get_workflow_handle_for(ApplicationWorkflow.run, workflow_id_for_application(str(application_id)))
     try:
-        state: ApplicationState = await handle.execute_update(update, command, id=command.command_id)
+        state: ApplicationState = await handle.execute_update(
+            update, command, id=options.update_id, rpc_timeout=options.answer_timeout
+        )
     except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
-        problem = await application_problem(error, str(application_id), pool)
+        problem = await application_problem(error, str(application_id), pool, options)
         if problem is None:
             raise
         logger.info("application %s: %s refused (%d)", application_id, type(command).__name__, problem.status)

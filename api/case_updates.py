@@ -18,6 +18,7 @@ from activities.db import Pool
 from api.models.cases import CaseView
 from api.problems import FieldError, ProblemError
 from api.temporal_errors import temporal_problem
+from api.update_options import UpdateOptions
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import Command
 from workflows.domain.state import CaseState
@@ -42,18 +43,22 @@ async def send_update(
     case_id: uuid.UUID | str,
     update: Any,
     command: Command,
+    options: UpdateOptions,
     *,
     field_names: Mapping[str, str] | None = None,
 ) -> CaseView:
     """Run `update` with `command` on the case's workflow; a refusal becomes a ProblemError.
 
-    `field_names` maps the command's field paths to the request body's where they differ.
+    `field_names` maps the command's field paths to the request body's where they differ. A worker that
+    does not answer within `options.answer_timeout` gives a 503 (the command may still be applied).
     """
     handle = client.get_workflow_handle_for(CaseWorkflow.run, workflow_id_for_case(str(case_id)))
     try:
-        state: CaseState = await handle.execute_update(update, command, id=command.command_id)
+        state: CaseState = await handle.execute_update(
+            update, command, id=options.update_id, rpc_timeout=options.answer_timeout
+        )
     except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
-        problem = await temporal_problem(error, str(case_id), pool)
+        problem = await temporal_problem(error, str(case_id), pool, options)
         if problem is None:
             raise
         logger.info("case %s: %s refused (%d)", case_id, type(command).__name__, problem.status)

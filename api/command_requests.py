@@ -1,45 +1,82 @@
 """What every command endpoint takes besides its body, gathered once as a FastAPI dependency.
 
-A command names its target (a case or an application), who acts (`X-Actor`) and, optionally, an
-`Idempotency-Key`; it is sent as a Workflow Update through the pool and client of the app. Routes then only
-turn their body into the command.
+A command names its target (a case or an application), who acts (`X-Actor`), optionally an
+`Idempotency-Key` and an `If-Match` with the version the caller decided on; it is sent as a Workflow Update
+through the pool and client of the app, and the answer carries the new version as its `ETag`. Routes then
+only turn their body into the command.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends
+from fastapi import Depends, Response
 from temporalio.client import Client
 
 from activities.db import Pool
+from activities.settings import Settings
 from api.application_updates import send_application_update
 from api.case_updates import send_update
-from api.deps import ActorHeader, ApplicationIdPath, CaseIdPath, IdempotencyKeyHeader, PoolDep, TemporalDep
+from api.deps import (
+    ActorHeader,
+    ApplicationIdPath,
+    CaseIdPath,
+    IdempotencyKeyHeader,
+    IfMatchHeader,
+    PoolDep,
+    SettingsDep,
+    TemporalDep,
+    expected_version_of,
+)
 from api.models.applications import ApplicationView
 from api.models.cases import CaseView
+from api.temporal_errors import etag
+from api.update_options import UpdateOptions
 from workflows.domain.commands import Command
 
 C = TypeVar("C", bound=Command)
+
+# What identifies a request apart from its content: excluded from the fingerprint.
+_REQUEST_FIELDS = {"command_id", "actor", "expected_version", "request_fingerprint"}
+
+
+def request_fingerprint(command: Command) -> str:
+    """A hash of what the command asks, so a key reused for another request is recognised (IETF
+    draft-ietf-httpapi-idempotency-key-header: same key, other payload is an error)."""
+    content = command.model_dump_json(exclude=_REQUEST_FIELDS)
+    return hashlib.sha256(f"{type(command).__name__}:{content}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class CommandRequest:
     actor: str
-    idempotency_key: str | None
+    idempotency_key: str
+    expected_version: int | None
     client: Client
     pool: Pool
+    settings: Settings
+    response: Response
 
     def command_id(self, endpoint: str) -> str:
-        """The update id: the Idempotency-Key scoped to the endpoint, so one key cannot answer for another
-        command; a fresh id without a key."""
-        return f"{endpoint}:{self.idempotency_key or uuid.uuid4()}"
+        """The command id: the Idempotency-Key scoped to the endpoint, so one key cannot answer for another
+        command (a fresh key when the client sent none)."""
+        return f"{endpoint}:{self.idempotency_key}"
 
     def command(self, endpoint: str, command_type: type[C], **fields: Any) -> C:
-        return command_type(command_id=self.command_id(endpoint), actor=self.actor, **fields)
+        command = command_type(
+            command_id=self.command_id(endpoint), actor=self.actor, expected_version=self.expected_version, **fields
+        )
+        return command.model_copy(update={"request_fingerprint": request_fingerprint(command)})
+
+    def options(self, command: Command) -> UpdateOptions:
+        return UpdateOptions.for_request(self.settings, command.command_id, self.idempotency_key)
+
+    def answered(self, version: int) -> None:
+        self.response.headers["ETag"] = etag(version)
 
 
 @dataclass(frozen=True)
@@ -49,7 +86,11 @@ class CaseCommandRequest(CommandRequest):
     async def send_command(
         self, update: Any, command: Command, *, field_names: Mapping[str, str] | None = None
     ) -> CaseView:
-        return await send_update(self.client, self.pool, self.case_id, update, command, field_names=field_names)
+        view = await send_update(
+            self.client, self.pool, self.case_id, update, command, self.options(command), field_names=field_names
+        )
+        self.answered(view.version)
+        return view
 
     async def send(self, endpoint: str, update: Any, command_type: type[Command], **fields: Any) -> CaseView:
         return await self.send_command(update, self.command(endpoint, command_type, **fields))
@@ -60,7 +101,11 @@ class ApplicationCommandRequest(CommandRequest):
     application_id: uuid.UUID
 
     async def send_command(self, update: Any, command: Command) -> ApplicationView:
-        return await send_application_update(self.client, self.pool, self.application_id, update, command)
+        view = await send_application_update(
+            self.client, self.pool, self.application_id, update, command, self.options(command)
+        )
+        self.answered(view.version)
+        return view
 
     async def send(self, endpoint: str, update: Any, command_type: type[Command], **fields: Any) -> ApplicationView:
         return await self.send_command(update, self.command(endpoint, command_type, **fields))
@@ -71,9 +116,21 @@ def case_command_request(
     actor: ActorHeader,
     client: TemporalDep,
     pool: PoolDep,
+    settings: SettingsDep,
+    response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
+    if_match: IfMatchHeader = None,
 ) -> CaseCommandRequest:
-    return CaseCommandRequest(actor=actor, idempotency_key=idempotency_key, client=client, pool=pool, case_id=case_id)
+    return CaseCommandRequest(
+        actor=actor,
+        idempotency_key=idempotency_key or str(uuid.uuid4()),
+        expected_version=expected_version_of(if_match),
+        client=client,
+        pool=pool,
+        settings=settings,
+        response=response,
+        case_id=case_id,
+    )
 
 
 def application_command_request(
@@ -81,10 +138,20 @@ def application_command_request(
     actor: ActorHeader,
     client: TemporalDep,
     pool: PoolDep,
+    settings: SettingsDep,
+    response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
+    if_match: IfMatchHeader = None,
 ) -> ApplicationCommandRequest:
     return ApplicationCommandRequest(
-        actor=actor, idempotency_key=idempotency_key, client=client, pool=pool, application_id=application_id
+        actor=actor,
+        idempotency_key=idempotency_key or str(uuid.uuid4()),
+        expected_version=expected_version_of(if_match),
+        client=client,
+        pool=pool,
+        settings=settings,
+        response=response,
+        application_id=application_id,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from temporalio.client import Client
 
 from activities.db import Pool
 from activities.settings import Settings
+from api.problems import FieldError, ProblemError
 
 
 def get_pool(request: Request) -> Pool:
@@ -54,3 +56,32 @@ IdempotencyKeyHeader = Annotated[
         examples=["9f0c2a36-1b53-4c4f-8d1e-3e6f9b0b6a55"],
     ),
 ]
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=40,
+        description='The `ETag` of the version you decided on (`"7"`): the command is applied only if the case '
+        "(or application) is still at that version, else **412** with `current_version`. `*` or no header: "
+        "applied to the current state.",
+        examples=['"7"'],
+    ),
+]
+_ETAG = re.compile(r'^"(\d{1,9})"$')
+
+
+def expected_version_of(if_match: str | None) -> int | None:
+    """The version an If-Match names; None for no header or `*` (any current version)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    found = _ETAG.match(if_match.strip())
+    if found is None:
+        message = 'If-Match must be one ETag as this API gives it ("7"), or *'
+        raise ProblemError(
+            422,
+            message,
+            slug="validation-error",
+            title="Request validation failed",
+            errors=[FieldError(field="header.If-Match", message=message)],
+        )
+    return int(found.group(1))

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.db import Pool
+from activities.eventstore import EventStore
 from activities.settings import Settings
 from activities.store_activities import StoreActivities
 from api.main import create_app
@@ -42,11 +43,13 @@ def settings_for(task_queue: str, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def running_api(env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Api]:
+async def running_api(
+    env: WorkflowEnvironment, pool: Pool, *, event_store: EventStore | None = None, **settings_overrides: Any
+) -> AsyncIterator[Api]:
     """A worker with the real store activities on its own task queue, and the app in front of it."""
     task_queue = f"api-tests-{uuid.uuid4().hex[:8]}"
-    store = StoreActivities(pool)
-    settings = settings_for(task_queue)
+    store = StoreActivities(pool, event_store)
+    settings = settings_for(task_queue, **settings_overrides)
     app = create_app(pool=pool, temporal_client=env.client, settings=settings)
     async with (
         Worker(

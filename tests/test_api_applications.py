@@ -146,7 +146,8 @@ async def test_the_same_idempotency_key_is_one_application_and_one_command(api: 
     application_id = first.json()["application_id"]
     assert again.json()["application_id"] == application_id
     other = await post_application(api.http, {**body, "description_of_need": "Andet behov"}, key=key)
-    assert other.status_code == 409 and other.json()["type"].endswith("application-conflict")
+    assert other.status_code == 422 and other.json()["type"].endswith("idempotency-key-reused")
+    assert other.json()["errors"][0]["field"] == "header.Idempotency-Key"
 
     transport = {"granted": True, "grounds": "Kørestolsbruger"}
     command_key = str(uuid.uuid4())

@@ -126,7 +126,15 @@ async def test_health(api: Api) -> None:
 
 async def test_openapi_documents_problems_and_examples(api: Api) -> None:
     schema = (await api.http.get("/openapi.json")).json()
-    assert {tag["name"] for tag in schema["tags"]} == {"plans", "commands", "cases", "registers", "health", "codec"}
+    assert {tag["name"] for tag in schema["tags"]} == {
+        "plans",
+        "commands",
+        "cases",
+        "applications",
+        "registers",
+        "health",
+        "codec",
+    }
     post_plans = schema["paths"]["/plans"]["post"]
     assert set(post_plans["responses"]) >= {"200", "201", "400", "409", "422"}
     assert post_plans["responses"]["409"]["content"] == {
@@ -135,7 +143,7 @@ async def test_openapi_documents_problems_and_examples(api: Api) -> None:
     examples = post_plans["requestBody"]["content"]["application/json"]["examples"]
     assert examples["almen"]["value"]["level"] == "almen"
     classify = schema["paths"]["/cases/{case_id}/classification"]["post"]
-    assert {p["name"] for p in classify["parameters"]} == {"case_id", "X-Actor", "Idempotency-Key"}
+    assert {p["name"] for p in classify["parameters"]} == {"case_id", "X-Actor", "Idempotency-Key", "If-Match"}
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     docs = await api.http.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()

@@ -36,7 +36,7 @@ from workflows.applications.commands import (
     RequestGpInformation,
 )
 
-router = APIRouter(prefix="/{application_id}", responses=problems(404, 409, 422))
+router = APIRouter(prefix="/{application_id}", responses=problems(404, 409, 412, 422))
 
 
 @router.post("/gp-information-request", summary="Ask the citizen's GP for information")

@@ -33,9 +33,10 @@ from api.deps import ActorHeader, ApplicationIdPath, IdempotencyKeyHeader, PoolD
 from api.models.applications import ApplicationPage, ApplicationSummary, ApplicationTimeline, ApplicationView
 from api.models.cases import TimelineEvent
 from api.openapi import problems
-from api.problems import ProblemError, invalid_cursor_problem
+from api.problems import FieldError, ProblemError, invalid_cursor_problem
 from api.routes import application_commands
-from api.temporal_errors import REJECTIONS
+from api.temporal_errors import REJECTIONS, etag
+from api.update_options import UpdateOptions
 from workflows import search_attributes as keys
 from workflows.application_workflow import ApplicationWorkflow, ApplicationWorkflowInput
 from workflows.applications.commands import Application, ReceiveApplication
@@ -71,7 +72,8 @@ def _start_operation(
         id=workflow_id_for_application(application_id),
         task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        # Never reused once the application ended; one that failed to start (no first event) may be.
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(keys.CASE_STATUS, ApplicationStatus.UNDER_ASSESSMENT.value),
@@ -82,16 +84,22 @@ def _start_operation(
     )
 
 
+def _key_reused(message: str) -> ProblemError:
+    """Same key, other request (IETF draft-ietf-httpapi-idempotency-key-header): 422 naming the header."""
+    return ProblemError(
+        _CONFLICT.status,
+        message,
+        slug=_CONFLICT.slug,
+        title=_CONFLICT.title,
+        errors=[FieldError(field="header.Idempotency-Key", message=message)],
+    )
+
+
 def _from_read_model(row: dict[str, Any], fingerprint: str) -> ApplicationView:
     """The application has ended, so its workflow takes no updates: the stored intake decides the answer."""
     state = ApplicationState.model_validate(row["state"])
     if state.application_fingerprint != fingerprint:
-        raise ProblemError(
-            _CONFLICT.status,
-            "This Idempotency-Key was used for another application",
-            slug=_CONFLICT.slug,
-            title=_CONFLICT.title,
-        )
+        raise _key_reused("This Idempotency-Key was used for another application")
     return ApplicationView.of(state)
 
 
@@ -129,23 +137,23 @@ async def receive_application(
     if existing is not None and ApplicationStatus(existing["status"]).is_terminal:
         response.status_code = 200
         return _from_read_model(existing, fingerprint)
+    options = UpdateOptions.for_request(settings, command.command_id, idempotency_key)
     try:
         state: ApplicationState = await client.execute_update_with_start_workflow(
             ApplicationWorkflow.receive_application,
             command,
             start_workflow_operation=_start_operation(application_id, application, settings),
-            id=command.command_id,
+            id=options.update_id,
+            rpc_timeout=options.answer_timeout,
         )
     except WorkflowAlreadyStartedError:
         row = await application_queries.get_application(pool, application_id)
         if row is None:
-            raise ProblemError(
-                _CONFLICT.status, "This Idempotency-Key was used before", slug=_CONFLICT.slug, title=_CONFLICT.title
-            ) from None
+            raise _key_reused("This Idempotency-Key was used before") from None
         response.status_code = 200
         return _from_read_model(row, fingerprint)
     except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
-        problem = await application_problem(error, application_id, pool)
+        problem = await application_problem(error, application_id, pool, options)
         if problem is None:
             raise
         raise problem from None
@@ -154,6 +162,7 @@ async def receive_application(
         response.headers["Location"] = f"/applications/{application_id}"
     else:
         response.status_code = 200
+    response.headers["ETag"] = etag(state.version)
     return ApplicationView.of(state)
 
 
@@ -175,12 +184,15 @@ async def list_applications(
 
 
 @router.get("/{application_id}", summary="One application", responses=problems(404, 422))
-async def get_application(application_id: ApplicationIdPath, pool: PoolDep) -> ApplicationView:
-    """The application as of its last stored event (the read model is written with the events)."""
+async def get_application(application_id: ApplicationIdPath, pool: PoolDep, response: Response) -> ApplicationView:
+    """The application as of its last stored event (the read model is written with the events). The `ETag` is
+    its version, for `If-Match` on a command."""
     row = await application_queries.get_application(pool, str(application_id))
     if row is None:
         raise not_found(str(application_id))
-    return ApplicationView.of_row(row)
+    view = ApplicationView.of_row(row)
+    response.headers["ETag"] = etag(view.version)
+    return view
 
 
 @router.get("/{application_id}/events", summary="The application's timeline", responses=problems(404, 422))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from activities import case_queries, keyset_pages
 from api.deps import CaseIdPath, PoolDep
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
 from api.openapi import problems
 from api.problems import ProblemError, invalid_cursor_problem
+from api.temporal_errors import etag
 from workflows.domain.model import CaseStatus
 from workflows.domain.plan import MunicipalityCode
 
@@ -48,12 +49,15 @@ async def list_cases(
 
 
 @router.get("/{case_id}", summary="One case", responses=problems(404, 422))
-async def get_case(case_id: CaseIdPath, pool: PoolDep) -> CaseView:
-    """The case as of its last stored event (the read model is written with the events)."""
+async def get_case(case_id: CaseIdPath, pool: PoolDep, response: Response) -> CaseView:
+    """The case as of its last stored event (the read model is written with the events). The `ETag` is the
+    case's version: send it as `If-Match` with a command to apply it only to the case as you saw it."""
     row = await case_queries.get_case(pool, str(case_id))
     if row is None:
         raise _not_found(str(case_id))
-    return CaseView.of_row(row)
+    view = CaseView.of_row(row)
+    response.headers["ETag"] = etag(view.version)
+    return view
 
 
 @router.get("/{case_id}/events", summary="The case's timeline", responses=problems(404, 422))

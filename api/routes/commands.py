@@ -29,7 +29,7 @@ from workflows.domain.commands import (
     RecordCitizenContact,
 )
 
-router = APIRouter(prefix="/cases/{case_id}", tags=["commands"], responses=problems(404, 409, 422))
+router = APIRouter(prefix="/cases/{case_id}", tags=["commands"], responses=problems(404, 409, 412, 422))
 
 
 @router.post("/classification", summary="Classify the almen level (basal or avanceret)")

@@ -30,7 +30,8 @@ from api.examples import PLAN_EXAMPLES
 from api.models.cases import CaseView
 from api.openapi import problems
 from api.problems import FieldError, ProblemError
-from api.temporal_errors import REJECTIONS, temporal_problem
+from api.temporal_errors import REJECTIONS, etag, temporal_problem
+from api.update_options import UpdateOptions
 from workflows import search_attributes as keys
 from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
 from workflows.domain.commands import ReceivePlan, ReplacePlan
@@ -72,8 +73,9 @@ def _start_operation(
         id=workflow_id_for_case(case_id),
         task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        # A completed case's workflow id is never reused: the plan id belongs to that case for good.
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        # A completed case's workflow id is never reused: the plan id belongs to that case for good. A workflow
+        # that ended without its first event (workflows.workflow_support.START_GRACE) failed, and may be reused.
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(keys.CASE_STATUS, CaseStatus.RECEIVED.value),
@@ -83,6 +85,12 @@ def _start_operation(
         ),
         static_summary=f"Genoptræning case {case_id} (municipality {plan.home_municipality_code})",
     )
+
+
+def _tagged(response: Response, view: CaseView) -> CaseView:
+    """The case with its version as the answer's ETag, for a later If-Match."""
+    response.headers["ETag"] = etag(view.version)
+    return view
 
 
 def _answer_from_read_model(row: dict[str, Any], fingerprint: str) -> CaseView:
@@ -115,7 +123,8 @@ async def _replace_plan(
         plan=plan,
         contact_working_days=await contact_working_days_for(pool, settings, plan.home_municipality_code),
     )
-    view = await send_update(client, pool, previous["case_id"], CaseWorkflow.replace_plan, command)
+    options = UpdateOptions.for_request(settings, command.command_id)
+    view = await send_update(client, pool, previous["case_id"], CaseWorkflow.replace_plan, command, options)
     logger.info("case %s: plan replaced by hospital %s", previous["case_id"], plan.sending_hospital_sor_id)
     return view
 
@@ -170,15 +179,15 @@ async def receive_plan(
         row = await case_queries.get_case(pool, known["case_id"])
         if row is not None:
             response.status_code = 200
-            return CaseView.of_row(row)
+            return _tagged(response, CaseView.of_row(row))
     if plan.previous_plan is not None and plan.previous_plan.relation is PlanRelation.REPLACES:
         response.status_code = 200
-        return await _replace_plan(plan, fingerprint, pool, client, settings)
+        return _tagged(response, await _replace_plan(plan, fingerprint, pool, client, settings))
     case_id = case_id_for_plan(plan.sending_hospital_sor_id, plan.plan_id)
     existing = await case_queries.get_case(pool, case_id)
     if existing is not None and CaseStatus(existing["status"]).is_terminal:
         response.status_code = 200
-        return _answer_from_read_model(existing, fingerprint)
+        return _tagged(response, _answer_from_read_model(existing, fingerprint))
     command = ReceivePlan(
         # The fingerprint in the update id: Temporal answers a repeat of the same content from the first
         # result, while other content gets a new update id and so reaches the validator (PlanConflict).
@@ -187,12 +196,14 @@ async def receive_plan(
         plan=plan,
         contact_working_days=await contact_working_days_for(pool, settings, plan.home_municipality_code),
     )
+    options = UpdateOptions.for_request(settings, command.command_id)
     try:
         state: CaseState = await client.execute_update_with_start_workflow(
             CaseWorkflow.receive_plan,
             command,
             start_workflow_operation=_start_operation(case_id, plan, settings),
-            id=command.command_id,
+            id=options.update_id,
+            rpc_timeout=options.answer_timeout,
         )
     except WorkflowAlreadyStartedError:
         # The workflow completed (the case ended) and REJECT_DUPLICATE refused a new run.
@@ -200,18 +211,18 @@ async def receive_plan(
         if row is None:
             raise _conflict() from None
         response.status_code = 200
-        return _answer_from_read_model(row, fingerprint)
+        return _tagged(response, _answer_from_read_model(row, fingerprint))
     except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
-        problem = await temporal_problem(error, case_id, pool)
+        problem = await temporal_problem(error, case_id, pool, options)
         if problem is None:
             raise
         raise problem from None
     if existing is None:
         logger.info("case %s received a plan from hospital %s", case_id, plan.sending_hospital_sor_id)
         response.headers["Location"] = f"/cases/{case_id}"
-        return CaseView.of(state)
+        return _tagged(response, CaseView.of(state))
     response.status_code = 200
     # A repeated update is answered from its first result; the read model may be further along.
     latest = await case_queries.get_case(pool, case_id) or existing
     stored = CaseState.model_validate(latest["state"])
-    return CaseView.of(stored if stored.version >= state.version else state)
+    return _tagged(response, CaseView.of(stored if stored.version >= state.version else state))

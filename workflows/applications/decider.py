@@ -82,7 +82,9 @@ def _(command: ReceiveApplication, state: ApplicationState, now: datetime) -> li
     if state.status is not Status.NEW:
         if state.application_fingerprint != fingerprint:
             raise ApplicationCommandRejected(
-                ApplicationRejection.APPLICATION_CONFLICT, "this idempotency key was used for another application"
+                ApplicationRejection.APPLICATION_CONFLICT,
+                "this idempotency key was used for another application",
+                "header.Idempotency-Key",
             )
         return []  # the same application again: nothing new happened
     application = command.application

@@ -10,7 +10,7 @@ from workflows.rejection import BusinessRejection
 class ApplicationRejection(StrEnum):
     NOT_ALLOWED_NOW = "NotAllowedNow"  # the application's status forbids it: HTTP 409
     APPLICATION_CLOSED = "ApplicationClosed"  # HTTP 409
-    APPLICATION_CONFLICT = "ApplicationConflict"  # same idempotency key, other content: HTTP 409
+    APPLICATION_CONFLICT = "ApplicationConflict"  # same idempotency key, other content: HTTP 422
     INVALID = "InvalidCommand"  # contradicts the application's facts: HTTP 422 naming the field
 
 

@@ -1,0 +1,67 @@
+"""503 for a dependency that cannot be reached: PostgreSQL or Temporal down, or too slow to answer in time.
+
+The answer says when to try again (`Retry-After`) and names the dependency, never its error text: a
+database message may quote the data of the request. A command that may still be applied after such an
+answer says so; the same `Idempotency-Key` then tells its outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.settings import Settings
+from api.problems import ProblemError, problem_response
+
+logger = logging.getLogger("genoptraening.api")
+
+# Temporal answers that mean "not now", as opposed to "not so" (NOT_FOUND, INVALID_ARGUMENT, ...).
+TRANSIENT_RPC_STATUSES = frozenset(
+    {
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+        RPCStatusCode.CANCELLED,
+        RPCStatusCode.ABORTED,
+    }
+)
+
+
+def unavailable(settings: Settings, detail: str, *, slug: str, headers: dict[str, str] | None = None) -> ProblemError:
+    """A 503 problem with `Retry-After` from the settings."""
+    return ProblemError(
+        503,
+        detail,
+        slug=slug,
+        title="Service temporarily unavailable",
+        headers={"Retry-After": str(settings.retry_after_seconds), **(headers or {})},
+    )
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, psycopg.OperationalError)
+    logger.warning("database unavailable on %s %s (%s)", request.method, request.url.path, type(exc).__name__)
+    settings: Settings = request.app.state.settings
+    problem = unavailable(settings, "The database is unavailable; try again later", slug="database-unavailable")
+    return problem_response(request.url.path, problem)
+
+
+async def _on_temporal_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RPCError)
+    logger.warning("Temporal error %s on %s %s", exc.status.name, request.method, request.url.path)
+    settings: Settings = request.app.state.settings
+    problem = unavailable(settings, "The workflow service is unavailable; try again later", slug="temporal-unavailable")
+    return problem_response(request.url.path, problem)
+
+
+def install_unavailable_handlers(app: FastAPI) -> None:
+    # psycopg.OperationalError covers a lost or refused connection, a pool that found none in time
+    # (psycopg_pool.PoolTimeout) and a statement or lock timeout. Other database errors stay 500s: they
+    # are bugs, not outages.
+    app.add_exception_handler(psycopg.OperationalError, _on_database_error)
+    # Any Temporal RPC error a route did not map itself: the route knows NOT_FOUND and the like.
+    app.add_exception_handler(RPCError, _on_temporal_error)

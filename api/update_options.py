@@ -1,0 +1,42 @@
+"""How the API sends one Workflow Update: its id, how long it waits for an answer, and what a 503 says."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from activities.settings import Settings
+
+
+@dataclass(frozen=True)
+class UpdateOptions:
+    # Unique per HTTP request: Temporal answers a repeated update id from its first outcome, a refusal
+    # included, while a refused request must leave nothing behind. Repeats are recognised by the workflow
+    # from the command id (the Idempotency-Key) instead.
+    update_id: str
+    answer_timeout: timedelta
+    retry_after_seconds: int
+    # The key a client sends again to learn the outcome of a command that was not answered in time.
+    idempotency_key: str | None = None
+
+    @classmethod
+    def for_request(cls, settings: Settings, command_id: str, idempotency_key: str | None = None) -> UpdateOptions:
+        return cls(
+            update_id=f"{command_id}#{uuid.uuid4().hex[:12]}",
+            answer_timeout=timedelta(seconds=settings.command_answer_timeout_seconds),
+            retry_after_seconds=settings.retry_after_seconds,
+            idempotency_key=idempotency_key,
+        )
+
+    def unanswered_detail(self) -> str:
+        what = "The command was not answered in time; it may still be applied. "
+        if self.idempotency_key is None:
+            return what + "Send the same request again to learn the outcome"
+        return what + "Send it again with the same Idempotency-Key (also in this answer's headers) to learn the outcome"
+
+    def unanswered_headers(self) -> dict[str, str]:
+        headers = {"Retry-After": str(self.retry_after_seconds)}
+        if self.idempotency_key is not None:
+            headers["Idempotency-Key"] = self.idempotency_key
+        return headers
