@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.models.cases import TimelineEvent
+from api.timestamps import UtcTimestamps
 from workflows.applications.commands import Grounds
 from workflows.applications.deadlines import next_deadline
 from workflows.applications.model import (
@@ -71,12 +72,12 @@ class TransportAssessmentBody(_Body):
     grounds: Grounds = Field(description="The individual assessment (no statutory right under §86)")
 
 
-class ApplicationDeadline(BaseModel):
+class ApplicationDeadline(UtcTimestamps):
     kind: ApplicationDeadlineKind
-    due_at: datetime = Field(description="End of the deadline's last day, Danish time")
+    due_at: datetime = Field(description="End of the deadline's last day, Danish time (given in UTC)")
 
 
-class ApplicationView(ApplicationState):
+class ApplicationView(ApplicationState, UtcTimestamps):
     """An application: its folded state, its next deadline, and whether it is overdue."""
 
     model_config = ConfigDict(frozen=True, title="ApplicationView")
@@ -98,7 +99,7 @@ class ApplicationView(ApplicationState):
         return cls.of(ApplicationState.model_validate(row["state"]))
 
 
-class ApplicationSummary(BaseModel):
+class ApplicationSummary(UtcTimestamps):
     """One line of the application list (no personal data)."""
 
     application_id: str
@@ -126,11 +127,11 @@ class ApplicationSummary(BaseModel):
         return cls.model_validate({**row, "next_deadline": deadline})
 
 
-class ApplicationPage(BaseModel):
+class ApplicationPage(UtcTimestamps):
     items: list[ApplicationSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
 
 
-class ApplicationTimeline(BaseModel):
+class ApplicationTimeline(UtcTimestamps):
     application_id: str
     events: list[TimelineEvent]

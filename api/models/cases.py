@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from activities.eventstore import StoredApplicationEvent, StoredEvent
+from api.timestamps import UtcTimestamps
 from workflows.domain.deadlines import is_overdue, next_deadline
 from workflows.domain.model import AlmenSubLevel, CaseStatus, DeadlineKind, GuaranteeStatusReason, Level
 from workflows.domain.state import CaseState
 
 
-class Deadline(BaseModel):
+class Deadline(UtcTimestamps):
     kind: DeadlineKind
-    due_at: datetime = Field(description="End of the deadline's last day, Danish time")
+    due_at: datetime = Field(description="End of the deadline's last day, Danish time (given in UTC)")
 
 
-class CaseView(CaseState):
+class CaseView(CaseState, UtcTimestamps):
     """A case: its folded state (every field of the workflow's `CaseState`), its next deadline, and
     whether it is overdue."""
 
@@ -41,7 +42,7 @@ class CaseView(CaseState):
         return cls.of(CaseState.model_validate(row["state"]))
 
 
-class CaseSummary(BaseModel):
+class CaseSummary(UtcTimestamps):
     """One line of the case list (no personal data)."""
 
     case_id: str
@@ -77,12 +78,12 @@ class CaseSummary(BaseModel):
         return cls.model_validate({**row, "next_deadline": deadline})
 
 
-class CasePage(BaseModel):
+class CasePage(UtcTimestamps):
     items: list[CaseSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
 
 
-class TimelineEvent(BaseModel):
+class TimelineEvent(UtcTimestamps):
     version: int = Field(description="The event's position in its case (1, 2, ...)")
     global_position: int = Field(description="The event's position in the whole store")
     event_id: str
@@ -110,6 +111,6 @@ class TimelineEvent(BaseModel):
         )
 
 
-class Timeline(BaseModel):
+class Timeline(UtcTimestamps):
     case_id: str
     events: list[TimelineEvent]

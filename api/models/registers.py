@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.timestamps import UtcTimestamps
 from workflows.domain.model import ProviderKind
 from workflows.domain.plan import MunicipalityCode
 from workflows.domain.rules import KNOWN_REGIONS
@@ -36,7 +37,7 @@ class MunicipalityRequest(BaseModel):
         return region
 
 
-class Municipality(BaseModel):
+class Municipality(UtcTimestamps):
     code: MunicipalityCode
     name: str
     contact_working_days: int
@@ -61,7 +62,7 @@ class ProviderRegistration(BaseModel):
     )
 
 
-class Provider(BaseModel):
+class Provider(UtcTimestamps):
     provider_id: str
     municipality_code: MunicipalityCode
     name: str
