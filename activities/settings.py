@@ -49,6 +49,12 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="Largest request body the API reads, in bytes; larger ones are answered 413 before they "
+        "are read. A route that needs more (a document intake) sets its own FastAPI `max_body_size`",
+    )
 
     data_dir: Path = Field(default=Path(".data"), description="Where `deploy.local` keeps embedded state")
     default_contact_working_days: int = Field(default=5, ge=1)

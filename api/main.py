@@ -11,12 +11,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from temporalio.client import Client
 
 from activities.db import Pool, open_pool
 from activities.settings import Settings, get_settings
 from activities.temporal_connection import connect_temporal, payload_codec_for
+from api.http_limits import RequestContract
 from api.openapi import install_openapi
+from api.operation_ids import operation_id
 from api.problems import install_problem_handlers
 from api.routes import applications, cases, commands, health, plans, registers
 from api.routes.codec import install_codec
@@ -50,6 +53,11 @@ TAGS = [
     {"name": "plans", "description": "Intake of rehabilitation plans from hospitals"},
     {"name": "commands", "description": "Caseworker commands; each answers with the case as it now is"},
     {"name": "cases", "description": "The case list, one case, and its timeline"},
+    {
+        "name": "applications",
+        "description": "Applications for training without a hospital stay (Serviceloven §86 / Ældreloven): "
+        "intake, reads, and the caseworker commands from GP information to closure",
+    },
     {"name": "registers", "description": "Municipalities (contact deadlines) and their providers"},
     {"name": "health", "description": "Liveness of the API and its dependencies"},
     {
@@ -80,17 +88,22 @@ def create_app(
             if own_pool is not None:
                 await own_pool.close()
 
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from this service, not from a CDN, so
+    # they work without internet access.
+    app = FastAPIOffline(
         title="Genoptræning case service",
         version="0.1.0",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
     app.state.settings = app_settings
     # Usable without the lifespan too (httpx.ASGITransport does not run it).
     app.state.pool = pool
     app.state.temporal_client = temporal_client
+    # Added before the problem handlers, so ProblemOnCrash (outside it) still catches its own failures.
+    app.add_middleware(RequestContract, router=app.router, max_body_bytes=app_settings.max_body_bytes)
     install_problem_handlers(app)
     for module in (plans, commands, cases, applications, registers, health):
         app.include_router(module.router)

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 
+from api.deps import get_pool, get_temporal
+from api.http_limits import takes_json
 from api.problems import PROBLEM_JSON, Problem
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -24,6 +28,39 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem, "description": _DESCRIPTIONS.get(status, "Problem")} for status in statuses}
 
 
+# Answers of the request contract (api/http_limits.py, api/problems.py) to any operation taking a body.
+_BODY_ANSWERS = {
+    "400": "Malformed JSON: the body does not parse",
+    "413": "Request body too large: over `MAX_BODY_BYTES` (1 MiB by default), or the route's own limit",
+    "415": "Unsupported media type: send the body as `application/json`",
+}
+
+
+def _reaches(dependant: Dependant, calls: set[object]) -> bool:
+    """The operation, or any dependency of it, depends on one of `calls`."""
+    return dependant.call in calls or any(_reaches(sub, calls) for sub in dependant.dependencies)
+
+
+def document_contract(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Add what every operation may answer besides its own responses: 400/413/415 where it takes a
+    body, 503 where it reaches PostgreSQL or Temporal."""
+    backends: set[object] = {get_pool, get_temporal}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        path = schema.get("paths", {}).get(context.path_format or "")
+        if not isinstance(route, APIRoute) or path is None:
+            continue
+        for method in route.methods or ():
+            responses = path.get(method.lower(), {}).get("responses")
+            if responses is None:
+                continue
+            if takes_json(route):
+                for status, description in _BODY_ANSWERS.items():
+                    responses.setdefault(status, {"description": description})
+            if _reaches(route.dependant, backends):
+                responses.setdefault("503", {"description": _DESCRIPTIONS[503]})
+
+
 def install_openapi(app: FastAPI) -> None:
     """Generate the schema once, with every 4xx/5xx response as problem+json and FastAPI's own
     validation error schema replaced by Problem."""
@@ -38,6 +75,7 @@ def install_openapi(app: FastAPI) -> None:
             routes=app.routes,
             tags=app.openapi_tags,
         )
+        document_contract(app, schema)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)

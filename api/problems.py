@@ -101,9 +101,14 @@ def field_path(location: Sequence[int | str]) -> str:
     return ".".join(parts)
 
 
+def malformed_json_problem() -> ProblemError:
+    """The body of a JSON operation does not parse (bad syntax, or bytes that are not UTF-8 text)."""
+    return ProblemError(400, "The request body is not valid JSON", slug="malformed-json", title="Malformed JSON")
+
+
 def validation_problem(errors: Sequence[Any]) -> ProblemError:
     if any(error.get("type") == "json_invalid" for error in errors):
-        return ProblemError(400, "The request body is not valid JSON", slug="malformed-json", title="Malformed JSON")
+        return malformed_json_problem()
     # Only the location and pydantic's message: the rejected input (a CPR number, say) is never echoed.
     fields = [FieldError(field=field_path(error.get("loc", ())), message=str(error.get("msg", ""))) for error in errors]
     names = ", ".join(sorted({f.field for f in fields if f.field}))
@@ -124,6 +129,10 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # Routes raise ProblemError; a bare 400 is FastAPI's "error parsing the body" (a body that is not
+        # UTF-8, say), which is the same problem to the client as bad JSON syntax.
+        return problem_response(request.url.path, malformed_json_problem())
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase else None
     if exc.status_code == 404 and detail is None:
         detail = f"No resource at {request.url.path}"

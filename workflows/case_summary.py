@@ -43,7 +43,8 @@ def markdown_summary(state: CaseState) -> str:
             f"- Level: {plan.level.value}" + (f" / {state.sub_level.value}" if state.sub_level else ""),
             f"- Discharged: {plan.discharge_date.isoformat()} ({plan.discharge_kind.value})",
             f"- Start guarantee due: {_date(state.start_guarantee_due_on)}"
-            + (" — **breached, free choice open**" if state.start_guarantee_breached else ""),
+            + (" — **breached**" if state.start_guarantee_breached else "")
+            + (", free choice open" if state.free_choice_open else ""),
             f"- Contact due: {_date(state.contact_due_on)}" + (" — **overdue**" if state.contact_overdue else ""),
             f"- Deliveries: {', '.join(sorted(r.value for r in state.deliveries)) or 'none yet'}",
         ]

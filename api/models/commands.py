@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictBool
 
+from api.models.request_body import RequestBody
 from workflows.domain.commands import Note
+from workflows.domain.inputs import Line
 from workflows.domain.model import AlmenSubLevel, CloseReason, ContactChannel, OptOutReason
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class ClassificationRequest(_Body):
-    """Classify an almen plan as basal or avanceret (only while the case is distributed)."""
+class ClassificationRequest(RequestBody):
+    """Classify an almen plan as basal or avanceret (once the plan is received, before contact)."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"sub_level": "basal", "reason": "Selvhjulpen, behov for gangtræning"}]}
@@ -26,7 +24,7 @@ class ClassificationRequest(_Body):
     reason: Note | None = None
 
 
-class ContactRequest(_Body):
+class ContactRequest(RequestBody):
     """Record that the municipality has been in contact with the citizen."""
 
     model_config = ConfigDict(
@@ -44,21 +42,21 @@ class ContactRequest(_Body):
 
     contacted_at: datetime | None = Field(default=None, description="Defaults to the time of recording")
     channel: ContactChannel
-    informed_of_provider_choices: bool = Field(
+    informed_of_provider_choices: StrictBool = Field(
         description="Whether the citizen was told of the free choice of provider (BEK kapitel 2)"
     )
     note: Note | None = None
 
 
-class ProviderChoiceRequest(_Body):
+class ProviderChoiceRequest(RequestBody):
     """Choose the provider, by its id in the municipality's provider register."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"provider_id": "kbh-sundhedshus-nord"}]})
 
-    provider_id: str = Field(min_length=1, max_length=100)
+    provider_id: Line = Field(min_length=1, max_length=100)
 
 
-class StartOfferRequest(_Body):
+class StartOfferRequest(RequestBody):
     """The date of the first offered training appointment."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"first_appointment_on": "2026-11-20"}]})
@@ -66,13 +64,13 @@ class StartOfferRequest(_Body):
     first_appointment_on: date
 
 
-class CompletionRequest(_Body):
+class CompletionRequest(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"note": "Mål nået; selvtræning fremover"}]})
 
     note: Note | None = None
 
 
-class ClosureRequest(_Body):
+class ClosureRequest(RequestBody):
     """Close the case with one of KL's reasons; an active opt-out names its sub-reason."""
 
     model_config = ConfigDict(

@@ -37,7 +37,8 @@ async def classify(
     body: ClassificationRequest,
     case: CaseCommandDep,
 ) -> CaseView:
-    """Only almen plans are classified, and only once the plan is distributed."""
+    """Only almen plans are classified, from the moment the plan is received: the caseworker need not wait
+    for the plan's copies to the citizen and the GP to go out (they continue in the background)."""
     return await case.send("classification", CaseWorkflow.classify_level, ClassifyAlmenLevel, **body.model_dump())
 
 

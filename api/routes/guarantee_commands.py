@@ -104,7 +104,8 @@ async def transfer_case(
     case: CaseCommandDep,
     settings: SettingsDep,
 ) -> CaseView:
-    """The receiving municipality becomes responsible and starts over from `distributed`, with its own contact
+    """The receiving municipality becomes responsible and starts over (from `distributed`, or `received` while
+    copies are still going out), with its own contact
     deadline (its `contact_working_days` in the municipality register, else the default). The start guarantee
     lapses; a transfer at the citizen's request is reported as `anden_kommune` (KL Gateway Rehab IG, statusReason
     "Anden kommune") unless a start or a breach came first. Not once training has started (**409**); not to
