@@ -143,7 +143,7 @@ async def test_openapi_documents_problems_and_examples(api: Api) -> None:
     examples = post_plans["requestBody"]["content"]["application/json"]["examples"]
     assert examples["almen"]["value"]["level"] == "almen"
     classify = schema["paths"]["/cases/{case_id}/classification"]["post"]
-    assert {p["name"] for p in classify["parameters"]} == {"case_id", "X-Actor", "Idempotency-Key"}
+    assert {p["name"] for p in classify["parameters"]} == {"case_id", "X-Actor", "Idempotency-Key", "If-Match"}
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     docs = await api.http.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
