@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 from temporalio.api.common.v1 import Payload
+from temporalio.api.failure.v1 import Failure
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
 
 from activities import temporal_connection
 from activities.payload_codec import (
@@ -155,3 +157,14 @@ def test_the_dev_server_gets_the_codec_endpoint_of_the_api() -> None:
     argv = dev_server_argv(Path("temporal"), Path("t.sqlite"), "default", codec_endpoint(Settings()))
     assert argv[argv.index("--ui-codec-endpoint") + 1] == "http://127.0.0.1:8000/codec"
     assert "--ui-codec-endpoint" not in dev_server_argv(Path("temporal"), Path("t.sqlite"), "default")
+
+
+async def test_failure_messages_and_stack_traces_are_encrypted_and_read_back() -> None:
+    # A failure's message may name what a command was about; with keys it travels encrypted like payloads.
+    converter = temporal_connection.data_converter_for(encrypting_settings())
+    failure = Failure()
+    await converter.encode_failure(ApplicationError(f"refused for {SYNTHETIC_CPR}", type="Test"), failure)
+    assert SYNTHETIC_CPR.encode() not in failure.SerializeToString()
+    assert failure.encoded_attributes.metadata["encoding"] == ENCRYPTED_ENCODING
+    decoded = await converter.decode_failure(failure)
+    assert isinstance(decoded, ApplicationError) and SYNTHETIC_CPR in decoded.message
