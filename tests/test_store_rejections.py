@@ -8,6 +8,7 @@ appends the way PostgreSQL refuses a NUL character (tests/failing_store.py).
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -48,11 +49,13 @@ async def poisoned_worker(time_skipping_env: WorkflowEnvironment, pool: Pool) ->
 
 
 async def test_a_refused_append_fails_the_command_alone_and_the_case_goes_on(
-    time_skipping_env: WorkflowEnvironment, poisoned_worker: str
+    time_skipping_env: WorkflowEnvironment, poisoned_worker: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     handle, state = await start_case(time_skipping_env.client, poisoned_worker, receive_plan(make_plan()))
-    with pytest.raises(WorkflowUpdateFailedError) as failed:
+    with caplog.at_level(logging.DEBUG), pytest.raises(WorkflowUpdateFailedError) as failed:
         await send(handle, make_command(AssignTeam, team=POISON))
+    logged = "\n".join(caplog.messages) + caplog.text
+    assert "22P05" in logged and QUOTED_CPR not in logged  # the worker logged the failure, without the data
     cause = failed.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == "StoreRejected"
     assert QUOTED_CPR not in str(cause)
