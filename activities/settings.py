@@ -56,6 +56,21 @@ class Settings(BaseSettings):
         "are read. A route that needs more (a document intake) sets its own FastAPI `max_body_size`",
     )
 
+    command_answer_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long the API waits for a worker to take and answer a command before it answers 503 "
+        "(the command may still be applied: the same Idempotency-Key tells)",
+    )
+    database_wait_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="How long the API waits for a PostgreSQL connection before it answers 503",
+    )
+    retry_after_seconds: int = Field(default=5, ge=1, le=3600, description="The Retry-After of a 503 answer")
+
     data_dir: Path = Field(default=Path(".data"), description="Where `deploy.local` keeps embedded state")
     default_contact_working_days: int = Field(default=5, ge=1)
     log_level: str = "INFO"

@@ -23,6 +23,7 @@ from api.operation_ids import operation_id
 from api.problems import install_problem_handlers
 from api.routes import applications, cases, commands, health, plans, registers
 from api.routes.codec import install_codec
+from api.unavailable import install_unavailable_handlers
 
 logger = logging.getLogger("genoptraening.api")
 
@@ -78,10 +79,15 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_pool = None
         if pool is None:
-            own_pool = await open_pool(app_settings.require_database_url(), application_name="genoptraening-api")
+            own_pool = await open_pool(
+                app_settings.require_database_url(),
+                application_name="genoptraening-api",
+                checkout_seconds=app_settings.database_wait_seconds,
+            )
         try:
             app.state.pool = pool or own_pool
-            app.state.temporal_client = temporal_client or await connect_temporal(app_settings)
+            # Lazy: the API starts, and answers 503 for commands, while Temporal is still unreachable.
+            app.state.temporal_client = temporal_client or await connect_temporal(app_settings, lazy=True)
             logger.info("API ready (task queue %s)", app_settings.temporal_task_queue)
             yield
         finally:
@@ -105,6 +111,7 @@ def create_app(
     # Added before the problem handlers, so ProblemOnCrash (outside it) still catches its own failures.
     app.add_middleware(RequestContract, router=app.router, max_body_bytes=app_settings.max_body_bytes)
     install_problem_handlers(app)
+    install_unavailable_handlers(app)
     for module in (plans, commands, cases, applications, registers, health):
         app.include_router(module.router)
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)

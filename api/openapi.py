@@ -18,6 +18,7 @@ _DESCRIPTIONS = {
     400: "Malformed JSON",
     404: "Not found",
     409: "Conflicts with the case's state",
+    412: "If-Match named another version than the current one; `current_version` says which is",
     422: "Validation failed; `errors` names each field",
     503: "A dependency is unavailable",
 }

@@ -43,6 +43,9 @@ class Problem(BaseModel):
     detail: str | None = Field(default=None, description="What went wrong with this request")
     instance: str | None = Field(default=None, description="The request path")
     errors: list[FieldError] | None = Field(default=None, description="Per-field problems (validation only)")
+    current_version: int | None = Field(
+        default=None, description="The case's or application's version now (412: If-Match named another)"
+    )
 
 
 class ProblemError(Exception):
@@ -57,6 +60,7 @@ class ProblemError(Exception):
         title: str | None = None,
         errors: Sequence[FieldError] | None = None,
         headers: Mapping[str, str] | None = None,
+        current_version: int | None = None,
     ) -> None:
         super().__init__(detail or title or HTTPStatus(status).phrase)
         self.status = status
@@ -65,6 +69,7 @@ class ProblemError(Exception):
         self.title = title or HTTPStatus(status).phrase
         self.errors = list(errors) if errors is not None else None
         self.headers = headers
+        self.current_version = current_version
 
 
 def field_problem(*fields: tuple[str, str]) -> ProblemError:
@@ -84,6 +89,7 @@ def problem_response(request_path: str, error: ProblemError) -> JSONResponse:
         detail=error.detail,
         instance=request_path,
         errors=error.errors,
+        current_version=error.current_version,
     )
     return JSONResponse(
         problem.model_dump(mode="json", exclude_none=True),
