@@ -58,6 +58,19 @@ async def _on_temporal_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request.url.path, problem)
 
 
+# What the SDK raises when a lazily connected client cannot reach the server at all (not an RPCError).
+_NOT_CONNECTED = "Failed client connect"
+
+
+async def _on_runtime_error(request: Request, exc: Exception) -> JSONResponse:
+    if not str(exc).startswith(_NOT_CONNECTED):
+        raise exc  # not ours to answer: the crash middleware turns it into a 500 without internals
+    logger.warning("Temporal unreachable on %s %s", request.method, request.url.path)
+    settings: Settings = request.app.state.settings
+    problem = unavailable(settings, "The workflow service is unreachable; try again later", slug="temporal-unavailable")
+    return problem_response(request.url.path, problem)
+
+
 def install_unavailable_handlers(app: FastAPI) -> None:
     # psycopg.OperationalError covers a lost or refused connection, a pool that found none in time
     # (psycopg_pool.PoolTimeout) and a statement or lock timeout. Other database errors stay 500s: they
@@ -65,3 +78,4 @@ def install_unavailable_handlers(app: FastAPI) -> None:
     app.add_exception_handler(psycopg.OperationalError, _on_database_error)
     # Any Temporal RPC error a route did not map itself: the route knows NOT_FOUND and the like.
     app.add_exception_handler(RPCError, _on_temporal_error)
+    app.add_exception_handler(RuntimeError, _on_runtime_error)

@@ -12,6 +12,8 @@ from datetime import timedelta
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -68,6 +70,19 @@ async def test_an_unreachable_database_answers_503_with_retry_after(dev_server_e
                 assert answer.json()["type"].endswith("database-unavailable")
     finally:
         await dead.close()
+
+
+async def test_an_unreachable_temporal_answers_503_with_retry_after(pool: Pool) -> None:
+    # The API connects lazily, so it starts during an outage; nothing listens on port 9.
+    unreachable = await Client.connect("127.0.0.1:9", lazy=True, data_converter=pydantic_data_converter)
+    app = create_app(pool=pool, temporal_client=unreachable, settings=settings_for("unused"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        plan = await post_plan(http, fresh_plan())
+        command = await http.post(f"/cases/{uuid.uuid4()}/team", json={"team": "x"}, headers={"X-Actor": CASEWORKER})
+        for answer in (plan, command):
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["Retry-After"] == "5"
+            assert answer.json()["type"].endswith("temporal-unavailable")
 
 
 async def test_data_the_store_refuses_is_422_without_the_data_and_the_case_takes_the_next_command(
