@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictBool
 
 from api.models.cases import TimelineEvent
+from api.models.request_body import RequestBody
 from api.timestamps import UtcTimestamps
 from workflows.applications.commands import Grounds
 from workflows.applications.deadlines import next_deadline
@@ -28,34 +29,30 @@ from workflows.applications.state import ApplicationState, is_overdue
 from workflows.domain.commands import Note
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class GpInformationRequestBody(_Body):
+class GpInformationRequestBody(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reply_by": "2026-12-04"}]})
 
     reply_by: date = Field(description="The GP's reply deadline; overdue after the end of the day, Danish time")
     note: Note | None = None
 
 
-class GpReplyBody(_Body):
+class GpReplyBody(RequestBody):
     received_on: date | None = Field(default=None, description="Defaults to today")
     note: Note | None = None
 
 
-class AppealBody(_Body):
+class AppealBody(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"received_on": "2026-12-20"}]})
 
     received_on: date = Field(description="The day the municipality received the complaint")
     note: Note | None = None
 
 
-class ForwardingBody(_Body):
+class ForwardingBody(RequestBody):
     forwarded_on: date
 
 
-class AnkestyrelsenOutcomeBody(_Body):
+class AnkestyrelsenOutcomeBody(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"outcome": "returned", "decided_on": "2027-02-01"}]})
 
     outcome: AnkestyrelsenOutcome
@@ -63,12 +60,12 @@ class AnkestyrelsenOutcomeBody(_Body):
     note: Note | None = None
 
 
-class TransportAssessmentBody(_Body):
+class TransportAssessmentBody(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"granted": True, "grounds": "Kan ikke benytte offentlig transport"}]}
     )
 
-    granted: bool
+    granted: StrictBool
     grounds: Grounds = Field(description="The individual assessment (no statutory right under §86)")
 
 

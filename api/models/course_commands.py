@@ -10,15 +10,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool
 
+from api.models.request_body import RequestBody
 from workflows.domain.commands import Note, Reason
+from workflows.domain.inputs import Line
 from workflows.domain.model import AlmenSubLevel, ContactChannel, TransferReason
 from workflows.domain.plan import MunicipalityCode, SorId
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 def _ore(value: Decimal) -> Decimal:
@@ -36,7 +34,7 @@ Kroner = Annotated[
 ]
 
 
-class ReclassificationRequest(_Body):
+class ReclassificationRequest(RequestBody):
     """Change an almen case's sub-level; the municipality's classification "may change over time"."""
 
     model_config = ConfigDict(
@@ -47,13 +45,13 @@ class ReclassificationRequest(_Body):
     reason: Reason
 
 
-class TeamRequest(_Body):
+class TeamRequest(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"team": "genoptraening-nord"}]})
 
-    team: str = Field(min_length=1, max_length=100, description="The municipal team that handles the case")
+    team: Line = Field(min_length=1, max_length=100, description="The municipal team that handles the case")
 
 
-class ContactAttemptRequest(_Body):
+class ContactAttemptRequest(RequestBody):
     """An attempt to reach the citizen that did not succeed."""
 
     model_config = ConfigDict(
@@ -64,7 +62,7 @@ class ContactAttemptRequest(_Body):
     note: Note | None = None
 
 
-class ProviderRefusalRequest(_Body):
+class ProviderRefusalRequest(RequestBody):
     """Another municipality's institution refuses the citizen for capacity reasons."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Ingen ledig kapacitet de næste 6 uger"}]})
@@ -72,7 +70,7 @@ class ProviderRefusalRequest(_Body):
     reason: Reason
 
 
-class TrainingHospitalRequest(_Body):
+class TrainingHospitalRequest(RequestBody):
     """The hospital the citizen chooses for specialiseret genoptræning (frit sygehusvalg)."""
 
     model_config = ConfigDict(
@@ -82,11 +80,11 @@ class TrainingHospitalRequest(_Body):
     )
 
     sor_id: SorId
-    name: str = Field(min_length=1, max_length=200)
-    region: str = Field(min_length=1, max_length=40, description="Region slug, e.g. `midtjylland`")
+    name: Line = Field(min_length=1, max_length=200)
+    region: Line = Field(min_length=1, max_length=40, description="Region slug, e.g. `midtjylland`")
 
 
-class AppointmentCancellationRequest(_Body):
+class AppointmentCancellationRequest(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Terapeut syg; ny tid aftales"}]})
 
     reason: Note | None = None
@@ -97,7 +95,7 @@ class FreeChoiceDecision(StrEnum):
     DECLINE = "decline"
 
 
-class FreeChoiceRequest(_Body):
+class FreeChoiceRequest(RequestBody):
     """The citizen's answer to the free choice that opens when the start guarantee is breached.
 
     `accept` needs the private provider (`provider_id` and `provider_name`, as KL's agreement names it);
@@ -114,18 +112,18 @@ class FreeChoiceRequest(_Body):
     )
 
     decision: FreeChoiceDecision
-    provider_id: str | None = Field(default=None, min_length=1, max_length=100)
-    provider_name: str | None = Field(default=None, min_length=1, max_length=200)
+    provider_id: Line | None = Field(default=None, min_length=1, max_length=100)
+    provider_name: Line | None = Field(default=None, min_length=1, max_length=200)
     note: Note | None = None
 
 
-class PostponementRequest(_Body):
+class PostponementRequest(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"note": "Borgeren rejser bort i to uger"}]})
 
     note: Note | None = None
 
 
-class TransferRequest(_Body):
+class TransferRequest(RequestBody):
     """Hand the case to another municipality, which starts the course over."""
 
     model_config = ConfigDict(
@@ -136,13 +134,13 @@ class TransferRequest(_Body):
     reason: TransferReason = Field(description="citizen_request: the citizen asked; citizen_moved: moved there")
 
 
-class RevocationRequest(_Body):
+class RevocationRequest(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Planen var sendt på forkert patient"}]})
 
     reason: Reason
 
 
-class TransportAssessmentRequest(_Body):
+class TransportAssessmentRequest(RequestBody):
     """The facts of a transport assessment; amounts and distances as JSON numbers or decimal strings."""
 
     model_config = ConfigDict(
@@ -159,8 +157,8 @@ class TransportAssessmentRequest(_Body):
         }
     )
 
-    is_pensioner: bool = Field(description="Receives folke- or førtidspension")
-    condition_rules_out_public_transport: bool
+    is_pensioner: StrictBool = Field(description="Receives folke- or førtidspension")
+    condition_rules_out_public_transport: StrictBool
     distance_km: Kilometres = Field(description="From home to the training site")
     round_trip_cost_dkk: Kroner = Field(description="Cheapest safe means of transport to the chosen site")
     assigned_site_round_trip_cost_dkk: Kroner | None = Field(

@@ -3,23 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
+from api.models.request_body import RequestBody
 from api.timestamps import UtcTimestamps
+from workflows.domain.inputs import Line
 from workflows.domain.model import ProviderKind
 from workflows.domain.plan import MunicipalityCode
 from workflows.domain.rules import KNOWN_REGIONS
 
+# The kinds a municipality registers. Not `kl_free_choice`: KL's free-choice providers are chosen through
+# `POST /cases/{id}/free-choice` once the start guarantee is breached, under KL's national agreement; the
+# decider never lets a case choose one from the register, and the register's table refuses the kind.
+REGISTERED_PROVIDER_KINDS = (ProviderKind.OWN, ProviderKind.CONTRACTED, ProviderKind.OTHER_MUNICIPALITY)
 
-class MunicipalityRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"name": "København", "contact_working_days": 5}]},
-    )
 
-    name: str = Field(min_length=1, max_length=200)
+def _registered_kind(value: object) -> object:
+    if value not in REGISTERED_PROVIDER_KINDS:
+        raise ValueError(f"must be one of {', '.join(REGISTERED_PROVIDER_KINDS)}")
+    return value
+
+
+RegisteredProviderKind = Annotated[
+    ProviderKind,
+    BeforeValidator(_registered_kind),
+    WithJsonSchema({"type": "string", "enum": [kind.value for kind in REGISTERED_PROVIDER_KINDS]}),
+]
+
+
+class MunicipalityRequest(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "København", "contact_working_days": 5}]})
+
+    name: Line = Field(min_length=1, max_length=200)
     contact_working_days: int = Field(
         ge=1, le=30, description="Working days the local sundhedsaftale gives for contacting the citizen"
     )
@@ -45,18 +62,16 @@ class Municipality(UtcTimestamps):
     updated_at: datetime
 
 
-class ProviderRegistration(BaseModel):
+class ProviderRegistration(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [{"provider_id": "kbh-sundhedshus-nord", "name": "Sundhedshus Nord", "kind": "own"}]
         },
     )
 
     provider_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
-    name: str = Field(min_length=1, max_length=200)
-    kind: ProviderKind = Field(
+    name: Line = Field(min_length=1, max_length=200)
+    kind: RegisteredProviderKind = Field(
         description="own: the municipality's own; contracted: a private provider under contract; "
         "other_municipality: another municipality's institution"
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from workflows.applications.model import (
     AnkestyrelsenOutcome,
@@ -22,13 +22,14 @@ from workflows.applications.model import (
 )
 from workflows.domain.commands import Command, Note
 from workflows.domain.cpr import InvalidCpr, check_cpr
+from workflows.domain.inputs import NulFree
 from workflows.domain.plan import MunicipalityCode
 
 NeedText = Annotated[str, Field(min_length=1, max_length=4000)]
 Grounds = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class _Strict(BaseModel):
+class _Strict(NulFree):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
@@ -51,7 +52,7 @@ class Application(_Strict):
     citizen: Citizen
     municipality_code: MunicipalityCode
     legal_basis: LegalBasis
-    covered_by_aeldreloven: bool = Field(
+    covered_by_aeldreloven: StrictBool = Field(
         description="The caseworker's statement: the citizen has reached folkepensionsalder or has comparable "
         "needs (Ældreloven §2). Only applications dated from 1 July 2025 rest on the Ældrelov."
     )

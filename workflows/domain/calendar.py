@@ -24,9 +24,18 @@ def end_of_local_day(day: date) -> datetime:
 _HOLIDAY_YEARS = range(2018, 2071)
 _DANISH_PUBLIC_HOLIDAYS: frozenset[date] = frozenset(holidays.country_holidays("DK", years=_HOLIDAY_YEARS).keys())
 
+# The days this calendar can count working days on: every date a request carries must lie among them, so a
+# deadline is never computed outside it (the API refuses other dates with a 422, see workflows/domain/inputs.py).
+FIRST_CALENDAR_DAY = date(_HOLIDAY_YEARS.start, 1, 1)
+LAST_CALENDAR_DAY = date(_HOLIDAY_YEARS.stop - 1, 12, 31)
+
+
+def in_calendar(day: date) -> bool:
+    return FIRST_CALENDAR_DAY <= day <= LAST_CALENDAR_DAY
+
 
 def _is_public_holiday(day: date) -> bool:
-    if day.year not in _HOLIDAY_YEARS:
+    if not in_calendar(day):
         raise ValueError(f"no Danish holiday calendar for {day.year}")
     return day in _DANISH_PUBLIC_HOLIDAYS
 

@@ -10,10 +10,12 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from workflows.domain.cpr import InvalidCpr, check_cpr
+from workflows.domain.inputs import NulFree
 from workflows.domain.model import DischargeKind, Level, PlanRelation
+from workflows.domain.rules import RULE_SETS
 
 _SKS_DIAGNOSIS = re.compile(r"^D?([A-Z]\d{2}[0-9A-Z]{0,4})$")
 
@@ -25,7 +27,11 @@ SorId = Annotated[str, Field(pattern=r"^\d{6,18}$", examples=["227871000016001"]
 MunicipalityCode = Annotated[str, Field(pattern=r"^[1-8]\d{2}$", examples=["101"])]
 
 
-class _Strict(BaseModel):
+# The first day with rules in force: a plan discharged earlier has no start guarantee to compute.
+FIRST_DISCHARGE_DATE = min(rules.valid_from for rules in RULE_SETS)
+
+
+class _Strict(NulFree):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
@@ -51,7 +57,7 @@ class GeneralPractitioner(_Strict):
 class Diagnosis(_Strict):
     code: str = Field(examples=["DS720"], description="SKS diagnosis code (ICD-10 with the D prefix)")
     text: Annotated[str, Field(max_length=400)] | None = None
-    primary: bool = False
+    primary: StrictBool = False
 
     @field_validator("code")
     @classmethod
@@ -66,12 +72,12 @@ class PlanContents(_Strict):
     """The eight things a plan describes (sundhed.dk / Kræftens Bekæmpelse: "Indhold i planen")."""
 
     daily_life_before_admission: NonEmptyText
-    needs_aids: bool
+    needs_aids: StrictBool
     aids_description: Annotated[str, Field(max_length=4000)] | None = None
     social_network: NonEmptyText
     manages_at_discharge: NonEmptyText
-    manages_daily_life_without_help: bool
-    walks_and_stands_without_aids: bool
+    manages_daily_life_without_help: StrictBool
+    walks_and_stands_without_aids: StrictBool
     training_need_at_discharge: NonEmptyText
     municipality_contact_information: NonEmptyText = Field(
         description="When the municipality makes contact, and how the patient reaches the municipality"
@@ -93,7 +99,7 @@ class RehabilitationPlan(_Strict):
     patient: Patient
     home_municipality_code: MunicipalityCode
     general_practitioner: GeneralPractitioner
-    consent_to_share_with_gp: bool = Field(
+    consent_to_share_with_gp: StrictBool = Field(
         default=True, description="The plan goes to the GP only with the patient's consent"
     )
     discharge_date: date
@@ -109,6 +115,14 @@ class RehabilitationPlan(_Strict):
     previous_plan: PreviousPlan | None = Field(
         default=None, description="Set on a new plan after re-admission: which plan it replaces or runs beside"
     )
+
+    @field_validator("discharge_date")
+    @classmethod
+    def _rules_in_force(cls, value: date) -> date:
+        # Every stored plan was discharged on or after this day: an earlier one failed in the decider.
+        if value < FIRST_DISCHARGE_DATE:
+            raise ValueError(f"must lie on or after {FIRST_DISCHARGE_DATE.isoformat()}, when the rules began")
+        return value
 
     @model_validator(mode="after")
     def _start_not_before_discharge(self) -> RehabilitationPlan:
