@@ -33,6 +33,9 @@ PoolDep = Annotated[Pool, Depends(get_pool)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
+# Header values are stored with every event: printable ASCII only, so no control character gets in.
+_VISIBLE_ASCII = r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$"
+
 CaseIdPath = Annotated[uuid.UUID, Path(description="The case's id (a UUID)")]
 ApplicationIdPath = Annotated[uuid.UUID, Path(description="The application's id (a UUID)")]
 ActorHeader = Annotated[
@@ -41,6 +44,7 @@ ActorHeader = Annotated[
         alias="X-Actor",
         min_length=1,
         max_length=150,
+        pattern=_VISIBLE_ASCII,
         description="Who is acting, e.g. `caseworker:cw-17`; recorded with every event",
         examples=["caseworker:cw-17"],
     ),
@@ -51,6 +55,7 @@ IdempotencyKeyHeader = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=150,
+        pattern=_VISIBLE_ASCII,
         description="Send the same key again to repeat a request safely: the command is applied once and "
         "the repeat answers with its result. Scoped to the command (endpoint) and the case.",
         examples=["9f0c2a36-1b53-4c4f-8d1e-3e6f9b0b6a55"],

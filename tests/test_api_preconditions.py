@@ -164,3 +164,12 @@ async def test_an_application_command_with_a_stale_if_match_is_412(
             f"/applications/{application_id}/transport-assessment", json=body, headers={**headers, "If-Match": etag}
         )
         assert stale.status_code == 412 and stale.json()["current_version"] == moved.json()["version"]
+
+
+@pytest.mark.parametrize(("header", "value"), [("X-Actor", "caseworker:\x01cw"), ("Idempotency-Key", "key\x7f")])
+async def test_stored_headers_refuse_control_characters(api: Api, header: str, value: str) -> None:
+    case_id = (await post_plan(api.http, fresh_plan())).json()["case_id"]
+    headers = {"X-Actor": CASEWORKER, header: value}
+    answer = await api.http.post(f"/cases/{case_id}/team", json={"team": "x"}, headers=headers)
+    assert answer.status_code == 422
+    assert [error["field"] for error in answer.json()["errors"]] == [f"header.{header}"]

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WrapValidator, model_validator
 
 from workflows.applications.commands import Application, ClosureTerms, DecisionTerms, ReassessmentTerms
-from workflows.domain.inputs import refuse_control_characters, refuse_dates_outside_calendar
+from workflows.domain.inputs import (
+    name_dates_outside_calendar,
+    refuse_control_characters,
+    refuse_dates_outside_calendar,
+)
 from workflows.domain.plan import RehabilitationPlan
 
 
@@ -34,7 +38,7 @@ class RequestBody(BaseModel):
 
 # The domain models as request bodies, with the same rules as `RequestBody`.
 _TEXT = BeforeValidator(refuse_control_characters)
-_DATES = AfterValidator(refuse_dates_outside_calendar)
+_DATES = WrapValidator(name_dates_outside_calendar)
 PlanBody = Annotated[RehabilitationPlan, _TEXT, _DATES]
 ApplicationBody = Annotated[Application, _TEXT, _DATES]
 DecisionBody = Annotated[DecisionTerms, _TEXT, _DATES]

@@ -19,16 +19,14 @@ from api.models.applications import (
     GpReplyBody,
     TransportAssessmentBody,
 )
+from api.models.request_body import ClosureBody, DecisionBody, ReassessmentBody
 from api.openapi import problems
 from workflows.application_workflow import ApplicationWorkflow as Workflow
 from workflows.applications.commands import (
     AssessTransport,
     CloseApplication,
-    ClosureTerms,
-    DecisionTerms,
     MakeDecision,
     ReassessDecision,
-    ReassessmentTerms,
     RecordAnkestyrelsenOutcome,
     RecordAppeal,
     RecordForwarding,
@@ -62,7 +60,7 @@ async def record_gp_reply(
 
 @router.post("/decision", summary="Make the decision (afgørelse): granted for a period, or refused")
 async def make_decision(
-    body: DecisionTerms,
+    body: DecisionBody,
     application: ApplicationCommandDep,
 ) -> ApplicationView:
     """A concrete individual assessment; no medical assessment is needed. The decision carries appeal guidance
@@ -82,7 +80,7 @@ async def record_appeal(
 
 @router.post("/reassessment", summary="Record the reassessment (genvurdering): upheld or changed")
 async def reassess(
-    body: ReassessmentTerms,
+    body: ReassessmentBody,
     application: ApplicationCommandDep,
 ) -> ApplicationView:
     """`changed` carries the new decision (appealable again); `upheld` awaits the forwarding to Ankestyrelsen."""
@@ -123,7 +121,7 @@ async def assess_transport(
 
 @router.post("/closure", summary="Close the application")
 async def close_application(
-    body: ClosureTerms,
+    body: ClosureBody,
     application: ApplicationCommandDep,
 ) -> ApplicationView:
     """Withdrawn by the citizen, deceased, or another reason (with a note); it then takes no commands."""

@@ -32,6 +32,7 @@ from api.application_updates import application_problem, not_found, rejected
 from api.deps import ActorHeader, ApplicationIdPath, IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
 from api.models.applications import ApplicationPage, ApplicationSummary, ApplicationTimeline, ApplicationView
 from api.models.cases import TimelineEvent
+from api.models.request_body import ApplicationBody
 from api.openapi import problems
 from api.problems import FieldError, ProblemError, invalid_cursor_problem
 from api.routes import application_commands
@@ -111,7 +112,9 @@ def _from_read_model(row: dict[str, Any], fingerprint: str) -> ApplicationView:
     responses={200: {"model": ApplicationView, "description": "The same request again"}, **problems(400, 409, 422)},
 )
 async def receive_application(
-    application: Annotated[Application, Body(openapi_examples={"stk1": {"summary": "§86 stk. 1", "value": _EXAMPLE}})],
+    application: Annotated[
+        ApplicationBody, Body(openapi_examples={"stk1": {"summary": "§86 stk. 1", "value": _EXAMPLE}})
+    ],
     response: Response,
     actor: ActorHeader,
     pool: PoolDep,

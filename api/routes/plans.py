@@ -28,6 +28,7 @@ from api.case_updates import send_update
 from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.examples import PLAN_EXAMPLES
 from api.models.cases import CaseView
+from api.models.request_body import PlanBody
 from api.openapi import problems
 from api.problems import FieldError, ProblemError
 from api.temporal_errors import REJECTIONS, etag, temporal_problem
@@ -143,7 +144,7 @@ async def _replace_plan(
     },
 )
 async def receive_plan(
-    plan: Annotated[RehabilitationPlan, Body(openapi_examples=PLAN_EXAMPLES)],
+    plan: Annotated[PlanBody, Body(openapi_examples=PLAN_EXAMPLES)],
     response: Response,
     pool: PoolDep,
     client: TemporalDep,

@@ -90,6 +90,32 @@ def refuse_dates_outside_calendar(model: T) -> T:
     return model
 
 
+def _iso_day(text: str) -> date | None:
+    """The day an ISO 8601 date or date-time string names, or None for any other text."""
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return local_date(moment) if moment.tzinfo is not None else moment.date()
+
+
+def name_dates_outside_calendar(raw: Any, handler: Any) -> Any:
+    """A wrap validator: the model as `handler` builds it, with every date checked against the calendar.
+
+    A model's own rules (a period's end after its start, say) may refuse a date outside the calendar under
+    another field's name; then the raw input is searched for whole ISO dates outside the calendar, so the
+    refusal names the field that holds one."""
+    try:
+        model = handler(raw)
+    except ValidationError:
+        outside = [loc for loc, text in _strings(raw, ()) if (day := _iso_day(text)) and not in_calendar(day)]
+        _refuse("dates", "date_outside_calendar", DATE_MESSAGE, outside)
+        raise
+    return refuse_dates_outside_calendar(model)
+
+
 def _single_line(value: str) -> str:
     if _LINE_BREAKING.search(value):
         raise ValueError(LINE_MESSAGE)

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from workflows.domain.cpr import InvalidCpr, check_cpr
 from workflows.domain.inputs import NulFree
@@ -124,11 +124,18 @@ class RehabilitationPlan(_Strict):
             raise ValueError(f"must lie on or after {FIRST_DISCHARGE_DATE.isoformat()}, when the rules began")
         return value
 
-    @model_validator(mode="after")
-    def _start_not_before_discharge(self) -> RehabilitationPlan:
-        later = self.start_date_for_health_reasons
-        if later is not None and later < self.discharge_date:
+    # Field validators rather than one model validator, so a refusal names the field (422 `errors[].field`).
+    @field_validator("start_date_for_health_reasons")
+    @classmethod
+    def _start_not_before_discharge(cls, later: date | None, info: ValidationInfo) -> date | None:
+        discharged = info.data.get("discharge_date")
+        if later is not None and discharged is not None and later < discharged:
             raise ValueError("start_date_for_health_reasons cannot lie before discharge_date")
-        if self.previous_plan is not None and self.previous_plan.plan_id == self.plan_id:
+        return later
+
+    @field_validator("previous_plan")
+    @classmethod
+    def _not_itself(cls, previous: PreviousPlan | None, info: ValidationInfo) -> PreviousPlan | None:
+        if previous is not None and previous.plan_id == info.data.get("plan_id"):
             raise ValueError("previous_plan cannot name the plan itself")
-        return self
+        return previous
