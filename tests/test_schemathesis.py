@@ -25,7 +25,7 @@ from tests.schemathesis_run import config_for, run
 from tests.schemathesis_stack import seed, serving_stack
 
 SEED = 20_260_406
-MAX_EXAMPLES = 20  # per operation and phase
+MAX_EXAMPLES = 50  # per operation and phase
 
 
 @pytest.mark.timeout(420)
