@@ -66,6 +66,7 @@ IfMatchHeader = Annotated[
     Header(
         alias="If-Match",
         max_length=40,
+        pattern=r'^(\*|"[0-9]{1,9}")$',  # one strong ETag as this API gives it, or *
         description='The `ETag` of the version you decided on (`"7"`): the command is applied only if the case '
         "(or application) is still at that version, else **412** with `current_version`. `*` or no header: "
         "applied to the current state.",

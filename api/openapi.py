@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from api.deps import get_pool, get_temporal
 from api.http_limits import takes_json
 from api.problems import PROBLEM_JSON, Problem
+from api.schema_rules import state_input_rules
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _DESCRIPTIONS = {
@@ -77,6 +78,7 @@ def install_openapi(app: FastAPI) -> None:
             tags=app.openapi_tags,
         )
         document_contract(app, schema)
+        state_input_rules(schema)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)

@@ -44,6 +44,7 @@ class MunicipalityRequest(RequestBody):
         default=None,
         description="The region the municipality lies in; citizens choose hospitals for specialiseret "
         f"genoptræning there. One of: {', '.join(sorted(KNOWN_REGIONS))} (an old name follows the 2027 merger)",
+        json_schema_extra={"enum": [*sorted(KNOWN_REGIONS), None]},
     )
 
     @field_validator("region")

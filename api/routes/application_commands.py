@@ -43,7 +43,7 @@ async def request_gp_information(
     application: ApplicationCommandDep,
 ) -> ApplicationView:
     """While the application is assessed or reassessed. A timer records `GpInformationOverdue` when no reply
-    is recorded by the end of `reply_by` (Danish time)."""
+    is recorded by the end of `reply_by` (Danish time); a `reply_by` in the past is **422**."""
     return await application.send(
         "gp-information-request", Workflow.request_gp_information, RequestGpInformation, **body.model_dump()
     )
@@ -64,7 +64,11 @@ async def make_decision(
     application: ApplicationCommandDep,
 ) -> ApplicationView:
     """A concrete individual assessment; no medical assessment is needed. The decision carries appeal guidance
-    (4 weeks from `notified_on`). While a grant runs, only a renewal that continues its period is allowed."""
+    (4 weeks from `notified_on`). While a grant runs, only a renewal that continues its period is allowed.
+
+    **422** naming the field: a grant without its `period_from` and `period_to`, a refusal with a period or
+    without its `reason`, `period_to` before `period_from`, or `notified_on` in the future or before the
+    application date."""
     return await application.send("decision", Workflow.make_decision, MakeDecision, decision=body)
 
 
@@ -83,7 +87,11 @@ async def reassess(
     body: ReassessmentBody,
     application: ApplicationCommandDep,
 ) -> ApplicationView:
-    """`changed` carries the new decision (appealable again); `upheld` awaits the forwarding to Ankestyrelsen."""
+    """`changed` carries the new decision (appealable again); `upheld` awaits the forwarding to Ankestyrelsen.
+
+    **422** naming the field: `decision` missing with `changed` or given with `upheld`, and the decision's own
+    rules as for a first decision (`decision.period_from`, `decision.period_to`, `decision.reason`,
+    `decision.notified_on`)."""
     return await application.send("reassessment", Workflow.reassess_decision, ReassessDecision, **body.model_dump())
 
 
@@ -124,5 +132,6 @@ async def close_application(
     body: ClosureBody,
     application: ApplicationCommandDep,
 ) -> ApplicationView:
-    """Withdrawn by the citizen, deceased, or another reason (with a note); it then takes no commands."""
+    """Withdrawn by the citizen, deceased, or another reason; it then takes no commands. Another reason needs
+    its `note` (**422** naming `note` otherwise)."""
     return await application.send("closure", Workflow.close_application, CloseApplication, **body.model_dump())

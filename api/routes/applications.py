@@ -126,7 +126,8 @@ async def receive_application(
 
     The legal reference follows from the application date and the caseworker's statement that the citizen is
     covered by the Ældrelov (in force from 1 July 2025). With an `Idempotency-Key`, resending the same
-    application answers **200** with it; other content under the same key is a **409**.
+    application answers **200** with it; other content under the same key is **422** naming
+    `Idempotency-Key`. A `citizen.cpr` whose first six digits are no birth date is **422** too.
     """
     application_id = application_id_for_key(actor, idempotency_key) if idempotency_key else str(uuid.uuid4())
     fingerprint = application_fingerprint(application)
@@ -177,6 +178,8 @@ async def list_applications(
     limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
 ) -> ApplicationPage:
+    """One page of applications, newest first; `next_cursor` fetches the next. A `cursor` this list did not
+    give out is **422** naming `cursor`."""
     try:
         rows, next_cursor = await application_queries.list_applications(
             pool, municipality=municipality, status=status.value if status else None, limit=limit, cursor=cursor

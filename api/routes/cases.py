@@ -34,6 +34,8 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
 ) -> CasePage:
+    """One page of cases without personal data, newest first; `next_cursor` fetches the next. A `cursor` this
+    list did not give out (or gave out for other filters) is **422** naming `cursor`."""
     try:
         rows, next_cursor = await case_queries.list_cases(
             pool,

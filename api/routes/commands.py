@@ -47,7 +47,9 @@ async def record_contact(
     body: ContactRequest,
     case: CaseCommandDep,
 ) -> CaseView:
-    """Stops the contact deadline. `contacted_at` may not lie in the future or before the plan arrived."""
+    """Stops the contact deadline. **422** naming the field: `contacted_at` in the future or before the plan
+    arrived, or `informed_of_provider_choices` false at the first contact (the citizen must be told of the free
+    choice of provider then; BEK om genoptræningsplaner kapitel 2)."""
     return await case.send("contact", CaseWorkflow.record_contact, RecordCitizenContact, **body.model_dump())
 
 

@@ -124,9 +124,12 @@ async def assess_transport(
     befordringsgodtgørelse efter sundhedsloven (SUL §§171-172), for training under Sundhedsloven §140: a
     pensioner is entitled; anyone else when their condition rules out public transport or the distance
     *exceeds* 50 km. The allowance is the cheapest safe round trip, paid only above the year's threshold and
-    capped at the assigned site's cost. The decision is in `transport`. Amounts and distances are JSON numbers
-    or decimal strings (at most 2 decimals for kroner); the allowance basis (full cost vs. excess over the
-    threshold) is still to be verified against BEK 816/2018 §31."""
+    capped at the assigned site's cost. The decision is in `transport`. The allowance basis (full cost vs.
+    excess over the threshold) is still to be verified against BEK 816/2018 §31.
+
+    Amounts and distances are JSON numbers or decimal strings. **422** naming the field: a string that is no
+    decimal number, `distance_km` over 9999.999 or with more than 3 decimals, `round_trip_cost_dkk` or
+    `assigned_site_round_trip_cost_dkk` over 9999999.99 or with more than 2 decimals."""
     assessment = TransportAssessmentInput(legal_basis=LegalBasis.SUNDHEDSLOVEN_140, **body.model_dump())
     return await case.send(
         "transport-assessment", CaseWorkflow.assess_transport, AssessTransport, assessment=assessment

@@ -21,7 +21,7 @@ from workflows.applications.model import (
     ReassessmentOutcome,
 )
 from workflows.domain.commands import Command, Note
-from workflows.domain.cpr import InvalidCpr, check_cpr
+from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr
 from workflows.domain.inputs import NulFree
 from workflows.domain.plan import MunicipalityCode
 
@@ -34,7 +34,11 @@ class _Strict(NulFree):
 
 
 class Citizen(_Strict):
-    cpr: str = Field(examples=["2509479989"], description="10 digits, with or without the hyphen")
+    cpr: str = Field(
+        examples=["2509479989"],
+        description="10 digits, with or without the hyphen; the first six a birth date (DDMMYY)",
+        json_schema_extra={"pattern": CPR_SHAPE},  # for clients; `check_cpr` is the rule (and checks the date)
+    )
     name: Annotated[str, Field(min_length=1, max_length=200)]
 
     @field_validator("cpr")

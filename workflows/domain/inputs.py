@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ValidationError, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from workflows.domain.calendar import FIRST_CALENDAR_DAY, LAST_CALENDAR_DAY, in_calendar, local_date
@@ -122,7 +122,10 @@ def _single_line(value: str) -> str:
     return value
 
 
-Line = Annotated[str, AfterValidator(_single_line)]
+# The schema says it too (the same rule as `_LINE_BREAKING`), so generated clients know.
+Line = Annotated[
+    str, AfterValidator(_single_line), Field(json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f]*$"})
+]
 
 
 class NulFree(BaseModel):

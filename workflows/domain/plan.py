@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
-from workflows.domain.cpr import InvalidCpr, check_cpr
+from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr
 from workflows.domain.inputs import NulFree
 from workflows.domain.model import DischargeKind, Level, PlanRelation
 from workflows.domain.rules import RULE_SETS
@@ -36,7 +36,11 @@ class _Strict(NulFree):
 
 
 class Patient(_Strict):
-    cpr: str = Field(examples=["2509479989"], description="10 digits, with or without the hyphen")
+    cpr: str = Field(
+        examples=["2509479989"],
+        description="10 digits, with or without the hyphen; the first six a birth date (DDMMYY)",
+        json_schema_extra={"pattern": CPR_SHAPE},  # for clients; `check_cpr` is the rule (and checks the date)
+    )
     name: ShortText
 
     @field_validator("cpr")
@@ -55,7 +59,12 @@ class GeneralPractitioner(_Strict):
 
 
 class Diagnosis(_Strict):
-    code: str = Field(examples=["DS720"], description="SKS diagnosis code (ICD-10 with the D prefix)")
+    code: str = Field(
+        examples=["DS720"],
+        description="SKS diagnosis code (ICD-10 with the D prefix, which may be left out; a dot is allowed)",
+        # What `_sks_code` accepts, stated for clients (the validator stays the rule: it also normalises).
+        json_schema_extra={"pattern": "^[Dd]?[A-Za-z][0-9]{2}(\\.?[0-9A-Za-z]{1,4})?$"},
+    )
     text: Annotated[str, Field(max_length=400)] | None = None
     primary: StrictBool = False
 

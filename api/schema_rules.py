@@ -1,0 +1,106 @@
+"""The input rules of `workflows.domain.inputs` stated in the OpenAPI document, so that what a client can
+generate from the schema is what the API accepts.
+
+The rules are checked at the door (`api.models.request_body`) whatever the schema says; this only writes
+them into the schema of every request body: a `pattern` refusing control characters on each free string,
+and the calendar's years on each date. Response schemas and the codec's bodies (base64, never stored) are
+left as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.domain.calendar import FIRST_CALENDAR_DAY, LAST_CALENDAR_DAY
+
+# workflows.domain.inputs.CONTROL_CHARACTERS, as an ECMA-262 / Python regex over the whole string.
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+# Single-line fields (workflows.domain.inputs.Line): no tab or line break either.
+LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
+_UNSTORED_TAGS = {"codec"}
+
+
+def _year_pattern(first: int, last: int) -> str:
+    """A regex prefix matching the years first..last, whole decades folded: 2018..2070 gives
+    `^(2018|2019|202[0-9]|...|206[0-9]|2070)-`."""
+    parts: list[str] = []
+    year = first
+    while year <= last:
+        if year % 10 == 0 and year + 9 <= last:
+            parts.append(f"{year // 10}[0-9]")
+            year += 10
+        else:
+            parts.append(str(year))
+            year += 1
+    return f"^({'|'.join(parts)})-"
+
+
+DATE_PATTERN = _year_pattern(FIRST_CALENDAR_DAY.year, LAST_CALENDAR_DAY.year)
+
+
+def _ref_name(schema: dict[str, Any]) -> str | None:
+    ref = schema.get("$ref")
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+
+
+def _children(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = list(schema.get("properties", {}).values())
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            found.append(schema[key])
+    for key in ("anyOf", "oneOf", "allOf"):
+        found.extend(schema.get(key, []))
+    return found
+
+
+def _state_rules(schema: dict[str, Any], components: dict[str, Any], seen: set[str]) -> None:
+    """Add the patterns to `schema` and to every schema below it, following references once."""
+    name = _ref_name(schema)
+    if name is not None:
+        if name not in seen and name in components:
+            seen.add(name)
+            _state_rules(components[name], components, seen)
+        return
+    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+        if schema.get("format") in ("date", "date-time"):
+            schema["pattern"] = DATE_PATTERN
+        elif "format" not in schema and "const" not in schema:
+            schema["pattern"] = TEXT_PATTERN
+    for child in _children(schema):
+        _state_rules(child, components, seen)
+
+
+_KEY_REUSED = (
+    "An `Idempotency-Key` already used for another request to this endpoint is **422** naming `Idempotency-Key`."
+)
+
+
+def _not_null(parameter: dict[str, Any]) -> None:
+    """An optional header or query parameter is absent or a string, never null (`anyOf [X, null]` -> `X`)."""
+    schema = parameter.get("schema", {})
+    variants = schema.get("anyOf")
+    if not isinstance(variants, list):
+        return
+    kept = [variant for variant in variants if variant.get("type") != "null"]
+    if len(kept) == 1 and len(kept) < len(variants):
+        rest = {key: value for key, value in schema.items() if key not in ("anyOf", "default")}
+        parameter["schema"] = {**kept[0], **rest}
+
+
+def state_input_rules(openapi: dict[str, Any]) -> None:
+    """Write the input rules into the schema of every stored request body of `openapi` (in place), make
+    optional parameters non-nullable, and state the idempotency key's refusal where a key is taken."""
+    components = openapi.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    for path in openapi.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict) or _UNSTORED_TAGS & set(operation.get("tags", [])):
+                continue
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                _state_rules(media.get("schema", {}), components, seen)
+            parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                if parameter.get("in") in ("header", "query"):
+                    _not_null(parameter)
+            if any(parameter.get("name") == "Idempotency-Key" for parameter in parameters):
+                operation["description"] = f"{operation.get('description', '').rstrip()}\n\n{_KEY_REUSED}".lstrip()
