@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Response
@@ -111,8 +111,7 @@ class ApplicationCommandRequest(CommandRequest):
         return await self.send_command(update, self.command(endpoint, command_type, **fields))
 
 
-def case_command_request(
-    case_id: CaseIdPath,
+def command_context(
     actor: ActorHeader,
     client: TemporalDep,
     pool: PoolDep,
@@ -120,8 +119,9 @@ def case_command_request(
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
     if_match: IfMatchHeader = None,
-) -> CaseCommandRequest:
-    return CaseCommandRequest(
+) -> CommandRequest:
+    """What every command takes whatever its target: who acts, its key and precondition, and the app's means."""
+    return CommandRequest(
         actor=actor,
         idempotency_key=idempotency_key or str(uuid.uuid4()),
         expected_version=expected_version_of(if_match),
@@ -129,30 +129,24 @@ def case_command_request(
         pool=pool,
         settings=settings,
         response=response,
-        case_id=case_id,
     )
+
+
+CommandContextDep = Annotated[CommandRequest, Depends(command_context)]
+
+
+def _shared(context: CommandRequest) -> dict[str, Any]:
+    return {field.name: getattr(context, field.name) for field in fields(CommandRequest)}
+
+
+def case_command_request(case_id: CaseIdPath, context: CommandContextDep) -> CaseCommandRequest:
+    return CaseCommandRequest(**_shared(context), case_id=case_id)
 
 
 def application_command_request(
-    application_id: ApplicationIdPath,
-    actor: ActorHeader,
-    client: TemporalDep,
-    pool: PoolDep,
-    settings: SettingsDep,
-    response: Response,
-    idempotency_key: IdempotencyKeyHeader = None,
-    if_match: IfMatchHeader = None,
+    application_id: ApplicationIdPath, context: CommandContextDep
 ) -> ApplicationCommandRequest:
-    return ApplicationCommandRequest(
-        actor=actor,
-        idempotency_key=idempotency_key or str(uuid.uuid4()),
-        expected_version=expected_version_of(if_match),
-        client=client,
-        pool=pool,
-        settings=settings,
-        response=response,
-        application_id=application_id,
-    )
+    return ApplicationCommandRequest(**_shared(context), application_id=application_id)
 
 
 CaseCommandDep = Annotated[CaseCommandRequest, Depends(case_command_request)]

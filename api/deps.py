@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from activities.db import Pool
 from activities.settings import Settings
-from api.problems import FieldError, ProblemError
+from api.problems import field_problem
 
 
 def get_pool(request: Request) -> Pool:
@@ -66,14 +66,15 @@ IfMatchHeader = Annotated[
     Header(
         alias="If-Match",
         max_length=40,
-        pattern=r'^(\*|"[0-9]{1,9}")$',  # one strong ETag as this API gives it, or *
+        # One ETag as this API gives it, or *; the quotes may be left out (a version is all an ETag holds here).
+        pattern=r'^(\*|[0-9]{1,9}|"[0-9]{1,9}")$',
         description='The `ETag` of the version you decided on (`"7"`): the command is applied only if the case '
         "(or application) is still at that version, else **412** with `current_version`. `*` or no header: "
         "applied to the current state.",
         examples=['"7"'],
     ),
 ]
-_ETAG = re.compile(r'^"(\d{1,9})"$')
+_ETAG = re.compile(r'^"?([0-9]{1,9})"?$')
 
 
 def expected_version_of(if_match: str | None) -> int | None:
@@ -82,12 +83,5 @@ def expected_version_of(if_match: str | None) -> int | None:
         return None
     found = _ETAG.match(if_match.strip())
     if found is None:
-        message = 'If-Match must be one ETag as this API gives it ("7"), or *'
-        raise ProblemError(
-            422,
-            message,
-            slug="validation-error",
-            title="Request validation failed",
-            errors=[FieldError(field="header.If-Match", message=message)],
-        )
+        raise field_problem(("header.If-Match", 'If-Match must be one ETag as this API gives it ("7"), or *'))
     return int(found.group(1))

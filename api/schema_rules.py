@@ -2,9 +2,10 @@
 generate from the schema is what the API accepts.
 
 The rules are checked at the door (`api.models.request_body`) whatever the schema says; this only writes
-them into the schema of every request body: a `pattern` refusing control characters on each free string,
-and the calendar's years on each date. Response schemas and the codec's bodies (base64, never stored) are
-left as they are.
+them into the schema of every request body: a `pattern` refusing control characters on each free string.
+The calendar's span cannot be put on a `format: date` string (a year pattern beside the format leaves a
+generator almost nothing to try), so each operation's description names its date fields and the span.
+Response schemas and the codec's bodies (base64, never stored) are left as they are.
 """
 
 from __future__ import annotations
@@ -18,24 +19,10 @@ TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
 # Single-line fields (workflows.domain.inputs.Line): no tab or line break either.
 LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
 _UNSTORED_TAGS = {"codec"}
-
-
-def _year_pattern(first: int, last: int) -> str:
-    """A regex prefix matching the years first..last, whole decades folded: 2018..2070 gives
-    `^(2018|2019|202[0-9]|...|206[0-9]|2070)-`."""
-    parts: list[str] = []
-    year = first
-    while year <= last:
-        if year % 10 == 0 and year + 9 <= last:
-            parts.append(f"{year // 10}[0-9]")
-            year += 10
-        else:
-            parts.append(str(year))
-            year += 1
-    return f"^({'|'.join(parts)})-"
-
-
-DATE_PATTERN = _year_pattern(FIRST_CALENDAR_DAY.year, LAST_CALENDAR_DAY.year)
+DATE_RULE = (
+    f"A date outside {FIRST_CALENDAR_DAY.isoformat()}…{LAST_CALENDAR_DAY.isoformat()} (the holiday calendar, in "
+    "which deadlines are counted) is **422** naming the field:"
+)
 
 
 def _ref_name(schema: dict[str, Any]) -> str | None:
@@ -54,20 +41,37 @@ def _children(schema: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _state_rules(schema: dict[str, Any], components: dict[str, Any], seen: set[str]) -> None:
-    """Add the patterns to `schema` and to every schema below it, following references once."""
+    """Add the text pattern to `schema` and to every schema below it, following references once."""
     name = _ref_name(schema)
     if name is not None:
         if name not in seen and name in components:
             seen.add(name)
             _state_rules(components[name], components, seen)
         return
-    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
-        if schema.get("format") in ("date", "date-time"):
-            schema["pattern"] = DATE_PATTERN
-        elif "format" not in schema and "const" not in schema:
-            schema["pattern"] = TEXT_PATTERN
+    if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(schema):
+        schema["pattern"] = TEXT_PATTERN
     for child in _children(schema):
         _state_rules(child, components, seen)
+
+
+def date_fields(schema: dict[str, Any], components: dict[str, Any], path: str = "") -> list[str]:
+    """The dotted paths of the date and date-time fields of a body (objects and their variants, not lists)."""
+    name = _ref_name(schema)
+    if name is not None:
+        return date_fields(components.get(name, {}), components, path)
+    if schema.get("format") in ("date", "date-time"):
+        return [path]
+    found: list[str] = []
+    for key, child in schema.get("properties", {}).items():
+        found += date_fields(child, components, f"{path}.{key}" if path else key)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for child in schema.get(key, []):
+            found += [field for field in date_fields(child, components, path) if field not in found]
+    return found
+
+
+def _append(operation: dict[str, Any], text: str) -> None:
+    operation["description"] = f"{operation.get('description', '').rstrip()}\n\n{text}".lstrip()
 
 
 _KEY_REUSED = (
@@ -97,10 +101,13 @@ def state_input_rules(openapi: dict[str, Any]) -> None:
             if not isinstance(operation, dict) or _UNSTORED_TAGS & set(operation.get("tags", [])):
                 continue
             for media in operation.get("requestBody", {}).get("content", {}).values():
+                dates = date_fields(media.get("schema", {}), components)
                 _state_rules(media.get("schema", {}), components, seen)
+                if dates:
+                    _append(operation, f"{DATE_RULE} {', '.join(f'`{field}`' for field in dates)}.")
             parameters = operation.get("parameters", [])
             for parameter in parameters:
                 if parameter.get("in") in ("header", "query"):
                     _not_null(parameter)
             if any(parameter.get("name") == "Idempotency-Key" for parameter in parameters):
-                operation["description"] = f"{operation.get('description', '').rstrip()}\n\n{_KEY_REUSED}".lstrip()
+                _append(operation, _KEY_REUSED)

@@ -127,7 +127,8 @@ async def receive_application(
     The legal reference follows from the application date and the caseworker's statement that the citizen is
     covered by the Ældrelov (in force from 1 July 2025). With an `Idempotency-Key`, resending the same
     application answers **200** with it; other content under the same key is **422** naming
-    `Idempotency-Key`. A `citizen.cpr` whose first six digits are no birth date is **422** too.
+    `Idempotency-Key`. A `citizen.cpr` whose first six digits are no birth date, or an `application_date` in
+    the future, is **422** too.
     """
     application_id = application_id_for_key(actor, idempotency_key) if idempotency_key else str(uuid.uuid4())
     fingerprint = application_fingerprint(application)

@@ -58,8 +58,9 @@ async def choose_provider(
     body: ProviderChoiceRequest,
     case: CaseCommandDep,
 ) -> CaseView:
-    """The provider must be active in the provider register. The citizen may choose the home
-    municipality's own or contracted providers, or another municipality's own institution."""
+    """The provider must be active in the provider register (**422** naming `provider_id` otherwise). The
+    citizen may choose the home municipality's own or contracted providers, or another municipality's own
+    institution."""
     row = await case_queries.get_provider(case.pool, body.provider_id)
     if row is None or not row["active"]:
         reason = "is not in the provider register" if row is None else "is no longer active"

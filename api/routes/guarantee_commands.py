@@ -58,8 +58,10 @@ async def answer_free_choice(
     agreement with (SUL §140 stk. 4-5; FritValgService / mingenoptræning.dk), paid by the home municipality.
 
     - `accept` with `provider_id` and `provider_name`: the provider becomes the case's provider (kind
-      `kl_free_choice`), `guarantee_status_reason` `frit_valg`. Without them **422** naming the missing fields.
-    - `decline` (the citizen prefers to wait): `guarantee_status_reason` `frit_valg_afslaaet`.
+      `kl_free_choice`), `guarantee_status_reason` `frit_valg`. Without them **422** naming the missing fields
+      (`provider_id`, `provider_name`); a `note` with accept is **422** too.
+    - `decline` (the citizen prefers to wait): `guarantee_status_reason` `frit_valg_afslaaet`. A `provider_id`
+      or `provider_name` with decline is **422** naming it.
 
     Only while the free choice is open, i.e. after the guarantee was breached and before it was answered
     (**409** otherwise)."""
