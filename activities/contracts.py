@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.applications.events import ApplicationEvent
+from workflows.domain.commands import Actor
 from workflows.domain.events import CaseEvent
 from workflows.domain.model import Recipient
 
@@ -24,6 +25,7 @@ class EventMetadata(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     actor: str
+    acted_by: Actor | None = None  # the verified identity (subject, name, role, organisation); None for system
     command_id: str
     command_type: str
     workflow_id: str

@@ -69,6 +69,7 @@ def event_metadata(command: Command) -> EventMetadata:
     info = workflow.info()
     return EventMetadata(
         actor=command.actor,
+        acted_by=command.acted_by,
         command_id=command.command_id,
         command_type=type(command).__name__,
         workflow_id=info.workflow_id,

@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 
 from activities.eventstore import StoredApplicationEvent, StoredEvent
 from api.timestamps import UtcTimestamps
+from workflows.domain.commands import Actor
 from workflows.domain.deadlines import is_overdue, next_deadline
 from workflows.domain.model import AlmenSubLevel, CaseStatus, DeadlineKind, GuaranteeStatusReason, Level
 from workflows.domain.state import CaseState
@@ -91,6 +92,7 @@ class TimelineEvent(UtcTimestamps):
     occurred_at: datetime
     recorded_at: datetime
     actor: str = Field(examples=["caseworker:cw-17"])
+    acted_by: Actor | None = Field(default=None, description="Who acted, as their token said (none for the system)")
     command_id: str
     command_type: str = Field(examples=["ClassifyAlmenLevel"])
     data: dict[str, Any] = Field(description="The event body as stored (`type` selects its schema)")
@@ -105,6 +107,7 @@ class TimelineEvent(UtcTimestamps):
             occurred_at=stored.occurred_at,
             recorded_at=stored.recorded_at,
             actor=stored.metadata.actor,
+            acted_by=stored.metadata.acted_by,
             command_id=stored.metadata.command_id,
             command_type=stored.metadata.command_type,
             data=stored.payload,
