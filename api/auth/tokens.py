@@ -1,0 +1,166 @@
+"""Verifying bearer tokens: `TokenVerifier(settings).verify(token) -> Principal`.
+
+PyJWT does the cryptography and the registered claims; this module fixes what it is given. The algorithms
+come from AUTH_ALGORITHMS only (asymmetric, never from the token) and are narrowed to those the chosen key
+can verify; exp, iat, iss and aud are required; issuer and audience are compared whole; the leeway is at most
+60 s (Settings). The key is the configured public key file's, or the issuer's JWKS key that the token's `kid`
+names (`api.auth.jwks`).
+
+Then the claims become a `Principal` through the configured claim names and role map. A valid token whose
+roles the service does not know still yields a Principal, with no roles: it is authenticated (the issuer
+vouches for the subject) but may do nothing, so authorization answers 403, not 401.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import jwt
+
+from activities.settings import Settings
+from api.auth.errors import AuthenticationFailed, Reason
+from api.auth.jwks import Fetch, JwksKey, JwksKeys, fetch_url
+from api.auth.keys import algorithms_for, load_public_key_file, thumbprint
+from api.auth.principal import Principal, Role
+
+logger = logging.getLogger("genoptraening.auth")
+
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud"]
+MAX_TOKEN_CHARS = 16 * 1024  # far above any real token; bounds the work a junk header can cause
+
+# PyJWT's exceptions, most specific first (InvalidSignatureError is a DecodeError).
+_REASONS: tuple[tuple[type[jwt.PyJWTError], Reason], ...] = (
+    (jwt.ExpiredSignatureError, "expired"),
+    (jwt.ImmatureSignatureError, "not_yet_valid"),
+    (jwt.InvalidIssuerError, "wrong_issuer"),
+    (jwt.InvalidAudienceError, "wrong_audience"),
+    (jwt.MissingRequiredClaimError, "missing_claim"),
+    (jwt.InvalidSignatureError, "bad_signature"),
+    (jwt.InvalidAlgorithmError, "wrong_algorithm"),
+    (jwt.InvalidKeyError, "bad_signature"),
+    (jwt.InvalidIssuedAtError, "malformed"),
+    (jwt.DecodeError, "malformed"),
+)
+
+
+def _reason(error: jwt.PyJWTError) -> Reason:
+    return next((reason for kind, reason in _REASONS if isinstance(error, kind)), "invalid")
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings, *, fetch: Fetch = fetch_url) -> None:
+        self.settings = settings
+        self._file_key: JwksKey | None = None
+        self._file_kid: str | None = None
+        if settings.auth_public_key_file is not None:
+            key = load_public_key_file(settings.auth_public_key_file)
+            self._file_key, self._file_kid = JwksKey(key, None), thumbprint(key)
+        self.jwks: JwksKeys | None = None
+        if settings.auth_jwks_url is not None:
+            self.jwks = JwksKeys(
+                settings.auth_jwks_url,
+                settings.auth_algorithms,
+                cache_seconds=settings.auth_jwks_cache_seconds,
+                cooldown_seconds=settings.auth_jwks_cooldown_seconds,
+                timeout_seconds=settings.auth_jwks_timeout_seconds,
+                fetch=fetch,
+            )
+        if self._file_key is None and self.jwks is None:
+            logger.warning("Neither AUTH_JWKS_URL nor AUTH_PUBLIC_KEY_FILE is set: no token can be verified")
+
+    def verify(self, token: str) -> Principal:
+        """The caller the token proves, or `AuthenticationFailed` (401) / `AuthenticationUnavailable` (503)."""
+        if not token:
+            raise AuthenticationFailed("missing")
+        if len(token) > MAX_TOKEN_CHARS:
+            raise AuthenticationFailed("malformed")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise AuthenticationFailed("malformed") from None
+        kid, alg = header.get("kid"), header.get("alg")
+        if kid is not None and not isinstance(kid, str):
+            raise AuthenticationFailed("malformed")
+        chosen = self._key_for(kid)
+        algorithms = algorithms_for(chosen.key, self.settings.auth_algorithms)
+        if chosen.algorithm is not None:
+            algorithms = [name for name in algorithms if name == chosen.algorithm]
+        if alg not in algorithms:  # `none`, HS256 with the public key as secret, ES256 against an RSA key...
+            raise AuthenticationFailed("wrong_algorithm")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                chosen.key,
+                algorithms=algorithms,
+                audience=self.settings.auth_audience,
+                issuer=self.settings.auth_issuer,
+                leeway=self.settings.auth_leeway_seconds,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as err:
+            raise AuthenticationFailed(_reason(err)) from None
+        return principal_from_claims(claims, self.settings)
+
+    def _key_for(self, kid: str | None) -> JwksKey:
+        # The key file answers a token without kid, with its own thumbprint as kid, or any kid when there is no
+        # JWKS to ask; every other kid is the JWKS's to know.
+        if self._file_key is not None and (kid is None or kid == self._file_kid or self.jwks is None):
+            return self._file_key
+        if self.jwks is not None and kid is not None:
+            return self.jwks.key(kid)
+        raise AuthenticationFailed("unknown_key")
+
+
+def claim(claims: Mapping[str, Any], name: str) -> Any:
+    """A claim by its whole name (URI claim names have dots), else by dotted path: `realm_access.roles`."""
+    if name in claims:
+        return claims[name]
+    value: Any = claims
+    for part in name.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _text(value: Any) -> str | None:
+    """A string claim; numbers too (a municipality code may come as 101), never lists or objects."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | str):
+        return str(value).strip() or None
+    return None
+
+
+def roles_from(value: Any, role_map: Mapping[str, str]) -> frozenset[Role]:
+    """The service's roles among the token's role values; values it does not know are ignored."""
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    known = {role.value for role in Role}
+    roles: set[Role] = set()
+    for item in values:
+        if not isinstance(item, str):
+            continue
+        mapped = role_map.get(item) if role_map else item
+        if mapped in known:
+            roles.add(Role(mapped))
+    return frozenset(roles)
+
+
+def principal_from_claims(claims: Mapping[str, Any], settings: Settings) -> Principal:
+    subject = _text(claim(claims, settings.auth_claim_subject))
+    if subject is None:
+        raise AuthenticationFailed("missing_claim")
+    national = claim(claims, settings.auth_claim_national)
+    return Principal(
+        subject=subject,
+        roles=roles_from(claim(claims, settings.auth_claim_roles), settings.auth_role_map),
+        name=_text(claim(claims, settings.auth_claim_name)),
+        municipality_code=_text(claim(claims, settings.auth_claim_municipality)),
+        sor_id=_text(claim(claims, settings.auth_claim_sor)),
+        org_unit=_text(claim(claims, settings.auth_claim_org_unit)),
+        cvr=_text(claim(claims, settings.auth_claim_cvr)),
+        national=national is True or (isinstance(national, str) and national.strip().lower() == "true"),
+        token_id=_text(claims.get("jti")),
+    )
