@@ -106,6 +106,10 @@ class Supervisor:
         self.group = ChildGroup(self.stop_requested)
         self.postgres: EmbeddedPostgres | None = None
         self.keys_file: Path | None = None  # DATA_DIR/payload-keys, when it supplies the payload keys
+        # The local issuer's tokens (role -> token), file and AUTH_* environment, when no issuer is configured.
+        self.dev_tokens_file: Path | None = None
+        self.dev_tokens: dict[str, str] = {}
+        self.auth_env: dict[str, str] = {}
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self.stop_requested.is_set():
@@ -150,6 +154,7 @@ class Supervisor:
         applied = await self._unless_stopped(_apply_migrations(database_url))
         logger.info("Migrations: %s", ", ".join(applied) if applied else "database already up to date")
         env |= {"DATABASE_URL": database_url, "TEMPORAL_ADDRESS": temporal.temporal_address}
+        env |= self._local_auth()
         if not self.infra_only:
             await self._start_services(env)
         self._announce(database_url, temporal)
@@ -214,6 +219,35 @@ class Supervisor:
         )
         await self.group.start(api)
 
+    def _local_auth(self) -> dict[str, str]:
+        """Without AUTH_JWKS_URL and AUTH_PUBLIC_KEY_FILE: the local issuer (key in DATA_DIR/auth/) signs the
+        tokens, worker and API trust it through the AUTH_* environment this returns, and one token per role
+        goes to DATA_DIR/dev-tokens.json (mode 0600). A configured issuer is left alone: returns nothing."""
+        if not self.settings.auth_is_local:
+            return {}
+        from api.auth.local_issuer import DEV_TOKENS_FILE, LocalIssuer, write_dev_tokens  # late, as migrations
+
+        issuer = LocalIssuer.create_or_load(
+            self.data_dir / "auth", self.settings.auth_issuer, self.settings.auth_audience
+        )
+        self.dev_tokens_file = self.data_dir / DEV_TOKENS_FILE
+        self.dev_tokens = write_dev_tokens(issuer, self.dev_tokens_file)
+        self.auth_env = issuer.environment()
+        return self.auth_env
+
+    def _auth_lines(self) -> list[str]:
+        """Whole tokens on the terminal only from the local issuer (the set-up asks for them); never a real one."""
+        if self.dev_tokens_file is None:
+            return [f"  Tokens       from {self.settings.auth_jwks_url or self.settings.auth_public_key_file}"]
+        lines = [f"  Tokens       local issuer; one per role in {self.dev_tokens_file}:"]
+        lines += [f"               {role:<16} {token}" for role, token in self.dev_tokens.items()]
+        lines.append(
+            "               more: .venv/bin/python -m api.auth.local_issuer --role caseworker --municipality 101"
+        )
+        if self.infra_only:
+            lines.append("               the API needs " + " ".join(f"{k}={v}" for k, v in self.auth_env.items()))
+        return lines
+
     def _announce(self, database_url: str, temporal: Settings) -> None:
         api = f"http://{self.settings.api_host}:{self.settings.api_port}"
         lines = ["", "Genoptræning case service is running:"]
@@ -238,6 +272,7 @@ class Supervisor:
         else:
             db = conninfo_to_dict(database_url)  # no password in the log
             lines.append(f"  PostgreSQL   {db.get('host')}:{db.get('port', 5432)}/{db.get('dbname')} (DATABASE_URL)")
+        lines += self._auth_lines()
         lines += ["  Stop with Ctrl-C" + ("; the next start finds the same data." if self.embedded else "."), ""]
         logger.info("\n".join(lines))
 
