@@ -1,0 +1,1 @@
+"""Who is asking: signed identities (JWT bearer tokens), their roles and scope, and what each may do."""
