@@ -39,6 +39,7 @@ KEY_BYTES = 32  # AES-256
 
 KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 KEY_FORMAT = "keyid:base64-of-32-bytes[,keyid:base64-of-32-bytes...]"
+MAX_REPORTED_KEY_ID = 80  # a valid id has at most 64 characters; a longer one is cut in error messages
 
 
 class KeyRingError(ValueError):
@@ -47,6 +48,20 @@ class KeyRingError(ValueError):
 
 class PayloadDecryptionError(ValueError):
     """An encrypted payload that this key ring cannot decrypt."""
+
+
+class UnknownPayloadKeyError(PayloadDecryptionError):
+    """An encrypted payload under a key id the ring does not hold: the ring lacks a key another process uses.
+
+    `key_id` is the id as the payload states it, cut to a printable length: it comes from outside (a
+    history, a codec request), so it is quoted with `repr`, never trusted as a name."""
+
+    def __init__(self, key_id: str, configured: Sequence[str]) -> None:
+        self.key_id = key_id[:MAX_REPORTED_KEY_ID]
+        super().__init__(
+            f"payload encrypted with key id {self.key_id!r}, which is not in PAYLOAD_ENCRYPTION_KEYS "
+            f"(configured: {', '.join(configured)}); add that key to decrypt it"
+        )
 
 
 @dataclass(frozen=True)
@@ -138,12 +153,11 @@ class EncryptionCodec(PayloadCodec):
         key_id = payload.metadata.get(KEY_ID_KEY, b"").decode("utf-8", errors="replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
-            raise PayloadDecryptionError(
-                f"payload encrypted with key id {key_id!r}, which is not in PAYLOAD_ENCRYPTION_KEYS "
-                f"(configured: {', '.join(self._ciphers)}); add that key to decrypt it"
-            )
+            raise UnknownPayloadKeyError(key_id, list(self._ciphers))
         if len(payload.data) <= NONCE_BYTES:
-            raise PayloadDecryptionError(f"payload under key id {key_id!r} is too short to be AES-GCM ciphertext")
+            raise PayloadDecryptionError(
+                f"payload under key id {key_id[:MAX_REPORTED_KEY_ID]!r} is too short to be AES-GCM ciphertext"
+            )
         try:
             plaintext = cipher.decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], None)
         except InvalidTag:

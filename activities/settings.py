@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from activities.payload_codec import KEY_FORMAT, KeyRingError, PayloadKey, parse_key_ring
+from activities.startup_checks import StartupError, check_database_url, describe_validation_errors
 
 DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
 DEFAULT_TASK_QUEUE = "genoptraening-cases"
@@ -49,7 +50,13 @@ class Settings(BaseSettings):
     payload_encryption_keys: SecretStr | None = Field(
         default=None,
         description=f"AES-256 keys for Temporal payloads, `{KEY_FORMAT}`: the first encrypts, all decrypt. "
-        "Unset: payloads go to Temporal unencrypted (`python -m deploy.local` makes a local key instead)",
+        "Unset: the worker and the API refuse to start unless ALLOW_UNENCRYPTED_PAYLOADS is true "
+        "(`python -m deploy.local` makes a local key instead)",
+    )
+    allow_unencrypted_payloads: bool = Field(
+        default=False,
+        description="Let the worker and the API start without PAYLOAD_ENCRYPTION_KEYS, sending CPR numbers and "
+        "names to Temporal in clear: only for tests and a throw-away development server",
     )
     temporal_ui_origin: str = Field(
         default="http://127.0.0.1:8233",
@@ -160,6 +167,14 @@ class Settings(BaseSettings):
             raise ValueError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {value!r}")
         return level
 
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str | None) -> str | None:
+        # The form only, so a typo fails at start with a clear line; libpq would quote the URL, password and all.
+        if value is not None:
+            check_database_url(value)
+        return value
+
     @field_validator("payload_encryption_keys")
     @classmethod
     def _valid_key_ring(cls, value: SecretStr | None) -> SecretStr | None:
@@ -244,10 +259,22 @@ class Settings(BaseSettings):
             for value in (self.temporal_tls_ca, self.temporal_tls_cert, self.temporal_tls_key, self.temporal_api_key)
         )
 
+    def require_payload_keys(self) -> list[PayloadKey]:
+        """The key ring, or StartupError when it is empty and ALLOW_UNENCRYPTED_PAYLOADS is not true: a process
+        that sends payloads to Temporal must not send CPR numbers and names in clear by accident."""
+        keys = self.payload_keys
+        if not keys and not self.allow_unencrypted_payloads:
+            raise StartupError(
+                "PAYLOAD_ENCRYPTION_KEYS is not set, so CPR numbers and names would reach Temporal unencrypted. "
+                "Set it (`python -m activities.payload_codec` prints a key), or ALLOW_UNENCRYPTED_PAYLOADS=true "
+                "for a throw-away development server"
+            )
+        return keys
+
     def require_database_url(self) -> str:
         """The database URL, or a clear error for a process started outside `deploy.local` without one."""
         if self.database_url is None:
-            raise RuntimeError(
+            raise StartupError(
                 "DATABASE_URL is not set. Start everything with `make run` (which provides an embedded "
                 "PostgreSQL), or set DATABASE_URL=postgresql://user:password@host:5432/genoptraening"
             )
@@ -256,5 +283,12 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment once."""
-    return Settings()
+    """The process-wide settings, read from the environment once.
+
+    An invalid setting ends the process with one line naming it (SystemExit: Python prints the message and
+    exits 1, without a traceback). A SystemExit rather than an exception because uvicorn reads the settings
+    while it imports `api.main`, and prints any other import error as a traceback. Tests build `Settings()`."""
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise SystemExit(f"invalid setting: {describe_validation_errors(err.errors())}") from None

@@ -1,4 +1,10 @@
-"""One way to connect to Temporal, used by the worker, the API and the operational commands."""
+"""One way to connect to Temporal, used by the worker, the API and the operational commands.
+
+Where the refusal to run unencrypted sits: in `connect_temporal`, which only processes call (the worker, the
+API's production lifespan, `deploy.local`, the operational commands). Without PAYLOAD_ENCRYPTION_KEYS it
+raises `StartupError` unless ALLOW_UNENCRYPTED_PAYLOADS is true. Not in `Settings`, which tests build without
+keys, nor in `data_converter_for`, which tests and replayers use with plain settings on purpose.
+"""
 
 from __future__ import annotations
 
@@ -61,7 +67,9 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
 async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
     """A client for `settings.temporal_namespace` with `data_converter_for(settings)` (the same on every side).
 
-    `lazy` connects on first use instead of now (the API: it must start and answer 503 during an outage)."""
+    `lazy` connects on first use instead of now (the API: it must start and answer 503 during an outage).
+    Raises `StartupError` without payload keys, unless ALLOW_UNENCRYPTED_PAYLOADS is true."""
+    settings.require_payload_keys()
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         settings.temporal_address,

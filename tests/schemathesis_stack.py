@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import httpx
 
+from activities.payload_codec import new_key_ring_entry
 from tests.api_helpers import danish_today
 from tests.application_factories import application_payload
 from tests.factories import plan_payload
@@ -63,6 +64,8 @@ def serving_stack(database_url: str, temporal_address: str, log_path: Path) -> I
         "TEMPORAL_ADDRESS": temporal_address,
         "TEMPORAL_TASK_QUEUE": f"schemathesis-{uuid.uuid4().hex[:8]}",
         "LOG_LEVEL": "WARNING",
+        # The worker and the API refuse to start without payload keys; production runs encrypted too.
+        "PAYLOAD_ENCRYPTION_KEYS": new_key_ring_entry("schemathesis"),
     }
     with ExitStack() as stack:
         log = stack.enter_context(log_path.open("wb"))

@@ -3,6 +3,9 @@
 
 Stops gracefully on SIGTERM/SIGINT: it finishes the activities in flight before it exits, so a rolling
 deploy never abandons an append half-way (the append is idempotent anyway).
+
+A process that cannot start (no payload keys, an invalid setting, a database or Temporal it cannot reach)
+logs one line naming the setting, never its value, and exits non-zero without a traceback.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import logging
 import signal
 from datetime import timedelta
 
+import psycopg
+from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.db import open_pool
-from activities.settings import get_settings
+from activities.db import Pool, open_pool
+from activities.settings import Settings, get_settings
+from activities.startup_checks import StartupError, database_unreachable
 from activities.store_activities import StoreActivities
 from activities.temporal_connection import connect_temporal
 from workflows.application_workflow import ApplicationWorkflow
@@ -24,10 +30,27 @@ from workflows.case_workflow import CaseWorkflow
 logger = logging.getLogger("genoptraening.worker")
 
 
-async def run_worker() -> None:
-    settings = get_settings()
-    pool = await open_pool(settings.require_database_url(), application_name="genoptraening-worker")
-    client = await connect_temporal(settings)
+async def _connect(settings: Settings) -> tuple[Client, Pool]:
+    """Temporal first: it checks the payload keys, and a refusal should not wait for the database."""
+    try:
+        client = await connect_temporal(settings)
+    except StartupError:
+        raise
+    except RuntimeError as err:  # the SDK's "Failed client connect": names the address, no credentials
+        reason = " ".join(str(err).split())  # one line
+        raise StartupError(
+            f"cannot connect to Temporal at TEMPORAL_ADDRESS {settings.temporal_address}: {reason}"
+        ) from None
+    database_url = settings.require_database_url()
+    try:
+        pool = await open_pool(database_url, application_name="genoptraening-worker")
+    except psycopg.Error as err:  # libpq's text is not passed on: it may quote the connection string
+        raise database_unreachable(database_url, err) from None
+    return client, pool
+
+
+async def run_worker(settings: Settings) -> None:
+    client, pool = await _connect(settings)
     store = StoreActivities(pool)
     worker = Worker(
         client,
@@ -50,8 +73,13 @@ async def run_worker() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_worker())
+    settings = get_settings()  # an invalid setting ends the process here, with one line
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        asyncio.run(run_worker(settings))
+    except StartupError as err:
+        logger.critical("worker cannot start: %s", err)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -9,22 +9,30 @@ origin. Payloads that are not encrypted come back unchanged.
 Whoever can call `/codec/decode` can read every payload encrypted with the service's keys: in production it
 must sit behind the same authentication as the Temporal UI (deploy/README.md, "Personal data in Temporal").
 Without PAYLOAD_ENCRYPTION_KEYS both routes answer 404. Nothing here logs a payload.
+
+`install_codec` also answers, for every route, a payload from Temporal under a key id this API's ring lacks
+(an Update result encrypted by a worker with a newer key, say): a 500 problem `payload-key-unknown` naming
+the key id, saying that a command may have been applied, instead of a bare 500.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 
-from activities.payload_codec import EncryptionCodec, PayloadDecryptionError
-from api.problems import ProblemError, field_problem
+from activities.payload_codec import EncryptionCodec, PayloadDecryptionError, UnknownPayloadKeyError
+from api.problems import ProblemError, field_problem, problem_response
+
+logger = logging.getLogger("genoptraening.api")
 
 router = APIRouter(prefix="/codec", tags=["codec"])
 
@@ -138,7 +146,31 @@ class _CodecCORS:
             await self.app(scope, receive, send)
 
 
+# Methods that only read: nothing was applied when their answer cannot be decrypted.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _on_unknown_payload_key(request: Request, exc: Exception) -> JSONResponse:
+    """A payload from Temporal under a key id this API's ring lacks: the worker encrypts with a key the API
+    was not given. For a command, the workflow has already applied it; only its answer is unreadable."""
+    assert isinstance(exc, UnknownPayloadKeyError)
+    logger.error("payload under unknown key id %r on %s %s", exc.key_id, request.method, request.url.path)
+    detail = (
+        f"An answer from the workflow service is encrypted with key id {exc.key_id!r}, which this API's "
+        f"PAYLOAD_ENCRYPTION_KEYS does not hold; the key ring must include key {exc.key_id!r}."
+    )
+    if request.method not in _SAFE_METHODS:
+        detail += (
+            " The command may have been applied: once the key is added, send it again with the same "
+            "Idempotency-Key to learn its outcome, or read the case."
+        )
+    problem = ProblemError(500, detail, slug="payload-key-unknown", title="Payload encrypted with an unknown key")
+    return problem_response(request.url.path, problem)
+
+
 def install_codec(app: FastAPI, codec: EncryptionCodec | None, ui_origins: list[str]) -> None:
     app.state.payload_codec = codec
+    # Here rather than in api.unavailable: the key ring is this module's concern, and create_app calls this.
+    app.add_exception_handler(UnknownPayloadKeyError, _on_unknown_payload_key)
     app.add_middleware(_CodecCORS, origins=ui_origins)
     app.include_router(router)
