@@ -1,6 +1,7 @@
 """Schema migrations: the numbered SQL files in activities/migrations, each applied once, in order.
 
-Run as `python -m activities.migrate` (reads DATABASE_URL). Safe to run from several processes at once.
+Run as `python -m activities.migrate` as the owner role: it reads MIGRATION_DATABASE_URL, else DATABASE_URL
+(see deploy/README.md, "Database roles"). Safe to run from several processes at once.
 """
 
 from __future__ import annotations
@@ -85,9 +86,10 @@ async def apply_migrations(conninfo: str) -> list[str]:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    conninfo = os.environ.get("DATABASE_URL")
+    # The service's own role may not create tables: migrations connect as the owner when one is given.
+    conninfo = os.environ.get("MIGRATION_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not conninfo:
-        logger.error("DATABASE_URL is not set")
+        logger.error("MIGRATION_DATABASE_URL (or DATABASE_URL) is not set")
         return 2
     applied = asyncio.run(apply_migrations(conninfo))
     logger.info("%d migration(s) applied", len(applied))

@@ -30,7 +30,7 @@ from activities.settings import Settings, get_settings
 from activities.temporal_connection import connect_temporal
 from deploy import temporal_dev_server
 from deploy.binaries import temporal_cli
-from deploy.embedded_postgres import EmbeddedPostgres, start_embedded_postgres
+from deploy.embedded_postgres import EmbeddedPostgres, service_url, start_embedded_postgres
 from deploy.processes import Child, ChildSpec, port_in_use, wait_for_port
 from deploy.supervision import ChildGroup, StopRequested, unless_stopped
 
@@ -151,8 +151,7 @@ class Supervisor:
         if self.stop_requested.is_set():
             raise StopRequested
         temporal = await self._start_temporal(env)
-        applied = await self._unless_stopped(_apply_migrations(database_url))
-        logger.info("Migrations: %s", ", ".join(applied) if applied else "database already up to date")
+        database_url = await self._unless_stopped(_prepare_database(database_url, self.postgres, env))
         env |= {"DATABASE_URL": database_url, "TEMPORAL_ADDRESS": temporal.temporal_address}
         env |= self._local_auth()
         if not self.infra_only:
@@ -291,6 +290,27 @@ async def _apply_migrations(database_url: str) -> list[str]:
     from activities.migrate import apply_migrations  # late: deploy.local imports without the store's modules
 
     return await apply_migrations(database_url)
+
+
+async def _prepare_database(database_url: str, postgres: EmbeddedPostgres | None, env: dict[str, str]) -> str:
+    """Migrate and purge expired access log rows as the owner; returns the URL the worker and the API use.
+
+    Embedded: the superuser owns, the children connect as the login role `service_url` creates. External:
+    MIGRATION_DATABASE_URL owns (else DATABASE_URL, one role for both) and DATABASE_URL serves. The owner's
+    URL is kept out of the children's environment either way."""
+    from activities.access_log_retention import purge_expired  # late, as _apply_migrations
+
+    external_owner = env.pop("MIGRATION_DATABASE_URL", "")
+    owner_url = database_url if postgres is not None else external_owner or database_url
+    applied = await _apply_migrations(owner_url)
+    logger.info("Migrations: %s", ", ".join(applied) if applied else "database already up to date")
+    try:
+        await purge_expired(owner_url)
+    except Exception as err:  # retention is housekeeping: the service still starts, the next start retries
+        logger.warning("Could not purge the access log's expired rows: %s", err)
+    if postgres is None:
+        return database_url
+    return await asyncio.to_thread(service_url, owner_url)
 
 
 def main(argv: list[str] | None = None) -> int:

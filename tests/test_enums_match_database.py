@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
+from activities.access_log import AccessAction, AccessOutcome
 from activities.db import Pool
 from activities.stored_events import StreamType
 from api.models.registers import REGISTERED_PROVIDER_KINDS
@@ -24,6 +25,8 @@ WRITTEN: dict[tuple[str, str], frozenset[str]] = {
     ("providers", "kind"): frozenset(REGISTERED_PROVIDER_KINDS),
     ("outbox", "recipient"): frozenset(Recipient),
     ("events", "stream_type"): frozenset(StreamType),
+    ("access_log", "action"): frozenset(AccessAction),
+    ("access_log", "outcome"): frozenset(AccessOutcome),
 }
 
 # `CHECK ((kind = ANY (ARRAY['own'::text, ...])))`, as PostgreSQL prints an `IN (...)` list.

@@ -1,0 +1,162 @@
+"""The access log: who used which citizen's data, when, why and with what outcome (table `access_log`).
+
+Every read, search (with its criteria), create, change, export, decode and erasure of a citizen's data
+appends one row with the fields of NSP's MinLog2 entry (MinLog2 "does not replace logging in the source
+system"). The service's database role may only INSERT and SELECT there (migrations 0009 and 0010); the
+retention purge runs as the owner (`activities.access_log_retention`).
+
+Personal data: rows hold CPR numbers. Nothing here logs an entry, a criterion or a CPR.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from psycopg import sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from activities.access_log_entries import (
+    SYSTEM_NAME,
+    AccessAction,
+    AccessLogEntry,
+    AccessLogRow,
+    AccessOutcome,
+    Actor,
+    ExtractRow,
+    Purpose,
+)
+from activities.db import Pool
+from activities.keyset_pages import MAX_PAGE, InvalidCursor, decode_cursor, encode_cursor
+from workflows.domain.cpr import check_cpr
+
+__all__ = [
+    "SYSTEM_NAME",
+    "AccessAction",
+    "AccessLogEntry",
+    "AccessLogRow",
+    "AccessOutcome",
+    "Actor",
+    "ExtractRow",
+    "InvalidCursor",
+    "Purpose",
+    "citizen_extract",
+    "record",
+    "search",
+]
+
+_ENTRY_COLUMNS = tuple(AccessLogEntry.model_fields)
+_INSERT = sql.SQL("INSERT INTO access_log ({columns}) VALUES ({values})").format(
+    columns=sql.SQL(", ").join(map(sql.Identifier, _ENTRY_COLUMNS)),
+    values=sql.SQL(", ").join(map(sql.Placeholder, _ENTRY_COLUMNS)),
+)
+_ROW_COLUMNS = sql.SQL(", ").join(map(sql.Identifier, ("id", "occurred_at", *_ENTRY_COLUMNS)))
+_EMPLOYEE_COLUMNS = ("user_id", "user_name", "user_role")
+
+
+async def record(pool: Pool, entry: AccessLogEntry) -> None:
+    """Append one entry. A failure raises (psycopg.Error): the caller decides whether to refuse the request."""
+    params: dict[str, Any] = entry.model_dump(mode="json")
+    if entry.search_criterion is not None:
+        params["search_criterion"] = Jsonb(params["search_criterion"])
+    async with pool.connection() as conn:
+        await conn.execute(_INSERT, params)
+
+
+def _period(occurred_from: datetime | None, occurred_to: datetime | None) -> list[sql.Composable]:
+    conditions: list[sql.Composable] = []
+    if occurred_from is not None:
+        conditions.append(sql.SQL("occurred_at >= %(occurred_from)s"))
+    if occurred_to is not None:
+        conditions.append(sql.SQL("occurred_at < %(occurred_to)s"))
+    return conditions
+
+
+async def search(
+    pool: Pool,
+    *,
+    citizen_cpr: str | None = None,
+    user_id: str | None = None,
+    case_id: str | None = None,
+    application_id: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    municipality_code: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[AccessLogRow], str | None]:
+    """A page of entries matching every given criterion, newest first, and the next page's cursor (or None).
+
+    `occurred_from` is inclusive, `occurred_to` exclusive. `municipality_code` is a municipal auditor's
+    scope (entries of that municipality's users); None searches every municipality (a national auditor).
+    Raises `InvalidCursor` for a cursor this search did not produce, `InvalidCpr` for a malformed CPR.
+    """
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must lie between 1 and {MAX_PAGE}")
+    params: dict[str, Any] = {
+        "citizen_cpr": None if citizen_cpr is None else check_cpr(citizen_cpr).normalised,
+        "user_id": user_id,
+        "case_id": case_id,
+        "application_id": application_id,
+        "municipality_code": municipality_code,
+        "occurred_from": occurred_from,
+        "occurred_to": occurred_to,
+        "limit": limit + 1,
+    }
+    conditions: list[sql.Composable] = [
+        sql.SQL("{column} = {value}").format(column=sql.Identifier(name), value=sql.Placeholder(name))
+        for name in ("citizen_cpr", "user_id", "case_id", "application_id", "municipality_code")
+        if params[name] is not None
+    ]
+    conditions += _period(occurred_from, occurred_to)
+    if cursor is not None:
+        after_at, after_id = decode_cursor(cursor)
+        if not after_id.isdigit():
+            raise InvalidCursor("not a cursor from this list")
+        params["after_at"], params["after_id"] = after_at, int(after_id)
+        conditions.append(sql.SQL("(occurred_at, id) < (%(after_at)s, %(after_id)s)"))
+    query = sql.SQL(
+        "SELECT {columns} FROM access_log WHERE {conditions} ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s"
+    ).format(columns=_ROW_COLUMNS, conditions=sql.SQL(" AND ").join(conditions or [sql.SQL("true")]))
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        rows = [AccessLogRow.model_validate(row) for row in await cur.fetchall()]
+    if len(rows) <= limit:
+        return rows, None
+    page = rows[:limit]
+    return page, encode_cursor(page[-1].occurred_at, str(page[-1].id))
+
+
+async def citizen_extract(
+    pool: Pool,
+    citizen_cpr: str,
+    *,
+    include_employee: bool,
+    municipality_code: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+) -> list[ExtractRow]:
+    """Every entry about the citizen (searches by their CPR included), oldest first, for an art. 15 request.
+
+    The employee's identity (user id, name, role) is filled only with `include_employee`: CJEU C-579/21
+    gives it where the citizen needs it to exercise their rights, not by default. `municipality_code`
+    limits the extract to entries of that municipality (a municipal auditor answering for it).
+    """
+    params: dict[str, Any] = {
+        "citizen_cpr": check_cpr(citizen_cpr).normalised,
+        "municipality_code": municipality_code,
+        "occurred_from": occurred_from,
+        "occurred_to": occurred_to,
+    }
+    conditions: list[sql.Composable] = [sql.SQL("citizen_cpr = %(citizen_cpr)s")]
+    if municipality_code is not None:
+        conditions.append(sql.SQL("municipality_code = %(municipality_code)s"))
+    conditions += _period(occurred_from, occurred_to)
+    shown = [name for name in ExtractRow.model_fields if include_employee or name not in _EMPLOYEE_COLUMNS]
+    query = sql.SQL("SELECT {columns} FROM access_log WHERE {conditions} ORDER BY occurred_at, id").format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, shown)), conditions=sql.SQL(" AND ").join(conditions)
+    )
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        return [ExtractRow.model_validate(row) for row in await cur.fetchall()]
