@@ -17,12 +17,16 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Response
 from temporalio.client import Client
 
+from activities import application_queries, case_queries
 from activities.db import Pool
 from activities.settings import Settings
+from api.application_updates import not_found as application_not_found
 from api.application_updates import send_application_update
+from api.auth.access import acted_by, require, sees_application, sees_case
+from api.auth.dependencies import PrincipalDep
+from api.auth.principal import Principal, Role
 from api.case_updates import send_update
 from api.deps import (
-    ActorHeader,
     ApplicationIdPath,
     CaseIdPath,
     IdempotencyKeyHeader,
@@ -34,14 +38,14 @@ from api.deps import (
 )
 from api.models.applications import ApplicationView
 from api.models.cases import CaseView
-from api.temporal_errors import etag
+from api.temporal_errors import case_not_found, etag
 from api.update_options import UpdateOptions
 from workflows.domain.commands import Command
 
 C = TypeVar("C", bound=Command)
 
 # What identifies a request apart from its content: excluded from the fingerprint.
-_REQUEST_FIELDS = {"command_id", "actor", "expected_version", "request_fingerprint"}
+_REQUEST_FIELDS = {"command_id", "actor", "acted_by", "expected_version", "request_fingerprint"}
 
 
 def request_fingerprint(command: Command) -> str:
@@ -53,7 +57,7 @@ def request_fingerprint(command: Command) -> str:
 
 @dataclass(frozen=True)
 class CommandRequest:
-    actor: str
+    principal: Principal
     idempotency_key: str
     expected_version: int | None
     client: Client
@@ -68,7 +72,11 @@ class CommandRequest:
 
     def command(self, endpoint: str, command_type: type[C], **fields: Any) -> C:
         command = command_type(
-            command_id=self.command_id(endpoint), actor=self.actor, expected_version=self.expected_version, **fields
+            command_id=self.command_id(endpoint),
+            actor=self.principal.actor,
+            acted_by=acted_by(self.principal),
+            expected_version=self.expected_version,
+            **fields,
         )
         return command.model_copy(update={"request_fingerprint": request_fingerprint(command)})
 
@@ -112,7 +120,7 @@ class ApplicationCommandRequest(CommandRequest):
 
 
 def command_context(
-    actor: ActorHeader,
+    principal: PrincipalDep,
     client: TemporalDep,
     pool: PoolDep,
     settings: SettingsDep,
@@ -122,7 +130,7 @@ def command_context(
 ) -> CommandRequest:
     """What every command takes whatever its target: who acts, its key and precondition, and the app's means."""
     return CommandRequest(
-        actor=actor,
+        principal=principal,
         idempotency_key=idempotency_key or str(uuid.uuid4()),
         expected_version=expected_version_of(if_match),
         client=client,
@@ -139,15 +147,34 @@ def _shared(context: CommandRequest) -> dict[str, Any]:
     return {field.name: getattr(context, field.name) for field in fields(CommandRequest)}
 
 
-def case_command_request(case_id: CaseIdPath, context: CommandContextDep) -> CaseCommandRequest:
+async def _case_in_scope(case_id: uuid.UUID, context: CommandRequest, *roles: Role) -> CaseCommandRequest:
+    require(context.principal, "act on a case", *roles)
+    row = await case_queries.get_case(context.pool, str(case_id))
+    if row is None or not sees_case(context.principal, row, *roles):
+        raise case_not_found(str(case_id))  # another municipality's case is not there for this caller
     return CaseCommandRequest(**_shared(context), case_id=case_id)
 
 
-def application_command_request(
+async def case_command_request(case_id: CaseIdPath, context: CommandContextDep) -> CaseCommandRequest:
+    """A caseworker's command on a case of its municipality."""
+    return await _case_in_scope(case_id, context, Role.CASEWORKER)
+
+
+async def plan_command_request(case_id: CaseIdPath, context: CommandContextDep) -> CaseCommandRequest:
+    """A command on the plan itself: the municipality's caseworker, or the hospital that sent it."""
+    return await _case_in_scope(case_id, context, Role.CASEWORKER, Role.HOSPITAL)
+
+
+async def application_command_request(
     application_id: ApplicationIdPath, context: CommandContextDep
 ) -> ApplicationCommandRequest:
+    require(context.principal, "act on an application", Role.CASEWORKER)
+    row = await application_queries.get_application(context.pool, str(application_id))
+    if row is None or not sees_application(context.principal, row):
+        raise application_not_found(str(application_id))
     return ApplicationCommandRequest(**_shared(context), application_id=application_id)
 
 
 CaseCommandDep = Annotated[CaseCommandRequest, Depends(case_command_request)]
+PlanCommandDep = Annotated[CaseCommandRequest, Depends(plan_command_request)]
 ApplicationCommandDep = Annotated[ApplicationCommandRequest, Depends(application_command_request)]

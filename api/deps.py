@@ -38,17 +38,6 @@ _VISIBLE_ASCII = r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$"
 
 CaseIdPath = Annotated[uuid.UUID, Path(description="The case's id (a UUID)")]
 ApplicationIdPath = Annotated[uuid.UUID, Path(description="The application's id (a UUID)")]
-ActorHeader = Annotated[
-    str,
-    Header(
-        alias="X-Actor",
-        min_length=1,
-        max_length=150,
-        pattern=_VISIBLE_ASCII,
-        description="Who is acting, e.g. `caseworker:cw-17`; recorded with every event",
-        examples=["caseworker:cw-17"],
-    ),
-]
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(

@@ -16,6 +16,7 @@ from temporalio.client import Client
 
 from activities.db import Pool, open_pool
 from activities.settings import Settings, get_settings
+from activities.startup_checks import StartupError
 from activities.temporal_connection import connect_temporal, payload_codec_for
 from api.http_limits import RequestContract
 from api.openapi import install_openapi
@@ -74,6 +75,11 @@ def create_app(
 ) -> FastAPI:
     """The API. Without `pool` or `temporal_client`, the lifespan opens them from the settings."""
     app_settings = settings or get_settings()
+    if temporal_client is None:
+        try:
+            app_settings.require_payload_keys()  # before uvicorn starts: one line, not its traceback
+        except StartupError as err:
+            raise SystemExit(f"API cannot start: {err}") from None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

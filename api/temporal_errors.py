@@ -139,9 +139,13 @@ async def temporal_problem(
     return None
 
 
+def case_not_found(case_id: str) -> ProblemError:
+    return _problem(CASE_NOT_FOUND, f"There is no case {case_id}")
+
+
 async def ended_or_unknown(case_id: str, pool: Pool) -> ProblemError:
     """No running workflow: the case either ended (its workflow completed) or never existed."""
     row = await case_queries.get_case(pool, case_id)
     if row is None:
-        return _problem(CASE_NOT_FOUND, f"There is no case {case_id}")
+        return case_not_found(case_id)
     return _problem(CASE_ENDED, f"The case is {row['status']}; it takes no further commands")

@@ -22,6 +22,7 @@ from activities.eventstore import EventStore
 from activities.settings import Settings
 from activities.store_activities import StoreActivities
 from api.main import create_app
+from tests.auth_helpers import ScopedAuth, auth_settings
 from tests.factories import plan_payload
 from workflows.case_workflow import CaseWorkflow
 
@@ -39,7 +40,13 @@ class Api:
 
 
 def settings_for(task_queue: str, **overrides: Any) -> Settings:
-    return Settings(temporal_task_queue=task_queue, default_contact_working_days=5, **overrides)
+    """Settings for an app in a test: its own task queue, trusting the run's token issuer."""
+    return Settings(temporal_task_queue=task_queue, default_contact_working_days=5, **{**auth_settings(), **overrides})
+
+
+def api_client(app: FastAPI, pool: Pool | None) -> httpx.AsyncClient:
+    """An in-process client whose requests carry the token their caller would hold (tests.auth_helpers)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", auth=ScopedAuth(pool))
 
 
 @asynccontextmanager
@@ -58,7 +65,7 @@ async def running_api(
             workflows=[CaseWorkflow],
             activities=[store.append_case_events, store.deliver_plan],
         ),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+        api_client(app, pool) as http,
     ):
         yield Api(app=app, http=http, env=env, pool=pool, settings=settings)
 

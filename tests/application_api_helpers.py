@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 from activities.db import Pool
 from activities.store_activities import StoreActivities
 from api.main import create_app
-from tests.api_helpers import Api, settings_for
+from tests.api_helpers import Api, api_client, settings_for
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
 
@@ -36,7 +36,7 @@ async def running_application_api(env: WorkflowEnvironment, pool: Pool) -> Async
             workflows=[ApplicationWorkflow, CaseWorkflow],
             activities=[store.append_application_events, store.append_case_events, store.deliver_plan],
         ),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+        api_client(app, pool) as http,
     ):
         yield Api(app=app, http=http, env=env, pool=pool, settings=settings)
 

@@ -31,6 +31,10 @@ from psycopg.conninfo import make_conninfo
 from activities.db import Pool, open_pool
 from activities.migrate import apply_migrations
 
+# Tests build apps and workers without payload keys (the encryption tests bring their own); a real process
+# refuses to start that way unless told this is a throw-away setup (activities.startup_checks).
+os.environ.setdefault("ALLOW_UNENCRYPTED_PAYLOADS", "true")
+
 # Other fixture modules join here, e.g. "tests.temporal_fixtures".
 pytest_plugins: list[str] = ["tests.temporal_fixtures"]
 

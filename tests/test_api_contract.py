@@ -16,7 +16,7 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from api.main import create_app
-from tests.api_helpers import PROBLEM_JSON, settings_for
+from tests.api_helpers import PROBLEM_JSON, api_client, settings_for
 
 LIMIT = 1024
 PROBLEM = "urn:genoptraening:problem:"
@@ -29,7 +29,7 @@ def app() -> FastAPI:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with api_client(app, None) as client:
         yield client
 
 
@@ -95,7 +95,7 @@ async def test_a_route_may_take_a_larger_body_than_the_default() -> None:
 
     app = create_app(pool=None, temporal_client=None, settings=settings_for("unused", max_body_bytes=LIMIT))
     app.add_api_route("/test-bulk", bulk, methods=["POST"], max_body_size=4 * LIMIT)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+    async with api_client(app, None) as http:
         taken = await http.post("/test-bulk", json={"text": "x" * (2 * LIMIT)})
         refused = await http.post("/test-bulk", json={"text": "x" * (5 * LIMIT)})
     assert (taken.status_code, taken.json()) == (200, 2 * LIMIT)

@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.db import Pool
 from api.main import create_app
 from tests.api_helpers import PROBLEM_JSON, Api, fresh_plan, running_api, wait_for_case
+from tests.auth_helpers import ScopedAuth
 from tests.factories import SYNTHETIC_CPR
 
 
@@ -51,7 +52,9 @@ async def test_real_http_server_with_its_own_pool_and_client(
             await asyncio.sleep(0.05)
         assert server.started, "uvicorn did not start"
         with caplog.at_level(logging.DEBUG):
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", timeout=10, auth=ScopedAuth(api.pool)
+            ) as http:
                 assert (await http.get("/health")).json() == {"status": "ok", "postgres": "ok", "temporal": "ok"}
                 created = await http.post("/plans", json=fresh_plan())
                 assert created.status_code == 201, created.text
@@ -143,7 +146,8 @@ async def test_openapi_documents_problems_and_examples(api: Api) -> None:
     examples = post_plans["requestBody"]["content"]["application/json"]["examples"]
     assert examples["almen"]["value"]["level"] == "almen"
     classify = schema["paths"]["/cases/{case_id}/classification"]["post"]
-    assert {p["name"] for p in classify["parameters"]} == {"case_id", "X-Actor", "Idempotency-Key", "If-Match"}
+    assert {p["name"] for p in classify["parameters"]} == {"case_id", "Idempotency-Key", "If-Match"}
+    assert classify["security"] == [{"bearer": []}]
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     docs = await api.http.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()

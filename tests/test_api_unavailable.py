@@ -10,7 +10,6 @@ import time
 import uuid
 from datetime import timedelta
 
-import httpx
 from psycopg_pool import AsyncConnectionPool
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -21,7 +20,7 @@ from activities.db import Pool
 from activities.orphan_workflows import Orphan, end_orphans, find_orphans
 from activities.store_activities import StoreActivities
 from api.main import create_app
-from tests.api_helpers import CASEWORKER, PROBLEM_JSON, fresh_plan, post_plan, running_api, settings_for
+from tests.api_helpers import CASEWORKER, PROBLEM_JSON, api_client, fresh_plan, post_plan, running_api, settings_for
 from tests.factories import SYNTHETIC_CPR
 from tests.failing_store import POISON, QUOTED_CPR, PoisonedEventStore
 from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
@@ -35,7 +34,7 @@ async def test_a_command_no_worker_takes_answers_503_and_the_same_request_later_
     settings = settings_for(task_queue, command_answer_timeout_seconds=1.0, retry_after_seconds=3)
     app = create_app(pool=pool, temporal_client=dev_server_env.client, settings=settings)
     plan = fresh_plan()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+    async with api_client(app, pool) as http:
         started = time.monotonic()
         unanswered = await post_plan(http, plan)
         assert time.monotonic() - started < 15  # bounded, not hung (generous: this is no speed test)
@@ -63,7 +62,7 @@ async def test_an_unreachable_database_answers_503_with_retry_after(dev_server_e
     await dead.open(wait=False)
     try:
         app = create_app(pool=dead, temporal_client=dev_server_env.client, settings=settings_for("unused"))
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        async with api_client(app, None) as http:
             for answer in (await http.get(f"/cases/{uuid.uuid4()}"), await post_plan(http, fresh_plan())):
                 assert answer.status_code == 503, answer.text
                 assert answer.headers["Retry-After"] == "5"
@@ -72,13 +71,17 @@ async def test_an_unreachable_database_answers_503_with_retry_after(dev_server_e
         await dead.close()
 
 
-async def test_an_unreachable_temporal_answers_503_with_retry_after(pool: Pool) -> None:
+async def test_an_unreachable_temporal_answers_503_with_retry_after(
+    dev_server_env: WorkflowEnvironment, pool: Pool
+) -> None:
+    async with running_api(dev_server_env, pool) as api:
+        case_id = (await post_plan(api.http, fresh_plan())).json()["case_id"]
     # The API connects lazily, so it starts during an outage; nothing listens on port 9.
     unreachable = await Client.connect("127.0.0.1:9", lazy=True, data_converter=pydantic_data_converter)
     app = create_app(pool=pool, temporal_client=unreachable, settings=settings_for("unused"))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+    async with api_client(app, pool) as http:
         plan = await post_plan(http, fresh_plan())
-        command = await http.post(f"/cases/{uuid.uuid4()}/team", json={"team": "x"}, headers={"X-Actor": CASEWORKER})
+        command = await http.post(f"/cases/{case_id}/team", json={"team": "x"}, headers={"X-Actor": CASEWORKER})
         for answer in (plan, command):
             assert answer.status_code == 503, answer.text
             assert answer.headers["Retry-After"] == "5"

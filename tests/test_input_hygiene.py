@@ -9,7 +9,6 @@ the problem's `errors`.
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -23,7 +22,9 @@ from activities.db import Pool
 from api.examples import ALMEN_PLAN
 from api.main import create_app
 from api.models.request_body import ApplicationBody, ClosureBody, DecisionBody, PlanBody, ReassessmentBody
-from tests.api_helpers import CASEWORKER, PROBLEM_JSON, Api, running_api
+from tests.api_helpers import CASEWORKER, PROBLEM_JSON, Api, danish_today, fresh_plan, post_plan
+from tests.application_api_helpers import post_application, running_application_api
+from tests.application_factories import application_payload
 from workflows.domain.calendar import FIRST_CALENDAR_DAY, LAST_CALENDAR_DAY
 
 Path = tuple[str | int, ...]
@@ -142,14 +143,26 @@ _BEFORE = (FIRST_CALENDAR_DAY - timedelta(days=1)).isoformat()
 _AFTER = (LAST_CALENDAR_DAY + timedelta(days=1)).isoformat()
 
 
+# A real case and application to address: a command on one that does not exist (or that the caller may not
+# see) is 404 before its body is read.
+_TARGETS: dict[str, str] = {"code": "101"}
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Api]:
-    async with running_api(dev_server_env, pool) as running:
+    async with running_application_api(dev_server_env, pool) as running:
+        case = await post_plan(running.http, fresh_plan(home_municipality_code="101"))
+        application = await post_application(
+            running.http, application_payload(application_date=danish_today(), municipality_code="101")
+        )
+        assert case.status_code == 201 and application.status_code == 201, (case.text, application.text)
+        _TARGETS["case_id"] = case.json()["case_id"]
+        _TARGETS["application_id"] = application.json()["application_id"]
         yield running
 
 
 async def _refused(api: Api, method: str, url: str, body: dict[str, Any], field: str) -> None:
-    url = url.format(case_id=uuid.uuid4(), application_id=uuid.uuid4(), code="101")
+    url = url.format(**_TARGETS)
     response = await api.http.request(method.upper(), url, json=body, headers={"X-Actor": CASEWORKER})
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
@@ -183,9 +196,7 @@ async def test_dates_outside_the_calendar_are_refused_naming_the_field(
     await _refused(api, method, url, body, field)
 
 
-@pytest.mark.parametrize(
-    ("method", "url", "body", "field"), list(_cases("bool", (0, 1, "true"), _is_bool))
-)
+@pytest.mark.parametrize(("method", "url", "body", "field"), list(_cases("bool", (0, 1, "true"), _is_bool)))
 async def test_booleans_are_json_true_or_false_only(
     api: Api, method: str, url: str, body: dict[str, Any], field: str
 ) -> None:

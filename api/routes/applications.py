@@ -27,9 +27,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities import application_queries, keyset_pages
+from activities.db import Pool
 from activities.settings import Settings
 from api.application_updates import application_problem, not_found, rejected
-from api.deps import ActorHeader, ApplicationIdPath, IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
+from api.auth.access import acted_by, list_scope, require, require_own_municipality, sees_application
+from api.auth.dependencies import PrincipalDep
+from api.auth.principal import Principal, Role
+from api.deps import ApplicationIdPath, IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
 from api.models.applications import ApplicationPage, ApplicationSummary, ApplicationTimeline, ApplicationView
 from api.models.cases import TimelineEvent
 from api.models.request_body import ApplicationBody
@@ -85,6 +89,15 @@ def _start_operation(
     )
 
 
+async def _application_row(pool: Pool, application_id: str, principal: Principal) -> dict[str, Any]:
+    """The application's row if the caller may see it; else 404 as if it did not exist."""
+    require(principal, "read an application", Role.CASEWORKER)
+    row = await application_queries.get_application(pool, application_id)
+    if row is None or not sees_application(principal, row):
+        raise not_found(application_id)
+    return row
+
+
 def _key_reused(message: str) -> ProblemError:
     """Same key, other request (IETF draft-ietf-httpapi-idempotency-key-header): 422 naming the header."""
     return ProblemError(
@@ -116,7 +129,7 @@ async def receive_application(
         ApplicationBody, Body(openapi_examples={"stk1": {"summary": "§86 stk. 1", "value": _EXAMPLE}})
     ],
     response: Response,
-    actor: ActorHeader,
+    principal: PrincipalDep,
     pool: PoolDep,
     client: TemporalDep,
     settings: SettingsDep,
@@ -129,10 +142,20 @@ async def receive_application(
     application answers **200** with it; other content under the same key is **422** naming
     `Idempotency-Key`. A `citizen.cpr` whose first six digits are no birth date, or an `application_date` in
     the future, is **422** too.
+
+    For the caseworkers of the application's `municipality_code` (**403** for another municipality).
     """
+    require(principal, "receive applications", Role.CASEWORKER)
+    require_own_municipality(principal, application.municipality_code, "receive its applications")
+    actor = principal.actor
     application_id = application_id_for_key(actor, idempotency_key) if idempotency_key else str(uuid.uuid4())
     fingerprint = application_fingerprint(application)
-    command = ReceiveApplication(command_id=f"application:{fingerprint[:32]}", actor=actor, application=application)
+    command = ReceiveApplication(
+        command_id=f"application:{fingerprint[:32]}",
+        actor=actor,
+        acted_by=acted_by(principal),
+        application=application,
+    )
     try:
         # Checked before any workflow starts, so a refused intake leaves no workflow behind.
         decide(ApplicationState(application_id=application_id), command, datetime.now(UTC))
@@ -174,6 +197,7 @@ async def receive_application(
 @router.get("", summary="List applications, newest first", responses=problems(422))
 async def list_applications(
     pool: PoolDep,
+    principal: PrincipalDep,
     municipality: Annotated[MunicipalityCode | None, Query(description="Municipality code")] = None,
     status: Annotated[ApplicationStatus | None, Query(description="Only applications in this status")] = None,
     limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
@@ -183,7 +207,11 @@ async def list_applications(
     give out is **422** naming `cursor`."""
     try:
         rows, next_cursor = await application_queries.list_applications(
-            pool, municipality=municipality, status=status.value if status else None, limit=limit, cursor=cursor
+            pool,
+            municipality=list_scope(principal, municipality, "list applications"),
+            status=status.value if status else None,
+            limit=limit,
+            cursor=cursor,
         )
     except keyset_pages.InvalidCursor as error:
         raise invalid_cursor_problem(error) from None
@@ -191,21 +219,23 @@ async def list_applications(
 
 
 @router.get("/{application_id}", summary="One application", responses=problems(404, 422))
-async def get_application(application_id: ApplicationIdPath, pool: PoolDep, response: Response) -> ApplicationView:
+async def get_application(
+    application_id: ApplicationIdPath, pool: PoolDep, principal: PrincipalDep, response: Response
+) -> ApplicationView:
     """The application as of its last stored event (the read model is written with the events). The `ETag` is
-    its version, for `If-Match` on a command."""
-    row = await application_queries.get_application(pool, str(application_id))
-    if row is None:
-        raise not_found(str(application_id))
+    its version, for `If-Match` on a command. For the caseworkers of its municipality."""
+    row = await _application_row(pool, str(application_id), principal)
     view = ApplicationView.of_row(row)
     response.headers["ETag"] = etag(view.version)
     return view
 
 
 @router.get("/{application_id}/events", summary="The application's timeline", responses=problems(404, 422))
-async def application_events(application_id: ApplicationIdPath, pool: PoolDep) -> ApplicationTimeline:
-    """Every event of the application in order, with who caused it and through which command."""
+async def application_events(
+    application_id: ApplicationIdPath, pool: PoolDep, principal: PrincipalDep
+) -> ApplicationTimeline:
+    """Every event of the application in order, with who caused it and through which command. For the
+    caseworkers of its municipality."""
+    await _application_row(pool, str(application_id), principal)
     stored = await application_queries.application_timeline(pool, str(application_id))
-    if not stored:
-        raise not_found(str(application_id))
     return ApplicationTimeline(application_id=str(application_id), events=[TimelineEvent.of(event) for event in stored])

@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from activities import case_queries, keyset_pages
+from activities.db import Pool
+from api.auth.access import list_scope, require, sees_case
+from api.auth.dependencies import PrincipalDep
+from api.auth.principal import Principal, Role
 from api.deps import CaseIdPath, PoolDep
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
 from api.openapi import problems
-from api.problems import ProblemError, invalid_cursor_problem
-from api.temporal_errors import etag
+from api.problems import invalid_cursor_problem
+from api.temporal_errors import case_not_found, etag
 from workflows.domain.model import CaseStatus
 from workflows.domain.plan import MunicipalityCode
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-def _not_found(case_id: str) -> ProblemError:
-    return ProblemError(404, f"There is no case {case_id}", slug="case-not-found", title="No such case")
+async def _case_row(pool: Pool, case_id: str, principal: Principal, *roles: Role) -> dict[str, Any]:
+    """The case's read-model row if the caller, in one of `roles`, may see it; else 404 as if it did not exist."""
+    require(principal, "read a case", *roles)
+    row = await case_queries.get_case(pool, case_id)
+    if row is None or not sees_case(principal, row, *roles):
+        raise case_not_found(case_id)
+    return row
 
 
 @router.get("", summary="List cases, newest first", responses=problems(422))
 async def list_cases(
     pool: PoolDep,
+    principal: PrincipalDep,
     municipality: Annotated[
         MunicipalityCode | None,
         Query(description="The responsible municipality: the home municipality, or the one a case was transferred to"),
@@ -35,11 +45,15 @@ async def list_cases(
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
 ) -> CasePage:
     """One page of cases without personal data, newest first; `next_cursor` fetches the next. A `cursor` this
-    list did not give out (or gave out for other filters) is **422** naming `cursor`."""
+    list did not give out (or gave out for other filters) is **422** naming `cursor`.
+
+    A caseworker sees its own municipality's cases (asking for another's is **403**); ops sees every
+    municipality's."""
+    scope = list_scope(principal, municipality, "list cases")
     try:
         rows, next_cursor = await case_queries.list_cases(
             pool,
-            municipality=municipality,
+            municipality=scope,
             status=status.value if status else None,
             overdue=overdue,
             limit=limit,
@@ -51,21 +65,21 @@ async def list_cases(
 
 
 @router.get("/{case_id}", summary="One case", responses=problems(404, 422))
-async def get_case(case_id: CaseIdPath, pool: PoolDep, response: Response) -> CaseView:
+async def get_case(case_id: CaseIdPath, pool: PoolDep, principal: PrincipalDep, response: Response) -> CaseView:
     """The case as of its last stored event (the read model is written with the events). The `ETag` is the
-    case's version: send it as `If-Match` with a command to apply it only to the case as you saw it."""
-    row = await case_queries.get_case(pool, str(case_id))
-    if row is None:
-        raise _not_found(str(case_id))
+    case's version: send it as `If-Match` with a command to apply it only to the case as you saw it.
+
+    For the caseworkers of the responsible municipality and the hospital that sent the plan."""
+    row = await _case_row(pool, str(case_id), principal, Role.CASEWORKER, Role.HOSPITAL)
     view = CaseView.of_row(row)
     response.headers["ETag"] = etag(view.version)
     return view
 
 
 @router.get("/{case_id}/events", summary="The case's timeline", responses=problems(404, 422))
-async def case_events(case_id: CaseIdPath, pool: PoolDep) -> Timeline:
-    """Every event of the case in order, with who caused it and through which command."""
+async def case_events(case_id: CaseIdPath, pool: PoolDep, principal: PrincipalDep) -> Timeline:
+    """Every event of the case in order, with who caused it and through which command. For the caseworkers of
+    the responsible municipality."""
+    await _case_row(pool, str(case_id), principal, Role.CASEWORKER)
     stored = await case_queries.case_timeline(pool, str(case_id))
-    if not stored:
-        raise _not_found(str(case_id))
     return Timeline(case_id=str(case_id), events=[TimelineEvent.of(event) for event in stored])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.command_requests import CaseCommandDep
+from api.command_requests import CaseCommandDep, PlanCommandDep
 from api.deps import SettingsDep
 from api.models.cases import CaseView
 from api.models.course_commands import (
@@ -121,7 +121,7 @@ async def transfer_case(
 @router.post("/revocation", summary="Revoke the plan as sent in error")
 async def revoke_plan(
     body: RevocationRequest,
-    case: CaseCommandDep,
+    case: PlanCommandDep,
 ) -> CaseView:
     """A plan sent in error is revoked and the case closes with `plan_sent_in_error` (KL Gateway Rehab IG,
     statusReason "Fejl"); it then takes no further commands (**409**). A plan replaced after re-admission is

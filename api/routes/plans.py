@@ -24,6 +24,9 @@ from temporalio.service import RPCError
 from activities import case_queries
 from activities.db import Pool
 from activities.settings import Settings
+from api.auth.access import acted_by, require
+from api.auth.dependencies import PrincipalDep
+from api.auth.principal import Principal, Role
 from api.case_updates import send_update
 from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.examples import PLAN_EXAMPLES
@@ -103,7 +106,7 @@ def _answer_from_read_model(row: dict[str, Any], fingerprint: str) -> CaseView:
 
 
 async def _replace_plan(
-    plan: RehabilitationPlan, fingerprint: str, pool: Pool, client: Client, settings: Settings
+    plan: RehabilitationPlan, fingerprint: str, pool: Pool, client: Client, settings: Settings, principal: Principal
 ) -> CaseView:
     """A plan that replaces an earlier one goes to the earlier plan's case as the `replace_plan` Update."""
     assert plan.previous_plan is not None
@@ -120,7 +123,8 @@ async def _replace_plan(
     command = ReplacePlan(
         # As for a new plan: a resend of the same content is answered from the first result.
         command_id=f"replace-plan:{fingerprint[:32]}",
-        actor=f"hospital:{plan.sending_hospital_sor_id}",
+        actor=principal.actor,
+        acted_by=acted_by(principal),
         plan=plan,
         contact_working_days=await contact_working_days_for(pool, settings, plan.home_municipality_code),
     )
@@ -149,8 +153,11 @@ async def receive_plan(
     pool: PoolDep,
     client: TemporalDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
 ) -> CaseView:
     """Start the case for a plan, or return the case the same plan already started.
+
+    For hospitals: the token's SOR id must be the plan's `sending_hospital_sor_id` (**403** otherwise).
 
     The case id is derived from the sending hospital's SOR id and its plan id, so resending a plan is safe:
     the same content answers **200** with the case it went to; different content under the same plan id is a
@@ -171,6 +178,9 @@ async def receive_plan(
     (`cpr_fails_modulus_11`; numbers issued since 2007 may fail it, cpr.dk); one that is no valid date is
     **422** naming `patient.cpr`.
     """
+    require(principal, "send plans", Role.HOSPITAL)
+    if principal.sor_id != plan.sending_hospital_sor_id:
+        raise ProblemError(403, "the token is for another hospital than the plan's sender", slug="forbidden")
     fingerprint = plan_fingerprint(plan)
     known = await case_queries.find_plan(pool, plan.sending_hospital_sor_id, plan.plan_id)
     if known is not None:
@@ -183,7 +193,7 @@ async def receive_plan(
             return _tagged(response, CaseView.of_row(row))
     if plan.previous_plan is not None and plan.previous_plan.relation is PlanRelation.REPLACES:
         response.status_code = 200
-        return _tagged(response, await _replace_plan(plan, fingerprint, pool, client, settings))
+        return _tagged(response, await _replace_plan(plan, fingerprint, pool, client, settings, principal))
     case_id = case_id_for_plan(plan.sending_hospital_sor_id, plan.plan_id)
     existing = await case_queries.get_case(pool, case_id)
     if existing is not None and CaseStatus(existing["status"]).is_terminal:
@@ -193,7 +203,8 @@ async def receive_plan(
         # The fingerprint in the update id: Temporal answers a repeat of the same content from the first
         # result, while other content gets a new update id and so reaches the validator (PlanConflict).
         command_id=f"plan:{fingerprint[:32]}",
-        actor=f"hospital:{plan.sending_hospital_sor_id}",
+        actor=principal.actor,
+        acted_by=acted_by(principal),
         plan=plan,
         contact_working_days=await contact_working_days_for(pool, settings, plan.home_municipality_code),
     )
