@@ -17,6 +17,8 @@ from importlib import resources
 
 import psycopg
 
+from activities.startup_checks import check_database_url, database_unreachable
+
 logger = logging.getLogger(__name__)
 
 # Any fixed bigint works; it only has to differ from other advisory locks taken in this database.
@@ -91,7 +93,17 @@ def main() -> int:
     if not conninfo:
         logger.error("MIGRATION_DATABASE_URL (or DATABASE_URL) is not set")
         return 2
-    applied = asyncio.run(apply_migrations(conninfo))
+    setting = "MIGRATION_DATABASE_URL" if os.environ.get("MIGRATION_DATABASE_URL") else "DATABASE_URL"
+    # One line naming the setting: libpq's own messages would quote a malformed URL, password and all.
+    try:
+        check_database_url(conninfo, setting)
+        applied = asyncio.run(apply_migrations(conninfo))
+    except ValueError as err:
+        logger.error("%s", err)
+        return 2
+    except psycopg.OperationalError as err:
+        logger.error("%s", database_unreachable(conninfo, err, setting))
+        return 1
     logger.info("%d migration(s) applied", len(applied))
     return 0
 
