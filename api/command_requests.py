@@ -14,12 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
 from temporalio.client import Client
 
 from activities import application_queries, case_queries
+from activities.access_log_entries import AccessAction, AccessOutcome
 from activities.db import Pool
 from activities.settings import Settings
+from api.access_logging import citizen_of_application, citizen_of_case, log_access
 from api.application_updates import not_found as application_not_found
 from api.application_updates import send_application_update
 from api.auth.access import acted_by, require, sees_application, sees_case
@@ -57,6 +59,7 @@ def request_fingerprint(command: Command) -> str:
 
 @dataclass(frozen=True)
 class CommandRequest:
+    request: Request
     principal: Principal
     idempotency_key: str
     expected_version: int | None
@@ -120,6 +123,7 @@ class ApplicationCommandRequest(CommandRequest):
 
 
 def command_context(
+    request: Request,
     principal: PrincipalDep,
     client: TemporalDep,
     pool: PoolDep,
@@ -130,6 +134,7 @@ def command_context(
 ) -> CommandRequest:
     """What every command takes whatever its target: who acts, its key and precondition, and the app's means."""
     return CommandRequest(
+        request=request,
         principal=principal,
         idempotency_key=idempotency_key or str(uuid.uuid4()),
         expected_version=expected_version_of(if_match),
@@ -150,9 +155,35 @@ def _shared(context: CommandRequest) -> dict[str, Any]:
 async def _case_in_scope(case_id: uuid.UUID, context: CommandRequest, *roles: Role) -> CaseCommandRequest:
     require(context.principal, "act on a case", *roles)
     row = await case_queries.get_case(context.pool, str(case_id))
-    if row is None or not sees_case(context.principal, row, *roles):
+    visible = row is not None and sees_case(context.principal, row, *roles)
+    await _log_change(context, visible, row, citizen_of_case(row), case_id=str(case_id))
+    if not visible:
         raise case_not_found(str(case_id))  # another municipality's case is not there for this caller
     return CaseCommandRequest(**_shared(context), case_id=case_id)
+
+
+async def _log_change(
+    context: CommandRequest,
+    visible: bool,
+    row: object,
+    citizen: str | None,
+    *,
+    case_id: str | None = None,
+    application_id: str | None = None,
+) -> None:
+    """A command is a change to the citizen's case: logged as allowed, or denied when out of scope."""
+    if row is None:
+        return  # no such case or application: no citizen's data was touched
+    await log_access(
+        context.request,
+        context.pool,
+        context.principal,
+        AccessAction.CHANGE,
+        outcome=AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED,
+        citizen_cpr=citizen,
+        case_id=case_id,
+        application_id=application_id,
+    )
 
 
 async def case_command_request(case_id: CaseIdPath, context: CommandContextDep) -> CaseCommandRequest:
@@ -170,7 +201,9 @@ async def application_command_request(
 ) -> ApplicationCommandRequest:
     require(context.principal, "act on an application", Role.CASEWORKER)
     row = await application_queries.get_application(context.pool, str(application_id))
-    if row is None or not sees_application(context.principal, row):
+    visible = row is not None and sees_application(context.principal, row)
+    await _log_change(context, visible, row, citizen_of_application(row), application_id=str(application_id))
+    if not visible:
         raise application_not_found(str(application_id))
     return ApplicationCommandRequest(**_shared(context), application_id=application_id)
 

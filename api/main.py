@@ -22,7 +22,7 @@ from api.http_limits import RequestContract
 from api.openapi import install_openapi
 from api.operation_ids import operation_id
 from api.problems import install_problem_handlers
-from api.routes import applications, cases, commands, health, plans, registers
+from api.routes import access_log, applications, cases, commands, health, plans, registers
 from api.routes.codec import install_codec
 from api.unavailable import install_unavailable_handlers
 
@@ -61,6 +61,10 @@ TAGS = [
         "intake, reads, and the caseworker commands from GP information to closure",
     },
     {"name": "registers", "description": "Municipalities (contact deadlines) and their providers"},
+    {
+        "name": "access-log",
+        "description": "For auditors: who used which citizen's data, when and why (sundhedsloven §42 a; GDPR art. 15)",
+    },
     {"name": "health", "description": "Liveness of the API and its dependencies"},
     {
         "name": "codec",
@@ -118,7 +122,7 @@ def create_app(
     app.add_middleware(RequestContract, router=app.router, max_body_bytes=app_settings.max_body_bytes)
     install_problem_handlers(app)
     install_unavailable_handlers(app)
-    for module in (plans, commands, cases, applications, registers, health):
+    for module in (plans, commands, cases, applications, registers, access_log, health):
         app.include_router(module.router)
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
     install_openapi(app)

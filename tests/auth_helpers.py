@@ -77,6 +77,8 @@ class ScopedAuth(httpx.Auth):
             return None
         if path.startswith("/codec"):
             return Role.OPS_DECRYPT, {}
+        if path.startswith("/access-log"):
+            return Role.AUDITOR, {"national": True}
         if path == "/plans":
             sor = _body(request).get("sending_hospital_sor_id", DEFAULT_SOR)
             return Role.HOSPITAL, {"sor": sor, "subject": sor}  # a hospital client named by its SOR id

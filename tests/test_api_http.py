@@ -135,6 +135,7 @@ async def test_openapi_documents_problems_and_examples(api: Api) -> None:
         "cases",
         "applications",
         "registers",
+        "access-log",
         "health",
         "codec",
     }

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from temporalio.client import (
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
@@ -27,8 +27,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities import application_queries, keyset_pages
+from activities.access_log_entries import AccessAction, AccessOutcome
 from activities.db import Pool
 from activities.settings import Settings
+from api.access_logging import citizen_of_application, log_access
 from api.application_updates import application_problem, not_found, rejected
 from api.auth.access import acted_by, list_scope, require, require_own_municipality, sees_application
 from api.auth.dependencies import PrincipalDep
@@ -89,11 +91,22 @@ def _start_operation(
     )
 
 
-async def _application_row(pool: Pool, application_id: str, principal: Principal) -> dict[str, Any]:
-    """The application's row if the caller may see it; else 404 as if it did not exist."""
+async def _application_row(request: Request, pool: Pool, application_id: str, principal: Principal) -> dict[str, Any]:
+    """The application's row if the caller may see it; else 404 as if it did not exist (logged either way)."""
     require(principal, "read an application", Role.CASEWORKER)
     row = await application_queries.get_application(pool, application_id)
-    if row is None or not sees_application(principal, row):
+    visible = row is not None and sees_application(principal, row)
+    if row is not None:
+        await log_access(
+            request,
+            pool,
+            principal,
+            AccessAction.READ,
+            outcome=AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED,
+            citizen_cpr=citizen_of_application(row),
+            application_id=application_id,
+        )
+    if row is None or not visible:
         raise not_found(application_id)
     return row
 
@@ -128,6 +141,7 @@ async def receive_application(
     application: Annotated[
         ApplicationBody, Body(openapi_examples={"stk1": {"summary": "§86 stk. 1", "value": _EXAMPLE}})
     ],
+    request: Request,
     response: Response,
     principal: PrincipalDep,
     pool: PoolDep,
@@ -149,6 +163,14 @@ async def receive_application(
     require_own_municipality(principal, application.municipality_code, "receive its applications")
     actor = principal.actor
     application_id = application_id_for_key(actor, idempotency_key) if idempotency_key else str(uuid.uuid4())
+    await log_access(
+        request,
+        pool,
+        principal,
+        AccessAction.CREATE,
+        citizen_cpr=application.citizen.cpr,
+        application_id=application_id,
+    )
     fingerprint = application_fingerprint(application)
     command = ReceiveApplication(
         command_id=f"application:{fingerprint[:32]}",
@@ -196,6 +218,7 @@ async def receive_application(
 
 @router.get("", summary="List applications, newest first", responses=problems(422))
 async def list_applications(
+    request: Request,
     pool: PoolDep,
     principal: PrincipalDep,
     municipality: Annotated[MunicipalityCode | None, Query(description="Municipality code")] = None,
@@ -205,10 +228,13 @@ async def list_applications(
 ) -> ApplicationPage:
     """One page of applications, newest first; `next_cursor` fetches the next. A `cursor` this list did not
     give out is **422** naming `cursor`."""
+    scope = list_scope(principal, municipality, "list applications")
+    criterion = {"list": "applications", "municipality": scope, "status": status, "cursor": cursor}
+    await log_access(request, pool, principal, AccessAction.SEARCH, criterion=criterion)
     try:
         rows, next_cursor = await application_queries.list_applications(
             pool,
-            municipality=list_scope(principal, municipality, "list applications"),
+            municipality=scope,
             status=status.value if status else None,
             limit=limit,
             cursor=cursor,
@@ -220,11 +246,11 @@ async def list_applications(
 
 @router.get("/{application_id}", summary="One application", responses=problems(404, 422))
 async def get_application(
-    application_id: ApplicationIdPath, pool: PoolDep, principal: PrincipalDep, response: Response
+    application_id: ApplicationIdPath, request: Request, pool: PoolDep, principal: PrincipalDep, response: Response
 ) -> ApplicationView:
     """The application as of its last stored event (the read model is written with the events). The `ETag` is
     its version, for `If-Match` on a command. For the caseworkers of its municipality."""
-    row = await _application_row(pool, str(application_id), principal)
+    row = await _application_row(request, pool, str(application_id), principal)
     view = ApplicationView.of_row(row)
     response.headers["ETag"] = etag(view.version)
     return view
@@ -232,10 +258,10 @@ async def get_application(
 
 @router.get("/{application_id}/events", summary="The application's timeline", responses=problems(404, 422))
 async def application_events(
-    application_id: ApplicationIdPath, pool: PoolDep, principal: PrincipalDep
+    application_id: ApplicationIdPath, request: Request, pool: PoolDep, principal: PrincipalDep
 ) -> ApplicationTimeline:
     """Every event of the application in order, with who caused it and through which command. For the
     caseworkers of its municipality."""
-    await _application_row(pool, str(application_id), principal)
+    await _application_row(request, pool, str(application_id), principal)
     stored = await application_queries.application_timeline(pool, str(application_id))
     return ApplicationTimeline(application_id=str(application_id), events=[TimelineEvent.of(event) for event in stored])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from activities import case_queries, keyset_pages
+from activities.access_log_entries import AccessAction, AccessOutcome
 from activities.db import Pool
+from api.access_logging import citizen_of_case, log_access
 from api.auth.access import list_scope, require, sees_case
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
@@ -22,17 +24,31 @@ from workflows.domain.plan import MunicipalityCode
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-async def _case_row(pool: Pool, case_id: str, principal: Principal, *roles: Role) -> dict[str, Any]:
-    """The case's read-model row if the caller, in one of `roles`, may see it; else 404 as if it did not exist."""
+async def _case_row(request: Request, pool: Pool, case_id: str, principal: Principal, *roles: Role) -> dict[str, Any]:
+    """The case's read-model row if the caller, in one of `roles`, may see it; else 404 as if it did not exist.
+    Either way the look-up is in the access log (a denied one too: the DPO wants to see those)."""
     require(principal, "read a case", *roles)
     row = await case_queries.get_case(pool, case_id)
-    if row is None or not sees_case(principal, row, *roles):
+    visible = row is not None and sees_case(principal, row, *roles)
+    if row is not None:
+        outcome = AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED
+        await log_access(
+            request,
+            pool,
+            principal,
+            AccessAction.READ,
+            outcome=outcome,
+            citizen_cpr=citizen_of_case(row),
+            case_id=case_id,
+        )
+    if row is None or not visible:
         raise case_not_found(case_id)
     return row
 
 
 @router.get("", summary="List cases, newest first", responses=problems(422))
 async def list_cases(
+    request: Request,
     pool: PoolDep,
     principal: PrincipalDep,
     municipality: Annotated[
@@ -50,6 +66,8 @@ async def list_cases(
     A caseworker sees its own municipality's cases (asking for another's is **403**); ops sees every
     municipality's."""
     scope = list_scope(principal, municipality, "list cases")
+    criterion = {"list": "cases", "municipality": scope, "status": status, "overdue": overdue, "cursor": cursor}
+    await log_access(request, pool, principal, AccessAction.SEARCH, criterion=criterion)
     try:
         rows, next_cursor = await case_queries.list_cases(
             pool,
@@ -65,21 +83,23 @@ async def list_cases(
 
 
 @router.get("/{case_id}", summary="One case", responses=problems(404, 422))
-async def get_case(case_id: CaseIdPath, pool: PoolDep, principal: PrincipalDep, response: Response) -> CaseView:
+async def get_case(
+    case_id: CaseIdPath, request: Request, pool: PoolDep, principal: PrincipalDep, response: Response
+) -> CaseView:
     """The case as of its last stored event (the read model is written with the events). The `ETag` is the
     case's version: send it as `If-Match` with a command to apply it only to the case as you saw it.
 
     For the caseworkers of the responsible municipality and the hospital that sent the plan."""
-    row = await _case_row(pool, str(case_id), principal, Role.CASEWORKER, Role.HOSPITAL)
+    row = await _case_row(request, pool, str(case_id), principal, Role.CASEWORKER, Role.HOSPITAL)
     view = CaseView.of_row(row)
     response.headers["ETag"] = etag(view.version)
     return view
 
 
 @router.get("/{case_id}/events", summary="The case's timeline", responses=problems(404, 422))
-async def case_events(case_id: CaseIdPath, pool: PoolDep, principal: PrincipalDep) -> Timeline:
+async def case_events(case_id: CaseIdPath, request: Request, pool: PoolDep, principal: PrincipalDep) -> Timeline:
     """Every event of the case in order, with who caused it and through which command. For the caseworkers of
     the responsible municipality."""
-    await _case_row(pool, str(case_id), principal, Role.CASEWORKER)
+    await _case_row(request, pool, str(case_id), principal, Role.CASEWORKER)
     stored = await case_queries.case_timeline(pool, str(case_id))
     return Timeline(case_id=str(case_id), events=[TimelineEvent.of(event) for event in stored])

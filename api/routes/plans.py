@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -22,8 +22,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities import case_queries
+from activities.access_log_entries import AccessAction
 from activities.db import Pool
 from activities.settings import Settings
+from api.access_logging import log_access
 from api.auth.access import acted_by, require
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
@@ -149,6 +151,7 @@ async def _replace_plan(
 )
 async def receive_plan(
     plan: Annotated[PlanBody, Body(openapi_examples=PLAN_EXAMPLES)],
+    request: Request,
     response: Response,
     pool: PoolDep,
     client: TemporalDep,
@@ -181,6 +184,19 @@ async def receive_plan(
     require(principal, "send plans", Role.HOSPITAL)
     if principal.sor_id != plan.sending_hospital_sor_id:
         raise ProblemError(403, "the token is for another hospital than the plan's sender", slug="forbidden")
+    view = await _receive(plan, response, pool, client, settings, principal)
+    await log_access(request, pool, principal, AccessAction.CREATE, citizen_cpr=plan.patient.cpr, case_id=view.case_id)
+    return view
+
+
+async def _receive(
+    plan: RehabilitationPlan,
+    response: Response,
+    pool: Pool,
+    client: Client,
+    settings: Settings,
+    principal: Principal,
+) -> CaseView:
     fingerprint = plan_fingerprint(plan)
     known = await case_queries.find_plan(pool, plan.sending_hospital_sor_id, plan.plan_id)
     if known is not None:
