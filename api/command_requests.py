@@ -1,6 +1,6 @@
 """What every command endpoint takes besides its body, gathered once as a FastAPI dependency.
 
-A command names its target (a case or an application), who acts (`X-Actor`), optionally an
+A command names its target (a case or an application), who acts (its verified token), optionally an
 `Idempotency-Key` and an `If-Match` with the version the caller decided on; it is sent as a Workflow Update
 through the pool and client of the app, and the answer carries the new version as its `ETag`. Routes then
 only turn their body into the command.

@@ -36,9 +36,15 @@ case, identified by the sending hospital's SOR id and its plan id, so a plan can
 
 **Municipal caseworkers** drive each case with commands on `/cases/{case_id}/…`: classify an almen plan as
 basal or avanceret, record contact with the citizen, choose a provider, offer the start of training, and
-complete or close the case. Every command needs an `X-Actor` header (who acts) and may carry an
-`Idempotency-Key` header: resending the same key applies the command once. A command the case's current
-status does not allow is answered **409**.
+complete or close the case. A command may carry an `Idempotency-Key` header (resending the same key applies
+the command once) and an `If-Match` with the case's `ETag`. A command the case's current status does not
+allow is answered **409**.
+
+**Every route** but `/health` and the docs takes `Authorization: Bearer <JWT>`; who acts comes from the token.
+Hospitals send their own plans, caseworkers act on their municipality's cases and applications (another
+municipality's answer **404**), municipal administrators keep their registers, ops sees metadata, auditors
+read the access log; a role that may not do an operation gets **403**. Every use of a citizen's data is
+recorded in the access log.
 
 The case list, each case and its event timeline are read from PostgreSQL read models. The municipality
 register holds each municipality's contact deadline; the provider register holds the providers a citizen may

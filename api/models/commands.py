@@ -1,5 +1,5 @@
 """Request bodies of the caseworker commands: the command's own fields, without `command_id` and
-`actor` (those come from the `Idempotency-Key` and `X-Actor` headers)."""
+`actor` (those come from the `Idempotency-Key` header and the bearer token)."""
 
 from __future__ import annotations
 

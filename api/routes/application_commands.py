@@ -1,6 +1,6 @@
 """Caseworker commands on an application: each one is a Workflow Update on the application's workflow.
 
-Included in `api.routes.applications.router` (prefix `/applications`). Conventions as for cases: `X-Actor`,
+Included in `api.routes.applications.router` (prefix `/applications`). Conventions as for cases: a bearer token,
 an `Idempotency-Key` scoped to the endpoint, problem+json refusals (409 when the application's status does
 not allow the command or it is closed, 422 naming the field, 404 for an unknown application).
 """
