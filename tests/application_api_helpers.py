@@ -23,11 +23,13 @@ CASEWORKER = "caseworker:cw-86"
 
 
 @asynccontextmanager
-async def running_application_api(env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Api]:
+async def running_application_api(
+    env: WorkflowEnvironment, pool: Pool, **settings_overrides: Any
+) -> AsyncIterator[Api]:
     """A worker with both workflows and the real store activities on its own task queue, and the app."""
     task_queue = f"application-api-{uuid.uuid4().hex[:8]}"
     store = StoreActivities(pool)
-    settings = settings_for(task_queue)
+    settings = settings_for(task_queue, **settings_overrides)
     app = create_app(pool=pool, temporal_client=env.client, settings=settings)
     async with (
         Worker(

@@ -261,9 +261,10 @@ async def _log(request: Request, pool: Pool, entry: AccessLogEntry) -> None:
     "/decode",
     summary="Decrypt Temporal payloads (the Temporal UI's remote codec; ops_decrypt, access-logged)",
     response_model=CodecPayloads,
-    # Also 503 access-log-unavailable (a row that cannot be written refuses the decode): not declared yet, because
-    # tests/test_api_contract.py still holds that no /codec route answers 503.
-    responses=_RESPONSES,
+    responses={
+        **_RESPONSES,
+        503: {"description": "The access log cannot be written, so nothing is decoded (access-log-unavailable)"},
+    },
 )
 async def decode(
     request: Request,

@@ -1,0 +1,165 @@
+"""Every operation against every role, from one table: who may do what, and on whose data.
+
+The test walks the application's OpenAPI document: an operation without a row here fails the suite, so a new
+route cannot ship without a decision about who may call it. Each role sends the operation with a valid body
+against a case, an application and registers of one municipality; the answer must be what the table says:
+`ok` (the role may: anything but 401/403/404), 403 (the role may not), 404 (the data is outside its scope),
+401 (no token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from activities.db import Pool
+from api.auth.principal import Role
+from api.main import create_app
+from tests.api_helpers import Api, danish_today, fresh_plan, post_plan, unused_municipality
+from tests.application_api_helpers import post_application, running_application_api
+from tests.application_factories import application_payload
+from tests.auth_helpers import DEFAULT_SOR, bearer
+from tests.encryption_helpers import encrypting_settings
+from tests.test_input_hygiene import OPERATIONS
+
+OK, FORBIDDEN, NOT_FOUND = "ok", 403, 404
+CALLERS = ("hospital", "caseworker", "caseworker_elsewhere", "municipal_admin", "ops", "ops_decrypt", "auditor")
+PUBLIC = {"health"}
+
+
+def _row(allowed: set[str], elsewhere: object = FORBIDDEN) -> dict[str, object]:
+    """Callers in `allowed` get ok; a caseworker of another municipality gets `elsewhere`; the rest 403."""
+    row: dict[str, object] = {caller: OK if caller in allowed else FORBIDDEN for caller in CALLERS}
+    if "caseworker_elsewhere" not in allowed:
+        row["caseworker_elsewhere"] = elsewhere
+    return row
+
+
+CASE_COMMAND = _row({"caseworker"}, NOT_FOUND)
+APPLICATION_COMMAND = _row({"caseworker"}, NOT_FOUND)
+EXPECTED: dict[str, dict[str, object]] = {
+    "receivePlan": _row({"hospital"}),
+    "listCases": _row({"caseworker", "caseworker_elsewhere", "ops"}),
+    "getCase": _row({"caseworker", "hospital"}, NOT_FOUND),
+    "getCaseTimeline": _row({"caseworker"}, NOT_FOUND),
+    "revokePlan": _row({"caseworker", "hospital"}, NOT_FOUND),
+    "receiveApplication": _row({"caseworker"}),
+    "listApplications": _row({"caseworker", "caseworker_elsewhere", "ops"}),
+    "getApplication": APPLICATION_COMMAND,
+    "getApplicationTimeline": APPLICATION_COMMAND,
+    "putMunicipality": _row({"municipal_admin"}),
+    "addProvider": _row({"municipal_admin"}),
+    "getMunicipality": _row({"caseworker", "municipal_admin", "ops"}),
+    "listProviders": _row({"caseworker", "municipal_admin", "ops"}),
+    "searchAccessLog": _row({"auditor"}),
+    "citizenExtract": _row({"auditor"}),
+    "decodePayloads": _row({"ops_decrypt"}),
+    "encodePayloads": _row({"ops_decrypt"}),
+}
+BODIES = {operation_id: base for operation_id, _, _, _, base, _ in OPERATIONS}
+
+
+def _operations() -> list[tuple[str, str, str, list[str]]]:
+    document = create_app().openapi()
+    found = []
+    for url, methods in document["paths"].items():
+        for method, operation in methods.items():
+            found.append((operation["operationId"], method.upper(), url, operation.get("tags", [])))
+    return found
+
+
+OPERATION_LIST = [entry for entry in _operations() if not PUBLIC & set(entry[3])]
+
+
+def _expected(operation_id: str, tags: list[str]) -> dict[str, object]:
+    if operation_id in EXPECTED:
+        return EXPECTED[operation_id]
+    if "commands" in tags:
+        return CASE_COMMAND
+    if "applications" in tags and operation_id not in EXPECTED:
+        return APPLICATION_COMMAND
+    raise AssertionError(f"{operation_id} has no row in the role table: decide who may call it")
+
+
+def test_every_operation_has_a_row() -> None:
+    unknown = [
+        op for op, _, _, tags in OPERATION_LIST if op not in EXPECTED and not {"commands", "applications"} & set(tags)
+    ]
+    assert unknown == []
+    assert len(OPERATION_LIST) >= 40
+
+
+_TARGETS: dict[str, str] = {}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Api]:
+    # With payload keys, so the codec is there to be refused or allowed.
+    keys = {"payload_encryption_keys": encrypting_settings().payload_encryption_keys}
+    async with running_application_api(dev_server_env, pool, **keys) as running:
+        home, elsewhere = await unused_municipality(pool), await unused_municipality(pool)
+        case = await post_plan(running.http, fresh_plan(home_municipality_code=home))
+        application = await post_application(
+            running.http, application_payload(application_date=danish_today(), municipality_code=home)
+        )
+        assert case.status_code == 201 and application.status_code == 201
+        _TARGETS.update(
+            code=home,
+            elsewhere=elsewhere,
+            case_id=case.json()["case_id"],
+            application_id=application.json()["application_id"],
+        )
+        yield running
+
+
+def _headers(caller: str) -> dict[str, str]:
+    home, elsewhere = _TARGETS["code"], _TARGETS["elsewhere"]
+    scopes: dict[str, tuple[Role, dict[str, Any]]] = {
+        "hospital": (Role.HOSPITAL, {"sor": DEFAULT_SOR}),
+        "caseworker": (Role.CASEWORKER, {"municipality": home}),
+        "caseworker_elsewhere": (Role.CASEWORKER, {"municipality": elsewhere}),
+        "municipal_admin": (Role.MUNICIPAL_ADMIN, {"municipality": home}),
+        "ops": (Role.OPS, {}),
+        "ops_decrypt": (Role.OPS_DECRYPT, {}),
+        "auditor": (Role.AUDITOR, {"municipality": home}),
+    }
+    role, scope = scopes[caller]
+    return bearer(role, **scope)
+
+
+def _body(operation_id: str) -> dict[str, Any] | None:
+    if operation_id in ("decodePayloads", "encodePayloads"):
+        return {"payloads": []}  # a valid Payloads message; the role decides the rest
+    body = BODIES.get(operation_id)
+    if body is None:
+        return None
+    if operation_id == "receiveApplication":
+        return {**body, "municipality_code": _TARGETS["code"]}
+    if operation_id == "receivePlan":
+        return fresh_plan(home_municipality_code=_TARGETS["code"])
+    return dict(body)
+
+
+def _outcome(status: int) -> object:
+    return status if status in (401, 403, 404) else OK
+
+
+@pytest.mark.parametrize(("operation_id", "method", "url", "tags"), OPERATION_LIST, ids=[o[0] for o in OPERATION_LIST])
+async def test_each_role_gets_what_the_table_says(
+    api: Api, operation_id: str, method: str, url: str, tags: list[str]
+) -> None:
+    expected = _expected(operation_id, tags)
+    target = url.format(**_TARGETS)
+    body = _body(operation_id)
+    answers: dict[str, object] = {}
+    for caller in CALLERS:
+        response = await api.http.request(method, target, json=body, headers=_headers(caller))
+        assert response.status_code < 500, (caller, response.text)
+        answers[caller] = _outcome(response.status_code)
+    assert answers == expected
+    anonymous = await api.http.request(method, target, json=body, headers={"Authorization": "Bearer not-a-jwt"})
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
