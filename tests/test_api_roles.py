@@ -163,3 +163,22 @@ async def test_each_role_gets_what_the_table_says(
     assert answers == expected
     anonymous = await api.http.request(method, target, json=body, headers={"Authorization": "Bearer not-a-jwt"})
     assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+async def test_a_transferred_case_leaves_the_first_municipalitys_scope_at_once(api: Api, pool: Pool) -> None:
+    first, second = await unused_municipality(pool), await unused_municipality(pool)
+    case_id = (await post_plan(api.http, fresh_plan(home_municipality_code=first))).json()["case_id"]
+    before = bearer(Role.CASEWORKER, municipality=first)
+    moved = await api.http.post(
+        f"/cases/{case_id}/transfer",
+        json={"to_municipality_code": second, "reason": "citizen_moved"},
+        headers=before,
+    )
+    assert moved.status_code == 200, moved.text
+    assert (await api.http.get(f"/cases/{case_id}", headers=before)).status_code == 404
+    team = await api.http.post(f"/cases/{case_id}/team", json={"team": "nord"}, headers=before)
+    assert team.status_code == 404
+    after = bearer(Role.CASEWORKER, municipality=second)
+    assert (await api.http.get(f"/cases/{case_id}", headers=after)).status_code == 200
+    listed = await api.http.get("/cases", params={"municipality": first}, headers=before)
+    assert case_id not in {item["case_id"] for item in listed.json()["items"]}
