@@ -4,6 +4,7 @@ failure as one readable finding: operation, check, status, what went wrong, the 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable
@@ -16,9 +17,13 @@ from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUS
 from schemathesis.engine import Status, events
 from schemathesis.engine.recorder import ScenarioRecorder
 
-# Every built-in check that applies to this API. Left out: max_response_time (no budget is promised),
-# ignored_auth and object_level_authorization (the API declares no security scheme).
+from tests import schemathesis_roles as roles
+
+# Every built-in check that applies to this API. Left out: max_response_time (no budget is promised) and
+# object_level_authorization (it needs identities configured in schemathesis; the refusal pass of
+# tests/schemathesis_refusals.py asks every other role and organisation itself).
 CHECKS = (
+    "ignored_auth",
     "not_a_server_error",
     "status_code_conformance",
     "content_type_conformance",
@@ -90,8 +95,10 @@ def config_for(base_url: str, *, seed: int, max_examples: int, parameters: dict[
     }
 
 
-def run(openapi_url: str, config: dict[str, Any]) -> Outcome:
+def run(openapi_url: str, config: dict[str, Any], database_url: str) -> Outcome:
+    """Every request carries a token of a role that may make it (`tests.schemathesis_roles.RoleAuth`)."""
     schema = schemathesis.openapi.from_url(openapi_url, config=schemathesis.Config.from_dict(config))
+    roles.register(schema, database_url)
     descriptions = {
         f"{method.upper()} {path}": str(operation.get("description", ""))
         for path, methods in schema.raw_schema["paths"].items()
@@ -146,10 +153,26 @@ def _failures(recorder: ScenarioRecorder) -> Iterable[Finding]:
                 title=failure.title,
                 message=failure.message,
                 # A server error is worth its whole request; for the rest, the start identifies it.
-                request=_short(str(info.code_sample), 3000 if status and status >= 500 else 400),
+                request=_short(_tokens_named(str(info.code_sample)), 3000 if status and status >= 500 else 400),
                 response=_short(body),
                 refused_fields=_refused_fields(body),
             )
+
+
+def _tokens_named(text: str) -> str:
+    """Each bearer token replaced by whom it names (`Bearer <caseworker municipality=147>`): the token itself
+    is long and says nothing to a reader."""
+
+    def named(found: re.Match[str]) -> str:
+        try:
+            payload = found.group(1).split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (IndexError, ValueError):
+            return found.group(0)
+        scope = " ".join(f"{key}={claims[key]}" for key in ("municipality", "sor") if key in claims)
+        return f"Bearer <{' '.join(claims.get('roles', []))}{' ' + scope if scope else ''}>"
+
+    return re.sub(r"Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)", named, text)
 
 
 def _refused_fields(body: str) -> tuple[str, ...]:

@@ -1,6 +1,8 @@
 """The whole stack as production runs it, for schemathesis: the API (`uvicorn api.main:app`) and the worker
 (`python -m workflows.worker`) as child processes on loopback, reading their settings from the environment,
-against the test PostgreSQL and the Temporal dev server. Also the realistic records the run starts from.
+against the test PostgreSQL and the Temporal dev server, trusting the run's token issuer
+(`tests.auth_helpers.test_issuer`). Also the realistic records the run starts from, made through the API by
+the roles that make them in production, all in one organisation (`tests.schemathesis_roles.SEEDED`).
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from typing import IO, Any
 import httpx
 
 from activities.payload_codec import new_key_ring_entry
+from api.auth.principal import Role
 from tests.api_helpers import danish_today
 from tests.application_factories import application_payload
+from tests.auth_helpers import bearer, test_issuer
 from tests.factories import plan_payload
+from tests.schemathesis_roles import SEEDED
 
-ACTOR = {"X-Actor": "caseworker:cw-schemathesis"}
-MUNICIPALITY = "147"  # Frederiksberg: the run has a database of its own, so any real code is free
+MUNICIPALITY = SEEDED.municipality  # the run has a database of its own, so any real code is free
 
 
 @dataclass
@@ -66,6 +70,8 @@ def serving_stack(database_url: str, temporal_address: str, log_path: Path) -> I
         "LOG_LEVEL": "WARNING",
         # The worker and the API refuse to start without payload keys; production runs encrypted too.
         "PAYLOAD_ENCRYPTION_KEYS": new_key_ring_entry("schemathesis"),
+        **test_issuer().environment(),  # AUTH_*: trust the run's issuer, and only it
+        "CODEC_AUTH_REQUIRED": "true",  # /codec too takes a token, whatever the shell says
     }
     with ExitStack() as stack:
         log = stack.enter_context(log_path.open("wb"))
@@ -100,10 +106,10 @@ def _wait_until_healthy(
     raise AssertionError(f"the API did not become healthy:\n{log_path.read_text(errors='replace')[-3000:]}")
 
 
-def _wait_for(http: httpx.Client, path: str, status: str) -> None:
+def _wait_for(http: httpx.Client, path: str, status: str, headers: dict[str, str]) -> None:
     body: dict[str, Any] = {}
     for _ in range(300):
-        response = http.get(path)
+        response = http.get(path, headers=headers)
         if response.status_code == 200:
             body = response.json()
             if body["status"] == status:
@@ -119,27 +125,33 @@ def _created(response: httpx.Response) -> dict[str, Any]:
 
 
 def seed(base_url: str) -> Seeded:
-    """A municipality with providers, cases in a few states and an application, made through the API."""
+    """A municipality with providers, cases in a few states and an application, made through the API: the
+    registers by its administrator, the plans by the hospital that sends them, the rest by its caseworker."""
     seeded = Seeded(municipality_codes=[MUNICIPALITY])
+    admin = bearer(Role.MUNICIPAL_ADMIN, municipality=MUNICIPALITY)
+    hospital = bearer(Role.HOSPITAL, sor=SEEDED.sor)
+    caseworker = bearer(Role.CASEWORKER, municipality=MUNICIPALITY, subject="cw-schemathesis")
     with httpx.Client(base_url=base_url, timeout=30) as http:
-        _created(http.put(f"/municipalities/{MUNICIPALITY}", json={"name": "Frederiksberg", "contact_working_days": 5}))
+        register = {"name": "Frederiksberg", "contact_working_days": 5}
+        _created(http.put(f"/municipalities/{MUNICIPALITY}", json=register, headers=admin))
         # The first is the id the schema's examples use, so the examples name a registered provider.
         for provider_id, kind in (("kbh-sundhedshus-nord", "own"), ("prov-contracted-1", "contracted")):
             registration = {"provider_id": provider_id, "name": f"Genoptræning {provider_id}", "kind": kind}
-            _created(http.post(f"/municipalities/{MUNICIPALITY}/providers", json=registration))
+            _created(http.post(f"/municipalities/{MUNICIPALITY}/providers", json=registration, headers=admin))
             seeded.provider_ids.append(provider_id)
         for _ in range(3):
             plan = plan_payload(discharge_date=danish_today().isoformat(), home_municipality_code=MUNICIPALITY)
-            case_id = _created(http.post("/plans", json=plan))["case_id"]
-            _wait_for(http, f"/cases/{case_id}", "distributed")
+            assert plan["sending_hospital_sor_id"] == SEEDED.sor
+            case_id = _created(http.post("/plans", json=plan, headers=hospital))["case_id"]
+            _wait_for(http, f"/cases/{case_id}", "distributed", caseworker)
             seeded.case_ids.append(case_id)
         # One case a step further on (classified, citizen contacted), so later commands meet a case they fit.
         further = seeded.case_ids[0]
-        _created(http.post(f"/cases/{further}/classification", json={"sub_level": "basal"}, headers=ACTOR))
+        _created(http.post(f"/cases/{further}/classification", json={"sub_level": "basal"}, headers=caseworker))
         contact = {"channel": "phone", "informed_of_provider_choices": True}
-        _created(http.post(f"/cases/{further}/contact", json=contact, headers=ACTOR))
+        _created(http.post(f"/cases/{further}/contact", json=contact, headers=caseworker))
         application = application_payload(municipality_code=MUNICIPALITY, application_date=danish_today())
         seeded.application_ids.append(
-            _created(http.post("/applications", json=application, headers=ACTOR))["application_id"]
+            _created(http.post("/applications", json=application, headers=caseworker))["application_id"]
         )
     return seeded
