@@ -17,11 +17,22 @@ from api.schema_rules import state_input_rules
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _DESCRIPTIONS = {
     400: "Malformed JSON",
+    401: "No valid bearer token (missing, expired, wrongly signed, another issuer or audience)",
+    403: "The token's role may not do this (or its organisation is not the one the request names)",
     404: "Not found",
     409: "Conflicts with the case's state",
     412: "If-Match named another version than the current one; `current_version` says which is",
     422: "Validation failed; `errors` names each field",
     503: "A dependency is unavailable",
+}
+
+
+# RFC 6750 §3: a 401 says how to authenticate.
+_CHALLENGE = {
+    "WWW-Authenticate": {
+        "description": 'The challenge, e.g. `Bearer realm="genoptraening", error="invalid_token"`',
+        "schema": {"type": "string"},
+    }
 }
 
 
@@ -45,7 +56,7 @@ def _reaches(dependant: Dependant, calls: set[object]) -> bool:
 
 def document_contract(app: FastAPI, schema: dict[str, Any]) -> None:
     """Add what every operation may answer besides its own responses: 400/413/415 where it takes a
-    body, 503 where it reaches PostgreSQL or Temporal."""
+    body, 503 where it reaches PostgreSQL or Temporal, 401/403 where it takes a bearer token."""
     backends: set[object] = {get_pool, get_temporal}
     for context in iter_route_contexts(app.routes):
         route = context.original_route
@@ -61,6 +72,9 @@ def document_contract(app: FastAPI, schema: dict[str, Any]) -> None:
                     responses.setdefault(status, {"description": description})
             if _reaches(route.dependant, backends):
                 responses.setdefault("503", {"description": _DESCRIPTIONS[503]})
+            if path.get(method.lower(), {}).get("security"):
+                responses.setdefault("401", {"description": _DESCRIPTIONS[401], "headers": _CHALLENGE})
+                responses.setdefault("403", {"description": _DESCRIPTIONS[403]})
 
 
 def install_openapi(app: FastAPI) -> None:

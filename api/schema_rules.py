@@ -18,6 +18,13 @@ from workflows.domain.calendar import FIRST_CALENDAR_DAY, LAST_CALENDAR_DAY
 TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
 # Single-line fields (workflows.domain.inputs.Line): no tab or line break either.
 LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
+# Every request body strips its strings before their length is checked, so a required one needs a visible
+# character: the same rules with one character that is neither white space nor a control character.
+TEXT_NONBLANK_PATTERN = (
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f]"
+    "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+)
+LINE_NONBLANK_PATTERN = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
 _UNSTORED_TAGS = {"codec"}
 DATE_RULE = (
     f"A date outside {FIRST_CALENDAR_DAY.isoformat()}…{LAST_CALENDAR_DAY.isoformat()} (the holiday calendar, in "
@@ -48,8 +55,11 @@ def _state_rules(schema: dict[str, Any], components: dict[str, Any], seen: set[s
             seen.add(name)
             _state_rules(components[name], components, seen)
         return
+    required = schema.get("minLength", 0) >= 1
     if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(schema):
-        schema["pattern"] = TEXT_PATTERN
+        schema["pattern"] = TEXT_NONBLANK_PATTERN if required else TEXT_PATTERN
+    elif schema.get("pattern") == LINE_PATTERN and required:
+        schema["pattern"] = LINE_NONBLANK_PATTERN
     for child in _children(schema):
         _state_rules(child, components, seen)
 

@@ -285,9 +285,10 @@ async def test_a_payload_under_an_unknown_key_is_a_problem_and_a_failed_decode(p
     subject, headers = operator()
     async with codec_api(SETTINGS, pool) as http:
         response = await http.post("/codec/decode", json=to_json(encrypted), headers=headers)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_JSON
     assert "key id 'someone-else'" in response.json()["detail"]
+    assert [error["field"] for error in response.json()["errors"]] == ["payloads"]
     [row] = await rows_of(pool, subject)
     assert (row.outcome, row.search_criterion) == ("failed", {"payloads": 1, "encrypted_payloads": 1, "citizens": 0})
 

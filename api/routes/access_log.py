@@ -46,7 +46,8 @@ async def search_access_log(
 ) -> AccessLogPage:
     """Entries matching every given criterion (citizen, user, case, application, period), newest first, one
     keyset page at a time. A municipal auditor sees the entries of its municipality's users. A `cursor` this
-    search did not give out is **422** naming `cursor`."""
+    search did not give out is **422** naming `cursor`; a `citizen_cpr` whose first six digits are no birth
+    date is **422** naming it."""
     scope = _auditor_scope(principal)
     criterion = body.model_dump(exclude={"citizen_cpr", "cursor", "limit"}, mode="json", exclude_none=True)
     await log_access(
@@ -83,7 +84,8 @@ async def citizen_extract(
     body: CitizenExtractRequest, request: Request, pool: PoolDep, principal: PrincipalDep
 ) -> CitizenExtract:
     """When the citizen's data was used, by which organisation and for what purpose, oldest first; the
-    employee's identity only with `include_employee` (CJEU C-579/21). Logged as an export."""
+    employee's identity only with `include_employee` (CJEU C-579/21). Logged as an export. A `citizen_cpr`
+    whose first six digits are no birth date is **422** naming it."""
     scope = _auditor_scope(principal)
     await log_access(
         request, pool, principal, AccessAction.EXPORT, purpose=Purpose.SUPERVISION, citizen_cpr=body.citizen_cpr

@@ -57,7 +57,7 @@ from activities.startup_checks import StartupError
 from api.auth.access import forbidden
 from api.auth.dependencies import bearer_scheme, current_principal
 from api.auth.principal import Principal, Role
-from api.problems import ProblemError, field_problem, problem_response
+from api.problems import FieldError, ProblemError, field_problem, problem_response
 from api.unavailable import unavailable
 from workflows.domain.cpr import InvalidCpr, check_cpr
 
@@ -106,11 +106,10 @@ NamespaceHeader = Annotated[
 ]
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
-    400: {"description": "An encrypted payload this service's keys cannot decrypt"},
     401: {"description": "No valid bearer token (the UI sends it with `codec.passAccessToken`)"},
     403: {"description": "The token's roles do not include ops_decrypt"},
     404: {"description": "Payload encryption is not configured (PAYLOAD_ENCRYPTION_KEYS)"},
-    422: {"description": "Not a Payloads message (bad shape or base64)"},
+    422: {"description": "Not a Payloads message (bad shape or base64), or `payloads` these keys cannot decrypt"},
 }
 
 
@@ -180,7 +179,18 @@ async def _apply(
     try:
         return _from_proto(await convert(_to_proto(body)))
     except PayloadDecryptionError as err:  # names key ids only, never data
-        raise ProblemError(400, str(err), slug="payload-not-decodable", title="Payload not decodable") from None
+        raise _not_decodable(err) from None
+
+
+def _not_decodable(err: PayloadDecryptionError) -> ProblemError:
+    """Well-formed payloads that these keys cannot decrypt: 422 naming `payloads` (the schema cannot say it)."""
+    return ProblemError(
+        422,
+        str(err),
+        slug="payload-not-decodable",
+        title="Payload not decodable",
+        errors=[FieldError(field="payloads", message=str(err))],
+    )
 
 
 def _correlation_id(request: Request) -> str:
@@ -273,6 +283,9 @@ async def decode(
     codec: CodecDep,
     namespace: NamespaceHeader = None,
 ) -> CodecPayloads:
+    """Decrypt payloads for an operator with `ops_decrypt`; every decode is an access-log row (purpose
+    "teknisk bistand"), and without one nothing is decoded (**503**). Well-formed `payloads` that these keys
+    cannot decrypt (an unknown key id, a tampered payload) are **422** naming `payloads`."""
     pool: Pool | None = getattr(request.app.state, "pool", None)
     if not principal.has(Role.OPS_DECRYPT):
         if pool is not None:
@@ -289,7 +302,7 @@ async def decode(
         plain = await codec.decode(payloads)
     except PayloadDecryptionError as err:  # names key ids only, never data
         await _log(request, pool, _decode_entry(request, principal, AccessOutcome.FAILED, body, set()))
-        raise ProblemError(400, str(err), slug="payload-not-decodable", title="Payload not decodable") from None
+        raise _not_decodable(err) from None
     # Logged before the answer is built: if the row cannot be written, the decoded payloads never leave.
     await _log(request, pool, _decode_entry(request, principal, AccessOutcome.ALLOWED, body, _citizens(plain)))
     return _from_proto(plain)
@@ -304,6 +317,8 @@ async def decode(
 async def encode(
     body: CodecPayloads, principal: CodecPrincipalDep, codec: CodecDep, namespace: NamespaceHeader = None
 ) -> CodecPayloads:
+    """Encrypt payloads with the current key, for an operator with `ops_decrypt` (the UI's and the CLI's
+    codec). Payloads these keys cannot take are **422** naming `payloads`."""
     if not principal.has(Role.OPS_DECRYPT):
         raise forbidden(principal, "encode Temporal payloads")
     return await _apply(codec.encode, body)
