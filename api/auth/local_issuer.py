@@ -47,34 +47,36 @@ ALGORITHM = "ES256"
 MAX_HOURS = 24 * 30
 
 
-def _write_once(path: Path, data: bytes) -> None:
-    """Write beside the file, then link into place: a crash never leaves half a key, and of two starts racing
-    the first one's file wins (mkstemp makes it mode 0600)."""
+def _write_private(path: Path, data: bytes, *, replace: bool) -> None:
+    """Write `data` beside `path` (mode 0600 from mkstemp) and move it into place, so a crash never leaves half
+    a file. `replace=False` links instead: of two starts racing to create a key, the first one's file wins."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
+        if replace:
+            os.replace(temporary, path)
+            return
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
         os.unlink(temporary)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    _write_private(path, data, replace=False)
 
 
 def write_private_file(path: Path, data: bytes) -> None:
     """Replace `path` atomically with `data`, mode 0600 (dev tokens: bearer credentials)."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    _write_private(path, data, replace=True)
 
 
 class LocalIssuer:
