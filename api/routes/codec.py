@@ -25,29 +25,21 @@ the key id, saying that a command may have been applied, instead of a bare 500.
 
 from __future__ import annotations
 
-import base64
 import ipaddress
-import json
 import logging
-import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Security
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from google.protobuf import json_format
 from pydantic import BaseModel, Field
-from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 
 from activities.access_log import record
-from activities.access_log_entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
+from activities.access_log_entries import AccessLogEntry, AccessOutcome
 from activities.db import Pool
 from activities.payload_codec import (
-    ENCODING_KEY,
-    ENCRYPTED_ENCODING,
     EncryptionCodec,
     PayloadDecryptionError,
     UnknownPayloadKeyError,
@@ -57,9 +49,10 @@ from activities.startup_checks import StartupError
 from api.auth.access import forbidden
 from api.auth.dependencies import bearer_scheme, current_principal
 from api.auth.principal import Principal, Role
-from api.problems import FieldError, ProblemError, field_problem, problem_response
+from api.codec_access_log import citizens_in, decode_entry
+from api.codec_setup import CodecCORS, unknown_payload_key
+from api.problems import FieldError, ProblemError, field_problem
 from api.unavailable import unavailable
-from workflows.domain.cpr import InvalidCpr, check_cpr
 
 logger = logging.getLogger("genoptraening.api")
 
@@ -67,10 +60,6 @@ router = APIRouter(prefix="/codec", tags=["codec"])
 
 PREFIX = "/codec/"
 CORS_MAX_AGE_SECONDS = 600
-CORRELATION_HEADER = "X-Correlation-Id"
-# Decoding Temporal payloads for operations is "teknisk bistand" under sundhedsloven §42 a stk. 4.
-# [UNCERTAIN] The notes found that paragraph only in a draft: confirm the legal basis before production use.
-DECODE_PURPOSE = Purpose.TECHNICAL_ASSISTANCE
 # Who decodes in local mode (CODEC_AUTH_REQUIRED=false, `make run` on loopback): the access log names it.
 LOCAL_OPERATOR = Principal(
     subject="local-operator",
@@ -193,63 +182,6 @@ def _not_decodable(err: PayloadDecryptionError) -> ProblemError:
     )
 
 
-def _correlation_id(request: Request) -> str:
-    """The caller's `X-Correlation-Id` (printable, at most 100 characters), or one made for this request."""
-    given = request.headers.get(CORRELATION_HEADER, "").strip()
-    return given[:100] if given and given.isprintable() else str(uuid.uuid4())
-
-
-def _cprs_in(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "cpr" and isinstance(item, str):
-                yield item
-            else:
-                yield from _cprs_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _cprs_in(item)
-
-
-def _citizens(payloads: Iterable[Payload]) -> set[str]:
-    """The CPR numbers in decoded JSON payloads (plans, applications): whose data the decode showed."""
-    found: set[str] = set()
-    for payload in payloads:
-        if not payload.metadata.get(ENCODING_KEY, b"").startswith(b"json/"):
-            continue
-        try:
-            parsed = json.loads(payload.data)
-        except ValueError:
-            continue
-        for text in _cprs_in(parsed):
-            try:
-                found.add(check_cpr(text).normalised)
-            except InvalidCpr:
-                pass
-    return found
-
-
-_ENCRYPTED_IN_JSON = base64.b64encode(ENCRYPTED_ENCODING).decode()
-
-
-def _decode_entry(
-    request: Request, principal: Principal, outcome: AccessOutcome, body: CodecPayloads, citizens: set[str]
-) -> AccessLogEntry:
-    """One access-log row for a decode. `search_criterion` says what was asked for, in counts only; the citizen
-    is named when the decoded payloads name exactly one, so that the decode shows in that citizen's extract."""
-    encrypted = sum(1 for item in body.payloads if item.metadata.get(ENCODING_KEY) == _ENCRYPTED_IN_JSON)
-    return AccessLogEntry.by(
-        principal,
-        action=AccessAction.DECODE,
-        purpose=DECODE_PURPOSE,
-        outcome=outcome,
-        citizen_cpr=next(iter(citizens)) if len(citizens) == 1 else None,
-        search_criterion={"payloads": len(body.payloads), "encrypted_payloads": encrypted, "citizens": len(citizens)},
-        source_address=request.client.host if request.client else None,
-        correlation_id=_correlation_id(request),
-    )
-
-
 def _access_log_unavailable(request: Request) -> ProblemError:
     return unavailable(
         _app_settings(request),
@@ -290,7 +222,7 @@ async def decode(
     if not principal.has(Role.OPS_DECRYPT):
         if pool is not None:
             try:  # best effort: nothing was decoded, and the caller is answered 403 either way
-                await record(pool, _decode_entry(request, principal, AccessOutcome.DENIED, body, set()))
+                await record(pool, decode_entry(request, principal, AccessOutcome.DENIED, body.payloads, set()))
             except Exception as err:
                 logger.warning("a refused decode was not access-logged (%s)", type(err).__name__)
         raise forbidden(principal, "decode Temporal payloads")
@@ -301,10 +233,12 @@ async def decode(
     try:
         plain = await codec.decode(payloads)
     except PayloadDecryptionError as err:  # names key ids only, never data
-        await _log(request, pool, _decode_entry(request, principal, AccessOutcome.FAILED, body, set()))
+        await _log(request, pool, decode_entry(request, principal, AccessOutcome.FAILED, body.payloads, set()))
         raise _not_decodable(err) from None
     # Logged before the answer is built: if the row cannot be written, the decoded payloads never leave.
-    await _log(request, pool, _decode_entry(request, principal, AccessOutcome.ALLOWED, body, _citizens(plain)))
+    await _log(
+        request, pool, decode_entry(request, principal, AccessOutcome.ALLOWED, body.payloads, citizens_in(plain))
+    )
     return _from_proto(plain)
 
 
@@ -324,49 +258,6 @@ async def encode(
     return await _apply(codec.encode, body)
 
 
-class _CodecCORS:
-    """CORS for the codec routes only: the rest of the API is not opened to the UI's origin."""
-
-    def __init__(self, app: ASGIApp, origins: list[str]) -> None:
-        self.app = app
-        self.cors = CORSMiddleware(
-            app,
-            allow_origins=origins,
-            allow_methods=["POST"],
-            allow_headers=["Authorization", "Content-Type", "X-Namespace"],
-            allow_credentials=True,  # the UI's `codec.includeCredentials` (cookies of an auth proxy)
-            max_age=CORS_MAX_AGE_SECONDS,
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and str(scope.get("path", "")).startswith(PREFIX):
-            await self.cors(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
-
-
-# Methods that only read: nothing was applied when their answer cannot be decrypted.
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-async def _on_unknown_payload_key(request: Request, exc: Exception) -> JSONResponse:
-    """A payload from Temporal under a key id this API's ring lacks: the worker encrypts with a key the API
-    was not given. For a command, the workflow has already applied it; only its answer is unreadable."""
-    assert isinstance(exc, UnknownPayloadKeyError)
-    logger.error("payload under unknown key id %r on %s %s", exc.key_id, request.method, request.url.path)
-    detail = (
-        f"An answer from the workflow service is encrypted with key id {exc.key_id!r}, which this API's "
-        f"PAYLOAD_ENCRYPTION_KEYS does not hold; the key ring must include key {exc.key_id!r}."
-    )
-    if request.method not in _SAFE_METHODS:
-        detail += (
-            " The command may have been applied: once the key is added, send it again with the same "
-            "Idempotency-Key to learn its outcome, or read the case."
-        )
-    problem = ProblemError(500, detail, slug="payload-key-unknown", title="Payload encrypted with an unknown key")
-    return problem_response(request.url.path, problem)
-
-
 def install_codec(app: FastAPI, codec: EncryptionCodec | None, ui_origins: list[str]) -> None:
     """The codec routes with their CORS. Ends the process (one line) when the settings (`app.state.settings`)
     turn codec authentication off on an API that is not bound to a loopback address."""
@@ -383,6 +274,6 @@ def install_codec(app: FastAPI, codec: EncryptionCodec | None, ui_origins: list[
         raise SystemExit("API cannot start: TEMPORAL_UI_ORIGIN must name origins, never *")
     app.state.payload_codec = codec
     # Here rather than in api.unavailable: the key ring is this module's concern, and create_app calls this.
-    app.add_exception_handler(UnknownPayloadKeyError, _on_unknown_payload_key)
-    app.add_middleware(_CodecCORS, origins=ui_origins)
+    app.add_exception_handler(UnknownPayloadKeyError, unknown_payload_key)
+    app.add_middleware(CodecCORS, origins=ui_origins, prefix=PREFIX, max_age=CORS_MAX_AGE_SECONDS)
     app.include_router(router)
