@@ -145,13 +145,7 @@ class Settings(AuthSettings):
     @property
     def api_host_is_loopback(self) -> bool:
         """True when API_HOST is a loopback address (127.0.0.0/8, ::1) or `localhost`: no other machine reaches it."""
-        host = self.api_host.strip().strip("[]").lower()
-        if host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(self.api_host.strip().strip("[]").lower())
 
     def require_codec_auth(self) -> None:
         """StartupError when the codec's local mode (CODEC_AUTH_REQUIRED=false) is set on an API that other machines
@@ -198,6 +192,18 @@ class Settings(AuthSettings):
                 "PostgreSQL), or set DATABASE_URL=postgresql://user:password@host:5432/genoptraening"
             )
         return self.database_url
+
+
+def is_loopback(host: str | None) -> bool:
+    """A loopback address (127.0.0.0/8, ::1) or `localhost`: only this machine reaches it."""
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1)

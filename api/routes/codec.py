@@ -25,7 +25,6 @@ the key id, saying that a command may have been applied, instead of a bare 500.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
@@ -44,7 +43,7 @@ from activities.payload_codec import (
     PayloadDecryptionError,
     UnknownPayloadKeyError,
 )
-from activities.settings import Settings, get_settings
+from activities.settings import Settings, get_settings, is_loopback
 from activities.startup_checks import StartupError
 from api.auth.access import forbidden
 from api.auth.dependencies import bearer_scheme, current_principal
@@ -107,17 +106,6 @@ def _app_settings(request: Request) -> Settings:
     return settings if settings is not None else get_settings()
 
 
-def _is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def codec_principal(
     request: Request,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
@@ -126,7 +114,7 @@ def codec_principal(
     token. A token that is sent is always verified, local mode or not. Roles are checked by the route, so that
     a refused decode can be logged."""
     local_mode = not _app_settings(request).codec_auth_required
-    if local_mode and "authorization" not in request.headers and _is_loopback(getattr(request.client, "host", None)):
+    if local_mode and "authorization" not in request.headers and is_loopback(getattr(request.client, "host", None)):
         return LOCAL_OPERATOR
     return current_principal(request)
 
