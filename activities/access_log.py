@@ -112,7 +112,7 @@ async def search(
     conditions += _period(occurred_from, occurred_to)
     if cursor is not None:
         after_at, after_id = decode_cursor(cursor)
-        if not after_id.isdigit():
+        if not (after_id.isascii() and after_id.isdigit()):
             raise InvalidCursor("not a cursor from this list")
         params["after_at"], params["after_id"] = after_at, int(after_id)
         conditions.append(sql.SQL("(occurred_at, id) < (%(after_at)s, %(after_id)s)"))

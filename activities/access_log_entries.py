@@ -66,8 +66,9 @@ class Actor(Protocol):
 
 
 def _cpr_in(value: JsonValue) -> bool:
+    # A value that is a CPR number, not ten digits inside an id (a UUID has them one time in ninety).
     if isinstance(value, str):
-        return _CPR_IN_TEXT.search(value) is not None
+        return _CPR_IN_TEXT.fullmatch(value.strip()) is not None
     if isinstance(value, dict):
         return any(_cpr_in(key) or _cpr_in(item) for key, item in value.items())
     if isinstance(value, list):

@@ -33,7 +33,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         received_at, row_id = json.loads(raw)
-        return datetime.fromisoformat(received_at), str(row_id)
+        row_id = str(row_id)
+        if not row_id.isascii() or not row_id.isprintable():
+            raise ValueError("not a row id")  # a crafted cursor must not reach the database (NUL, say)
+        return datetime.fromisoformat(received_at), row_id
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidCursor("not a cursor from this list") from exc
 

@@ -180,7 +180,7 @@ async def _log_change(
         context.principal,
         AccessAction.CHANGE,
         outcome=AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED,
-        citizen_cpr=citizen,
+        citizen_cpr=citizen if visible else None,  # a denied caller's own auditor must not learn whose case it was
         case_id=case_id,
         application_id=application_id,
     )

@@ -187,3 +187,28 @@ def test_a_single_role_string_and_unknown_roles(issuer: LocalIssuer, verifier: T
     nobody = verifier.verify(issuer.sign(claims(issuer, roles=["admin", 7, {"x": 1}])))
     assert nobody.roles == frozenset() and nobody.subject == "cw-7"
     assert verifier.verify(issuer.sign(claims(issuer, roles=None))).roles == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        ({"municipality": "0101", "cvr": "DK12345678", "sor": "abc"}, (None, None, None)),
+        ({"municipality": 101, "cvr": "12345678", "sor": "227871000016001"}, ("101", "12345678", "227871000016001")),
+    ],
+)
+def test_organisation_claims_without_their_shape_bind_to_nothing(
+    issuer: LocalIssuer, verifier: TokenVerifier, claims: dict[str, object], expected: tuple[object, ...]
+) -> None:
+    principal = verifier.verify(issuer.issue(Role.CASEWORKER, extra_claims=claims))
+    assert (principal.municipality_code, principal.cvr, principal.sor_id) == expected
+
+
+def test_a_token_without_a_known_role_is_someone_with_no_rights(issuer: LocalIssuer, verifier: TokenVerifier) -> None:
+    principal = verifier.verify(issuer.issue(Role.OPS, extra_claims={"roles": ["superuser"]}))
+    assert principal.roles == frozenset() and principal.primary_role == "none"
+    assert principal.actor == f"none:{principal.subject}"
+
+
+def test_an_overlong_subject_is_refused(issuer: LocalIssuer, verifier: TokenVerifier) -> None:
+    with pytest.raises(AuthenticationFailed):
+        verifier.verify(issuer.issue(Role.OPS, subject="x" * 151))

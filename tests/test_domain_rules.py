@@ -32,7 +32,19 @@ def test_cpr_accepts_real_dates_whatever_modulus_11_says(cpr: str, birth_date: d
     assert len(check.normalised) == 10
 
 
-@pytest.mark.parametrize("cpr", ["3102479989", "2913479989", "290201-4001", "12345", "25094799890", "abcdefghij"])
+@pytest.mark.parametrize(
+    "cpr",
+    [
+        "3102479989",
+        "2913479989",
+        "290201-4001",
+        "12345",
+        "25094799890",
+        "abcdefghij",
+        "２５０９４７９９８９",  # fullwidth digits: `int` reads them, no register holds them
+        "٢٥٠٩٤٧٩٩٨٩",  # Arabic-Indic digits
+    ],
+)
 def test_cpr_rejects_impossible_numbers(cpr: str) -> None:
     with pytest.raises(InvalidCpr):
         check_cpr(cpr)

@@ -20,7 +20,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.events import CaseEvent
     from workflows.domain.model import DeadlineKind, Recipient
     from workflows.domain.state import CaseState, fold
-    from workflows.workflow_support import STORE_RETRY, STORE_TIMEOUT, EventSourcedShell, event_metadata
+    from workflows.workflow_support import (
+        OWN_COMMAND_BACKOFF_PATCH,
+        STORE_RETRY,
+        STORE_TIMEOUT,
+        EventSourcedShell,
+        event_metadata,
+    )
 
 SYSTEM_ACTOR = "system:case-workflow"
 # Cases that started before contact reminders existed must replay without the reminder's timer.
@@ -82,6 +88,8 @@ class CaseShell(EventSourcedShell[CaseState, CaseCommand, CaseEvent]):
                         summary=f"deliver plan to {recipient.value}",
                     )
                 except ActivityError as error:
+                    if not workflow.patched(OWN_COMMAND_BACKOFF_PATCH):
+                        raise  # a history from before the backoff failed here, and must replay so
                     await self._back_off(f"delivery to {recipient.value}", error)
                     return  # the run loop tries the deliveries still owed again
                 message_id = receipt.message_id

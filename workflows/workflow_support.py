@@ -43,6 +43,7 @@ START_GRACE = timedelta(minutes=2)
 # any change) before trying again, rather than failing the case or spinning.
 SYSTEM_COMMAND_BACKOFF = timedelta(hours=1)
 START_GRACE_PATCH = "start-grace"
+OWN_COMMAND_BACKOFF_PATCH = "own-command-backoff"
 
 VERSION_MISMATCH = "VersionMismatch"
 IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"
@@ -182,7 +183,8 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
             raise rejection_error(rejection) from None
 
     async def _handle(self, command: CommandT) -> StateT:
-        await self._apply(command)
+        if not self._check_request(command):  # a repeat is answered at once, as before, without the lock
+            await self._apply(command)
         return self._state
 
     async def _apply(self, command: CommandT) -> None:
@@ -224,6 +226,8 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
             await self._apply(command)
             return True
         except (ApplicationError, ActivityError) as error:
+            if not workflow.patched(OWN_COMMAND_BACKOFF_PATCH):
+                raise  # a history from before the backoff failed here, and must replay so
             await self._back_off(type(command).__name__, error)
             return False
 

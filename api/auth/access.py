@@ -81,7 +81,7 @@ def acted_by(principal: Principal) -> Actor:
     """The identity recorded with the events a caller's command causes."""
     return Actor(
         subject=principal.subject,
-        role=principal.primary_role.value,
+        role=principal.primary_role,
         name=principal.name,
         municipality_code=principal.municipality_code,
         sor_id=principal.sor_id,

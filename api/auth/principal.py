@@ -43,11 +43,12 @@ class Principal:
         return bool(self.roles.intersection(roles))
 
     @property
-    def primary_role(self) -> Role:
-        """The role recorded with what the caller does (the first in `Role`'s order that it holds)."""
-        return next(role for role in Role if role in self.roles)
+    def primary_role(self) -> str:
+        """The role recorded with what the caller does (the first in `Role`'s order that it holds), or `none`
+        for a verified token with no role this service knows (it may do nothing, but its attempt is logged)."""
+        return next((role.value for role in Role if role in self.roles), "none")
 
     @property
     def actor(self) -> str:
         """How the event store names the actor: `role:subject`."""
-        return f"{self.primary_role.value}:{self.subject}"
+        return f"{self.primary_role}:{self.subject}"

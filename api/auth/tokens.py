@@ -14,6 +14,7 @@ vouches for the subject) but may do nothing, so authorization answers 403, not 4
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -148,19 +149,34 @@ def roles_from(value: Any, role_map: Mapping[str, str]) -> frozenset[Role]:
     return frozenset(roles)
 
 
+_SHAPES = {
+    "municipality": re.compile(r"[0-9]{3}"),  # Danish municipality codes
+    "sor": re.compile(r"[0-9]{6,18}"),  # SOR ids (Sundhedsdatastyrelsen)
+    "cvr": re.compile(r"[0-9]{8}"),  # CVR numbers
+}
+_MAX_SUBJECT = 150  # the actor `role:subject` is stored with every event and must fit its columns
+
+
+def _shaped(value: str | None, kind: str) -> str | None:
+    """An organisation claim only when it has its shape: anything else binds the caller to nothing."""
+    return value if value is not None and _SHAPES[kind].fullmatch(value) else None
+
+
 def principal_from_claims(claims: Mapping[str, Any], settings: Settings) -> Principal:
     subject = _text(claim(claims, settings.auth_claim_subject))
     if subject is None:
         raise AuthenticationFailed("missing_claim")
+    if len(subject) > _MAX_SUBJECT or not subject.isprintable():
+        raise AuthenticationFailed("invalid")
     national = claim(claims, settings.auth_claim_national)
     return Principal(
         subject=subject,
         roles=roles_from(claim(claims, settings.auth_claim_roles), settings.auth_role_map),
         name=_text(claim(claims, settings.auth_claim_name)),
-        municipality_code=_text(claim(claims, settings.auth_claim_municipality)),
-        sor_id=_text(claim(claims, settings.auth_claim_sor)),
+        municipality_code=_shaped(_text(claim(claims, settings.auth_claim_municipality)), "municipality"),
+        sor_id=_shaped(_text(claim(claims, settings.auth_claim_sor)), "sor"),
         org_unit=_text(claim(claims, settings.auth_claim_org_unit)),
-        cvr=_text(claim(claims, settings.auth_claim_cvr)),
+        cvr=_shaped(_text(claim(claims, settings.auth_claim_cvr)), "cvr"),
         national=national is True or (isinstance(national, str) and national.strip().lower() == "true"),
         token_id=_text(claims.get("jti")),
     )

@@ -103,7 +103,7 @@ async def _application_row(request: Request, pool: Pool, application_id: str, pr
             principal,
             AccessAction.READ,
             outcome=AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED,
-            citizen_cpr=citizen_of_application(row),
+            citizen_cpr=citizen_of_application(row) if visible else None,  # not for a denied caller's auditor
             application_id=application_id,
         )
     if row is None or not visible:
@@ -229,7 +229,7 @@ async def list_applications(
     """One page of applications, newest first; `next_cursor` fetches the next. A `cursor` this list did not
     give out is **422** naming `cursor`."""
     scope = list_scope(principal, municipality, "list applications")
-    criterion = {"list": "applications", "municipality": scope, "status": status, "cursor": cursor}
+    criterion = {"list": "applications", "municipality": scope, "status": status}
     await log_access(request, pool, principal, AccessAction.SEARCH, criterion=criterion)
     try:
         rows, next_cursor = await application_queries.list_applications(

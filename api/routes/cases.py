@@ -38,7 +38,7 @@ async def _case_row(request: Request, pool: Pool, case_id: str, principal: Princ
             principal,
             AccessAction.READ,
             outcome=outcome,
-            citizen_cpr=citizen_of_case(row),
+            citizen_cpr=citizen_of_case(row) if visible else None,  # not for a denied caller's auditor
             case_id=case_id,
         )
     if row is None or not visible:
@@ -66,7 +66,7 @@ async def list_cases(
     A caseworker sees its own municipality's cases (asking for another's is **403**); ops sees every
     municipality's."""
     scope = list_scope(principal, municipality, "list cases")
-    criterion = {"list": "cases", "municipality": scope, "status": status, "overdue": overdue, "cursor": cursor}
+    criterion = {"list": "cases", "municipality": scope, "status": status, "overdue": overdue}
     await log_access(request, pool, principal, AccessAction.SEARCH, criterion=criterion)
     try:
         rows, next_cursor = await case_queries.list_cases(

@@ -184,9 +184,11 @@ async def receive_plan(
     require(principal, "send plans", Role.HOSPITAL)
     if principal.sor_id != plan.sending_hospital_sor_id:
         raise ProblemError(403, "the token is for another hospital than the plan's sender", slug="forbidden")
-    view = await _receive(plan, response, pool, client, settings, principal)
-    await log_access(request, pool, principal, AccessAction.CREATE, citizen_cpr=plan.patient.cpr, case_id=view.case_id)
-    return view
+    # Logged before the case is touched: no plan reaches a case without its row (the row names the case the
+    # plan's id derives; a replacing plan goes on in its earlier plan's case).
+    case_id = case_id_for_plan(plan.sending_hospital_sor_id, plan.plan_id)
+    await log_access(request, pool, principal, AccessAction.CREATE, citizen_cpr=plan.patient.cpr, case_id=case_id)
+    return await _receive(plan, response, pool, client, settings, principal)
 
 
 async def _receive(

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_CPR_PATTERN = re.compile(r"^(\d{6})-?(\d{4})$")
+# ASCII digits only: `\d` would take other scripts' digits, which no register holds.
+_CPR_PATTERN = re.compile(r"^([0-9]{6})-?([0-9]{4})$")
 # The shape of a CPR number as JSON Schema states it to clients (the date in it is checked by `check_cpr`).
 CPR_SHAPE = "^[0-9]{6}-?[0-9]{4}$"
 _MOD11_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
