@@ -56,7 +56,7 @@ async def closed_or_unknown(application_id: str, pool: Pool) -> ProblemError:
 
 
 async def application_problem(
-    error: Exception, application_id: str, pool: Pool, options: UpdateOptions | None = None
+    error: Exception, application_id: str, pool: Pool, options: UpdateOptions
 ) -> ProblemError | None:
     if isinstance(error, RPCError) and error.status is RPCStatusCode.NOT_FOUND:
         return await closed_or_unknown(application_id, pool)

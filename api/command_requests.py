@@ -17,14 +17,11 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request, Response
 from temporalio.client import Client
 
-from activities import application_queries, case_queries
-from activities.access_log_entries import AccessAction, AccessOutcome
+from activities.access_log_entries import AccessAction
 from activities.db import Pool
 from activities.settings import Settings
-from api.access_logging import citizen_of_application, citizen_of_case, log_access
-from api.application_updates import not_found as application_not_found
 from api.application_updates import send_application_update
-from api.auth.access import acted_by, require, sees_application, sees_case
+from api.auth.access import acted_by
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.case_updates import send_update
@@ -40,7 +37,8 @@ from api.deps import (
 )
 from api.models.applications import ApplicationView
 from api.models.cases import CaseView
-from api.temporal_errors import case_not_found, etag
+from api.scoped_rows import visible_application, visible_case
+from api.temporal_errors import etag
 from api.update_options import UpdateOptions
 from workflows.domain.commands import Command
 
@@ -153,37 +151,8 @@ def _shared(context: CommandRequest) -> dict[str, Any]:
 
 
 async def _case_in_scope(case_id: uuid.UUID, context: CommandRequest, *roles: Role) -> CaseCommandRequest:
-    require(context.principal, "act on a case", *roles)
-    row = await case_queries.get_case(context.pool, str(case_id))
-    visible = row is not None and sees_case(context.principal, row, *roles)
-    await _log_change(context, visible, row, citizen_of_case(row), case_id=str(case_id))
-    if not visible:
-        raise case_not_found(str(case_id))  # another municipality's case is not there for this caller
+    await visible_case(context.request, context.pool, context.principal, str(case_id), AccessAction.CHANGE, *roles)
     return CaseCommandRequest(**_shared(context), case_id=case_id)
-
-
-async def _log_change(
-    context: CommandRequest,
-    visible: bool,
-    row: object,
-    citizen: str | None,
-    *,
-    case_id: str | None = None,
-    application_id: str | None = None,
-) -> None:
-    """A command is a change to the citizen's case: logged as allowed, or denied when out of scope."""
-    if row is None:
-        return  # no such case or application: no citizen's data was touched
-    await log_access(
-        context.request,
-        context.pool,
-        context.principal,
-        AccessAction.CHANGE,
-        outcome=AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED,
-        citizen_cpr=citizen if visible else None,  # a denied caller's own auditor must not learn whose case it was
-        case_id=case_id,
-        application_id=application_id,
-    )
 
 
 async def case_command_request(case_id: CaseIdPath, context: CommandContextDep) -> CaseCommandRequest:
@@ -199,12 +168,8 @@ async def plan_command_request(case_id: CaseIdPath, context: CommandContextDep) 
 async def application_command_request(
     application_id: ApplicationIdPath, context: CommandContextDep
 ) -> ApplicationCommandRequest:
-    require(context.principal, "act on an application", Role.CASEWORKER)
-    row = await application_queries.get_application(context.pool, str(application_id))
-    visible = row is not None and sees_application(context.principal, row)
-    await _log_change(context, visible, row, citizen_of_application(row), application_id=str(application_id))
-    if not visible:
-        raise application_not_found(str(application_id))
+    principal, target = context.principal, str(application_id)
+    await visible_application(context.request, context.pool, principal, target, AccessAction.CHANGE)
     return ApplicationCommandRequest(**_shared(context), application_id=application_id)
 
 

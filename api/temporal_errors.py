@@ -116,9 +116,7 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-async def temporal_problem(
-    error: Exception, case_id: str, pool: Pool, options: UpdateOptions | None = None
-) -> ProblemError | None:
+async def temporal_problem(error: Exception, case_id: str, pool: Pool, options: UpdateOptions) -> ProblemError | None:
     """The problem for an error of a command sent to `case_id`'s workflow, or None if not Temporal's."""
     if isinstance(error, WorkflowUpdateFailedError):
         cause = error.cause
@@ -126,14 +124,12 @@ async def temporal_problem(
             return rejection_problem(cause)
         return _problem(_UNEXPECTED_FAILURE, "The case could not carry out the command")
     if isinstance(error, WorkflowUpdateRPCTimeoutOrCancelledError):
-        if options is None:
-            return _problem(_UNANSWERED, "Try again later", headers={"Retry-After": "5"})
         return _problem(_UNANSWERED, options.unanswered_detail(), headers=options.unanswered_headers())
     if isinstance(error, RPCError):
         if error.status is RPCStatusCode.NOT_FOUND:
             return await ended_or_unknown(case_id, pool)
         if error.status in TRANSIENT_RPC_STATUSES:
-            retry_after = str(options.retry_after_seconds) if options else "5"
+            retry_after = str(options.retry_after_seconds)
             return _problem(_TEMPORAL_UNAVAILABLE, "Try again later", headers={"Retry-After": retry_after})
         return None
     return None

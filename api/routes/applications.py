@@ -27,14 +27,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities import application_queries, keyset_pages
-from activities.access_log_entries import AccessAction, AccessOutcome
-from activities.db import Pool
+from activities.access_log_entries import AccessAction
 from activities.settings import Settings
-from api.access_logging import citizen_of_application, log_access
-from api.application_updates import application_problem, not_found, rejected
-from api.auth.access import acted_by, list_scope, require, require_own_municipality, sees_application
+from api.access_logging import log_access
+from api.application_updates import application_problem, rejected
+from api.auth.access import acted_by, list_scope, require, require_own_municipality
 from api.auth.dependencies import PrincipalDep
-from api.auth.principal import Principal, Role
+from api.auth.principal import Role
 from api.deps import ApplicationIdPath, IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
 from api.models.applications import ApplicationPage, ApplicationSummary, ApplicationTimeline, ApplicationView
 from api.models.cases import TimelineEvent
@@ -42,6 +41,7 @@ from api.models.request_body import ApplicationBody
 from api.openapi import problems
 from api.problems import FieldError, ProblemError, invalid_cursor_problem
 from api.routes import application_commands
+from api.scoped_rows import visible_application
 from api.temporal_errors import REJECTIONS, etag
 from api.update_options import UpdateOptions
 from workflows import search_attributes as keys
@@ -89,26 +89,6 @@ def _start_operation(
         ),
         static_summary=f"Application {application_id} (municipality {application.municipality_code})",
     )
-
-
-async def _application_row(request: Request, pool: Pool, application_id: str, principal: Principal) -> dict[str, Any]:
-    """The application's row if the caller may see it; else 404 as if it did not exist (logged either way)."""
-    require(principal, "read an application", Role.CASEWORKER)
-    row = await application_queries.get_application(pool, application_id)
-    visible = row is not None and sees_application(principal, row)
-    if row is not None:
-        await log_access(
-            request,
-            pool,
-            principal,
-            AccessAction.READ,
-            outcome=AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED,
-            citizen_cpr=citizen_of_application(row) if visible else None,  # not for a denied caller's auditor
-            application_id=application_id,
-        )
-    if row is None or not visible:
-        raise not_found(application_id)
-    return row
 
 
 def _key_reused(message: str) -> ProblemError:
@@ -250,7 +230,7 @@ async def get_application(
 ) -> ApplicationView:
     """The application as of its last stored event (the read model is written with the events). The `ETag` is
     its version, for `If-Match` on a command. For the caseworkers of its municipality."""
-    row = await _application_row(request, pool, str(application_id), principal)
+    row = await visible_application(request, pool, principal, str(application_id), AccessAction.READ)
     view = ApplicationView.of_row(row)
     response.headers["ETag"] = etag(view.version)
     return view
@@ -262,6 +242,6 @@ async def application_events(
 ) -> ApplicationTimeline:
     """Every event of the application in order, with who caused it and through which command. For the
     caseworkers of its municipality."""
-    await _application_row(request, pool, str(application_id), principal)
+    await visible_application(request, pool, principal, str(application_id), AccessAction.READ)
     stored = await application_queries.application_timeline(pool, str(application_id))
     return ApplicationTimeline(application_id=str(application_id), events=[TimelineEvent.of(event) for event in stored])

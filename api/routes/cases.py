@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from activities import case_queries, keyset_pages
-from activities.access_log_entries import AccessAction, AccessOutcome
-from activities.db import Pool
-from api.access_logging import citizen_of_case, log_access
-from api.auth.access import list_scope, require, sees_case
+from activities.access_log_entries import AccessAction
+from api.access_logging import log_access
+from api.auth.access import list_scope
 from api.auth.dependencies import PrincipalDep
-from api.auth.principal import Principal, Role
+from api.auth.principal import Role
 from api.deps import CaseIdPath, PoolDep
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
 from api.openapi import problems
 from api.problems import invalid_cursor_problem
-from api.temporal_errors import case_not_found, etag
+from api.scoped_rows import visible_case
+from api.temporal_errors import etag
 from workflows.domain.model import CaseStatus
 from workflows.domain.plan import MunicipalityCode
 
 router = APIRouter(prefix="/cases", tags=["cases"])
-
-
-async def _case_row(request: Request, pool: Pool, case_id: str, principal: Principal, *roles: Role) -> dict[str, Any]:
-    """The case's read-model row if the caller, in one of `roles`, may see it; else 404 as if it did not exist.
-    Either way the look-up is in the access log (a denied one too: the DPO wants to see those)."""
-    require(principal, "read a case", *roles)
-    row = await case_queries.get_case(pool, case_id)
-    visible = row is not None and sees_case(principal, row, *roles)
-    if row is not None:
-        outcome = AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED
-        await log_access(
-            request,
-            pool,
-            principal,
-            AccessAction.READ,
-            outcome=outcome,
-            citizen_cpr=citizen_of_case(row) if visible else None,  # not for a denied caller's auditor
-            case_id=case_id,
-        )
-    if row is None or not visible:
-        raise case_not_found(case_id)
-    return row
 
 
 @router.get("", summary="List cases, newest first", responses=problems(422))
@@ -90,7 +68,7 @@ async def get_case(
     case's version: send it as `If-Match` with a command to apply it only to the case as you saw it.
 
     For the caseworkers of the responsible municipality and the hospital that sent the plan."""
-    row = await _case_row(request, pool, str(case_id), principal, Role.CASEWORKER, Role.HOSPITAL)
+    row = await visible_case(request, pool, principal, str(case_id), AccessAction.READ, Role.CASEWORKER, Role.HOSPITAL)
     view = CaseView.of_row(row)
     response.headers["ETag"] = etag(view.version)
     return view
@@ -100,6 +78,6 @@ async def get_case(
 async def case_events(case_id: CaseIdPath, request: Request, pool: PoolDep, principal: PrincipalDep) -> Timeline:
     """Every event of the case in order, with who caused it and through which command. For the caseworkers of
     the responsible municipality."""
-    await _case_row(request, pool, str(case_id), principal, Role.CASEWORKER)
+    await visible_case(request, pool, principal, str(case_id), AccessAction.READ, Role.CASEWORKER)
     stored = await case_queries.case_timeline(pool, str(case_id))
     return Timeline(case_id=str(case_id), events=[TimelineEvent.of(event) for event in stored])

@@ -1,0 +1,72 @@
+"""A case's or an application's read-model row as the caller may see it: the role check, the scope check, the
+access-log row (a denied look-up too, without the citizen) and the 404 for what lies outside the scope, in one
+place for reads and commands alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from activities import application_queries, case_queries
+from activities.access_log_entries import AccessAction, AccessOutcome
+from activities.db import Pool
+from api.access_logging import citizen_of_application, citizen_of_case, log_access
+from api.application_updates import not_found as application_not_found
+from api.auth.access import require, sees_application, sees_case
+from api.auth.principal import Principal, Role
+from api.temporal_errors import case_not_found
+
+
+async def _log_look_up(
+    request: Request,
+    pool: Pool,
+    principal: Principal,
+    action: AccessAction,
+    visible: bool,
+    citizen: str | None,
+    **target: str,
+) -> None:
+    await log_access(
+        request,
+        pool,
+        principal,
+        action,
+        outcome=AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED,
+        citizen_cpr=citizen if visible else None,  # a denied caller's own auditor must not learn whose case it was
+        case_id=target.get("case_id"),
+        application_id=target.get("application_id"),
+    )
+
+
+async def visible_case(
+    request: Request, pool: Pool, principal: Principal, case_id: str, action: AccessAction, *roles: Role
+) -> dict[str, Any]:
+    """The case's row if the caller, in one of `roles`, may see it; else 404 as if it did not exist."""
+    require(principal, "read a case" if action is AccessAction.READ else "act on a case", *roles)
+    row = await case_queries.get_case(pool, case_id)
+    if row is None:
+        raise case_not_found(case_id)  # no case: no citizen's data was touched, nothing to log
+    visible = sees_case(principal, row, *roles)
+    await _log_look_up(request, pool, principal, action, visible, citizen_of_case(row), case_id=case_id)
+    if not visible:
+        raise case_not_found(case_id)
+    return row
+
+
+async def visible_application(
+    request: Request, pool: Pool, principal: Principal, application_id: str, action: AccessAction
+) -> dict[str, Any]:
+    """The application's row if the caller (a caseworker of its municipality) may see it; else 404."""
+    require(
+        principal, "read an application" if action is AccessAction.READ else "act on an application", Role.CASEWORKER
+    )
+    row = await application_queries.get_application(pool, application_id)
+    if row is None:
+        raise application_not_found(application_id)
+    visible = sees_application(principal, row)
+    citizen = citizen_of_application(row)
+    await _log_look_up(request, pool, principal, action, visible, citizen, application_id=application_id)
+    if not visible:
+        raise application_not_found(application_id)
+    return row
