@@ -117,6 +117,13 @@ class RehabilitationPlan(_Strict):
     start_date_for_health_reasons: date | None = Field(
         default=None, description="Later start the plan requires for health reasons (BEK §3)"
     )
+    rehabilitation_deadline_text: Annotated[str, Field(max_length=1000)] | None = Field(
+        default=None,
+        description=(
+            "The hospital's free text on when rehabilitation should start (GGOP RehabilitationDeadline), "
+            "kept verbatim; a date or delay it names is only proposed to the caseworker (BEK §3)"
+        ),
+    )
     diagnoses: list[Diagnosis] = Field(min_length=1, max_length=20)
     function_at_discharge: NonEmptyText
     training_need: NonEmptyText

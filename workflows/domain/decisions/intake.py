@@ -27,7 +27,7 @@ from workflows.domain.rules import responsible_authority, rules_for
 
 # Fields added to the plan after plans were first stored: left out of the fingerprint while unset, so
 # a plan sent before they existed keeps its fingerprint.
-_LATER_PLAN_FIELDS = ("previous_plan",)
+_LATER_PLAN_FIELDS = ("previous_plan", "rehabilitation_deadline_text")
 
 
 def plan_fingerprint(plan: RehabilitationPlan) -> str:
