@@ -19,11 +19,13 @@ from activities.stored_events import StreamType
 from api.models.registers import REGISTERED_PROVIDER_KINDS
 from tests.api_helpers import Api, running_api, unused_municipality
 from workflows.domain.model import ProviderKind, Recipient
+from workflows.messaging.model import Channel, MessageRecipient
 
 # (table, column) -> the values the service writes there.
 WRITTEN: dict[tuple[str, str], frozenset[str]] = {
     ("providers", "kind"): frozenset(REGISTERED_PROVIDER_KINDS),
-    ("outbox", "recipient"): frozenset(Recipient),
+    ("outbox", "recipient"): frozenset(Recipient) | frozenset(MessageRecipient),
+    ("outbox", "channel"): frozenset(Channel),
     ("events", "stream_type"): frozenset(StreamType),
     ("access_log", "action"): frozenset(AccessAction),
     ("access_log", "outcome"): frozenset(AccessOutcome),
