@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from temporalio.client import Client
 
+from activities.citizen_cipher import configure_citizen_keys
 from activities.db import Pool, open_pool
 from activities.settings import Settings, get_settings
 from activities.startup_checks import StartupError
@@ -88,6 +89,11 @@ def create_app(
     if temporal_client is None:
         try:
             app_settings.require_payload_keys()  # before uvicorn starts: one line, not its traceback
+        except StartupError as err:
+            raise SystemExit(f"API cannot start: {err}") from None
+    if pool is None:
+        try:
+            configure_citizen_keys(app_settings.require_citizen_keys())  # personal data is sealed with them
         except StartupError as err:
             raise SystemExit(f"API cannot start: {err}") from None
 

@@ -14,6 +14,7 @@ Fixtures:
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import secrets
 import shutil
@@ -30,10 +31,15 @@ from psycopg.conninfo import make_conninfo
 
 from activities.db import Pool, open_pool
 from activities.migrate import apply_migrations
+from activities.payload_codec import new_key_ring_entry
 
 # Tests build apps and workers without payload keys (the encryption tests bring their own); a real process
 # refuses to start that way unless told this is a throw-away setup (activities.startup_checks).
 os.environ.setdefault("ALLOW_UNENCRYPTED_PAYLOADS", "true")
+# Personal data in the store is always sealed with citizen keys: the run makes its own KEK and look-up secret,
+# inherited by the processes it starts (a worker and an API must share them to read each other's data).
+os.environ.setdefault("CITIZEN_KEK_KEYS", new_key_ring_entry(f"test-kek-{secrets.token_hex(4)}"))
+os.environ.setdefault("CITIZEN_LOOKUP_SECRET", base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
 
 # Other fixture modules join here, e.g. "tests.temporal_fixtures".
 pytest_plugins: list[str] = ["tests.temporal_fixtures"]

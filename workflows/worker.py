@@ -19,6 +19,7 @@ import psycopg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.citizen_cipher import configure_citizen_keys
 from activities.db import Pool, open_pool
 from activities.settings import Settings, get_settings
 from activities.startup_checks import StartupError, database_unreachable
@@ -32,6 +33,7 @@ logger = logging.getLogger("genoptraening.worker")
 
 async def _connect(settings: Settings) -> tuple[Client, Pool]:
     """Temporal first: it checks the payload keys, and a refusal should not wait for the database."""
+    configure_citizen_keys(settings.require_citizen_keys())  # StartupError without a KEK: personal data is sealed
     try:
         client = await connect_temporal(settings)
     except StartupError:
