@@ -31,6 +31,7 @@ from activities.temporal_connection import connect_temporal
 from deploy import temporal_dev_server
 from deploy.binaries import temporal_cli
 from deploy.embedded_postgres import EmbeddedPostgres, service_url, start_embedded_postgres
+from deploy.local_citizen_keys import local_citizen_key_env
 from deploy.processes import Child, ChildSpec, port_in_use, wait_for_port
 from deploy.supervision import ChildGroup, StopRequested, unless_stopped
 
@@ -155,6 +156,7 @@ class Supervisor:
         database_url = await self._unless_stopped(_prepare_database(database_url, self.postgres, env))
         env |= {"DATABASE_URL": database_url, "TEMPORAL_ADDRESS": temporal.temporal_address}
         env |= self._local_auth()
+        env |= local_citizen_key_env(self.settings, self.data_dir)  # worker and API seal personal data with them
         if not self.settings.temporal_address_is_set:  # the dev server's UI has no login: codec local mode
             self.codec_env = temporal_dev_server.codec_local_mode_env(self.settings)
             env |= self.codec_env

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import secrets
+import stat
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +157,16 @@ def test_the_lookup_hash_ignores_the_hyphen_and_depends_on_the_secret() -> None:
     assert config.lookup_hash("010101-1234") == config.lookup_hash("0101011234")
     other = CitizenKeyConfig(config.kek, secrets.token_bytes(32))
     assert other.lookup_hash("0101011234") != config.lookup_hash("0101011234")
+
+
+def test_make_run_keeps_a_local_kek_and_lookup_secret_under_the_data_dir(tmp_path: Path) -> None:
+    from deploy.local_citizen_keys import KEK_FILE, LOOKUP_SECRET_FILE, local_citizen_key_env
+
+    unset = Settings(data_dir=tmp_path, citizen_kek_keys=None, citizen_lookup_secret=None)
+    env = local_citizen_key_env(unset, tmp_path)
+    for name in (KEK_FILE, LOOKUP_SECRET_FILE):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    assert local_citizen_key_env(unset, tmp_path) == env  # the next start finds the same keys
+    child = Settings(citizen_kek_keys=env["CITIZEN_KEK_KEYS"], citizen_lookup_secret=env["CITIZEN_LOOKUP_SECRET"])
+    assert child.require_citizen_keys().lookup_hash("0101011234")
+    assert local_citizen_key_env(Settings(), tmp_path) == {}  # configured keys are left alone
