@@ -64,9 +64,10 @@ class CaseShell(EventSourcedShell[CaseState, CaseCommand, CaseEvent]):
     async def _distribute_plan(self) -> None:
         plan = self._state.require_plan()
         hospital = self._state.training_hospital
+        gp = plan.general_practitioner  # None only when the GP copy was deselected (then nothing goes there)
         addresses = {
             Recipient.PATIENT: "digital_post",
-            Recipient.GP: plan.general_practitioner.sor_id or plan.general_practitioner.provider_number or "",
+            Recipient.GP: (gp.sor_id or gp.provider_number or "") if gp is not None else "",
             Recipient.MUNICIPALITY: plan.home_municipality_code,
             Recipient.TRAINING_HOSPITAL: hospital.sor_id if hospital else "",
         }

@@ -15,6 +15,17 @@ from pydantic import ConfigDict, Field, StrictBool, ValidationInfo, field_valida
 from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr
 from workflows.domain.inputs import NulFree
 from workflows.domain.model import DischargeKind, Level, PlanRelation
+from workflows.domain.plan_details import (
+    AmbulatoryControl,
+    HospitalContact,
+    HospitalTexts,
+    IcfClassification,
+    MedComLetter,
+    Organisation,
+    PatientContact,
+    PlanSender,
+    Relative,
+)
 from workflows.domain.rules import RULE_SETS
 
 _SKS_DIAGNOSIS = re.compile(r"^D?([A-Z]\d{2}[0-9A-Z]{0,4})$")
@@ -81,12 +92,14 @@ class PlanContents(_Strict):
     """The eight things a plan describes (sundhed.dk / Kræftens Bekæmpelse: "Indhold i planen")."""
 
     daily_life_before_admission: NonEmptyText
-    needs_aids: StrictBool
+    # The three yes/no answers are null when the sender's format has no such field (a MedCom GGOP plan):
+    # unknown, never guessed.
+    needs_aids: StrictBool | None
     aids_description: Annotated[str, Field(max_length=4000)] | None = None
     social_network: NonEmptyText
     manages_at_discharge: NonEmptyText
-    manages_daily_life_without_help: StrictBool
-    walks_and_stands_without_aids: StrictBool
+    manages_daily_life_without_help: StrictBool | None
+    walks_and_stands_without_aids: StrictBool | None
     training_need_at_discharge: NonEmptyText
     municipality_contact_information: NonEmptyText = Field(
         description="When the municipality makes contact, and how the patient reaches the municipality"
@@ -107,7 +120,12 @@ class RehabilitationPlan(_Strict):
     sending_hospital_sor_id: SorId
     patient: Patient
     home_municipality_code: MunicipalityCode
-    general_practitioner: GeneralPractitioner
+    gp_copy_deselected: StrictBool | None = Field(
+        default=None,
+        description="The hospital deselected the copy to the GP (GGOP GPCCReceiver/Deselected); "
+        "`general_practitioner` may then be null",
+    )
+    general_practitioner: GeneralPractitioner | None
     consent_to_share_with_gp: StrictBool = Field(
         default=True, description="The plan goes to the GP only with the patient's consent"
     )
@@ -131,6 +149,29 @@ class RehabilitationPlan(_Strict):
     previous_plan: PreviousPlan | None = Field(
         default=None, description="Set on a new plan after re-admission: which plan it replaces or runs beside"
     )
+    # What a MedCom GGOP plan carries beyond the fields above (workflows.domain.plan_details; docs/medcom.md).
+    sender: PlanSender | None = Field(default=None, description="The sending department: EAN, number, SOR id")
+    medcom_letter: MedComLetter | None = Field(default=None, description="The GGOP letter: codes, episode of care")
+    patient_contact: PatientContact | None = None
+    relatives: list[Relative] | None = Field(default=None, max_length=20)
+    consent_informed: StrictBool | None = Field(
+        default=None, description="GGOP ConsentInformed: the patient gave informed consent (ja/nej)"
+    )
+    current_hospital_contact: HospitalContact | None = None
+    hospital_ambulatory_control: AmbulatoryControl | None = None
+    icf_classifications: list[IcfClassification] | None = Field(default=None, max_length=50)
+    hospital_texts: HospitalTexts | None = None
+    contact_region: Organisation | None = Field(default=None, description="Questions to the region (ContactCounty)")
+    contact_municipality: Organisation | None = Field(default=None, description="GGOP ContactMunicipality")
+
+    @field_validator("general_practitioner")
+    @classmethod
+    def _gp_unless_deselected(
+        cls, gp: GeneralPractitioner | None, info: ValidationInfo
+    ) -> GeneralPractitioner | None:
+        if gp is None and info.data.get("gp_copy_deselected") is not True:
+            raise ValueError("general_practitioner is required unless gp_copy_deselected is true")
+        return gp
 
     @field_validator("discharge_date")
     @classmethod

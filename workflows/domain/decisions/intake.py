@@ -27,7 +27,23 @@ from workflows.domain.rules import responsible_authority, rules_for
 
 # Fields added to the plan after plans were first stored: left out of the fingerprint while unset, so
 # a plan sent before they existed keeps its fingerprint.
-_LATER_PLAN_FIELDS = ("previous_plan", "rehabilitation_deadline_text")
+_LATER_PLAN_FIELDS = (
+    "previous_plan",
+    "rehabilitation_deadline_text",
+    # MedCom GGOP details (workflows.domain.plan_details):
+    "gp_copy_deselected",
+    "sender",
+    "medcom_letter",
+    "patient_contact",
+    "relatives",
+    "consent_informed",
+    "current_hospital_contact",
+    "hospital_ambulatory_control",
+    "icf_classifications",
+    "hospital_texts",
+    "contact_region",
+    "contact_municipality",
+)
 
 
 def plan_fingerprint(plan: RehabilitationPlan) -> str:
@@ -148,7 +164,8 @@ def recipients_to_serve(state: CaseState) -> list[tuple[Recipient, bool]]:
     if state.training_hospital is not None:
         wanted.append(Recipient.TRAINING_HOSPITAL)  # specialiseret: the chosen hospital gets the plan too
     # MedCom / AUH: the plan goes to the GP only with the patient's consent.
-    consent = state.plan.consent_to_share_with_gp
+    # A deselected GP copy (MedCom GGOP GPCCReceiver/Deselected) is withheld like a missing consent.
+    consent = state.plan.consent_to_share_with_gp and state.plan.gp_copy_deselected is not True
     return [(r, r is not Recipient.GP or consent) for r in wanted if r not in state.deliveries]
 
 
