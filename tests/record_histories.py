@@ -31,6 +31,7 @@ from workflows.domain.commands import (
     AcceptFreeChoice,
     ChooseTrainingHospital,
     CompleteCourse,
+    ConfirmProposedStartDate,
     FreeChoiceProvider,
     HospitalRef,
     ReplacePlan,
@@ -104,11 +105,24 @@ async def rulebook_specialiseret_replaced(env: WorkflowEnvironment, today: date)
     return handle
 
 
+async def start_date_proposal_confirmed(env: WorkflowEnvironment, today: date) -> Case:
+    """A later start read from the plan's free text is proposed, confirmed, and moves the guarantee's timer."""
+    text = "tidligst 14 dage efter udskrivelse"
+    handle = await _distributed_case(env.client, today, rehabilitation_deadline_text=text)
+    confirm = ConfirmProposedStartDate(command_id=cid(), actor=CASEWORKER, proposed_on=today + timedelta(days=14))
+    await send(handle, confirm)
+    await env.sleep(timedelta(days=9))
+    await wait_for_state(handle, lambda s: s.contact_overdue and not s.start_guarantee_breached)
+    await handle.terminate("recorded")
+    return handle
+
+
 SCENARIOS: dict[str, Scenario] = {
     "almen_completed": almen_completed,
     "deadlines_breached": deadlines_breached,
     "rulebook_free_choice_and_transfer": rulebook_free_choice_and_transfer,
     "rulebook_specialiseret_replaced": rulebook_specialiseret_replaced,
+    "start_date_proposal_confirmed": start_date_proposal_confirmed,
 }
 
 

@@ -30,6 +30,7 @@ def test_histories_are_present() -> None:
         "deadlines_breached",
         "rulebook_free_choice_and_transfer",
         "rulebook_specialiseret_replaced",
+        "start_date_proposal_confirmed",  # a plan whose free text proposed a later start, confirmed
     }
 
 

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.decider import decide, recipients_to_serve
     from workflows.domain.events import CaseEvent
     from workflows.domain.model import DeadlineKind, Recipient
+    from workflows.domain.start_proposal import StartDateProposed
     from workflows.domain.state import CaseState, fold
     from workflows.workflow_support import (
         OWN_COMMAND_BACKOFF_PATCH,
@@ -31,11 +32,23 @@ with workflow.unsafe.imports_passed_through():
 SYSTEM_ACTOR = "system:case-workflow"
 # Cases that started before contact reminders existed must replay without the reminder's timer.
 CONTACT_REMINDERS_PATCH = "contact-reminders"
+# Plans accepted before a later start was proposed from their free text must replay without the proposal.
+START_DATE_PROPOSALS_PATCH = "start-date-proposals"
 
 
 class CaseShell(EventSourcedShell[CaseState, CaseCommand, CaseEvent]):
     def _decide(self, command: CaseCommand) -> list[CaseEvent]:
-        return decide(self._state, command, workflow.now())
+        events = decide(self._state, command, workflow.now())
+        if any(isinstance(event, StartDateProposed) for event in events) and not self._proposes_start_dates():
+            # A plan accepted before proposals existed was accepted without one: its replay must append the
+            # same events, or the workflow's state and version would part from the store's.
+            events = [event for event in events if not isinstance(event, StartDateProposed)]
+        return events
+
+    def _proposes_start_dates(self) -> bool:
+        # A validator may not record a patch marker, and needs none: a proposal never decides whether a
+        # command is allowed. The handler decides again, and records the marker with the first proposal.
+        return workflow.unsafe.is_read_only() or workflow.patched(START_DATE_PROPOSALS_PATCH)
 
     def _append_request(self, command: CaseCommand, events: list[CaseEvent]) -> tuple[str, BaseModel]:
         return APPEND_CASE_EVENTS, AppendCaseEvents(

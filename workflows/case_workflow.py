@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ClassifyAlmenLevel,
         CloseCase,
         CompleteCourse,
+        ConfirmProposedStartDate,
         DeclineFreeChoice,
         OfferStart,
         PostponeStart,
@@ -32,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         RecordCitizenContact,
         RecordContactAttempt,
         RecordProviderRefusal,
+        RejectProposedStartDate,
         ReplacePlan,
         RevokePlan,
         TransferCase,
@@ -224,6 +226,22 @@ class CaseWorkflow(CaseShell):
 
     @assess_transport.validator
     def _validate_assess_transport(self, command: AssessTransport) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def confirm_proposed_start_date(self, command: ConfirmProposedStartDate) -> CaseState:
+        return await self._handle(command)  # the start guarantee's timer is re-armed from the new state
+
+    @confirm_proposed_start_date.validator
+    def _validate_confirm_proposed_start_date(self, command: ConfirmProposedStartDate) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def reject_proposed_start_date(self, command: RejectProposedStartDate) -> CaseState:
+        return await self._handle(command)
+
+    @reject_proposed_start_date.validator
+    def _validate_reject_proposed_start_date(self, command: RejectProposedStartDate) -> None:
         self._validate(command)
 
     @workflow.update

@@ -17,6 +17,7 @@ from workflows.domain.model import (
     ResponsibleAuthority,
 )
 from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.start_proposal import StartDateProposal
 from workflows.domain.transport import TransportDecision
 
 
@@ -60,6 +61,9 @@ class CaseState(BaseModel):
     transport: TransportDecision | None = None
     close_reason: CloseReason | None = None
     opt_out_reason: OptOutReason | None = None
+    start_date_proposal: StartDateProposal | None = Field(
+        default=None, description="A later start read from the plan's rehabilitation_deadline_text, and its outcome"
+    )
 
     @property
     def is_open(self) -> bool:

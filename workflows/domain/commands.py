@@ -204,6 +204,18 @@ class MarkDeadlinePassed(Command):
     deadline: DeadlineKind
 
 
+class ConfirmProposedStartDate(Command):
+    """The caseworker confirms the later start read from the plan's free text (SUL §140 stk. 4)."""
+
+    proposed_on: date = Field(description="The proposed date, as the caseworker saw it: it must still be the one open")
+
+
+class RejectProposedStartDate(Command):
+    """The caseworker rejects the proposed later start: the 7-day clock stays as it was."""
+
+    reason: Note | None = None
+
+
 CaseCommand = (
     ReceivePlan
     | RecordPlanDelivery
@@ -227,4 +239,6 @@ CaseCommand = (
     | RevokePlan
     | ReplacePlan
     | AssessTransport
+    | ConfirmProposedStartDate
+    | RejectProposedStartDate
 )

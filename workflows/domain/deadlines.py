@@ -17,15 +17,22 @@ def start_guarantee_applies(level: Level, rules: RuleSet) -> bool:
     return level in rules.levels_with_start_guarantee
 
 
-def start_guarantee_due_on(plan: RehabilitationPlan, rules: RuleSet) -> date | None:
+def start_guarantee_due_on(
+    plan: RehabilitationPlan, rules: RuleSet, confirmed_later_start: date | None = None
+) -> date | None:
     """Last day on which a start may be offered.
 
-    SUL §140 stk. 4: 7 days from discharge, or from the later start the plan sets for health reasons.
+    SUL §140 stk. 4: 7 days from discharge, or from the later start the plan sets for health reasons: its
+    `start_date_for_health_reasons`, or a date a caseworker confirmed from its free text.
     """
     if not start_guarantee_applies(plan.level, rules):
         return None
-    anchor = plan.start_date_for_health_reasons or plan.discharge_date
-    return anchor + timedelta(days=rules.start_guarantee_days)
+    return earliest_start_on(plan, confirmed_later_start) + timedelta(days=rules.start_guarantee_days)
+
+
+def earliest_start_on(plan: RehabilitationPlan, confirmed_later_start: date | None = None) -> date:
+    """The day training may start and the 7-day clock counts from (SUL §140 stk. 4; BEK §3)."""
+    return max(plan.start_date_for_health_reasons or plan.discharge_date, confirmed_later_start or plan.discharge_date)
 
 
 def contact_due_on(received_on: date, working_days: int) -> date:

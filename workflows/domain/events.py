@@ -19,6 +19,12 @@ from workflows.domain.model import (
     TransferReason,
 )
 from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.start_proposal import (
+    ProposedStartDateConfirmed,
+    ProposedStartDateRejected,
+    ProposedStartDateSuperseded,
+    StartDateProposed,
+)
 from workflows.domain.transport import TransportAssessmentInput, TransportDecision
 
 
@@ -213,6 +219,10 @@ CaseEvent = Annotated[
     | CaseTransferred
     | PlanRevoked
     | PlanReplaced
+    | StartDateProposed
+    | ProposedStartDateConfirmed
+    | ProposedStartDateRejected
+    | ProposedStartDateSuperseded
     | TransportAssessed,
     Field(discriminator="type"),
 ]

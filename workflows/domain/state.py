@@ -10,6 +10,14 @@ from functools import singledispatch
 from workflows.domain import events as ev
 from workflows.domain.case_state import CaseState
 from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, GuaranteeStatusReason, Recipient, TransferReason
+from workflows.domain.start_proposal import (
+    ProposalEvent,
+    ProposedStartDateConfirmed,
+    ProposedStartDateRejected,
+    ProposedStartDateSuperseded,
+    StartDateProposed,
+    proposal_changes,
+)
 
 __all__ = ["CaseState", "evolve", "fold"]
 
@@ -84,6 +92,14 @@ def _(event: ev.PlanDelivered, state: CaseState) -> dict[str, object]:
 @_changes.register
 def _(event: ev.PlanDeliveryWithheld, state: CaseState) -> dict[str, object]:
     return _after_delivery(state, event.recipient, None)
+
+
+@_changes.register(StartDateProposed)
+@_changes.register(ProposedStartDateConfirmed)
+@_changes.register(ProposedStartDateRejected)
+@_changes.register(ProposedStartDateSuperseded)
+def _start_date_proposal(event: ProposalEvent, state: CaseState) -> dict[str, object]:
+    return proposal_changes(event, state.start_date_proposal)
 
 
 @_changes.register

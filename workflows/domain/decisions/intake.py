@@ -11,6 +11,7 @@ from workflows.domain.commands import ReceivePlan, RecordPlanDelivery, ReplacePl
 from workflows.domain.cpr import check_cpr
 from workflows.domain.deadlines import contact_due_on, start_guarantee_due_on
 from workflows.domain.decisions.core import CommandRejected, Rejection, decide_rule, require, require_valid
+from workflows.domain.decisions.proposal import open_proposal_superseded, start_date_proposed
 from workflows.domain.events import (
     CaseClosed,
     CaseEvent,
@@ -79,7 +80,8 @@ def _(command: ReceivePlan, state: CaseState, now: datetime) -> list[CaseEvent]:
             contact_due_on=contact_due_on(local_date(now), command.contact_working_days),
             responsible_authority=responsible_authority(plan.level, rules),
             warnings=_plan_warnings(plan),
-        )
+        ),
+        *start_date_proposed(plan, now),  # accepting the plan proposes the later start its text names
     ]
 
 
@@ -100,6 +102,7 @@ def _(command: ReplacePlan, state: CaseState, now: datetime) -> list[CaseEvent]:
     )
     rules = rules_for(new.discharge_date)
     return [
+        *open_proposal_superseded(state, new, now),
         PlanReplaced(
             occurred_at=now,
             previous_plan_id=current.plan_id,
@@ -110,7 +113,8 @@ def _(command: ReplacePlan, state: CaseState, now: datetime) -> list[CaseEvent]:
             contact_working_days=command.contact_working_days,
             contact_due_on=contact_due_on(local_date(now), command.contact_working_days),
             responsible_authority=responsible_authority(new.level, rules),
-        )
+        ),
+        *start_date_proposed(new, now),
     ]
 
 

@@ -15,7 +15,7 @@ from workflows.domain.commands import (
     PostponeStart,
     ProviderRef,
 )
-from workflows.domain.deadlines import contact_reminder_due_on, pending_deadlines
+from workflows.domain.deadlines import contact_reminder_due_on, earliest_start_on, pending_deadlines
 from workflows.domain.decisions.core import decide_rule, require, require_status, require_valid
 from workflows.domain.events import (
     AppointmentCancelled,
@@ -29,14 +29,16 @@ from workflows.domain.events import (
     StartPostponedByCitizen,
 )
 from workflows.domain.model import CaseStatus, DeadlineKind, ProviderKind
+from workflows.domain.start_proposal import confirmed_later_start
 
 
 @decide_rule.register
 def _(command: OfferStart, state: CaseState, now: datetime) -> list[CaseEvent]:
     plan = state.require_plan()
     require_status(state, (CaseStatus.PROVIDER_CHOSEN,), "offer a start")
-    # BEK om genoptræningsplaner §3: the plan may require a later start for health reasons.
-    earliest = plan.start_date_for_health_reasons or plan.discharge_date
+    # BEK om genoptræningsplaner §3: the plan may require a later start for health reasons (its own date,
+    # or one a caseworker confirmed from its free text).
+    earliest = earliest_start_on(plan, confirmed_later_start(state.start_date_proposal))
     require_valid(
         command.first_appointment_on >= earliest,
         f"the plan allows training to start on {earliest.isoformat()} at the earliest",
