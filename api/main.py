@@ -23,7 +23,7 @@ from api.http_limits import RequestContract
 from api.openapi import install_openapi
 from api.operation_ids import operation_id
 from api.problems import install_problem_handlers
-from api.routes import access_log, applications, cases, commands, health, plans, registers
+from api.routes import access_log, applications, cases, commands, health, medcom, plans, registers
 from api.routes.codec import install_codec
 from api.unavailable import install_unavailable_handlers
 
@@ -60,6 +60,11 @@ All personal data in the examples is synthetic.
 
 TAGS = [
     {"name": "plans", "description": "Intake of rehabilitation plans from hospitals"},
+    {
+        "name": "medcom",
+        "description": "MedCom's OIOXML messages: GGOP plans from hospitals, answered with MedCom receipts "
+        "(docs/medcom.md)",
+    },
     {"name": "commands", "description": "Caseworker commands; each answers with the case as it now is"},
     {"name": "cases", "description": "The case list, one case, and its timeline"},
     {
@@ -134,7 +139,7 @@ def create_app(
     app.add_middleware(RequestContract, router=app.router, max_body_bytes=app_settings.max_body_bytes)
     install_problem_handlers(app)
     install_unavailable_handlers(app)
-    for module in (plans, commands, cases, applications, registers, access_log, health):
+    for module in (plans, medcom, commands, cases, applications, registers, access_log, health):
         app.include_router(module.router)
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
     install_openapi(app)

@@ -31,6 +31,7 @@ HOSPITAL, CASEWORKER, ADMIN, OPS = Role.HOSPITAL, Role.CASEWORKER, Role.MUNICIPA
 # Operation (method and path template; `*` for one more path segment) → the roles that may make it.
 ALLOWED: dict[str, tuple[Role, ...]] = {
     "POST /plans": (HOSPITAL,),
+    "POST /medcom/ggop": (HOSPITAL,),
     "POST /cases/{case_id}/revocation": (CASEWORKER, HOSPITAL),  # the plan's own sender may revoke it
     "POST /cases/{case_id}/*": (CASEWORKER,),
     "GET /cases": (CASEWORKER, OPS),

@@ -45,6 +45,7 @@ EXPECTED_GRANTS = {
     "citizen_keys": {"SELECT", "INSERT", "UPDATE"},  # made, destroyed, rewrapped; never deleted (a trigger)
     "citizen_streams": {"SELECT", "INSERT"},
     "events": {"SELECT", "INSERT", "MAINTAIN"},  # MAINTAIN: LOCK TABLE events (TRUNCATE before PostgreSQL 17)
+    "inbound_messages": {"SELECT", "INSERT"},  # received once, never changed (erasure destroys the key)
     "municipalities": {"SELECT", "INSERT", "UPDATE"},
     "outbox": {"SELECT", "INSERT", "UPDATE"},
     "plan_index": {"SELECT", "INSERT"},

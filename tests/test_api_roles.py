@@ -43,6 +43,7 @@ CASE_COMMAND = _row({"caseworker"}, NOT_FOUND)
 APPLICATION_COMMAND = _row({"caseworker"}, NOT_FOUND)
 EXPECTED: dict[str, dict[str, object]] = {
     "receivePlan": _row({"hospital"}),
+    "receiveGgop": _row({"hospital"}),  # a body-less request: the hospital gets 415, the rest 403
     "listCases": _row({"caseworker", "caseworker_elsewhere", "ops"}),
     "getCase": _row({"caseworker", "hospital"}, NOT_FOUND),
     "getCaseTimeline": _row({"caseworker"}, NOT_FOUND),

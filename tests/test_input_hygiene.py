@@ -9,6 +9,7 @@ the problem's `errors`.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -94,13 +95,30 @@ def _operations() -> Iterator[tuple[str, str, str, str, dict[str, Any], list[tup
 OPERATIONS = list(_operations())
 
 
+# Optional objects the examples leave out whose other fields are required: the poisoned field must be the only
+# thing wrong (a date is checked after the body parses).
+_OPTIONAL_OBJECTS: dict[str, Any] = {
+    "medcom_letter": {"letter_id": "L1", "version_code": "GGOP100", "authorised_on": "2026-11-16"},
+}
+
+
 def _poisoned(body: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
     poisoned = copy.deepcopy(body)
     target: Any = poisoned
-    for part in path[:-1]:
-        # An optional object the example leaves out (previous_plan): the poisoned field alone is refused first.
-        target = target.setdefault(part, {}) if isinstance(part, str) else target[part]
-    target[path[-1]] = value
+    for part, following in itertools.pairwise(path):
+        # An optional object or list the example leaves out (previous_plan, relatives): the poisoned field
+        # alone is refused first.
+        empty: Any = [] if isinstance(following, int) else copy.deepcopy(_OPTIONAL_OBJECTS.get(str(part), {}))
+        if isinstance(part, str):
+            target = target.setdefault(part, empty)
+        else:
+            while len(target) <= part:
+                target.append(empty)
+            target = target[part]
+    if isinstance(target, list):
+        target.append(value)
+    else:
+        target[path[-1]] = value
     return poisoned
 
 

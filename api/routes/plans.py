@@ -256,3 +256,14 @@ async def _receive(
     latest = await case_queries.get_case(pool, case_id) or existing
     stored = CaseState.model_validate(latest["state"])
     return _tagged(response, CaseView.of(stored if stored.version >= state.version else state))
+
+
+async def take_plan(
+    plan: RehabilitationPlan, pool: Pool, client: Client, settings: Settings, principal: Principal
+) -> tuple[CaseView, bool]:
+    """The JSON intake's way into the domain, for the service's other doors (MedCom GGOP, `api.ggop_intake`):
+    the case the plan went to, and whether the plan started it. The caller has checked the sender and written
+    the access-log row, as `receive_plan` does."""
+    response = Response()
+    view = await _receive(plan, response, pool, client, settings, principal)
+    return view, "Location" in response.headers

@@ -1,0 +1,272 @@
+"""One GGOP message in, one answer out: the intake both doors use (`POST /medcom/ggop` and the VANS inbound
+directory's poller).
+
+    outcome = await take_ggop_message(raw, sender=GgopSender.hospital_token(principal), pool=pool,
+                                      client=client, settings=settings)
+
+The order follows MedCom's rules (docs/medcom.md): a duplicate (same sender, envelope id and letter id) is
+answered with the stored receipt before anything else; a message that is not safe XML is refused without a
+receipt when it has no readable ids; one that fails the schema or the mapping gets a negative receipt; a
+message from another sender than the door vouches for is refused without one; an accepted plan goes to the
+domain through the JSON intake's path (`api.routes.plans.take_plan`) and gets a positive receipt when its
+envelope asks. Every receipt is queued in the outbox for the sender's EAN and returned to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lxml import etree
+from psycopg import AsyncConnection
+from temporalio.client import Client
+
+from activities.access_log import record
+from activities.access_log_entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
+from activities.db import Pool
+from activities.medcom import inbound_messages
+from activities.medcom.ggop_envelope import MessageIds, read_ids
+from activities.medcom.ggop_mapping import GgopNotMapped, message_sor_id, plan_from_ggop
+from activities.medcom.ggop_schema import GGOP_NAMESPACE, check_ggop
+from activities.medcom.inbound_messages import InboundMessage
+from activities.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
+from activities.medcom.safe_xml import XmlRefused, parse_untrusted
+from activities.outbox import queue_outbound
+from activities.settings import Settings
+from api.ggop_sender import GgopSender, SenderRefused, sending_hospital
+from api.problems import ProblemError
+from api.routes.plans import take_plan
+from workflows.domain.model import PlanRelation
+from workflows.domain.plan import PreviousPlan
+from workflows.identity import case_id_for_plan
+from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage, message_id_for
+
+logger = logging.getLogger("genoptraening.medcom")
+
+# Called with the citizen's CPR and the case id before the plan reaches its case (no plan without its row).
+AccessRecorder = Callable[[str, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class GgopOutcome:
+    """What became of a message: its HTTP status, the receipt (bytes as sent) and the case, if any."""
+
+    status: int  # 201 new case, 200 known case, 4xx refused
+    receipt: bytes | None
+    case_id: str | None = None
+    duplicate: bool = False
+    envelope_id: str | None = None
+    letter_id: str | None = None
+    refuse_code: str | None = None
+    detail: str | None = None  # why it was refused; never personal data
+
+    @property
+    def accepted(self) -> bool:
+        return self.status < 400
+
+
+def _original(ids: MessageIds) -> Original:
+    assert ids.envelope_id and ids.sender_ean
+    return Original(ids.envelope_id, ids.sender_ean, ids.receiver_ean or "", ids.letter_id, ids.version_code)
+
+
+def _row(ids: MessageIds, sender: GgopSender, **fields: object) -> InboundMessage:
+    assert ids.envelope_id and ids.sender_ean
+    base = {
+        "channel": sender.channel,
+        "message_type": "GGOP",
+        "sender_ean": ids.sender_ean,
+        "receiver_ean": ids.receiver_ean,
+        "envelope_id": ids.envelope_id,
+        "letter_id": ids.letter_id or "",
+        "sending_hospital_sor_id": None,
+        "episode_of_care_id": None,
+        "outcome": "refused",
+        "case_id": None,
+        "refuse_code": None,
+        "refuse_text": None,
+        "receipt": None,
+        "receipt_kind": None,
+    }
+    return InboundMessage(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def _outcome(row: InboundMessage, *, duplicate: bool, created: bool = False) -> GgopOutcome:
+    return GgopOutcome(
+        status=201 if created else row.http_status,
+        receipt=row.receipt,
+        case_id=row.case_id,
+        duplicate=duplicate,
+        envelope_id=row.envelope_id,
+        letter_id=row.letter_id or None,
+        refuse_code=row.refuse_code,
+        detail=row.refuse_text,
+    )
+
+
+async def _keep(pool: Pool, row: InboundMessage, *, raw: bytes | None = None, cpr: str | None = None) -> InboundMessage:
+    """The row and its receipt's place in the outbox, in one transaction; a concurrent duplicate's row wins."""
+    async with pool.connection() as conn, conn.transaction():
+        kept = await inbound_messages.record_message(conn, row, raw=raw, citizen_cpr=cpr)
+        if kept is row and row.receipt is not None:
+            await _queue_receipt(conn, row)
+    return kept
+
+
+async def _queue_receipt(conn: AsyncConnection[Any], row: InboundMessage) -> None:
+    if not (row.sender_ean.isdigit() and len(row.sender_ean) == 13):
+        logger.warning("receipt for envelope %s not queued: the sender EAN is not 13 digits", row.envelope_id)
+        return
+    assert row.receipt is not None
+    message = OutboundMessage(
+        message_id=message_id_for("medcom-receipt", row.sender_ean, row.envelope_id, row.letter_id),
+        channel=Channel.MEDCOM,
+        kind=MessageKind.RECEIPT,
+        recipient=MessageRecipient.HOSPITAL,
+        address=row.sender_ean,
+        case_id=row.case_id,
+        plan_id=row.letter_id,
+        content=row.receipt,
+        content_type="application/xml",
+        details={"receipt": row.receipt_kind or "", "original_envelope_id": row.envelope_id},
+    )
+    await queue_outbound(conn, message)
+
+
+def _default_recorder(sender: GgopSender, pool: Pool) -> AccessRecorder:
+    async def recorded(cpr: str, case_id: str) -> None:
+        entry = AccessLogEntry.by(
+            sender.principal,
+            action=AccessAction.CREATE,
+            purpose=Purpose.CASEWORK,
+            outcome=AccessOutcome.ALLOWED,
+            citizen_cpr=cpr,
+            case_id=case_id,
+            correlation_id=f"medcom:{sender.channel}",
+        )
+        await record(pool, entry)
+
+    return recorded
+
+
+async def _refuse(
+    pool: Pool, ids: MessageIds, sender: GgopSender, now: datetime, status: int, code: RefuseCode, text: str
+) -> GgopOutcome:
+    """A negative receipt naming the error, kept and queued; or, without ids to answer, no receipt at all."""
+    logger.info("GGOP refused (%s, HTTP %s), envelope %s", code.value, status, ids.envelope_id or "unknown")
+    if not ids.can_be_answered:
+        return GgopOutcome(status=status, receipt=None, refuse_code=code.value, detail=text)
+    receipt = build_negative_receipt(_original(ids), now, code, text)
+    row = _row(
+        ids,
+        sender,
+        http_status=status,
+        refuse_code=code.value,
+        refuse_text=text,
+        receipt=receipt,
+        receipt_kind="negative",
+    )
+    kept = await _keep(pool, row)
+    return _outcome(kept, duplicate=kept is not row)
+
+
+async def take_ggop_message(
+    raw: bytes,
+    *,
+    sender: GgopSender,
+    pool: Pool,
+    client: Client,
+    settings: Settings,
+    record_access: AccessRecorder | None = None,
+    now: datetime | None = None,
+) -> GgopOutcome:
+    """Take one GGOP message (bytes as received) and answer it; see the module's docstring for the rules.
+
+    Raises `SenderRefused` when the message's sender is not the one the door vouches for (no receipt: the
+    claimed sender may not have sent it), and `ProblemError` 503 when the case service cannot be reached
+    (nothing is kept: the sender sends again, or the poller leaves the file for its next round)."""
+    now = now or datetime.now(UTC)
+    try:
+        root = parse_untrusted(raw, max_bytes=settings.medcom_max_message_bytes)
+    except XmlRefused as refused:
+        logger.info("GGOP refused before reading (%s)", refused.reason.value)
+        status = 413 if refused.reason.value == "too_large" else 400
+        return GgopOutcome(status=status, receipt=None, refuse_code=RefuseCode.SYNTAX_ERROR.value, detail=str(refused))
+    ids = read_ids(root)
+    if ids.can_be_answered:
+        assert ids.envelope_id and ids.sender_ean
+        known = await inbound_messages.find_message(pool, ids.sender_ean, ids.envelope_id, ids.letter_id)
+        if known is not None:
+            # MedCom: the identical receipt, nothing shown twice, one line in the system log.
+            logger.info("GGOP duplicate: envelope %s, letter %s answered again", ids.envelope_id, ids.letter_id)
+            return _outcome(known, duplicate=True)
+    problems = check_ggop(root)
+    if problems:
+        wrong_version = root.tag != "{" + GGOP_NAMESPACE + "}Emessage"
+        code = RefuseCode.VERSION_PROBLEM if wrong_version else RefuseCode.SYNTAX_ERROR
+        text = "; ".join(str(problem) for problem in problems)
+        return await _refuse(pool, ids, sender, now, 400, code, text)
+    try:
+        sor_id = sending_hospital(sender, ids, message_sor_id(root), settings)
+    except SenderRefused as refused:
+        if refused.refuse_code is None:
+            raise
+        return await _refuse(pool, ids, sender, now, 403, refused.refuse_code, str(refused))
+    return await _take_plan(root, raw, ids, sor_id, sender, pool, client, settings, record_access, now)
+
+
+def _mapping_refusal(error: GgopNotMapped) -> RefuseCode:
+    receiver = any(problem.path.startswith("RehabilitationPlan/Receiver") for problem in error.problems)
+    return RefuseCode.RECEIVER_ID_PROBLEM if receiver else RefuseCode.NOT_SPECIFIED
+
+
+async def _take_plan(
+    root: etree._Element,
+    raw: bytes,
+    ids: MessageIds,
+    sor_id: str,
+    sender: GgopSender,
+    pool: Pool,
+    client: Client,
+    settings: Settings,
+    record_access: AccessRecorder | None,
+    now: datetime,
+) -> GgopOutcome:
+    try:
+        mapped = plan_from_ggop(root, sending_hospital_sor_id=sor_id, settings=settings)
+    except GgopNotMapped as error:
+        return await _refuse(pool, ids, sender, now, 422, _mapping_refusal(error), str(error))
+    plan, episode = mapped.plan, mapped.episode_of_care_id
+    if settings.ggop_same_episode_replaces and episode is not None:
+        earlier = await inbound_messages.letter_replaced_by_episode(pool, sor_id, episode.compact, plan.plan_id)
+        if earlier is not None:
+            link = PreviousPlan(plan_id=earlier, relation=PlanRelation.REPLACES)
+            plan = plan.model_copy(update={"previous_plan": link})
+    # As POST /plans: the access-log row before the plan reaches a case, naming the case its id derives.
+    await (record_access or _default_recorder(sender, pool))(plan.patient.cpr, case_id_for_plan(sor_id, plan.plan_id))
+    try:
+        view, created = await take_plan(plan, pool, client, settings, sender.principal)
+    except ProblemError as problem:
+        if problem.status >= 500:
+            raise
+        return await _refuse(
+            pool, ids, sender, now, problem.status, RefuseCode.NOT_SPECIFIED, problem.detail or problem.title
+        )
+    receipt = build_positive_receipt(_original(ids), now) if ids.wants_positive_receipt else None
+    row = _row(
+        ids,
+        sender,
+        sending_hospital_sor_id=sor_id,
+        episode_of_care_id=episode.compact if episode else None,
+        outcome="accepted",
+        case_id=view.case_id,
+        http_status=200,
+        receipt=receipt,
+        receipt_kind="positive" if receipt else None,
+    )
+    kept = await _keep(pool, row, raw=raw, cpr=plan.patient.cpr)
+    logger.info("GGOP envelope %s, letter %s: case %s", ids.envelope_id, ids.letter_id, view.case_id)
+    return _outcome(kept, duplicate=kept is not row, created=created and kept is row)
