@@ -37,10 +37,21 @@ SPECIALISERET_PLAN: dict[str, Any] = {
     "start_date_for_health_reasons": "2026-11-30",
 }
 
+# The hospital's free-text start deadline (GGOP RehabilitationDeadline): the case proposes 30 November.
+LATER_START_TEXT_PLAN: dict[str, Any] = {
+    **ALMEN_PLAN,
+    "plan_id": "GOP-2026-000125",
+    "rehabilitation_deadline_text": "Genoptræning tidligst 14 dage efter udskrivelse af hensyn til sårheling",
+}
+
 PLAN_EXAMPLES: dict[str, dict[str, Any]] = {
     "almen": {"summary": "Almen genoptræning after a hip fracture", "value": ALMEN_PLAN},
     "specialiseret": {
         "summary": "Specialiseret genoptræning, later start for health reasons",
         "value": SPECIALISERET_PLAN,
+    },
+    "later_start_text": {
+        "summary": "Almen, with a free-text start deadline: the case proposes the later start it names",
+        "value": LATER_START_TEXT_PLAN,
     },
 }

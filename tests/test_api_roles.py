@@ -48,6 +48,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "getCase": _row({"caseworker", "hospital"}, NOT_FOUND),
     "getCaseTimeline": _row({"caseworker"}, NOT_FOUND),
     "revokePlan": _row({"caseworker", "hospital"}, NOT_FOUND),
+    # The caseworker of the responsible municipality decides on a later start read from the plan's text.
+    "confirmProposedStartDate": CASE_COMMAND,
+    "rejectProposedStartDate": CASE_COMMAND,
     "receiveApplication": _row({"caseworker"}),
     "listApplications": _row({"caseworker", "caseworker_elsewhere", "ops"}),
     "getApplication": APPLICATION_COMMAND,

@@ -177,6 +177,11 @@ async def receive_plan(
     - `relation: parallel`: both plans stay active (e.g. another body region), so the new plan starts its own
       case like any other; the link is kept in its plan.
 
+    `rehabilitation_deadline_text` is the hospital's free text on when training should start (MedCom GGOP
+    `RehabilitationDeadline`), kept verbatim. Where it names a later start ("tidligst 14 dage efter
+    udskrivelse", "opstart efter 1/12"), the case proposes that date with the words it came from
+    (`start_date_proposal`); only a caseworker's confirmation moves the 7-day start guarantee (SUL §140 stk. 4).
+
     A CPR number that fails the modulus 11 check is accepted and flagged in `warnings`
     (`cpr_fails_modulus_11`; numbers issued since 2007 may fail it, cpr.dk); one that is no valid date is
     **422** naming `patient.cpr`.
