@@ -29,8 +29,9 @@ from activities.access_log_entries import AccessAction, AccessLogEntry, AccessOu
 from activities.db import Pool
 from activities.medcom import inbound_messages
 from activities.medcom.ggop_envelope import MessageIds, read_ids
-from activities.medcom.ggop_mapping import GgopNotMapped, message_sor_id, plan_from_ggop
+from activities.medcom.ggop_mapping import GgopNotMapped, plan_from_ggop
 from activities.medcom.ggop_schema import GGOP_NAMESPACE, check_ggop
+from activities.medcom.ggop_sections import message_sor_id
 from activities.medcom.inbound_messages import InboundMessage
 from activities.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
 from activities.medcom.safe_xml import XmlRefused, parse_untrusted
@@ -196,6 +197,15 @@ async def take_ggop_message(
         status = 413 if refused.reason.value == "too_large" else 400
         return GgopOutcome(status=status, receipt=None, refuse_code=RefuseCode.SYNTAX_ERROR.value, detail=str(refused))
     ids = read_ids(root)
+    # The sender first: another hospital's ids get neither a case nor a stored receipt back.
+    sor_id, unknown_sender = None, None
+    if ids.sender_ean:
+        try:
+            sor_id = sending_hospital(sender, ids, message_sor_id(root), settings)
+        except SenderRefused as refused:
+            if refused.refuse_code is None:
+                raise
+            unknown_sender = refused
     if ids.can_be_answered:
         assert ids.envelope_id and ids.sender_ean
         known = await inbound_messages.find_message(pool, ids.sender_ean, ids.envelope_id, ids.letter_id)
@@ -209,12 +219,9 @@ async def take_ggop_message(
         code = RefuseCode.VERSION_PROBLEM if wrong_version else RefuseCode.SYNTAX_ERROR
         text = "; ".join(str(problem) for problem in problems)
         return await _refuse(pool, ids, sender, now, 400, code, text)
-    try:
-        sor_id = sending_hospital(sender, ids, message_sor_id(root), settings)
-    except SenderRefused as refused:
-        if refused.refuse_code is None:
-            raise
-        return await _refuse(pool, ids, sender, now, 403, refused.refuse_code, str(refused))
+    if unknown_sender is not None or sor_id is None:
+        code = unknown_sender.refuse_code if unknown_sender and unknown_sender.refuse_code else RefuseCode.NOT_SPECIFIED
+        return await _refuse(pool, ids, sender, now, 403, code, str(unknown_sender or "no sender"))
     return await _take_plan(root, raw, ids, sor_id, sender, pool, client, settings, record_access, now)
 
 

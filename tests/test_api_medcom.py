@@ -3,6 +3,7 @@ resends, a replacing plan, the sender's identity, and what is kept (the original
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,6 +17,8 @@ from activities.db import Pool
 from activities.medcom.inbound_messages import original_message
 from activities.medcom.receipts import parse_receipt
 from api.auth.principal import Role
+from api.ggop_intake import take_ggop_message
+from api.ggop_sender import GgopSender, SenderRefused
 from tests.api_helpers import PROBLEM_JSON, Api, danish_today, running_api
 from tests.auth_helpers import DEFAULT_SOR, bearer
 from tests.ggop_fixtures import fresh, ggop, on_day, ten_megabytes
@@ -213,3 +216,35 @@ async def test_only_xml_is_taken(api: Api, content_type: str | None) -> None:
         "/medcom/ggop", content=ggop("almen.xml"), headers={**headers, **bearer(Role.HOSPITAL, sor=DEFAULT_SOR)}
     )
     assert response.status_code == 415 and response.headers["Accept-Post"] == "application/xml"
+
+
+async def test_the_vans_door_takes_the_same_message_with_the_mailbox_vouching_for_the_sender(api: Api) -> None:
+    raw = fresh(_today(ggop("almen.xml")))
+    door = {"pool": api.pool, "client": api.env.client, "settings": api.settings}
+    outcome = await take_ggop_message(raw, sender=GgopSender.vans(SENDER_EAN), **door)
+    assert outcome.status == 201 and outcome.case_id is not None and outcome.receipt is not None
+    assert parse_receipt(outcome.receipt).positive
+    again = await take_ggop_message(raw, sender=GgopSender.vans(SENDER_EAN), **door)
+    assert again.duplicate and again.receipt == outcome.receipt and again.case_id == outcome.case_id
+    with pytest.raises(SenderRefused):  # the message names another sender than its VANS envelope
+        await take_ggop_message(fresh(raw), sender=GgopSender.vans("5790000000048"), **door)
+
+
+async def test_the_vans_door_answers_an_unknown_sender_with_a_negative_receipt(api: Api) -> None:
+    raw = fresh(_today(ggop("almen.xml"))).replace(SENDER_EAN.encode(), b"5790000000055")
+    door = {"pool": api.pool, "client": api.env.client, "settings": api.settings}
+    outcome = await take_ggop_message(raw, sender=GgopSender.vans("5790000000055"), **door)
+    assert outcome.status == 403 and outcome.case_id is None and outcome.receipt is not None
+    assert parse_receipt(outcome.receipt).refuse_code == "ukendt_lokationsnummer"
+
+
+async def test_a_duplicate_is_one_line_in_the_log_without_personal_data(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    raw = fresh(_today(ggop("almen.xml")))
+    assert (await _send(api, raw)).status_code == 201
+    with caplog.at_level(logging.INFO, logger="genoptraening.medcom"):
+        assert (await _send(api, raw)).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "genoptraening.medcom"]
+    assert len(lines) == 1 and "duplicate" in lines[0]
+    assert not any("0101459992" in line or "Testesen" in line for line in lines)
