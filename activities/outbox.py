@@ -175,15 +175,13 @@ async def mark_acknowledged(conn: psycopg.AsyncConnection[Any], message_id: str)
     )
 
 
-async def mark_resent(conn: psycopg.AsyncConnection[Any], message_id: str) -> int:
-    """Open a failed message for another delivery; returns its resend count."""
-    cursor = await conn.execute(
-        "UPDATE outbox SET resends = resends + 1, failed_at = NULL, sent_at = NULL, transport_ref = NULL"
-        " WHERE message_id = %s RETURNING resends",
-        (message_id,),
+async def mark_resent(conn: psycopg.AsyncConnection[Any], message_id: str, resend: int) -> None:
+    """Open a failed message for its `resend`-th delivery (idempotent: a repeat changes nothing)."""
+    await conn.execute(
+        "UPDATE outbox SET resends = %s, failed_at = NULL, sent_at = NULL, transport_ref = NULL"
+        " WHERE message_id = %s AND resends < %s",
+        (resend, message_id, resend),
     )
-    row = await cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 async def message_for_envelope(conn: psycopg.AsyncConnection[Any], envelope_id: str) -> dict[str, Any] | None:

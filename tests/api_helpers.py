@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,8 +21,10 @@ from temporalio.worker import Worker
 
 from activities.db import Pool
 from activities.eventstore import EventStore
+from activities.messaging_setup import messaging_parts
 from activities.settings import Settings
 from activities.store_activities import StoreActivities
+from activities.transport_settings import TransportSettings
 from api.main import create_app
 from tests.auth_helpers import ScopedAuth, auth_settings
 from tests.factories import plan_payload
@@ -58,12 +62,20 @@ async def running_api(
     store = StoreActivities(pool, event_store)
     settings = settings_for(task_queue, **settings_overrides)
     app = create_app(pool=pool, temporal_client=env.client, settings=settings)
+    # The sender with its embedded transports in a throw-away directory (the plans' copies are not forwarded).
+    sender = messaging_parts(pool, env.client, task_queue, TransportSettings(), Path(tempfile.mkdtemp(prefix="genop-")))
     async with (
         Worker(
             env.client,
             task_queue=task_queue,
-            workflows=[CaseWorkflow],
-            activities=[store.append_case_events, store.deliver_plan],
+            workflows=[CaseWorkflow, *sender.case_queue_workflows],
+            activities=[store.append_case_events, store.deliver_plan, *sender.case_queue_activities],
+        ),
+        Worker(
+            env.client,
+            task_queue=f"{task_queue}-messages",
+            workflows=sender.message_queue_workflows,
+            activities=sender.message_queue_activities,
         ),
         api_client(app, pool) as http,
     ):

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from temporalio import activity
+from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
 
 from activities.contracts import (
     APPEND_CASE_EVENTS,
@@ -22,6 +25,20 @@ from activities.contracts import (
     PlanDelivery,
 )
 from workflows.domain.events import CaseEvent
+from workflows.messaging.contracts import (
+    PREPARE_RESEND,
+    QUEUE_CASE_MESSAGE,
+    RECORD_DELIVERY_FAILURE,
+    SEND_MESSAGE,
+    FailureRecord,
+    QueueCaseMessage,
+    Queued,
+    ResendRequest,
+    SendRequest,
+    SendResult,
+)
+from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
+from workflows.messaging.model import Channel, MessageKind
 
 E = TypeVar("E")
 
@@ -52,6 +69,8 @@ class InMemoryCaseStore(InMemoryStreams[CaseEvent]):
     def __init__(self) -> None:
         super().__init__()
         self.outbox: dict[tuple[str, str, str], str] = {}
+        self.sent: list[SendRequest] = []
+        self.failed: list[FailureRecord] = []
 
     @activity.defn(name=APPEND_CASE_EVENTS)
     async def append_case_events(self, request: AppendCaseEvents) -> AppendResult:
@@ -63,5 +82,38 @@ class InMemoryCaseStore(InMemoryStreams[CaseEvent]):
         message_id = self.outbox.setdefault(key, str(uuid.uuid4()))
         return DeliveryReceipt(message_id=message_id)
 
+    @activity.defn(name=QUEUE_CASE_MESSAGE)
+    async def queue_case_message(self, request: QueueCaseMessage) -> Queued:
+        """Letters are queued; plan copies are withheld, as a deployment that forwards no plans does."""
+        give_up = timedelta(hours=24)
+        if request.kind is MessageKind.PLAN_FORWARD:
+            return Queued(
+                message_id=None, channel=Channel.MEDCOM, give_up_after=give_up, withheld_reason="not_forwarded"
+            )
+        self.outbox.setdefault((request.case_id, request.kind.value, request.message_id), request.message_id)
+        return Queued(message_id=request.message_id, channel=Channel.DIGITAL_POST, give_up_after=give_up)
+
+    @activity.defn(name=PREPARE_RESEND)
+    async def prepare_resend(self, request: ResendRequest) -> Queued:
+        return Queued(message_id=request.message_id, channel=Channel.DIGITAL_POST, give_up_after=timedelta(hours=24))
+
+    @activity.defn(name=SEND_MESSAGE)
+    async def send_message(self, request: SendRequest) -> SendResult:
+        self.sent.append(request)
+        return SendResult(transport_ref=f"fake/{request.message_id}")
+
+    @activity.defn(name=RECORD_DELIVERY_FAILURE)
+    async def record_delivery_failure(self, record: FailureRecord) -> None:
+        self.failed.append(record)
+
     def activities(self) -> Sequence[Callable[..., Any]]:
-        return [self.append_case_events, self.deliver_plan]
+        return [self.append_case_events, self.deliver_plan, self.queue_case_message, self.prepare_resend]
+
+    def message_worker(self, client: Client, task_queue: str) -> Worker:
+        """The delivery workflows of the cases on `task_queue`, with a transport that always takes the message."""
+        return Worker(
+            client,
+            task_queue=f"{task_queue}-messages",
+            workflows=[MessageDeliveryWorkflow],
+            activities=[self.send_message, self.record_delivery_failure],
+        )

@@ -132,7 +132,11 @@ async def record(names: list[str]) -> None:
     )
     await register_search_attributes(env.client)
     store = InMemoryCaseStore()
-    async with env, Worker(env.client, task_queue=TASK_QUEUE, workflows=[CaseWorkflow], activities=store.activities()):
+    async with (
+        env,
+        Worker(env.client, task_queue=TASK_QUEUE, workflows=[CaseWorkflow], activities=store.activities()),
+        store.message_worker(env.client, TASK_QUEUE),
+    ):
         for name in names:
             today = (await env.get_current_time()).date()
             handle = await SCENARIOS[name](env, today)

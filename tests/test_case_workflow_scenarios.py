@@ -163,8 +163,9 @@ SCENARIOS: dict[str, Scenario] = {
 async def task_queue(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[str]:
     queue = f"scenarios-{uuid.uuid4().hex[:8]}"
     store = InMemoryCaseStore()
-    async with Worker(
-        time_skipping_env.client, task_queue=queue, workflows=[CaseWorkflow], activities=store.activities()
+    async with (
+        Worker(time_skipping_env.client, task_queue=queue, workflows=[CaseWorkflow], activities=store.activities()),
+        store.message_worker(time_skipping_env.client, queue),
     ):
         yield queue
         await terminate_started_cases()

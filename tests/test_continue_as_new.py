@@ -44,7 +44,10 @@ async def test_a_long_case_continues_as_new_with_its_state_and_handled_commands(
     short_history_env: WorkflowEnvironment,
 ) -> None:
     env, store, task_queue = short_history_env, InMemoryCaseStore(), f"can-{uuid.uuid4().hex[:8]}"
-    async with Worker(env.client, task_queue=task_queue, workflows=[CaseWorkflow], activities=store.activities()):
+    async with (
+        Worker(env.client, task_queue=task_queue, workflows=[CaseWorkflow], activities=store.activities()),
+        store.message_worker(env.client, task_queue),
+    ):
         handle, _ = await start_case(env.client, task_queue, receive_plan(make_plan()))
         await wait_for_state(handle, lambda s: s.status is CaseStatus.DISTRIBUTED)
         first_run = (await handle.describe()).run_id

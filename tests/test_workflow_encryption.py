@@ -49,6 +49,8 @@ async def sides(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[tuple[S
     async with (
         Worker(secret.client, task_queue=secret.task_queue, workflows=[CaseWorkflow], activities=store.activities()),
         Worker(plain.client, task_queue=plain.task_queue, workflows=[CaseWorkflow], activities=store.activities()),
+        store.message_worker(secret.client, secret.task_queue),
+        store.message_worker(plain.client, plain.task_queue),
     ):
         yield secret, plain
         await terminate_started_cases()

@@ -13,7 +13,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, Field
 
-    from workflows.case_shell import CaseShell
+    from workflows.case_messaging import MessagingCaseShell
     from workflows.domain.commands import (
         AcceptFreeChoice,
         AssessTransport,
@@ -40,6 +40,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.domain.decider import recipients_to_serve
     from workflows.domain.state import CaseState
+    from workflows.messaging.commands import MessageOutcome, ResendMessage
+    from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
 
 
 class CaseWorkflowInput(BaseModel):
@@ -50,7 +52,7 @@ class CaseWorkflowInput(BaseModel):
 
 
 @workflow.defn
-class CaseWorkflow(CaseShell):
+class CaseWorkflow(MessagingCaseShell):
     @workflow.init
     def __init__(self, case_input: CaseWorkflowInput) -> None:
         self._start_shell(
@@ -76,6 +78,8 @@ class CaseWorkflow(CaseShell):
             if recipients_to_serve(self._state):
                 await self._distribute_plan()  # a new plan, or the hospital chosen for specialised training
                 continue
+            if await self._send_owed_letters():  # e.g. free choice has opened (SUL §140 stk. 4)
+                continue
             await self._wait_for_change_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
@@ -83,6 +87,21 @@ class CaseWorkflow(CaseShell):
     @workflow.query
     def current_state(self) -> CaseState:
         return self._state
+
+    @workflow.signal(name=MESSAGE_OUTCOME_SIGNAL)
+    async def message_outcome(self, outcome: MessageOutcome) -> None:
+        """A delivery workflow reports what became of a message: recorded in the case's own stream."""
+        await self._record_outcome(outcome)
+
+    @workflow.update
+    async def resend_message(self, command: ResendMessage) -> CaseState:
+        state = await self._handle(command)
+        await self._resend(command.message_id)
+        return state
+
+    @resend_message.validator
+    def _validate_resend_message(self, command: ResendMessage) -> None:
+        self._validate(command)
 
     @workflow.update
     async def receive_plan(self, command: ReceivePlan) -> CaseState:

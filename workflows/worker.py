@@ -21,12 +21,17 @@ from temporalio.worker import Worker
 
 from activities.citizen_cipher import configure_citizen_keys
 from activities.db import Pool, open_pool
+from activities.messaging_setup import message_task_queue, messaging_parts, start_schedules
+from activities.retention_activities import RetentionActivities
+from activities.retention_schedule import ensure_retention_schedule
 from activities.settings import Settings, get_settings
 from activities.startup_checks import StartupError, database_unreachable
 from activities.store_activities import StoreActivities
 from activities.temporal_connection import connect_temporal
+from activities.transport_settings import TransportSettings
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
+from workflows.retention_sweep import RetentionSweepWorkflow
 
 logger = logging.getLogger("genoptraening.worker")
 
@@ -54,20 +59,38 @@ async def _connect(settings: Settings) -> tuple[Client, Pool]:
 async def run_worker(settings: Settings) -> None:
     client, pool = await _connect(settings)
     store = StoreActivities(pool)
+    transport_settings = TransportSettings()
+    sender = messaging_parts(pool, client, settings.temporal_task_queue, transport_settings, settings.data_dir)
     worker = Worker(
         client,
         task_queue=settings.temporal_task_queue,
-        workflows=[CaseWorkflow, ApplicationWorkflow],
-        activities=[store.append_case_events, store.deliver_plan, store.append_application_events],
+        workflows=[CaseWorkflow, ApplicationWorkflow, RetentionSweepWorkflow, *sender.case_queue_workflows],
+        activities=[
+            store.append_case_events,
+            store.deliver_plan,
+            store.append_application_events,
+            RetentionActivities(pool, settings).sweep_retention_batch,
+            *sender.case_queue_activities,
+        ],
         graceful_shutdown_timeout=timedelta(seconds=20),
     )
+    # The deliveries on their own queue: a transport that hangs never holds up a case's workflow task.
+    delivery_worker = Worker(
+        client,
+        task_queue=message_task_queue(settings.temporal_task_queue),
+        workflows=sender.message_queue_workflows,
+        activities=sender.message_queue_activities,
+        graceful_shutdown_timeout=timedelta(seconds=20),
+    )
+    await start_schedules(client, settings.temporal_task_queue, transport_settings)
+    await ensure_retention_schedule(client, settings.temporal_task_queue, settings.retention_sweep_hour_utc)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     logger.info("worker polling task queue %s on %s", settings.temporal_task_queue, settings.temporal_address)
     try:
-        async with worker:
+        async with worker, delivery_worker:
             await stop.wait()
             logger.info("worker stopping")
     finally:

@@ -19,6 +19,7 @@ from workflows.domain.model import (
 from workflows.domain.plan import RehabilitationPlan
 from workflows.domain.start_proposal import StartDateProposal
 from workflows.domain.transport import TransportDecision
+from workflows.messaging.state import Messages, any_failed
 
 
 class CaseState(BaseModel):
@@ -64,6 +65,12 @@ class CaseState(BaseModel):
     start_date_proposal: StartDateProposal | None = Field(
         default=None, description="A later start read from the plan's rehabilitation_deadline_text, and its outcome"
     )
+    messages: Messages = Field(default_factory=dict, description="Outbound messages by id, with their delivery state")
+
+    @property
+    def delivery_failed(self) -> bool:
+        """A message of the case failed to reach its receiver and was not sent again since."""
+        return any_failed(self.messages)
 
     @property
     def is_open(self) -> bool:

@@ -216,6 +216,9 @@ class RejectProposedStartDate(Command):
     reason: Note | None = None
 
 
+# Imported here, not at the top: the message commands build on `Command` above.
+from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage  # noqa: E402
+
 CaseCommand = (
     ReceivePlan
     | RecordPlanDelivery
@@ -241,4 +244,7 @@ CaseCommand = (
     | AssessTransport
     | ConfirmProposedStartDate
     | RejectProposedStartDate
+    | RecordMessageQueued
+    | RecordMessageOutcome
+    | ResendMessage
 )

@@ -26,6 +26,13 @@ from workflows.domain.start_proposal import (
     StartDateProposed,
 )
 from workflows.domain.transport import TransportAssessmentInput, TransportDecision
+from workflows.messaging.events import (
+    MessageAcknowledged,
+    MessageDeliveryFailed,
+    MessageQueued,
+    MessageResendRequested,
+    MessageSent,
+)
 
 
 class _Event(BaseModel):
@@ -47,6 +54,8 @@ class PlanReceived(_Event):
 
 
 class PlanDelivered(_Event):
+    """Recorded until issue 8: the copy was only put in the outbox, never sent. New cases record MessageQueued."""
+
     type: Literal["PlanDelivered"] = "PlanDelivered"
     recipient: Recipient
     message_id: str
@@ -223,7 +232,12 @@ CaseEvent = Annotated[
     | ProposedStartDateConfirmed
     | ProposedStartDateRejected
     | ProposedStartDateSuperseded
-    | TransportAssessed,
+    | TransportAssessed
+    | MessageQueued
+    | MessageSent
+    | MessageAcknowledged
+    | MessageDeliveryFailed
+    | MessageResendRequested,
     Field(discriminator="type"),
 ]
 

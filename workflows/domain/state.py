@@ -18,6 +18,15 @@ from workflows.domain.start_proposal import (
     StartDateProposed,
     proposal_changes,
 )
+from workflows.messaging.events import (
+    MessageAcknowledged,
+    MessageDeliveryFailed,
+    MessageEvent,
+    MessageQueued,
+    MessageResendRequested,
+    MessageSent,
+)
+from workflows.messaging.state import fold_message
 
 __all__ = ["CaseState", "evolve", "fold"]
 
@@ -64,7 +73,8 @@ def _(event: ev.PlanReceived, state: CaseState) -> dict[str, object]:
 def _(event: ev.PlanReplaced, state: CaseState) -> dict[str, object]:
     # The course starts again from the new plan: a fresh distribution, classification and deadlines.
     fresh = CaseState(case_id=state.case_id)
-    resettable = set(CaseState.model_fields) - {"case_id", "version", "received_at", "warnings", "team"}
+    # What was sent stays: the messages of the first plan went out, whatever replaces it.
+    resettable = set(CaseState.model_fields) - {"case_id", "version", "received_at", "warnings", "team", "messages"}
     return {
         **{name: getattr(fresh, name) for name in resettable},
         **_plan_changes(event),
@@ -92,6 +102,23 @@ def _(event: ev.PlanDelivered, state: CaseState) -> dict[str, object]:
 @_changes.register
 def _(event: ev.PlanDeliveryWithheld, state: CaseState) -> dict[str, object]:
     return _after_delivery(state, event.recipient, None)
+
+
+@_changes.register
+def _(event: MessageQueued, state: CaseState) -> dict[str, object]:
+    changes: dict[str, object] = {"messages": fold_message(state.messages, event)}
+    if event.plan_id is not None and event.recipient.value in set(Recipient):
+        # The message settles this recipient's copy of the plan (queued: the sender takes it from here).
+        changes |= _after_delivery(state, Recipient(event.recipient.value), event.message_id)
+    return changes
+
+
+@_changes.register(MessageSent)
+@_changes.register(MessageAcknowledged)
+@_changes.register(MessageDeliveryFailed)
+@_changes.register(MessageResendRequested)
+def _message_outcome(event: MessageEvent, state: CaseState) -> dict[str, object]:
+    return {"messages": fold_message(state.messages, event)}
 
 
 @_changes.register(StartDateProposed)

@@ -5,7 +5,7 @@ same function, so a rejected command never reaches the history or the event stor
 grouped by the part of the course they govern; importing the modules registers them.
 """
 
-from workflows.domain.decisions import course, ending, intake, start
+from workflows.domain.decisions import course, ending, intake, messages, start
 from workflows.domain.decisions.core import CommandRejected, Rejection, decide
 from workflows.domain.decisions.intake import plan_fingerprint, recipients_to_serve
 
@@ -16,6 +16,7 @@ __all__ = [
     "decide",
     "ending",
     "intake",
+    "messages",
     "plan_fingerprint",
     "recipients_to_serve",
     "start",

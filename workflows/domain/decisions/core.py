@@ -50,9 +50,11 @@ def decide_rule(command: CaseCommand, state: CaseState, now: datetime) -> list[C
 def decide(state: CaseState, command: CaseCommand, now: datetime) -> list[CaseEvent]:
     """The events `command` causes in `state` at `now`, or `CommandRejected`."""
     from workflows.domain.commands import ReceivePlan, RecordPlanDelivery
+    from workflows.messaging.commands import RecordMessageOutcome
 
     # A copy of the plan sent before the case ended is still recorded: the copies are an obligation of
     # their own (MedCom; BEK §§4 ff.), and a delivery in flight may come back after a quick completion.
-    if state.status.is_terminal and not isinstance(command, (ReceivePlan, RecordPlanDelivery)):
+    # So is what became of a message sent before (the sender's reports).
+    if state.status.is_terminal and not isinstance(command, (ReceivePlan, RecordPlanDelivery, RecordMessageOutcome)):
         raise CommandRejected(Rejection.CASE_CLOSED, f"the case is {state.status.value}; it takes no commands")
     return decide_rule(command, state, now)

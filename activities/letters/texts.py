@@ -1,0 +1,118 @@
+"""The text of each letter, in plain Danish. Pure: the facts come in, the words go out.
+
+Each letter names the rule that makes the municipality write it. The words are kept short and concrete
+(the citizen's situation, what they may do, whom to contact); a municipality may reword them here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from workflows.messaging.model import MessageKind
+
+MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def danish_date(day: date) -> str:
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+@dataclass(frozen=True)
+class Letter:
+    kind: MessageKind
+    title: str
+    citizen_name: str
+    written_on: date
+    paragraphs: tuple[str, ...]
+    sender: str
+
+
+def first_contact(citizen_name: str, sender: str, written_on: date, discharge_date: date) -> Letter:
+    # BEK om genoptræningsplaner kapitel 2 (sst.dk "Frit valg af genoptræningstilbud"): at the first contact
+    # the home municipality tells the citizen which providers they may choose among.
+    return Letter(
+        kind=MessageKind.LETTER_FIRST_CONTACT,
+        title="Vi har modtaget din genoptræningsplan",
+        citizen_name=citizen_name,
+        written_on=written_on,
+        sender=sender,
+        paragraphs=(
+            f"Sygehuset har sendt os din genoptræningsplan fra udskrivelsen den {danish_date(discharge_date)}. "
+            "Genoptræningen er gratis for dig.",
+            "Du kan selv vælge, hvor du vil træne:",
+            "- hos kommunens egne genoptræningstilbud eller de private tilbud, kommunen har aftale med,",
+            "- hos en anden kommunes eget genoptræningstilbud. Den anden kommune kan sige nej, hvis den ikke har "
+            "plads.",
+            "Du kan ikke vælge de private tilbud, som en anden kommune har aftale med.",
+            "Vi kontakter dig snart for at aftale, hvornår din genoptræning begynder. Fortæl os gerne, hvor du "
+            "vil træne.",
+        ),
+    )
+
+
+def free_choice(citizen_name: str, sender: str, written_on: date, guarantee_due_on: date) -> Letter:
+    # Sundhedsloven §140 stk. 4: no start offered within 7 days of discharge (or of the later date the plan
+    # names), so the citizen may choose a private provider KL has an agreement with (stk. 5).
+    return Letter(
+        kind=MessageKind.LETTER_FREE_CHOICE,
+        title="Du kan nu vælge en privat genoptræning",
+        citizen_name=citizen_name,
+        written_on=written_on,
+        sender=sender,
+        paragraphs=(
+            "Vi har ikke kunnet tilbyde dig at begynde din genoptræning inden for 7 dage efter udskrivelsen "
+            f"(senest den {danish_date(guarantee_due_on)}).",
+            "Derfor har du nu ret til at vælge en privat leverandør af genoptræning, som KL har indgået aftale "
+            "med. Du finder leverandørerne på www.mingenoptræning.dk.",
+            "Kommunen betaler din genoptræning hos den private leverandør.",
+            "Du kan også vælge at vente på kommunens eget tilbud. Giv os besked om, hvad du vælger.",
+            "Reglen står i sundhedslovens § 140, stk. 4.",
+        ),
+    )
+
+
+def decision(
+    citizen_name: str,
+    sender: str,
+    written_on: date,
+    *,
+    granted: bool,
+    citation: str,
+    period: tuple[date, date] | None,
+    reason: str | None,
+    appeal_due_on: date,
+    appeal_text: str,
+) -> Letter:
+    # A written afgørelse with its legal basis and klagevejledning (Serviceloven §86; ast.dk klagevejledning;
+    # retssikkerhedsloven §§ 66-67 [§ numbers UNCERTAIN, domain-notes §6]).
+    if granted and period is not None:
+        outcome = (
+            f"Du får bevilget genoptræning fra den {danish_date(period[0])} til den {danish_date(period[1])}. "
+            "Træningen er gratis for dig."
+        )
+        title = "Afgørelse: Du får bevilget genoptræning"
+    else:
+        outcome = "Du får ikke bevilget genoptræning."
+        title = "Afgørelse: Du får ikke bevilget genoptræning"
+    paragraphs = [outcome, f"Afgørelsen er truffet efter {citation}."]
+    if reason:
+        paragraphs.append(f"Begrundelse: {reason}")
+    paragraphs += [
+        "Sådan klager du",
+        f"Hvis du er uenig i afgørelsen, kan du klage til kommunen. Vi skal have din klage senest den "
+        f"{danish_date(appeal_due_on)}. Kommunen vurderer afgørelsen igen. Hvis vi fastholder den, sender vi "
+        "din klage videre til Ankestyrelsen.",
+        appeal_text,
+    ]
+    return Letter(
+        kind=MessageKind.LETTER_DECISION,
+        title=title,
+        citizen_name=citizen_name,
+        written_on=written_on,
+        sender=sender,
+        paragraphs=tuple(paragraphs),
+    )

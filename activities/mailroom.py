@@ -1,0 +1,208 @@
+"""The sender's two periodic jobs, run by Temporal Schedules (`workflows/messaging/mailroom_workflows.py`):
+
+- the outbox sweep starts a delivery workflow for every message queued outside a workflow (a receipt the
+  GGOP intake queued) or whose start was lost, so nothing queued is ever left behind;
+- the inbox poll reads the VANS inbound directory: a receiver's receipt goes to the delivery that waits for
+  it (or, when that has ended, to the message's owner), a GGOP message to the GGOP intake. Each file then
+  moves to processed/ or failed/; nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from activities import outbox
+from activities.db import Pool
+from activities.transports.vans_file_drop import FAILED, INBOUND, PROCESSED
+from workflows.identity import workflow_id_for_case
+from workflows.messaging.commands import MessageOutcome, Outcome
+from workflows.messaging.contracts import (
+    MESSAGE_OUTCOME_SIGNAL,
+    POLL_INBOX,
+    RECEIPT_SIGNAL,
+    START_UNDISPATCHED_DELIVERIES,
+    DeliveryInput,
+    ReceiptNotice,
+    delivery_workflow_id,
+)
+from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
+
+logger = logging.getLogger(__name__)
+
+# A message queued this recently may still be started by its own workflow: the sweep leaves it that long.
+SWEEP_GRACE_SECONDS = 30.0
+SWEEP_BATCH = 200
+MAX_INBOUND_BYTES = 50 * 1024 * 1024
+
+
+class ReceiptFacts(Protocol):
+    """What the poller needs of a MedCom receipt (`activities.medcom.receipts.IncomingReceipt` has it)."""
+
+    @property
+    def positive(self) -> bool: ...
+    @property
+    def original_envelope_id(self) -> str: ...
+
+
+ReceiptReader = Callable[[bytes], ReceiptFacts]  # raises for bytes that are not a receipt
+GgopIntake = Callable[[bytes], Awaitable[object]]  # takes one GGOP message from the VANS inbound directory
+
+
+def medcom_receipt_reader() -> ReceiptReader:
+    """The MedCom receipt parser of the GGOP intake (`activities.medcom.receipts.parse_receipt`)."""
+    return importlib.import_module("activities.medcom.receipts").parse_receipt  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Mailroom:
+    pool: Pool
+    client: Client
+    vans_root: Path
+    message_task_queue: str
+    give_up_after: timedelta
+    read_receipt: ReceiptReader
+    take_ggop: GgopIntake | None = None
+
+    @activity.defn(name=START_UNDISPATCHED_DELIVERIES)
+    async def start_undispatched_deliveries(self) -> int:
+        """Start a delivery for each message nothing has taken; returns how many were started."""
+        async with self.pool.connection() as conn:
+            message_ids = await outbox.undispatched(conn, SWEEP_GRACE_SECONDS, SWEEP_BATCH)
+        started = 0
+        for message_id in message_ids:
+            async with self.pool.connection() as conn:
+                message = await outbox.load_message(conn, message_id)
+                if message is None:
+                    await outbox.mark_dispatched(conn, message_id)  # unopenable: nothing to deliver, ever
+                    continue
+                delivery = DeliveryInput(
+                    message_id=message_id,
+                    owner_workflow_id=workflow_id_for_case(message.case_id) if message.case_id else None,
+                    resend=message.resends,
+                    ack_expected=message.ack_expected,
+                    give_up_after=self.give_up_after,
+                    kind=message.kind,
+                    channel=message.channel,
+                    recipient=message.recipient,
+                )
+                try:
+                    await self.client.start_workflow(
+                        MessageDeliveryWorkflow.run,
+                        delivery,
+                        id=delivery_workflow_id(message_id, message.resends),
+                        task_queue=self.message_task_queue,
+                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    )
+                    started += 1
+                except WorkflowAlreadyStartedError:
+                    pass  # its own workflow started it: one delivery either way
+                await outbox.mark_dispatched(conn, message_id)
+        return started
+
+    @activity.defn(name=POLL_INBOX)
+    async def poll_inbox(self) -> int:
+        """Take every file in the inbound directory; returns how many were taken (moved on)."""
+        inbound = self.vans_root / INBOUND
+        names = await asyncio.to_thread(_waiting_files, inbound)
+        taken = 0
+        for name in names:
+            path = inbound / name
+            raw = await asyncio.to_thread(_read_limited, path)
+            outcome = await self._take(raw) if raw is not None else False
+            if outcome is None:
+                continue  # a GGOP message and no intake configured: it waits where it is
+            await asyncio.to_thread(_move, path, self.vans_root / (PROCESSED if outcome else FAILED))
+            taken += 1
+            activity.heartbeat(taken)
+        return taken
+
+    async def _take(self, raw: bytes) -> bool | None:
+        """True when taken, False when it must go to failed/, None when it must wait."""
+        try:
+            receipt = self.read_receipt(raw)
+        except Exception:  # not a receipt: a GGOP message, or something to refuse
+            if self.take_ggop is None:
+                logger.warning("a non-receipt file waits in the inbound directory: no GGOP intake is configured")
+                return None
+            try:
+                await self.take_ggop(raw)  # it answers with a receipt through the outbox itself
+            except Exception as exc:  # its kind only: the text may quote the message
+                logger.warning("the GGOP intake failed on an inbound file (%s)", type(exc).__name__)
+                return False
+            return True
+        return await self._take_receipt(receipt)
+
+    async def _take_receipt(self, receipt: ReceiptFacts) -> bool:
+        async with self.pool.connection() as conn:
+            message = await _message_for(conn, receipt.original_envelope_id)
+            if message is None:
+                logger.warning("a receipt for an unknown envelope moves to failed/")
+                return False
+            if receipt.positive:
+                await outbox.mark_acknowledged(conn, message["message_id"])
+        message_id, resends = message["message_id"], int(message["resends"])
+        notice = ReceiptNotice(message_id=message_id, positive=receipt.positive)
+        try:
+            await self.client.get_workflow_handle(delivery_workflow_id(message_id, resends)).signal(
+                RECEIPT_SIGNAL, notice
+            )
+        except RPCError:
+            # The delivery has ended (it gave up waiting): a late positive receipt still reaches the case.
+            if receipt.positive and message["case_id"]:
+                late = MessageOutcome(message_id=message_id, outcome=Outcome.ACKNOWLEDGED, resend=resends)
+                try:
+                    await self.client.get_workflow_handle(workflow_id_for_case(message["case_id"])).signal(
+                        MESSAGE_OUTCOME_SIGNAL, late
+                    )
+                except RPCError:
+                    logger.info("receipt for message %s after its case ended: kept in the outbox", message_id)
+        logger.info("receipt (%s) for message %s", "positive" if receipt.positive else "negative", message_id)
+        return True
+
+
+async def _message_for(conn: Any, envelope_id: str) -> dict[str, Any] | None:
+    """The message an envelope id names, written with or without hyphens (MedCom: OIOXML drops them)."""
+    candidates = [envelope_id]
+    try:
+        candidates += [uuid.UUID(envelope_id).hex, str(uuid.UUID(envelope_id))]
+    except ValueError:
+        pass
+    for candidate in dict.fromkeys(candidates):
+        found = await outbox.message_for_envelope(conn, candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def _waiting_files(inbound: Path) -> list[str]:
+    inbound.mkdir(parents=True, exist_ok=True)
+    # Hidden names are files the VANS client is still writing (write, then rename): not ours yet.
+    return sorted(entry.name for entry in os.scandir(inbound) if entry.is_file() and not entry.name.startswith("."))
+
+
+def _read_limited(path: Path) -> bytes | None:
+    """The file's bytes, or None when it is larger than any MedCom message may be."""
+    if path.stat().st_size > MAX_INBOUND_BYTES:
+        return None
+    return path.read_bytes()
+
+
+def _move(path: Path, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    os.replace(path, directory / f"{stamp}-{path.name}")

@@ -1,0 +1,130 @@
+"""Temporal activities of the sender: queue a case's message, send a message through its transport, record a
+failure, open a failed message for a resend. Register the bound methods of one `MessagingActivities`.
+
+Failures carry the kind of error only (never a message text, which could quote a path or personal data).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import outbox
+from activities.case_messages import NothingToQueue, case_state, render_case_message
+from activities.db import Pool
+from activities.store_activities import database_failure
+from activities.transport_settings import TransportSettings
+from activities.transports.base import Delivery, Transport, TransportRefused
+from workflows.domain.calendar import local_date
+from workflows.messaging.contracts import (
+    PREPARE_RESEND,
+    QUEUE_CASE_MESSAGE,
+    RECORD_DELIVERY_FAILURE,
+    SEND_MESSAGE,
+    FailureRecord,
+    QueueCaseMessage,
+    Queued,
+    ResendRequest,
+    SendRequest,
+    SendResult,
+)
+from workflows.messaging.model import Channel
+
+logger = logging.getLogger(__name__)
+
+
+class MessagingActivities:
+    def __init__(self, pool: Pool, transports: Mapping[Channel, Transport], settings: TransportSettings) -> None:
+        self._pool = pool
+        self._transports = transports
+        self._settings = settings
+
+    @property
+    def give_up_after(self) -> timedelta:
+        return timedelta(hours=self._settings.message_give_up_hours)
+
+    @activity.defn(name=QUEUE_CASE_MESSAGE)
+    async def queue_case_message(self, request: QueueCaseMessage) -> Queued:
+        try:
+            state = await case_state(self._pool, request.case_id)
+            async with self._pool.connection() as conn, conn.transaction():
+                today = local_date(datetime.now(UTC))
+                rendered = await render_case_message(conn, state, request, self._settings, today)
+                if isinstance(rendered, str):
+                    return Queued(
+                        message_id=None,
+                        channel=Channel.MEDCOM,
+                        give_up_after=self.give_up_after,
+                        withheld_reason=rendered,
+                    )
+                await outbox.queue_outbound(conn, rendered)
+        except psycopg.Error as exc:
+            raise database_failure(exc) from None
+        except NothingToQueue as exc:
+            raise ApplicationError(str(exc), type="NothingToQueue") from None  # retried: the read model may lag
+        return Queued(
+            message_id=rendered.message_id,
+            channel=rendered.channel,
+            ack_expected=rendered.ack_expected,
+            give_up_after=self.give_up_after,
+        )
+
+    @activity.defn(name=SEND_MESSAGE)
+    async def send_message(self, request: SendRequest) -> SendResult:
+        async with self._pool.connection() as conn:
+            message = await outbox.load_message(conn, request.message_id)
+        if message is None:
+            raise ApplicationError(
+                "the message's content is unavailable", type="MessageUnavailable", non_retryable=True
+            )
+        transport = self._transports[message.channel]
+        try:
+            reference = await transport.send(Delivery(message=message, resend=request.resend))
+        except TransportRefused:
+            await self._attempt(request.message_id, "TransportRefused")
+            raise ApplicationError(
+                "the transport refuses this message", type="TransportRefused", non_retryable=True
+            ) from None
+        except Exception as exc:  # any transport error is retried, with its kind only
+            await self._attempt(request.message_id, type(exc).__name__)
+            logger.warning("sending message %s failed (%s); retrying", request.message_id, type(exc).__name__)
+            raise ApplicationError(f"transport failed ({type(exc).__name__})", type="TransportFailed") from None
+        async with self._pool.connection() as conn:
+            await outbox.record_attempt(conn, request.message_id, None)
+            await outbox.mark_sent(conn, request.message_id, reference)
+        logger.info("message %s sent over %s as %s", request.message_id, message.channel.value, reference)
+        return SendResult(transport_ref=reference)
+
+    async def _attempt(self, message_id: str, error_kind: str) -> None:
+        try:
+            async with self._pool.connection() as conn:
+                await outbox.record_attempt(conn, message_id, error_kind)
+        except psycopg.Error:
+            pass  # the bookkeeping of a failed attempt must not hide the attempt's own failure
+
+    @activity.defn(name=RECORD_DELIVERY_FAILURE)
+    async def record_delivery_failure(self, record: FailureRecord) -> None:
+        async with self._pool.connection() as conn:
+            await outbox.mark_failed(conn, record.message_id, record.reason.value)
+        logger.warning("message %s failed: %s", record.message_id, record.reason.value)
+
+    @activity.defn(name=PREPARE_RESEND)
+    async def prepare_resend(self, request: ResendRequest) -> Queued:
+        async with self._pool.connection() as conn:
+            await outbox.mark_resent(conn, request.message_id, request.resend)
+            message = await outbox.load_message(conn, request.message_id)
+        if message is None:
+            raise ApplicationError(
+                "the message's content is unavailable", type="MessageUnavailable", non_retryable=True
+            )
+        return Queued(
+            message_id=message.message_id,
+            channel=message.channel,
+            ack_expected=message.ack_expected,
+            give_up_after=self.give_up_after,
+        )

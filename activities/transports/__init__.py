@@ -1,0 +1,1 @@
+"""The transports outbound messages leave by, behind one small interface (`base.Transport`)."""

@@ -1,0 +1,100 @@
+"""Inputs and outputs of the messaging activities, importable by workflow code (pure pydantic, no I/O)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflows.messaging.events import DeliveryFailure
+from workflows.messaging.model import Channel, MessageKind, MessageRecipient
+
+QUEUE_CASE_MESSAGE = "queue_case_message"
+QUEUE_APPLICATION_MESSAGE = "queue_application_message"
+SEND_MESSAGE = "send_message"
+PREPARE_RESEND = "prepare_resend"
+RECORD_DELIVERY_FAILURE = "record_delivery_failure"
+START_UNDISPATCHED_DELIVERIES = "start_undispatched_deliveries"
+POLL_INBOX = "poll_inbox"
+
+# The signals of the message workflows: the owner (case or application) hears the outcome, the delivery
+# hears the receiver's receipt from the inbox poller.
+MESSAGE_OUTCOME_SIGNAL = "message_outcome"
+RECEIPT_SIGNAL = "receipt_received"
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QueueCaseMessage(_Contract):
+    """Render and queue one message a case owes; the activity reads the case's facts from its read model."""
+
+    case_id: str
+    message_id: str
+    kind: MessageKind
+    recipient: MessageRecipient
+    plan_id: str | None = None
+
+
+class QueueApplicationMessage(_Contract):
+    """Render and queue the letter of an application's decision number `decision` (1 for the first)."""
+
+    application_id: str
+    message_id: str
+    kind: MessageKind
+    decision: int = Field(ge=1)
+
+
+class Queued(_Contract):
+    """The message as queued (message_id None: not queued, for `withheld_reason`)."""
+
+    message_id: str | None
+    channel: Channel
+    ack_expected: bool = False
+    give_up_after: timedelta = Field(description="How long the sender tries before it reports a failure")
+    withheld_reason: str | None = None
+
+
+class DeliveryInput(_Contract):
+    """One delivery of one message: the workflow id is `message-<message_id>[-resend-<n>]`."""
+
+    message_id: str
+    owner_workflow_id: str | None = Field(description="The case or application workflow to report to")
+    resend: int = 0
+    ack_expected: bool
+    give_up_after: timedelta
+    # For a message its owner did not queue itself (see `MessageOutcome`).
+    kind: MessageKind | None = None
+    channel: Channel | None = None
+    recipient: MessageRecipient | None = None
+
+
+class SendRequest(_Contract):
+    message_id: str
+    resend: int = 0
+
+
+class SendResult(_Contract):
+    transport_ref: str
+
+
+class ResendRequest(_Contract):
+    message_id: str
+    resend: int = Field(ge=1)
+
+
+class FailureRecord(_Contract):
+    message_id: str
+    reason: DeliveryFailure
+
+
+class ReceiptNotice(_Contract):
+    """The receiver's receipt for a message, read from the VANS inbound directory."""
+
+    message_id: str
+    positive: bool
+
+
+def delivery_workflow_id(message_id: str, resend: int = 0) -> str:
+    return f"message-{message_id}" + (f"-resend-{resend}" if resend else "")

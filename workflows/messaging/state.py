@@ -1,0 +1,66 @@
+"""The delivery state of a stream's outbound messages: folded from the message events, the same way for a
+case and for an application."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from workflows.messaging.events import (
+    MessageAcknowledged,
+    MessageDeliveryFailed,
+    MessageEvent,
+    MessageQueued,
+    MessageResendRequested,
+    MessageSent,
+)
+from workflows.messaging.model import Channel, MessageKind, MessageRecipient
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"
+
+
+class MessageDelivery(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: MessageKind
+    channel: Channel
+    recipient: MessageRecipient
+    status: DeliveryStatus = DeliveryStatus.QUEUED
+    resends: int = 0
+    ack_expected: bool = False
+
+
+Messages = dict[str, MessageDelivery]
+
+
+def fold_message(messages: Messages, event: MessageEvent) -> Messages:
+    """The messages after `event` (an event about an unknown message changes nothing)."""
+    if isinstance(event, MessageQueued):
+        queued = MessageDelivery(
+            kind=event.kind, channel=event.channel, recipient=event.recipient, ack_expected=event.ack_expected
+        )
+        return {**messages, event.message_id: queued}
+    known = messages.get(event.message_id)
+    if known is None:
+        return messages
+    if isinstance(event, MessageSent):
+        # A receipt that came before the send was recorded keeps the message acknowledged.
+        status = known.status if known.status is DeliveryStatus.ACKNOWLEDGED else DeliveryStatus.SENT
+        changed = known.model_copy(update={"status": status})
+    elif isinstance(event, MessageAcknowledged):
+        changed = known.model_copy(update={"status": DeliveryStatus.ACKNOWLEDGED})
+    elif isinstance(event, MessageDeliveryFailed):
+        changed = known.model_copy(update={"status": DeliveryStatus.FAILED})
+    elif isinstance(event, MessageResendRequested):
+        changed = known.model_copy(update={"status": DeliveryStatus.QUEUED, "resends": event.resend})
+    return {**messages, event.message_id: changed}
+
+
+def any_failed(messages: Messages) -> bool:
+    return any(message.status is DeliveryStatus.FAILED for message in messages.values())
