@@ -5,7 +5,8 @@ appends one row with the fields of NSP's MinLog2 entry (MinLog2 "does not replac
 system"). The service's database role may only INSERT and SELECT there (migrations 0009 and 0010); the
 retention purge runs as the owner (`activities.access_log_retention`).
 
-Personal data: rows hold CPR numbers. Nothing here logs an entry, a criterion or a CPR.
+Personal data: rows name the citizen by a keyed hash of the CPR and hold the CPR sealed with the citizen's key
+(rows from before migration 0014 hold it in clear). Nothing here logs an entry, a criterion or a CPR.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from psycopg import sql
+from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
@@ -27,6 +28,7 @@ from activities.access_log_entries import (
     ExtractRow,
     Purpose,
 )
+from activities.citizen_cipher import citizen_key_config, open_for_citizen, seal_for_citizen
 from activities.db import Pool
 from activities.keyset_pages import MAX_PAGE, InvalidCursor, decode_cursor, encode_cursor
 from workflows.domain.cpr import check_cpr
@@ -55,13 +57,47 @@ _ROW_COLUMNS = sql.SQL(", ").join(map(sql.Identifier, ("id", "occurred_at", *_EN
 _EMPLOYEE_COLUMNS = ("user_id", "user_name", "user_role")
 
 
+_INSERT_CITIZEN = sql.SQL("INSERT INTO access_log ({columns}) VALUES ({values})").format(
+    columns=sql.SQL(", ").join(map(sql.Identifier, (*_ENTRY_COLUMNS, "citizen_hash", "citizen_sealed"))),
+    values=sql.SQL(", ").join(map(sql.Placeholder, (*_ENTRY_COLUMNS, "citizen_hash", "citizen_sealed"))),
+)
+
+
 async def record(pool: Pool, entry: AccessLogEntry) -> None:
-    """Append one entry. A failure raises (psycopg.Error): the caller decides whether to refuse the request."""
+    """Append one entry. A failure raises (psycopg.Error): the caller decides whether to refuse the request.
+
+    The citizen is stored as the keyed hash of the CPR (what searches compare) and the CPR sealed with the
+    citizen's key: once the key is destroyed, no row names the CPR in clear."""
     params: dict[str, Any] = entry.model_dump(mode="json")
     if entry.search_criterion is not None:
         params["search_criterion"] = Jsonb(params["search_criterion"])
     async with pool.connection() as conn:
-        await conn.execute(_INSERT, params)
+        if entry.citizen_cpr is None:
+            await conn.execute(_INSERT, params)
+            return
+        # Sealed with the citizen's key, made if they have none yet (an auditor's search for someone the service
+        # holds nothing about): an erasure request destroys that key too.
+        sealed = await seal_for_citizen(conn, entry.citizen_cpr, entry.citizen_cpr.encode("ascii"))
+        hashed = citizen_key_config().lookup_hash(entry.citizen_cpr)
+        params |= {"citizen_cpr": None, "citizen_hash": hashed, "citizen_sealed": sealed}
+        await conn.execute(_INSERT_CITIZEN, params)
+
+
+_CITIZEN_MATCH = sql.SQL("(citizen_hash = %(citizen_hash)s OR citizen_cpr = %(citizen_cpr)s)")
+
+
+def _citizen_params(citizen_cpr: str) -> dict[str, Any]:
+    # Rows before migration 0014 hold the CPR in clear; later ones its keyed hash.
+    normalised = check_cpr(citizen_cpr).normalised
+    return {"citizen_cpr": normalised, "citizen_hash": citizen_key_config().lookup_hash(normalised)}
+
+
+async def _open_citizen(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    sealed = row.pop("citizen_sealed", None)
+    if row.get("citizen_cpr") is None and sealed is not None:
+        opened = await open_for_citizen(conn, bytes(sealed))
+        row["citizen_cpr"] = opened.decode("ascii") if opened is not None else None  # None: erased
+    return row
 
 
 def _period(occurred_from: datetime | None, occurred_to: datetime | None) -> list[sql.Composable]:
@@ -95,7 +131,7 @@ async def search(
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"limit must lie between 1 and {MAX_PAGE}")
     params: dict[str, Any] = {
-        "citizen_cpr": None if citizen_cpr is None else check_cpr(citizen_cpr).normalised,
+        **(_citizen_params(citizen_cpr) if citizen_cpr is not None else {"citizen_cpr": None}),
         "user_id": user_id,
         "case_id": case_id,
         "application_id": application_id,
@@ -106,9 +142,11 @@ async def search(
     }
     conditions: list[sql.Composable] = [
         sql.SQL("{column} = {value}").format(column=sql.Identifier(name), value=sql.Placeholder(name))
-        for name in ("citizen_cpr", "user_id", "case_id", "application_id", "municipality_code")
+        for name in ("user_id", "case_id", "application_id", "municipality_code")
         if params[name] is not None
     ]
+    if citizen_cpr is not None:
+        conditions.append(_CITIZEN_MATCH)
     conditions += _period(occurred_from, occurred_to)
     if cursor is not None:
         after_at, after_id = decode_cursor(cursor)
@@ -117,11 +155,14 @@ async def search(
         params["after_at"], params["after_id"] = after_at, int(after_id)
         conditions.append(sql.SQL("(occurred_at, id) < (%(after_at)s, %(after_id)s)"))
     query = sql.SQL(
-        "SELECT {columns} FROM access_log WHERE {conditions} ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s"
+        "SELECT {columns}, citizen_sealed FROM access_log WHERE {conditions}"
+        " ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s"
     ).format(columns=_ROW_COLUMNS, conditions=sql.SQL(" AND ").join(conditions or [sql.SQL("true")]))
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
-        rows = [AccessLogRow.model_validate(row) for row in await cur.fetchall()]
+    async with pool.connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(query, params)
+            found = await cur.fetchall()
+        rows = [AccessLogRow.model_validate(await _open_citizen(conn, row)) for row in found]
     if len(rows) <= limit:
         return rows, None
     page = rows[:limit]
@@ -144,12 +185,12 @@ async def citizen_extract(
     limits the extract to entries of that municipality (a municipal auditor answering for it).
     """
     params: dict[str, Any] = {
-        "citizen_cpr": check_cpr(citizen_cpr).normalised,
+        **_citizen_params(citizen_cpr),
         "municipality_code": municipality_code,
         "occurred_from": occurred_from,
         "occurred_to": occurred_to,
     }
-    conditions: list[sql.Composable] = [sql.SQL("citizen_cpr = %(citizen_cpr)s")]
+    conditions: list[sql.Composable] = [_CITIZEN_MATCH]
     if municipality_code is not None:
         conditions.append(sql.SQL("municipality_code = %(municipality_code)s"))
     conditions += _period(occurred_from, occurred_to)

@@ -10,6 +10,9 @@ from psycopg.rows import dict_row
 from activities.db import Pool
 from activities.eventstore import EventStore, StoredApplicationEvent
 from activities.keyset_pages import newest_first_page
+from activities.personal_data import load_opened, open_state
+from activities.personal_fields import APPLICATION_STATE
+from workflows.applications.state import ApplicationState
 
 _LIST_COLUMNS = sql.SQL(
     "application_id, municipality_code, status, legal_basis, care_level, application_date, decision_outcome,"
@@ -50,12 +53,21 @@ async def list_applications(
 
 async def get_application(pool: Pool, application_id: str) -> dict[str, Any] | None:
     """The application's row: the list columns plus `state`, the whole folded ApplicationState as JSON."""
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            sql.SQL("SELECT {}, state FROM applications WHERE application_id = %s").format(_LIST_COLUMNS),
-            (application_id,),
-        )
-        return await cur.fetchone()
+    async with pool.connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                sql.SQL("SELECT {}, state FROM applications WHERE application_id = %s").format(_LIST_COLUMNS),
+                (application_id,),
+            )
+            row = await cur.fetchone()
+        if row is not None:
+            await open_state(conn, row["state"], APPLICATION_STATE)  # in clear, or `[slettet]` once erased
+        return row
+
+
+def application_state(row: dict[str, Any]) -> ApplicationState:
+    """The ApplicationState of a `get_application` row, erased fields and all."""
+    return load_opened(ApplicationState.model_validate, row["state"], APPLICATION_STATE)
 
 
 async def application_timeline(pool: Pool, application_id: str) -> list[StoredApplicationEvent]:

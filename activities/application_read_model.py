@@ -11,6 +11,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from activities.personal_fields import APPLICATION_STATE
 from activities.table_projection import ProjectableEvent, TableProjection
 from workflows.applications.deadlines import next_deadline
 from workflows.applications.events import ApplicationEvent
@@ -72,6 +73,8 @@ APPLICATIONS: TableProjection[ApplicationState, ApplicationEvent] = TableProject
     initial=lambda application_id: ApplicationState(application_id=application_id),
     fold=fold,
     row=application_row,
+    personal=APPLICATION_STATE,
+    stream_type="application",
 )
 
 

@@ -10,12 +10,16 @@ from psycopg.rows import dict_row
 from activities.db import Pool
 from activities.eventstore import EventStore, StoredEvent
 from activities.keyset_pages import newest_first_page
+from activities.personal_data import load_opened, open_state
+from activities.personal_fields import CASE_STATE
 from workflows.domain.model import ProviderKind
+from workflows.domain.state import CaseState
 
 _LIST_COLUMNS = sql.SQL(
     "case_id, municipality_code, status, level, sub_level, discharge_date, next_deadline_at, next_deadline_kind,"
     " overdue, start_guarantee_due_on, contact_due_on, received_at, updated_at, version, last_global_position,"
-    " responsible_municipality_code, team, contact_reminder_sent, contact_overdue, guarantee_status_reason"
+    " responsible_municipality_code, team, contact_reminder_sent, contact_overdue, guarantee_status_reason,"
+    " delivery_failed"
 )
 
 
@@ -29,6 +33,8 @@ async def list_cases(
     status: str | None = None,
     overdue: bool | None = None,
     limit: int = 50,
+    *,
+    delivery_failed: bool | None = None,
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of cases, newest first, and the cursor of the next page (None on the last page).
@@ -47,6 +53,9 @@ async def list_cases(
     if overdue is not None:
         # Literal predicates, not a parameter, so the planner can use the partial index on overdue.
         conditions.append(sql.SQL("overdue") if overdue else sql.SQL("NOT overdue"))
+    if delivery_failed is not None:
+        # Literal predicates again: the partial index cases_delivery_failed_idx (migration 0011).
+        conditions.append(sql.SQL("delivery_failed") if delivery_failed else sql.SQL("NOT delivery_failed"))
     return await newest_first_page(
         pool,
         table="cases",
@@ -61,9 +70,20 @@ async def list_cases(
 
 async def get_case(pool: Pool, case_id: str) -> dict[str, Any] | None:
     """The case's row: the list columns plus `state`, the whole folded CaseState as JSON."""
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(sql.SQL("SELECT {}, state FROM cases WHERE case_id = %s").format(_LIST_COLUMNS), (case_id,))
-        return await cur.fetchone()
+    async with pool.connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                sql.SQL("SELECT {}, state FROM cases WHERE case_id = %s").format(_LIST_COLUMNS), (case_id,)
+            )
+            row = await cur.fetchone()
+        if row is not None:
+            await open_state(conn, row["state"], CASE_STATE)  # personal fields in clear, or `[slettet]` once erased
+        return row
+
+
+def case_state(row: dict[str, Any]) -> CaseState:
+    """The CaseState of a `get_case` row (an erased field reads `[slettet]`, though its validator would refuse it)."""
+    return load_opened(CaseState.model_validate, row["state"], CASE_STATE)
 
 
 async def find_plan(pool: Pool, sending_hospital_sor_id: str, plan_id: str) -> dict[str, Any] | None:

@@ -135,21 +135,26 @@ def _row(row: Sequence[Any]) -> CitizenKeyRow:
     return CitizenKeyRow(row[0], int(row[1]), row[2], bytes(row[3]) if row[3] is not None else None)
 
 
-async def find_key(conn: AsyncConnection[Any], config: CitizenKeyConfig, cpr: str) -> CitizenKeyRow | None:
-    """The citizen's live key, if they have one (a destroyed key no longer carries the look-up hash)."""
-    cursor = await conn.execute(_SELECT_BY_HASH, (config.lookup_hash(cpr),))
+async def find_key(
+    conn: AsyncConnection[Any], config: CitizenKeyConfig, cpr: str, *, lock: bool = False
+) -> CitizenKeyRow | None:
+    """The citizen's live key, if they have one (a destroyed key no longer carries the look-up hash).
+
+    `lock` holds the row FOR SHARE until the caller's transaction ends: the retention sweep cannot destroy a
+    key that a new case is being sealed with (it re-checks the citizen's cases after taking the row)."""
+    cursor = await conn.execute(_SELECT_BY_HASH + (" FOR SHARE" if lock else ""), (config.lookup_hash(cpr),))
     row = await cursor.fetchone()
     return _row(row) if row else None
 
 
 async def key_for(conn: AsyncConnection[Any], config: CitizenKeyConfig, cpr: str) -> CitizenKeyRow:
     """The citizen's live key, made (and wrapped) if they have none. Safe against a concurrent first use."""
-    found = await find_key(conn, config, cpr)
+    found = await find_key(conn, config, cpr, lock=True)
     if found is not None:
         return found
     kek_id, wrapped = await config.kek.wrap(os.urandom(DATA_KEY_BYTES))
     await conn.execute(_INSERT, (uuid.uuid4(), config.lookup_hash(cpr), kek_id, wrapped))
-    found = await find_key(conn, config, cpr)
+    found = await find_key(conn, config, cpr, lock=True)
     assert found is not None, "a citizen key was inserted or already present"
     return found
 

@@ -24,15 +24,11 @@ from psycopg.types.json import Jsonb
 from activities.application_read_model import project_applications
 from activities.contracts import AppendApplicationEvents, AppendCaseEvents, AppendResult, EventMetadata
 from activities.db import Pool
+from activities.personal_data import CitizenKeys, PersonalDataError, seal_body
 from activities.read_model import project_cases
-from activities.stored_events import (
-    SELECT_EVENTS,
-    AnyStoredEvent,
-    StreamType,
-    stored_application_event,
-    stored_case_event,
-    stored_event,
-)
+from activities.retention_events import RetentionEvent, retention_stream, subject_of
+from activities.retention_status import project_retention
+from activities.stored_events import SELECT_EVENTS, AnyStoredEvent, StreamType, body_fields, stored_events
 from activities.stored_events import StoredApplicationEvent as StoredApplicationEvent  # re-exported
 from activities.stored_events import StoredEvent as StoredEvent  # re-exported
 from activities.table_projection import inserted
@@ -72,7 +68,7 @@ class _Append:
     stream_id: str
     expected_version: int
     event_ids: list[str]
-    events: Sequence[CaseEvent | ApplicationEvent]
+    events: Sequence[CaseEvent | ApplicationEvent | RetentionEvent]
     metadata: EventMetadata
 
 
@@ -136,6 +132,24 @@ class EventStore:
         )
         return await self._append(stream, project)
 
+    async def append_retention(
+        self,
+        subject_type: str,
+        subject_id: str,
+        expected_version: int,
+        events: Sequence[RetentionEvent],
+        metadata: EventMetadata,
+    ) -> AppendResult:
+        """Append holds or an erasure to a case's or application's retention stream (`retention_status` follows)."""
+        stream_id = retention_stream(subject_type, subject_id)
+
+        async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
+            await project_retention(conn, subject_type, subject_id, expected_version, positions, events)
+
+        event_ids = [str(uuid.uuid4()) for _ in events]
+        request = _Append(StreamType.RETENTION, stream_id, expected_version, event_ids, events, metadata)
+        return await self._append(request, project)
+
     async def _append(self, request: _Append, project: _Project) -> AppendResult:
         ids = _event_uuids(request)
         kind, stream_id = request.stream_type.value, request.stream_id
@@ -193,16 +207,18 @@ class EventStore:
     async def _insert(self, conn: AsyncConnection[Any], request: _Append, ids: list[uuid.UUID]) -> list[int]:
         """Insert the events in version order; returns their global positions."""
         metadata = Jsonb(request.metadata.model_dump(mode="json"))
+        keys, kind = CitizenKeys(conn), request.stream_type.value
         params = [
             (
                 event_id,
                 request.stream_id,
                 request.expected_version + offset + 1,
                 event.type,
-                Jsonb(event.model_dump(mode="json")),
+                # Personal fields sealed with the citizen's key (activities.personal_fields says which).
+                Jsonb(await seal_event(keys, event.model_dump(mode="json"), kind, event.type, request.stream_id)),
                 metadata,
                 event.occurred_at,
-                request.stream_type.value,
+                kind,
             )
             for offset, (event_id, event) in enumerate(zip(ids, request.events, strict=True))
         ]
@@ -227,21 +243,24 @@ class EventStore:
         assert row is not None
         return AppendResult(case_version=row[0], last_global_position=row[1])
 
-    async def _read(self, stream_id: str, kind: StreamType) -> list[dict[str, Any]]:
-        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-            await cursor.execute(
-                SELECT_EVENTS + " WHERE case_id = %s AND stream_type = %s ORDER BY case_version",
-                (stream_id, kind.value),
-            )
-            return await cursor.fetchall()
+    async def _read(self, stream_id: str, kind: StreamType) -> list[AnyStoredEvent]:
+        async with self._pool.connection() as conn:
+            async with conn.cursor(row_factory=dict_row) as cursor:
+                await cursor.execute(
+                    SELECT_EVENTS + " WHERE case_id = %s AND stream_type = %s ORDER BY case_version",
+                    (stream_id, kind.value),
+                )
+                rows = await cursor.fetchall()
+            return await stored_events(conn, rows)
 
     async def read_stream(self, case_id: str) -> list[StoredEvent]:
         """A case's events in version order (nothing for an application's id)."""
-        return [stored_case_event(row) for row in await self._read(case_id, StreamType.CASE)]
+        return [event for event in await self._read(case_id, StreamType.CASE) if isinstance(event, StoredEvent)]
 
     async def read_application_stream(self, application_id: str) -> list[StoredApplicationEvent]:
         """An application's events in version order (nothing for a case's id)."""
-        return [stored_application_event(row) for row in await self._read(application_id, StreamType.APPLICATION)]
+        events = await self._read(application_id, StreamType.APPLICATION)
+        return [event for event in events if isinstance(event, StoredApplicationEvent)]
 
     async def read_all(self, after_position: int, limit: int) -> list[AnyStoredEvent]:
         """Up to `limit` events of every stream with a position above `after_position`, in global order."""
@@ -255,4 +274,21 @@ async def read_all_on(conn: AsyncConnection[Any], after_position: int, limit: in
         await cursor.execute(
             SELECT_EVENTS + " WHERE global_position > %s ORDER BY global_position LIMIT %s", (after_position, limit)
         )
-        return [stored_event(row) for row in await cursor.fetchall()]
+        rows = await cursor.fetchall()
+    return await stored_events(conn, rows)
+
+
+async def seal_event(
+    keys: CitizenKeys, body: dict[str, Any], kind: str, event_type: str, stream_id: str
+) -> dict[str, Any]:
+    """The event body with its personal fields sealed; an event type nobody classified is refused, so personal
+    data never reaches the store in clear by a new event."""
+    try:
+        fields = body_fields(kind, event_type)
+    except KeyError:
+        raise PersonalDataError(
+            f"event type {event_type} of a {kind} stream is not classified in activities/personal_fields.py"
+        ) from None
+    if kind == StreamType.RETENTION:
+        kind, stream_id = subject_of(stream_id)  # a hold's reason is sealed with its case's citizen key
+    return await seal_body(keys, body, fields, stream_id, kind)

@@ -13,6 +13,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from activities.personal_fields import CASE_STATE
 from activities.table_projection import ProjectableEvent, TableProjection
 from activities.table_projection import ProjectionGap as ProjectionGap  # where callers have always found it
 from workflows.domain.deadlines import is_overdue, next_deadline
@@ -43,6 +44,7 @@ CASE_COLUMNS: tuple[str, ...] = (
     "contact_reminder_sent",
     "contact_overdue",
     "guarantee_status_reason",
+    "delivery_failed",
 )
 
 
@@ -73,6 +75,8 @@ def case_row(state: CaseState, last_global_position: int) -> dict[str, Any]:
         "contact_reminder_sent": state.contact_reminder_sent,
         "contact_overdue": state.contact_overdue,
         "guarantee_status_reason": state.guarantee_status_reason.value if state.guarantee_status_reason else None,
+        # A message of the case could not be delivered (migration 0011): GET /cases?delivery_failed=true.
+        "delivery_failed": state.delivery_failed,
     }
 
 
@@ -84,6 +88,8 @@ CASES: TableProjection[CaseState, CaseEvent] = TableProjection(
     initial=lambda case_id: CaseState(case_id=case_id),
     fold=fold,
     row=case_row,
+    personal=CASE_STATE,
+    stream_type="case",
 )
 
 

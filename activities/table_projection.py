@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from psycopg import AsyncConnection, sql
+from psycopg.types.json import Jsonb
+
+from activities.personal_data import CitizenKeys, open_body, seal_body, validated
+from activities.personal_fields import BodyFields
 
 E = TypeVar("E")
 E_co = TypeVar("E_co", covariant=True)
@@ -73,6 +77,9 @@ class TableProjection(Generic[S, E]):
     initial: Callable[[str], S]
     fold: Callable[[S, list[E]], S]
     row: Callable[[S, int], dict[str, Any]]  # (state, last global position) -> column values
+    # The state's personal fields, sealed in the `state` column with the citizen's key (activities.personal_data).
+    personal: BodyFields | None = None
+    stream_type: str = "case"
 
     def _upsert(self, table: str) -> sql.Composed:
         columns = [sql.Identifier(name) for name in self.columns]
@@ -94,7 +101,22 @@ class TableProjection(Generic[S, E]):
             key=sql.Identifier(self.key), table=sql.Identifier(table or self.table)
         )
         cursor = await conn.execute(query, (list(ids),))
-        return {row[0]: self.load(row[1]) for row in await cursor.fetchall()}
+        rows = await cursor.fetchall()
+        if self.personal is None:
+            return {row[0]: self.load(row[1]) for row in rows}
+        keys = CitizenKeys(conn)
+        states: dict[str, S] = {}
+        for stream_id, body in rows:
+            erased = await open_body(keys, body, self.personal)
+            states[stream_id] = validated(self.load, body, erased)
+        return states
+
+    async def _sealed_row(self, keys: CitizenKeys, state: S, position: int) -> dict[str, Any]:
+        row = self.row(state, position)
+        if self.personal is not None:
+            body = row["state"].obj if isinstance(row["state"], Jsonb) else row["state"]
+            row["state"] = Jsonb(await seal_body(keys, body, self.personal, row[self.key], self.stream_type))
+        return row
 
     async def project(
         self, conn: AsyncConnection[Any], events: Sequence[ProjectableEvent[E]], table: str | None = None
@@ -111,6 +133,7 @@ class TableProjection(Generic[S, E]):
         if not by_stream:
             return []
         states = await self.load_states(conn, list(by_stream), target)
+        keys = CitizenKeys(conn)
         rows: list[dict[str, Any]] = []
         new_states: list[S] = []
         for stream_id, stream in by_stream.items():
@@ -122,7 +145,7 @@ class TableProjection(Generic[S, E]):
             if [stored.case_version for stored in fresh] != expected:
                 raise ProjectionGap(f"{target} {stream_id}: row at version {state.version}, events do not continue it")
             state = self.fold(state, [stored.event for stored in fresh])
-            rows.append(self.row(state, fresh[-1].global_position))
+            rows.append(await self._sealed_row(keys, state, fresh[-1].global_position))
             new_states.append(state)
         if rows:
             async with conn.cursor() as cursor:

@@ -28,16 +28,19 @@ def correlation_id(request: Request) -> str:
     return given[:100] if given.isprintable() and given else str(uuid.uuid4())
 
 
+def _cpr(value: Any) -> str | None:
+    # An erased case's CPR reads `[slettet]`: the row then names the case only (its citizen is gone).
+    return value if isinstance(value, str) and len(value) == 10 and value.isascii() and value.isdigit() else None
+
+
 def citizen_of_case(row: Mapping[str, Any] | None) -> str | None:
     plan = ((row or {}).get("state") or {}).get("plan") or {}
-    cpr = (plan.get("patient") or {}).get("cpr")
-    return str(cpr) if cpr else None
+    return _cpr((plan.get("patient") or {}).get("cpr"))
 
 
 def citizen_of_application(row: Mapping[str, Any] | None) -> str | None:
     application = ((row or {}).get("state") or {}).get("application") or {}
-    cpr = (application.get("citizen") or {}).get("cpr")
-    return str(cpr) if cpr else None
+    return _cpr((application.get("citizen") or {}).get("cpr"))
 
 
 async def log_access(

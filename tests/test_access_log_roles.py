@@ -44,6 +44,7 @@ EXPECTED_GRANTS = {
     "cases": {"SELECT", "INSERT", "UPDATE"},
     "citizen_keys": {"SELECT", "INSERT", "UPDATE"},  # made, destroyed, rewrapped; never deleted (a trigger)
     "citizen_streams": {"SELECT", "INSERT"},
+    "retention_status": {"SELECT", "INSERT", "UPDATE"},
     "events": {"SELECT", "INSERT", "MAINTAIN"},  # MAINTAIN: LOCK TABLE events (TRUNCATE before PostgreSQL 17)
     "inbound_messages": {"SELECT", "INSERT"},  # received once, never changed (erasure destroys the key)
     "municipalities": {"SELECT", "INSERT", "UPDATE"},

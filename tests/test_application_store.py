@@ -19,6 +19,8 @@ from activities.application_read_model import application_row
 from activities.case_queries import get_case
 from activities.db import Pool, open_pool
 from activities.eventstore import ConcurrencyConflict, EventStore, InvalidAppend
+from activities.personal_data import open_state
+from activities.personal_fields import APPLICATION_STATE, CASE_STATE
 from activities.projection import rebuild_applications_projection, rebuild_cases_projection
 from activities.store_activities import StoreActivities
 from activities.stored_events import StoredApplicationEvent, StoredEvent
@@ -76,9 +78,15 @@ async def empty_pool(fresh_database_url: str) -> AsyncIterator[Pool]:
 
 
 async def rows(pool: Pool, table: str) -> list[dict[str, Any]]:
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-        await cursor.execute(f"SELECT * FROM {table} ORDER BY 1")
-        return await cursor.fetchall()
+    """Every row of a read model, its state opened (sealed values differ on every write)."""
+    fields = CASE_STATE if table == "cases" else APPLICATION_STATE
+    async with pool.connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute(f"SELECT * FROM {table} ORDER BY 1")
+            found = await cursor.fetchall()
+        for row in found:
+            await open_state(conn, row["state"], fields)
+        return found
 
 
 async def test_an_application_stream_is_folded_into_applications_only(pool: Pool) -> None:

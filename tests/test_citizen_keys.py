@@ -8,6 +8,7 @@ import stat
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from activities.citizen_cipher import (
@@ -30,15 +31,11 @@ from activities.db import Pool
 from activities.payload_codec import new_key_ring_entry, parse_key_ring
 from activities.settings import Settings
 from activities.startup_checks import StartupError
+from tests.retention_helpers import new_cpr
 
 
 def _kek(*entries: str) -> LocalKeyEncryptionKey:
     return LocalKeyEncryptionKey(parse_key_ring(",".join(entries)))
-
-
-def new_cpr() -> str:
-    """A CPR number of a made-up citizen, unique per call (a real date, any serial)."""
-    return f"0101{secrets.randbelow(10):01d}{secrets.randbelow(10)}{secrets.randbelow(10_000):04d}"
 
 
 async def test_the_kek_wraps_and_unwraps_and_an_older_kek_still_unwraps_after_rotation() -> None:
@@ -97,8 +94,6 @@ async def test_a_destroyed_key_reads_as_erased_and_the_citizen_gets_a_new_key_la
 
 
 async def test_a_destroyed_key_cannot_be_revived_or_deleted(pool: Pool) -> None:
-    import psycopg
-
     async with pool.connection() as conn:
         key_id = sealed_key_id(await seal_for_citizen(conn, new_cpr(), b"x"))
         await destroy_key(conn, key_id, "erasure_request")
@@ -113,24 +108,24 @@ async def test_a_destroyed_key_cannot_be_revived_or_deleted(pool: Pool) -> None:
             await conn.execute("DELETE FROM citizen_keys WHERE key_id = %s", (key_id,))
 
 
-async def test_kek_rotation_rewraps_every_live_key(pool: Pool) -> None:
+async def test_kek_rotation_rewraps_every_live_key(fresh_database_url: str) -> None:
+    # A database of its own: the rotation rewraps every key in it, which the other tests' processes cannot read.
     settings = Settings()
     before = settings.require_citizen_keys()
     cpr = new_cpr()
-    async with pool.connection() as conn:
+    async with await psycopg.AsyncConnection.connect(fresh_database_url, autocommit=True) as conn:
         sealed = await seal_for_citizen(conn, cpr, b"kept across rotation")
     assert settings.citizen_kek_keys is not None
     ring = f"{new_key_ring_entry('kek-next')},{settings.citizen_kek_keys.get_secret_value()}"
     rotated = CitizenKeyConfig(_kek(ring), before.lookup_secret)
     configure_citizen_keys(rotated)
     try:
-        async with pool.connection() as conn:
-            assert await rewrap_keys(conn, rotated) >= 1
+        async with await psycopg.AsyncConnection.connect(fresh_database_url, autocommit=True) as conn:
+            assert await rewrap_keys(conn, rotated) == 1
             row = await find_key(conn, rotated, cpr)
             assert row is not None and row.kek_id == "kek-next"
-        # The old KEK can now go: the new one alone opens what was sealed before the rotation.
-        configure_citizen_keys(CitizenKeyConfig(_kek(ring.split(",")[0]), before.lookup_secret))
-        async with pool.connection() as conn:
+            # The old KEK can now go: the new one alone opens what was sealed before the rotation.
+            configure_citizen_keys(CitizenKeyConfig(_kek(ring.split(",")[0]), before.lookup_secret))
             assert await open_for_citizen(conn, sealed) == b"kept across rotation"
     finally:
         configure_citizen_keys(None)

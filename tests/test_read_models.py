@@ -17,6 +17,8 @@ from activities import case_queries as queries
 from activities.db import Pool, open_pool
 from activities.eventstore import EventStore
 from activities.keyset_pages import InvalidCursor
+from activities.personal_data import open_state
+from activities.personal_fields import CASE_STATE
 from activities.projection import rebuild_cases_projection
 from activities.read_model import case_row
 from tests.factories import lifecycle_batches, make_append, make_plan, new_case_id, plan_received
@@ -46,9 +48,14 @@ async def empty_pool(fresh_database_url: str) -> AsyncIterator[Pool]:
 
 
 async def all_rows(pool: Pool) -> list[dict[str, Any]]:
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-        await cursor.execute("SELECT * FROM cases ORDER BY case_id")
-        return await cursor.fetchall()
+    """Every case row, its state opened (sealed values differ on every write: a fresh nonce each time)."""
+    async with pool.connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute("SELECT * FROM cases ORDER BY case_id")
+            found = await cursor.fetchall()
+        for row in found:
+            await open_state(conn, row["state"], CASE_STATE)
+        return found
 
 
 async def rows_out_of_step(pool: Pool) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, StrictBool
 
+from activities import application_queries
 from api.models.cases import TimelineEvent
 from api.models.request_body import RequestBody
 from api.timestamps import UtcTimestamps
@@ -93,7 +94,7 @@ class ApplicationView(ApplicationState, UtcTimestamps):
 
     @classmethod
     def of_row(cls, row: dict[str, Any]) -> ApplicationView:
-        return cls.of(ApplicationState.model_validate(row["state"]))
+        return cls.of(application_queries.application_state(row))
 
 
 class ApplicationSummary(UtcTimestamps):

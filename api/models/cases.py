@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from activities import case_queries
 from activities.eventstore import StoredApplicationEvent, StoredEvent
 from api.timestamps import UtcTimestamps
 from workflows.domain.commands import Actor
@@ -40,7 +41,7 @@ class CaseView(CaseState, UtcTimestamps):
 
     @classmethod
     def of_row(cls, row: dict[str, Any]) -> CaseView:
-        return cls.of(CaseState.model_validate(row["state"]))
+        return cls.of(case_queries.case_state(row))
 
 
 class CaseSummary(UtcTimestamps):
@@ -65,6 +66,10 @@ class CaseSummary(UtcTimestamps):
     )
     start_guarantee_due_on: date | None
     contact_due_on: date | None
+    delivery_failed: bool = Field(
+        default=False,
+        description="A message of the case (a letter, a MedCom message) could not be delivered; resend it",
+    )
     received_at: datetime | None
     updated_at: datetime | None
     version: int

@@ -104,7 +104,7 @@ def _key_reused(message: str) -> ProblemError:
 
 def _from_read_model(row: dict[str, Any], fingerprint: str) -> ApplicationView:
     """The application has ended, so its workflow takes no updates: the stored intake decides the answer."""
-    state = ApplicationState.model_validate(row["state"])
+    state = application_queries.application_state(row)
     if state.application_fingerprint != fingerprint:
         raise _key_reused("This Idempotency-Key was used for another application")
     return ApplicationView.of(state)

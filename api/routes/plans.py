@@ -101,7 +101,7 @@ def _tagged(response: Response, view: CaseView) -> CaseView:
 
 def _answer_from_read_model(row: dict[str, Any], fingerprint: str) -> CaseView:
     """The case has ended, so its workflow takes no updates: the stored plan decides the answer."""
-    state = CaseState.model_validate(row["state"])
+    state = case_queries.case_state(row)
     if state.plan_fingerprint != fingerprint:
         raise _conflict()
     return CaseView.of(state)
@@ -259,7 +259,7 @@ async def _receive(
     response.status_code = 200
     # A repeated update is answered from its first result; the read model may be further along.
     latest = await case_queries.get_case(pool, case_id) or existing
-    stored = CaseState.model_validate(latest["state"])
+    stored = case_queries.case_state(latest)
     return _tagged(response, CaseView.of(stored if stored.version >= state.version else state))
 
 

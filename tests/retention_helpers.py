@@ -1,0 +1,59 @@
+"""Cases and applications of made-up citizens, ended on a given day, stored through the real event store."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from activities.eventstore import EventStore
+from tests.application_factories import close, make_application, make_application_append, receive, run
+from tests.factories import decide_all, lifecycle_commands, make_append, make_command, make_plan, new_case_id
+from workflows.applications.state import ApplicationState
+from workflows.domain.commands import CompleteCourse, RecordContactAttempt
+from workflows.domain.model import ContactChannel
+from workflows.domain.state import CaseState
+
+
+def new_cpr() -> str:
+    """A CPR number of a made-up citizen, unique per call (a real date in 1901-1999, any serial)."""
+    return f"{secrets.randbelow(28) + 1:02d}{secrets.randbelow(12) + 1:02d}{secrets.randbelow(99) + 1:02d}" + (
+        f"{secrets.randbelow(4000):04d}"
+    )
+
+
+def new_name() -> str:
+    return f"Borger {secrets.token_hex(5)} Testesen"
+
+
+async def ended_case(store: EventStore, cpr: str, name: str, ended_at: datetime, *, end: bool = True) -> str:
+    """A case from receipt to a completed course (with a contact note), its last event at `ended_at`."""
+    case_id = new_case_id()
+    plan = make_plan(patient={"cpr": cpr, "name": name})
+    lifecycle = lifecycle_commands(plan=plan)  # receipt, three deliveries, classification, contact, ...
+    attempt = make_command(RecordContactAttempt, channel=ContactChannel.PHONE, note=f"Ringede til {name}")
+    commands = [*lifecycle[:5], attempt, *lifecycle[5:]]
+    if end:
+        commands.append(make_command(CompleteCourse, note=f"{name} har gennemført forløbet"))
+    start = ended_at.replace(microsecond=0) - timedelta(hours=len(commands) - 1)
+    version = 0
+    for batch in decide_all(CaseState(case_id=case_id), commands, start=start):
+        await store.append(make_append(case_id, batch, version))
+        version += len(batch)
+    return case_id
+
+
+async def ended_application(store: EventStore, cpr: str, name: str, ended_at: datetime) -> str:
+    """An application received and then withdrawn (closed), closed at `ended_at`."""
+    application_id = str(uuid.uuid4())
+    application = make_application(citizen={"cpr": cpr, "name": name}, application_date=ended_at.date())
+    state = ApplicationState(application_id=application_id)
+    version = 0
+    for command in (receive(application), close()):
+        state, events = run([(command, ended_at)], state)
+        await store.append_application(make_application_append(application_id, events, version))
+        version += len(events)
+    return application_id
+
+
+
