@@ -5,6 +5,10 @@
 - the inbox poll reads the VANS inbound directory: a receiver's receipt goes to the delivery that waits for
   it (or, when that has ended, to the message's owner), a GGOP message to the GGOP intake. Each file then
   moves to processed/ or failed/; nothing is deleted.
+
+The inbound layout mirrors the outbound one: `inbound/<sender EAN>/<file>`, the directory being the VANS
+envelope's sender (what the mailbox vouches for). A file directly in `inbound/` has no vouched sender: a
+receipt there is still matched by the envelope id it quotes, a GGOP message there goes to failed/.
 """
 
 from __future__ import annotations
@@ -60,7 +64,14 @@ class ReceiptFacts(Protocol):
 
 
 ReceiptReader = Callable[[bytes], ReceiptFacts]  # raises for bytes that are not a receipt
-GgopIntake = Callable[[bytes], Awaitable[object]]  # takes one GGOP message from the VANS inbound directory
+# Takes one GGOP message from the VANS inbound directory with the sender EAN its mailbox vouches for: True
+# when accepted, False when refused (it answered with a negative receipt, or none); raises
+# `IntakeUnavailable` when the message must wait for the next round.
+GgopIntake = Callable[[bytes, str], Awaitable[bool]]
+
+
+class IntakeUnavailable(Exception):
+    """The intake cannot take the message now (the case service is unreachable): the file stays."""
 
 
 def medcom_receipt_reader() -> ReceiptReader:
@@ -118,34 +129,41 @@ class Mailroom:
     async def poll_inbox(self) -> int:
         """Take every file in the inbound directory; returns how many were taken (moved on)."""
         inbound = self.vans_root / INBOUND
-        names = await asyncio.to_thread(_waiting_files, inbound)
+        waiting = await asyncio.to_thread(_waiting_files, inbound)
         taken = 0
-        for name in names:
-            path = inbound / name
+        for path, sender_ean in waiting:
             raw = await asyncio.to_thread(_read_limited, path)
-            outcome = await self._take(raw) if raw is not None else False
+            outcome = await self._take(raw, sender_ean) if raw is not None else False
             if outcome is None:
-                continue  # a GGOP message and no intake configured: it waits where it is
+                continue  # it waits where it is for the next round
             await asyncio.to_thread(_move, path, self.vans_root / (PROCESSED if outcome else FAILED))
             taken += 1
             activity.heartbeat(taken)
         return taken
 
-    async def _take(self, raw: bytes) -> bool | None:
+    async def _take(self, raw: bytes, sender_ean: str | None) -> bool | None:
         """True when taken, False when it must go to failed/, None when it must wait."""
         try:
             receipt = self.read_receipt(raw)
         except Exception:  # not a receipt: a GGOP message, or something to refuse
-            if self.take_ggop is None:
-                logger.warning("a non-receipt file waits in the inbound directory: no GGOP intake is configured")
-                return None
-            try:
-                await self.take_ggop(raw)  # it answers with a receipt through the outbox itself
-            except Exception as exc:  # its kind only: the text may quote the message
-                logger.warning("the GGOP intake failed on an inbound file (%s)", type(exc).__name__)
-                return False
-            return True
+            return await self._take_ggop(raw, sender_ean)
         return await self._take_receipt(receipt)
+
+    async def _take_ggop(self, raw: bytes, sender_ean: str | None) -> bool | None:
+        if self.take_ggop is None:
+            logger.warning("a non-receipt file waits in the inbound directory: no GGOP intake is configured")
+            return None
+        if sender_ean is None:
+            logger.warning("a GGOP message outside inbound/<sender EAN>/ has no vouched sender: moved to failed/")
+            return False
+        try:
+            # It answers (a positive or negative receipt) through the outbox itself.
+            return await self.take_ggop(raw, sender_ean)
+        except IntakeUnavailable:
+            return None
+        except Exception as exc:  # its kind only: the text may quote the message
+            logger.warning("the GGOP intake failed on an inbound file (%s)", type(exc).__name__)
+            return False
 
     async def _take_receipt(self, receipt: ReceiptFacts) -> bool:
         async with self.pool.connection() as conn:
@@ -189,10 +207,21 @@ async def _message_for(conn: Any, envelope_id: str) -> dict[str, Any] | None:
     return None
 
 
-def _waiting_files(inbound: Path) -> list[str]:
+def _waiting_files(inbound: Path) -> list[tuple[Path, str | None]]:
+    """Files waiting, each with the sender EAN of its mailbox directory (None directly in inbound/)."""
     inbound.mkdir(parents=True, exist_ok=True)
+    found: list[tuple[Path, str | None]] = []
     # Hidden names are files the VANS client is still writing (write, then rename): not ours yet.
-    return sorted(entry.name for entry in os.scandir(inbound) if entry.is_file() and not entry.name.startswith("."))
+    for entry in sorted(os.scandir(inbound), key=lambda e: e.name):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file():
+            found.append((Path(entry.path), None))
+        elif entry.is_dir() and entry.name.isdigit() and len(entry.name) == 13:
+            for inner in sorted(os.scandir(entry.path), key=lambda e: e.name):
+                if inner.is_file() and not inner.name.startswith("."):
+                    found.append((Path(inner.path), entry.name))
+    return found
 
 
 def _read_limited(path: Path) -> bytes | None:
@@ -205,4 +234,5 @@ def _read_limited(path: Path) -> bytes | None:
 def _move(path: Path, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    os.replace(path, directory / f"{stamp}-{path.name}")
+    sender = path.parent.name if path.parent.name.isdigit() else "unknown"
+    os.replace(path, directory / f"{stamp}-{sender}-{path.name}")

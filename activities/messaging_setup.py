@@ -17,9 +17,10 @@ from typing import Any
 from temporalio.client import Client
 
 from activities.db import Pool
-from activities.mailroom import GgopIntake, Mailroom, medcom_receipt_reader
+from activities.mailroom import GgopIntake, IntakeUnavailable, Mailroom, medcom_receipt_reader
 from activities.mailroom_schedules import ensure_mailroom_schedules
 from activities.messaging_activities import MessagingActivities
+from activities.settings import Settings
 from activities.transport_settings import TransportSettings
 from activities.transports.base import Transport
 from activities.transports.digital_post_spool import DigitalPostSpool
@@ -50,14 +51,27 @@ def embedded_transports(settings: TransportSettings, data_dir: Path) -> dict[Cha
     return {Channel.MEDCOM: vans, Channel.DIGITAL_POST: DigitalPostSpool(settings.spool_root(data_dir))}
 
 
-def ggop_intake(pool: Pool, client: Client) -> GgopIntake | None:
-    """The GGOP intake for files from the VANS inbound directory (`api.ggop_intake`), when it is installed."""
-    try:
-        module = importlib.import_module("api.ggop_intake")
-    except ImportError:
-        return None
-    factory = getattr(module, "vans_intake", None)
-    return factory(pool, client) if callable(factory) else None
+def ggop_intake(pool: Pool, client: Client, settings: Settings) -> GgopIntake:
+    """The GGOP intake's VANS door (`api.ggop_intake.take_ggop_message`, the same function as POST /medcom/ggop),
+    with the sender EAN the mailbox vouches for."""
+    intake = importlib.import_module("api.ggop_intake")
+    senders = importlib.import_module("api.ggop_sender")
+    problems = importlib.import_module("api.problems")
+
+    async def take(raw: bytes, sender_ean: str) -> bool:
+        try:
+            outcome = await intake.take_ggop_message(
+                raw, sender=senders.GgopSender.vans(sender_ean), pool=pool, client=client, settings=settings
+            )
+        except senders.SenderRefused:
+            return False  # not from the mailbox's sender: no receipt (it may not have sent it)
+        except problems.ProblemError as problem:
+            if problem.status == 503:
+                raise IntakeUnavailable from None  # nothing was kept: the file waits for the next round
+            raise
+        return bool(outcome.accepted)
+
+    return take
 
 
 def messaging_parts(
@@ -67,7 +81,10 @@ def messaging_parts(
     settings: TransportSettings,
     data_dir: Path,
     transports: dict[Channel, Transport] | None = None,
+    service_settings: Settings | None = None,
 ) -> MessagingParts:
+    """The sender's parts; with `service_settings`, GGOP messages from the VANS inbound directory go to the
+    GGOP intake (without, they wait there)."""
     sender = MessagingActivities(pool, transports or embedded_transports(settings, data_dir), settings)
     mailroom = Mailroom(
         pool=pool,
@@ -76,7 +93,7 @@ def messaging_parts(
         message_task_queue=message_task_queue(task_queue),
         give_up_after=timedelta(hours=settings.message_give_up_hours),
         read_receipt=medcom_receipt_reader(),
-        take_ggop=ggop_intake(pool, client),
+        take_ggop=ggop_intake(pool, client, service_settings) if service_settings is not None else None,
     )
     return MessagingParts(
         case_queue_workflows=[OutboxSweepWorkflow, InboxPollWorkflow],

@@ -6,6 +6,7 @@ Cases recorded before this existed replay unchanged: the new paths sit behind `T
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from temporalio import workflow
@@ -14,6 +15,7 @@ from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import search_attributes
     from workflows.case_shell import SYSTEM_ACTOR, CaseShell
     from workflows.domain.decider import recipients_to_serve
     from workflows.domain.model import Recipient
@@ -58,6 +60,21 @@ def _letter_id(state: CaseState, kind: MessageKind) -> str:
 
 
 class MessagingCaseShell(CaseShell):
+    def _search_attribute_values(self) -> dict[str, object]:
+        values = super()._search_attribute_values()
+        if self._state.messages:
+            # Only cases with messages set it, so a case recorded before them replays without a new upsert.
+            values[search_attributes.DELIVERY_FAILED.name] = self._state.delivery_failed
+        return values
+
+    def _summary(self) -> str:
+        summary = super()._summary()
+        if not self._state.messages:
+            return summary
+        counts = Counter(message.status.value for message in self._state.messages.values())
+        line = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+        return f"{summary}\n- Messages: {line}" + (" — **delivery failed**" if self._state.delivery_failed else "")
+
     async def _distribute_plan(self) -> None:
         if not workflow.patched(TRUTHFUL_MESSAGES_PATCH):
             await super()._distribute_plan()  # a history from before: PlanDelivered, as it was recorded

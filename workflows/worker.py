@@ -60,7 +60,9 @@ async def run_worker(settings: Settings) -> None:
     client, pool = await _connect(settings)
     store = StoreActivities(pool)
     transport_settings = TransportSettings()
-    sender = messaging_parts(pool, client, settings.temporal_task_queue, transport_settings, settings.data_dir)
+    sender = messaging_parts(
+        pool, client, settings.temporal_task_queue, transport_settings, settings.data_dir, service_settings=settings
+    )
     worker = Worker(
         client,
         task_queue=settings.temporal_task_queue,

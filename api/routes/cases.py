@@ -35,6 +35,9 @@ async def list_cases(
     ] = None,
     status: Annotated[CaseStatus | None, Query(description="Only cases in this status")] = None,
     overdue: Annotated[bool | None, Query(description="Only overdue (true) or not overdue (false) cases")] = None,
+    delivery_failed: Annotated[
+        bool | None, Query(description="Only cases with (true) or without (false) a message that failed to arrive")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
 ) -> CasePage:
@@ -44,7 +47,13 @@ async def list_cases(
     A caseworker sees its own municipality's cases (asking for another's is **403**); ops sees every
     municipality's."""
     scope = list_scope(principal, municipality, "list cases")
-    criterion = {"list": "cases", "municipality": scope, "status": status, "overdue": overdue}
+    criterion = {
+        "list": "cases",
+        "municipality": scope,
+        "status": status,
+        "overdue": overdue,
+        "delivery_failed": delivery_failed,
+    }
     await log_access(request, pool, principal, AccessAction.SEARCH, criterion=criterion)
     try:
         rows, next_cursor = await case_queries.list_cases(
@@ -54,6 +63,7 @@ async def list_cases(
             overdue=overdue,
             limit=limit,
             cursor=cursor,
+            delivery_failed=delivery_failed,
         )
     except keyset_pages.InvalidCursor as error:
         raise invalid_cursor_problem(error) from None

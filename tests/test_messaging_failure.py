@@ -1,0 +1,120 @@
+"""A message whose transport keeps failing: retried with backoff, then recorded as failed after the give-up
+period; the case list's filter and the search attribute show it; a caseworker's resend delivers it."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities import case_queries
+from activities.db import Pool
+from activities.eventstore import EventStore
+from activities.messaging_setup import embedded_transports, messaging_parts
+from activities.store_activities import StoreActivities
+from activities.transport_settings import TransportSettings
+from activities.transports.base import Delivery, Transport
+from tests.factories import make_plan, receive_plan
+from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state
+from workflows import search_attributes as keys
+from workflows.case_workflow import CaseWorkflow
+from workflows.domain.state import CaseState
+from workflows.messaging.commands import ResendMessage
+from workflows.messaging.model import Channel, MessageKind
+from workflows.messaging.state import DeliveryStatus
+
+EHR_EAN = "5790001234567"
+MUNICIPALITY = "183"  # a municipality no other test lists cases for
+
+
+class Unreachable(Exception):
+    """What a mailbox that is down raises."""
+
+
+class SwitchableTransport:
+    """The VANS file drop behind a switch: down until a test turns it on."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.up = False
+        self.attempts = 0
+
+    async def send(self, delivery: Delivery) -> str:
+        self.attempts += 1
+        if not self.up:
+            raise Unreachable("mailbox down")
+        return await self.inner.send(delivery)
+
+
+Stack = tuple[WorkflowEnvironment, Pool, str, SwitchableTransport]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def stack(time_skipping_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Stack]:
+    data_dir = Path(tempfile.mkdtemp(prefix="genop-msgfail-"))
+    settings = TransportSettings(medcom_plan_forward_eans={MUNICIPALITY: EHR_EAN}, message_give_up_hours=2)
+    transports = embedded_transports(settings, data_dir)
+    medcom = SwitchableTransport(transports[Channel.MEDCOM])
+    transports[Channel.MEDCOM] = medcom
+    task_queue = f"msgfail-{uuid.uuid4().hex[:8]}"
+    client = time_skipping_env.client
+    store = StoreActivities(pool)
+    parts = messaging_parts(pool, client, task_queue, settings, data_dir, transports)
+    async with (
+        Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[CaseWorkflow, *parts.case_queue_workflows],
+            activities=[store.append_case_events, store.deliver_plan, *parts.case_queue_activities],
+        ),
+        Worker(
+            client,
+            task_queue=f"{task_queue}-messages",
+            workflows=parts.message_queue_workflows,
+            activities=parts.message_queue_activities,
+        ),
+    ):
+        yield time_skipping_env, pool, task_queue, medcom
+        await terminate_started_cases()
+
+
+def _forward(state: CaseState) -> tuple[str, DeliveryStatus] | None:
+    for message_id, message in state.messages.items():
+        if message.kind is MessageKind.PLAN_FORWARD:
+            return message_id, message.status
+    return None
+
+
+async def test_a_failing_transport_is_retried_then_failed_then_resent(stack: Stack) -> None:
+    env, pool, task_queue, medcom = stack
+    today = (await env.get_current_time()).date()
+    plan = make_plan(discharge_date=today.isoformat(), home_municipality_code=MUNICIPALITY)
+    handle, _ = await start_case(env.client, task_queue, receive_plan(plan))
+    state = await wait_for_state(handle, lambda s: _forward(s) is not None)
+    forwarded = _forward(state)
+    assert forwarded is not None
+    message_id = forwarded[0]
+
+    await env.sleep(timedelta(hours=3))  # past the give-up period of 2 hours
+    state = await wait_for_state(handle, lambda s: s.messages[message_id].status is DeliveryStatus.FAILED)
+    assert medcom.attempts > 2  # retried with backoff before it gave up
+    assert state.delivery_failed
+    rows, _ = await case_queries.list_cases(pool, municipality=MUNICIPALITY, delivery_failed=True)
+    assert state.case_id in [row["case_id"] for row in rows]
+    assert await search_attribute(handle, keys.DELIVERY_FAILED.name) is True
+
+    medcom.up = True
+    await send(handle, ResendMessage(command_id=f"resend-{uuid.uuid4()}", actor="caseworker:cw", message_id=message_id))
+    state = await wait_for_state(handle, lambda s: s.messages[message_id].status is DeliveryStatus.SENT)
+    assert not state.delivery_failed and state.messages[message_id].resends == 1
+    rows, _ = await case_queries.list_cases(pool, municipality=MUNICIPALITY, delivery_failed=True)
+    assert state.case_id not in [row["case_id"] for row in rows]
+    stored = await EventStore(pool).read_stream(state.case_id)
+    about = [e.event.type for e in stored if getattr(e.event, "message_id", None) == message_id]
+    assert about == ["MessageQueued", "MessageDeliveryFailed", "MessageResendRequested", "MessageSent"]
