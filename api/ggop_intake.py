@@ -55,7 +55,7 @@ AccessRecorder = Callable[[str, str], Awaitable[None]]
 class GgopOutcome:
     """What became of a message: its HTTP status, the receipt (bytes as sent) and the case, if any."""
 
-    status: int  # 201 new case, 200 known case, 4xx refused
+    status: int  # 201 new case, 200 known case; 422 not a GGOP taken, 409 letter id reused, 403, 413
     receipt: bytes | None
     case_id: str | None = None
     duplicate: bool = False
@@ -194,7 +194,7 @@ async def take_ggop_message(
         root = parse_untrusted(raw, max_bytes=settings.medcom_max_message_bytes)
     except XmlRefused as refused:
         logger.info("GGOP refused before reading (%s)", refused.reason.value)
-        status = 413 if refused.reason.value == "too_large" else 400
+        status = 413 if refused.reason.value == "too_large" else 422
         return GgopOutcome(status=status, receipt=None, refuse_code=RefuseCode.SYNTAX_ERROR.value, detail=str(refused))
     ids = read_ids(root)
     # The sender first: another hospital's ids get neither a case nor a stored receipt back.
@@ -218,7 +218,7 @@ async def take_ggop_message(
         wrong_version = root.tag != "{" + GGOP_NAMESPACE + "}Emessage"
         code = RefuseCode.VERSION_PROBLEM if wrong_version else RefuseCode.SYNTAX_ERROR
         text = "; ".join(str(problem) for problem in problems)
-        return await _refuse(pool, ids, sender, now, 400, code, text)
+        return await _refuse(pool, ids, sender, now, 422, code, text)
     if unknown_sender is not None or sor_id is None:
         code = unknown_sender.refuse_code if unknown_sender and unknown_sender.refuse_code else RefuseCode.NOT_SPECIFIED
         return await _refuse(pool, ids, sender, now, 403, code, str(unknown_sender or "no sender"))

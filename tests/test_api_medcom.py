@@ -62,6 +62,7 @@ async def _rows(pool: Pool, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     ("fixture", "level", "positive_receipt"),
     [
         ("almen.xml", "almen", True),
+        ("almen-avanceret.xml", "almen", True),
         ("specialiseret.xml", "specialiseret", False),  # minuspositivkvitt: no positive receipt is due
         ("rehabilitering.xml", "rehabilitering_specialiseret", True),
         ("statistical-code-only.xml", "specialiseret", True),
@@ -157,9 +158,9 @@ async def test_a_deselected_gp_copy_starts_a_case_without_a_gp(api: Api) -> None
 @pytest.mark.parametrize(
     ("fixture", "status", "refuse_code"),
     [
-        ("wrong-namespace.xml", 400, "problem_med_version"),
-        ("no-cpr.xml", 400, "syntaksfejl"),
-        ("impossible-date.xml", 400, "syntaksfejl"),
+        ("wrong-namespace.xml", 422, "problem_med_version"),
+        ("no-cpr.xml", 422, "syntaksfejl"),
+        ("impossible-date.xml", 422, "syntaksfejl"),
     ],
 )
 async def test_a_broken_message_gets_a_negative_receipt_and_no_case(
@@ -170,6 +171,7 @@ async def test_a_broken_message_gets_a_negative_receipt_and_no_case(
     assert response.status_code == status and response.headers["content-type"] == PROBLEM_JSON
     problem = response.json()
     assert problem["refuse_code"] == refuse_code and "0101459992" not in response.text
+    assert [error["field"] for error in problem["errors"]] == ["body"]
     receipt = parse_receipt(problem["receipt"].encode())
     assert not receipt.positive and receipt.refuse_code == refuse_code and receipt.receiver_ean == SENDER_EAN
     again = await _send(api, raw)
@@ -184,10 +186,10 @@ async def test_a_broken_message_gets_a_negative_receipt_and_no_case(
 @pytest.mark.parametrize(
     ("raw", "status", "says"),
     [
-        (ggop("xxe.xml"), 400, "DTD"),
-        (ggop("entity-expansion.xml"), 400, "DTD"),
+        (ggop("xxe.xml"), 422, "DTD"),
+        (ggop("entity-expansion.xml"), 422, "DTD"),
         (ten_megabytes(), 413, "larger than"),
-        (b"not xml at all", 400, "not well-formed"),
+        (b"not xml at all", 422, "not well-formed"),
     ],
     ids=["xxe", "entity-expansion", "10MB", "not-xml"],
 )

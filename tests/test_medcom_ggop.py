@@ -31,6 +31,8 @@ def _plan(raw: bytes, settings: MedComSettings | None = None) -> RehabilitationP
     ("fixture", "expected"),
     [
         ("almen.xml", {"level": Level.ALMEN, "plan_id": "TESTLET0000001", "discharge_kind": DischargeKind.WARD}),
+        # Basal or avanceret is the municipality's classification (KL Gateway Rehab): the plan is almen.
+        ("almen-avanceret.xml", {"level": Level.ALMEN, "plan_id": "TESTLET0000014"}),
         ("specialiseret.xml", {"level": Level.SPECIALISERET, "plan_id": "TESTLET0000002"}),
         ("rehabilitering.xml", {"level": Level.REHABILITERING_SPECIALISERET, "plan_id": "TESTLET0000003"}),
         # No TypeOfRehabilitationPlan: the StatisticalCode table decides (GGOP2 -> specialiseret).

@@ -6,8 +6,9 @@ integrator gets both the case and what MedCom says it is owed (docs/medcom.md, "
 - accepted: **201** (a new case, `Location`) or **200** (a known case: a resend, a replacing plan, or a
   duplicate), with `receipt` the positive receipt when the envelope asked for one (`pluspositivkvitt`);
 - refused: a problem (`application/problem+json`) with `receipt` the negative receipt naming the error, and
-  `refuse_code` MedCom's code: **400** not XML / DTD / schema, **422** cannot become a plan, **409** the
-  letter id came with other content before. A message whose ids cannot be read has no receipt.
+  `refuse_code` MedCom's code: **422** the body is no GGOP the service takes (not XML, a DTD, the schema, or
+  it cannot become a plan; `errors` names `body`), **409** the letter id came with other content before. A
+  message whose ids cannot be read has no receipt.
 
 The same receipt is queued in the outbox for the sender's EAN, which is how MedCom expects it to arrive.
 """
@@ -30,7 +31,7 @@ from api.ggop_intake import GgopOutcome, take_ggop_message
 from api.ggop_sender import GgopSender, SenderRefused
 from api.http_limits import too_large
 from api.openapi import problems
-from api.problems import PROBLEM_JSON, Problem, ProblemError
+from api.problems import PROBLEM_JSON, FieldError, Problem, ProblemError
 
 router = APIRouter(tags=["medcom"])
 
@@ -80,6 +81,7 @@ def _refusal(request: Request, outcome: GgopOutcome) -> JSONResponse:
         instance=request.url.path,
         receipt=outcome.receipt.decode() if outcome.receipt else None,
         refuse_code=outcome.refuse_code,
+        errors=[FieldError(field="body", message=outcome.detail or "refused")] if outcome.status == 422 else None,
     )
     return JSONResponse(problem.model_dump(exclude_none=True), status_code=outcome.status, media_type=PROBLEM_JSON)
 
@@ -95,9 +97,12 @@ def _refusal(request: Request, outcome: GgopOutcome) -> JSONResponse:
         **{
             status: {"model": GgopProblem, "description": text}
             for status, text in (
-                (400, "Not well-formed XML, a DTD, or the schema: with the negative receipt where ids could be read"),
                 (409, "The letter id came before with other content: with the negative receipt"),
-                (422, "The message cannot become a plan: with the negative receipt naming the element"),
+                (
+                    422,
+                    "Not a GGOP the service takes (not XML, a DTD, the schema, the mapping): with the negative "
+                    "receipt naming the element, where the message's ids could be read",
+                ),
             )
         },
         **problems(413, 415),
@@ -123,6 +128,11 @@ async def receive_ggop(
     The message's sender (Sender/EANIdentifier) must be registered for the token's SOR id
     (`MEDCOM_SENDER_SOR_BY_EAN`) or name that SOR id itself, else **403** without a receipt. The body is at
     most `MEDCOM_MAX_MESSAGE_BYTES` (2 MiB by default, **413**); a message with a DTD is refused unread.
+
+    **422** when the body (`body`) is no GGOP message the service takes: not well-formed XML, a DTD, not the
+    schema, or a plan the case service cannot take; the problem carries the negative receipt where the
+    message's envelope id and sender EAN could be read. **409** when its letter id came before with other
+    content. Each refusal names MedCom's `refuse_code`.
     """
     require(principal, "send plans", Role.HOSPITAL)
     if not _is_xml(request.headers.get("content-type")):
