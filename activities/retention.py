@@ -158,7 +158,7 @@ class Candidate:
 
 
 _CANDIDATES = """
-SELECT subject_type, subject_id, ended_at FROM (
+SELECT ended.subject_type, subject_id, ended_at FROM (
     SELECT 'case' AS subject_type, case_id AS subject_id, updated_at AS ended_at FROM cases
     WHERE status IN ('completed', 'closed') AND updated_at < %(cutoff)s
     UNION ALL

@@ -29,7 +29,7 @@ def new_name() -> str:
 async def ended_case(store: EventStore, cpr: str, name: str, ended_at: datetime, *, end: bool = True) -> str:
     """A case from receipt to a completed course (with a contact note), its last event at `ended_at`."""
     case_id = new_case_id()
-    plan = make_plan(patient={"cpr": cpr, "name": name})
+    plan = make_plan(patient={"cpr": cpr, "name": name}, discharge_date=(ended_at - timedelta(days=2)).date())
     lifecycle = lifecycle_commands(plan=plan)  # receipt, three deliveries, classification, contact, ...
     attempt = make_command(RecordContactAttempt, channel=ContactChannel.PHONE, note=f"Ringede til {name}")
     commands = [*lifecycle[:5], attempt, *lifecycle[5:]]
