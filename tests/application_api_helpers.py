@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,7 +15,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.db import Pool
+from activities.messaging_setup import messaging_parts
 from activities.store_activities import StoreActivities
+from activities.transport_settings import TransportSettings
 from api.main import create_app
 from tests.api_helpers import Api, api_client, settings_for
 from workflows.application_workflow import ApplicationWorkflow
@@ -31,12 +35,25 @@ async def running_application_api(
     store = StoreActivities(pool)
     settings = settings_for(task_queue, **settings_overrides)
     app = create_app(pool=pool, temporal_client=env.client, settings=settings)
+    # The sender with its embedded transports in a throw-away directory (the plans' copies are not forwarded).
+    sender = messaging_parts(pool, env.client, task_queue, TransportSettings(), Path(tempfile.mkdtemp(prefix="genop-")))
     async with (
         Worker(
             env.client,
             task_queue=task_queue,
-            workflows=[ApplicationWorkflow, CaseWorkflow],
-            activities=[store.append_application_events, store.append_case_events, store.deliver_plan],
+            workflows=[ApplicationWorkflow, CaseWorkflow, *sender.case_queue_workflows],
+            activities=[
+                store.append_application_events,
+                store.append_case_events,
+                store.deliver_plan,
+                *sender.case_queue_activities,
+            ],
+        ),
+        Worker(
+            env.client,
+            task_queue=f"{task_queue}-messages",
+            workflows=sender.message_queue_workflows,
+            activities=sender.message_queue_activities,
         ),
         api_client(app, pool) as http,
     ):

@@ -9,6 +9,7 @@ against a case, an application and registers of one municipality; the answer mus
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +26,7 @@ from tests.application_factories import application_payload
 from tests.auth_helpers import DEFAULT_SOR, bearer
 from tests.encryption_helpers import encrypting_settings
 from tests.test_input_hygiene import OPERATIONS
+from workflows.messaging.model import MessageKind, message_id_for
 
 OK, FORBIDDEN, NOT_FOUND = "ok", 403, 404
 CALLERS = ("hospital", "caseworker", "caseworker_elsewhere", "municipal_admin", "ops", "ops_decrypt", "auditor")
@@ -47,6 +49,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "listCases": _row({"caseworker", "caseworker_elsewhere", "ops"}),
     "getCase": _row({"caseworker", "hospital"}, NOT_FOUND),
     "getCaseTimeline": _row({"caseworker"}, NOT_FOUND),
+    # The letters the citizen got: the caseworkers of the responsible municipality (resendMessage is a command).
+    "listLetters": _row({"caseworker"}, NOT_FOUND),
+    "getLetter": _row({"caseworker"}, NOT_FOUND),
     "revokePlan": _row({"caseworker", "hospital"}, NOT_FOUND),
     # The caseworker of the responsible municipality decides on a later start read from the plan's text.
     "confirmProposedStartDate": CASE_COMMAND,
@@ -100,6 +105,16 @@ def test_every_operation_has_a_row() -> None:
 _TARGETS: dict[str, str] = {}
 
 
+async def wait_for_letter(pool: Pool, letter_id: str) -> None:
+    for _ in range(200):
+        async with pool.connection() as conn:
+            cursor = await conn.execute("SELECT 1 FROM outbox WHERE message_id = %s", (letter_id,))
+            if await cursor.fetchone() is not None:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the case never queued its first-contact letter")
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Api]:
     # With payload keys, so the codec is there to be refused or allowed.
@@ -111,11 +126,18 @@ async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[
             running.http, application_payload(application_date=danish_today(), municipality_code=home)
         )
         assert case.status_code == 201 and application.status_code == 201
+        case_id = case.json()["case_id"]
+        plan_id = case.json()["plan"]["plan_id"]
+        # The first-contact letter every new case sends: a letter to fetch, and a message to (try to) resend.
+        letter_id = message_id_for(case_id, MessageKind.LETTER_FIRST_CONTACT.value, "patient", plan_id)
+        await wait_for_letter(pool, letter_id)
         _TARGETS.update(
             code=home,
             elsewhere=elsewhere,
-            case_id=case.json()["case_id"],
+            case_id=case_id,
             application_id=application.json()["application_id"],
+            letter_id=letter_id,
+            message_id=letter_id,
         )
         yield running
 

@@ -16,6 +16,7 @@ from api.deps import CaseIdPath, PoolDep
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
 from api.openapi import problems
 from api.problems import invalid_cursor_problem
+from api.routes import letters
 from api.scoped_rows import visible_case
 from api.temporal_errors import etag
 from workflows.domain.model import CaseStatus
@@ -91,3 +92,7 @@ async def case_events(case_id: CaseIdPath, request: Request, pool: PoolDep, prin
     await visible_case(request, pool, principal, str(case_id), AccessAction.READ, Role.CASEWORKER)
     stored = await case_queries.case_timeline(pool, str(case_id))
     return Timeline(case_id=str(case_id), events=[TimelineEvent.of(event) for event in stored])
+
+
+# The letters a case sent the citizen and the resend of a failed message (api/routes/letters.py).
+router.include_router(letters.router)
