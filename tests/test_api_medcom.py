@@ -250,3 +250,26 @@ async def test_a_duplicate_is_one_line_in_the_log_without_personal_data(
     lines = [r.getMessage() for r in caplog.records if r.name == "genoptraening.medcom"]
     assert len(lines) == 1 and "duplicate" in lines[0]
     assert not any("0101459992" in line or "Testesen" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\xff\xfe\x00<",
+        b"<data>ok</data>",  # what a generic client makes of a string body
+        b'<Emessage xmlns="urn:oio:medcom:municipality:1.0.4"/>',
+        b'<Emessage xmlns="urn:oio:medcom:municipality:1.0.4"><Envelope xmlns="urn:oio:medcom:municipality:1.0.0">'
+        b"<Identifier>X</Identifier></Envelope></Emessage>",  # ids, but no sender to answer
+        "<?xml version='1.0' encoding='UTF-16'?><Emessage/>".encode("utf-16"),
+        b"<a>\x00</a>",
+        b"<a " + b'x="1" ' * 5000 + b"/>",
+        ggop("almen.xml").replace(b"<Identifier>TESTLET0000001", b"<Identifier>" + b"L" * 300),
+    ],
+    ids=["empty", "bytes", "data", "bare", "no-sender", "utf16", "nul", "attributes", "long-letter-id"],
+)
+async def test_any_other_body_is_a_problem_never_a_server_error(api: Api, raw: bytes) -> None:
+    response = await _send(api, raw)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert [error["field"] for error in response.json()["errors"]] == ["body"]
