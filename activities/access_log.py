@@ -76,8 +76,13 @@ async def record(pool: Pool, entry: AccessLogEntry) -> None:
             await conn.execute(_INSERT, params)
             return
         # Sealed with the citizen's key, made if they have none yet (an auditor's search for someone the service
-        # holds nothing about): an erasure request destroys that key too.
-        sealed = await seal_for_citizen(conn, entry.citizen_cpr, entry.citizen_cpr.encode("ascii"))
+        # holds nothing about): an erasure request destroys that key too. The erasure's own row keeps the hash
+        # only, so it does not make a new key that would hold the CPR again.
+        sealed = (
+            None
+            if entry.action is AccessAction.ERASE
+            else await seal_for_citizen(conn, entry.citizen_cpr, entry.citizen_cpr.encode("ascii"))
+        )
         hashed = citizen_key_config().lookup_hash(entry.citizen_cpr)
         params |= {"citizen_cpr": None, "citizen_hash": hashed, "citizen_sealed": sealed}
         await conn.execute(_INSERT_CITIZEN, params)

@@ -53,7 +53,8 @@ class CitizenKeySettings(BaseSettings):
     allow_ephemeral_citizen_keys: bool = Field(
         default=False,
         description="Let a process without CITIZEN_KEK_KEYS make a random KEK and look-up secret in memory, lost "
-        "when it exits (so is every citizen key it wrapped): only for tests and a throw-away development server",
+        "when it exits (so is every citizen key it wrapped): only for tests and a throw-away development server. "
+        "ALLOW_UNENCRYPTED_PAYLOADS=true allows it too",
     )
     retention_rules: tuple[RetentionRule, ...] = Field(
         default=DEFAULT_RETENTION_RULES,
@@ -98,7 +99,9 @@ class CitizenKeySettings(BaseSettings):
         return citizen_key_config(
             self.citizen_kek_keys.get_secret_value() if self.citizen_kek_keys else None,
             self.citizen_lookup_secret.get_secret_value() if self.citizen_lookup_secret else None,
-            allow_ephemeral=self.allow_ephemeral_citizen_keys,
+            # ALLOW_UNENCRYPTED_PAYLOADS marks the same throw-away setup (tests, a scratch server): it allows this too.
+            allow_ephemeral=self.allow_ephemeral_citizen_keys
+            or bool(getattr(self, "allow_unencrypted_payloads", False)),
         )
 
     def retention_rule_on(self, ended_on: date) -> RetentionRule:

@@ -45,6 +45,7 @@ class StreamFacts:
     ended_at: datetime | None
     holds: int
     erased: bool
+    municipality_code: str | None = None  # responsible now (a case transferred away counts where it went)
 
 
 def retained_until(rules: CitizenKeySettings, ended_at: datetime) -> tuple[date, RetentionRule]:
@@ -67,7 +68,8 @@ def is_live(facts: StreamFacts, rules: CitizenKeySettings, today: date) -> bool:
 
 _STREAMS_OF_KEY = """
 SELECT s.stream_type, s.stream_id, coalesce(c.status, a.status), coalesce(c.updated_at, a.updated_at),
-       coalesce(cardinality(r.holds), 0), r.erased_at IS NOT NULL
+       coalesce(cardinality(r.holds), 0), r.erased_at IS NOT NULL,
+       coalesce(c.responsible_municipality_code, c.municipality_code, a.municipality_code)
 FROM citizen_streams s
 LEFT JOIN cases c ON s.stream_type = 'case' AND c.case_id = s.stream_id
 LEFT JOIN applications a ON s.stream_type = 'application' AND a.application_id = s.stream_id
@@ -233,13 +235,18 @@ class ErasureRefused(Exception):
         self.retaining = retaining
 
 
-async def erase_on_request(pool: Pool, rules: CitizenKeySettings, cpr: str, now: datetime, run: str) -> int | None:
-    """Carry out an erasure request: destroy the citizen's key unless any of their cases or applications is live
-    (ErasureRefused). Returns how many cases and applications were erased, or None when the service holds no
-    key for the CPR (nothing to erase)."""
+async def erase_on_request(
+    pool: Pool, rules: CitizenKeySettings, cpr: str, municipality_code: str | None, now: datetime, run: str
+) -> int | None:
+    """Carry out an erasure request made to `municipality_code`: destroy the citizen's key unless any of their
+    cases or applications is live (ErasureRefused). Returns how many were erased, or None when that municipality
+    holds nothing on the citizen (another municipality's records are not its to erase, nor to reveal)."""
     async with pool.connection() as conn:
         key = await find_key(conn, citizen_key_config(), cpr)
         if key is None:
+            return None
+        streams = await streams_of_key(conn, key.key_id)
+        if municipality_code is not None and all(s.municipality_code != municipality_code for s in streams):
             return None
         verdict = await destroy_if_unneeded(
             conn, key.key_id, rules, now.astimezone(UTC).date(), ErasureBasis.ERASURE_REQUEST

@@ -23,7 +23,7 @@ from api.http_limits import RequestContract
 from api.openapi import install_openapi
 from api.operation_ids import operation_id
 from api.problems import install_problem_handlers
-from api.routes import access_log, applications, cases, commands, health, medcom, plans, registers
+from api.routes import access_log, applications, cases, commands, health, medcom, plans, registers, retention
 from api.routes.codec import install_codec
 from api.unavailable import install_unavailable_handlers
 
@@ -67,6 +67,11 @@ TAGS = [
     },
     {"name": "commands", "description": "Caseworker commands; each answers with the case as it now is"},
     {"name": "cases", "description": "The case list, one case, and its timeline"},
+    {
+        "name": "retention",
+        "description": "Holds that keep a case's records past their retention period, and citizens' erasure "
+        "requests (docs/security.md)",
+    },
     {
         "name": "applications",
         "description": "Applications for training without a hospital stay (Serviceloven §86 / Ældreloven): "
@@ -139,7 +144,7 @@ def create_app(
     app.add_middleware(RequestContract, router=app.router, max_body_bytes=app_settings.max_body_bytes)
     install_problem_handlers(app)
     install_unavailable_handlers(app)
-    for module in (plans, medcom, commands, cases, applications, registers, access_log, health):
+    for module in (plans, medcom, commands, cases, applications, retention, registers, access_log, health):
         app.include_router(module.router)
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
     install_openapi(app)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from activities.eventstore import EventStore
 from tests.application_factories import close, make_application, make_application_append, receive, run
-from tests.factories import decide_all, lifecycle_commands, make_append, make_command, make_plan, new_case_id
+from tests.factories import decide_all, lifecycle_commands, make_append, make_command, make_plan
 from workflows.applications.state import ApplicationState
 from workflows.domain.commands import CompleteCourse, RecordContactAttempt
 from workflows.domain.model import ContactChannel
@@ -26,10 +26,16 @@ def new_name() -> str:
     return f"Borger {secrets.token_hex(5)} Testesen"
 
 
-async def ended_case(store: EventStore, cpr: str, name: str, ended_at: datetime, *, end: bool = True) -> str:
+async def ended_case(
+    store: EventStore, cpr: str, name: str, ended_at: datetime, *, end: bool = True, municipality: str = "101"
+) -> str:
     """A case from receipt to a completed course (with a contact note), its last event at `ended_at`."""
-    case_id = new_case_id()
-    plan = make_plan(patient={"cpr": cpr, "name": name}, discharge_date=(ended_at - timedelta(days=2)).date())
+    case_id = str(uuid.uuid4())  # the API takes case ids as UUIDs
+    plan = make_plan(
+        patient={"cpr": cpr, "name": name},
+        discharge_date=(ended_at - timedelta(days=2)).date(),
+        home_municipality_code=municipality,
+    )
     lifecycle = lifecycle_commands(plan=plan)  # receipt, three deliveries, classification, contact, ...
     attempt = make_command(RecordContactAttempt, channel=ContactChannel.PHONE, note=f"Ringede til {name}")
     commands = [*lifecycle[:5], attempt, *lifecycle[5:]]
@@ -43,10 +49,14 @@ async def ended_case(store: EventStore, cpr: str, name: str, ended_at: datetime,
     return case_id
 
 
-async def ended_application(store: EventStore, cpr: str, name: str, ended_at: datetime) -> str:
+async def ended_application(
+    store: EventStore, cpr: str, name: str, ended_at: datetime, *, municipality: str = "101"
+) -> str:
     """An application received and then withdrawn (closed), closed at `ended_at`."""
     application_id = str(uuid.uuid4())
-    application = make_application(citizen={"cpr": cpr, "name": name}, application_date=ended_at.date())
+    application = make_application(
+        citizen={"cpr": cpr, "name": name}, application_date=ended_at.date(), municipality_code=municipality
+    )
     state = ApplicationState(application_id=application_id)
     version = 0
     for command in (receive(application), close()):
@@ -54,6 +64,3 @@ async def ended_application(store: EventStore, cpr: str, name: str, ended_at: da
         await store.append_application(make_application_append(application_id, events, version))
         version += len(events)
     return application_id
-
-
-

@@ -133,7 +133,9 @@ async def test_kek_rotation_rewraps_every_live_key(fresh_database_url: str) -> N
 
 def test_a_process_without_a_kek_refuses_to_start_with_one_line() -> None:
     with pytest.raises(StartupError, match=r"^CITIZEN_KEK_KEYS is not set.*ALLOW_EPHEMERAL_CITIZEN_KEYS") as caught:
-        Settings(citizen_kek_keys=None, allow_ephemeral_citizen_keys=False).require_citizen_keys()
+        Settings(
+            citizen_kek_keys=None, allow_ephemeral_citizen_keys=False, allow_unencrypted_payloads=False
+        ).require_citizen_keys()
     assert "\n" not in str(caught.value)
     ephemeral = Settings(citizen_kek_keys=None, citizen_lookup_secret=None, allow_ephemeral_citizen_keys=True)
     assert ephemeral.require_citizen_keys().lookup_hash("0101011234") != b""

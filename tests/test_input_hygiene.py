@@ -163,7 +163,7 @@ _AFTER = (LAST_CALENDAR_DAY + timedelta(days=1)).isoformat()
 
 # A real case and application to address: a command on one that does not exist (or that the caller may not
 # see) is 404 before its body is read.
-_TARGETS: dict[str, str] = {"code": "101"}
+_TARGETS: dict[str, str] = {"code": "101", "hold": "complaint"}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

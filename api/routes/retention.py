@@ -1,0 +1,230 @@
+"""Holds on cases and applications, and citizens' erasure requests (docs/security.md, "Retention and erasure").
+
+Who may: a caseworker of the responsible municipality or that municipality's administrator (municipal_admin)
+places and lifts holds; an erasure request is the municipality's administrator's (the data controller answers
+it, GDPR art. 12 and 17). A case or application outside the caller's municipality answers 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from activities import application_queries, case_queries
+from activities.access_log_entries import AccessAction, AccessOutcome
+from activities.contracts import EventMetadata
+from activities.db import Pool
+from activities.eventstore import ConcurrencyConflict
+from activities.retention import ErasureRefused, StreamFacts, erase_on_request, retained_until
+from activities.retention_events import HoldKind
+from activities.retention_holds import HoldRefused, change_hold
+from api.access_logging import citizen_of_application, citizen_of_case, log_access
+from api.application_updates import not_found as application_not_found
+from api.auth.access import acted_by, require
+from api.auth.dependencies import PrincipalDep
+from api.auth.principal import Principal, Role
+from api.deps import ApplicationIdPath, CaseIdPath, PoolDep, SettingsDep
+from api.models.retention import ErasureOutcome, ErasureRequest, HoldLiftRequest, HoldRequest, RetentionView
+from api.openapi import problems
+from api.problems import ProblemError
+from api.temporal_errors import case_not_found
+
+router = APIRouter(tags=["retention"])
+
+ERASURE_PURPOSE = "sletning (GDPR art. 17)"
+HOLD_ROLES = (Role.CASEWORKER, Role.MUNICIPAL_ADMIN)
+
+
+async def _subject(request: Request, pool: Pool, principal: Principal, subject_type: str, subject_id: str) -> None:
+    """404 unless the case or application exists and its responsible municipality is the caller's; logged."""
+    require(principal, "place or lift a hold", *HOLD_ROLES)
+    if subject_type == "case":
+        row = await case_queries.get_case(pool, subject_id)
+        missing = case_not_found(subject_id)
+        municipality = row and (row.get("responsible_municipality_code") or row.get("municipality_code"))
+        citizen = citizen_of_case(row)
+    else:
+        row = await application_queries.get_application(pool, subject_id)
+        missing = application_not_found(subject_id)
+        municipality = row and row.get("municipality_code")
+        citizen = citizen_of_application(row)
+    if row is None:
+        raise missing
+    visible = principal.municipality_code is not None and municipality == principal.municipality_code
+    await log_access(
+        request,
+        pool,
+        principal,
+        AccessAction.CHANGE,
+        outcome=AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED,
+        citizen_cpr=citizen if visible else None,
+        case_id=subject_id if subject_type == "case" else None,
+        application_id=subject_id if subject_type == "application" else None,
+    )
+    if not visible:
+        raise missing
+
+
+def _metadata(principal: Principal, what: str) -> EventMetadata:
+    return EventMetadata(
+        actor=f"{principal.primary_role}:{principal.subject}",
+        acted_by=acted_by(principal),
+        command_id=str(uuid.uuid4()),
+        command_type=what,
+        workflow_id="api",
+        run_id="api",
+    )
+
+
+async def _change(
+    request: Request,
+    pool: Pool,
+    principal: Principal,
+    subject: tuple[str, str],
+    hold: HoldKind,
+    reason: str,
+    place: bool,
+) -> RetentionView:
+    subject_type, subject_id = subject
+    await _subject(request, pool, principal, subject_type, subject_id)
+    what = "PlaceRetentionHold" if place else "LiftRetentionHold"
+    try:
+        status = await change_hold(
+            pool,
+            subject_type,
+            subject_id,
+            hold,
+            reason,
+            place=place,
+            metadata=_metadata(principal, what),
+            now=datetime.now(UTC),
+        )
+    except HoldRefused as refused:
+        raise ProblemError(
+            409, f"The hold is unchanged: {refused}", slug="hold-unchanged", title="Hold unchanged"
+        ) from None
+    except ConcurrencyConflict:
+        raise ProblemError(
+            409, "The holds changed meanwhile: read them again and decide", slug="concurrent-change"
+        ) from None
+    return RetentionView.of(status)
+
+
+@router.post("/cases/{case_id}/holds", summary="Put a case on hold", responses=problems(404, 409, 422))
+async def place_case_hold(
+    case_id: CaseIdPath, body: HoldRequest, request: Request, pool: PoolDep, principal: PrincipalDep
+) -> RetentionView:
+    """A complaint, supervision (tilsyn), compensation (erstatning) or archive hold: the case's personal data is
+    kept past its retention period until the hold is lifted (journalføringsbekendtgørelsen §15; arkivloven §5).
+    May be placed while the case runs. **409** when a hold of that kind is already placed."""
+    return await _change(request, pool, principal, ("case", str(case_id)), body.hold, body.reason, True)
+
+
+@router.post(
+    "/cases/{case_id}/holds/{hold}/lifting", summary="Lift a hold on a case", responses=problems(404, 409, 422)
+)
+async def lift_case_hold(
+    case_id: CaseIdPath, hold: HoldKind, body: HoldLiftRequest, request: Request, pool: PoolDep, principal: PrincipalDep
+) -> RetentionView:
+    """Ends the hold; the retention period (counted from the day the case ended) applies again. **409** when no
+    hold of that kind is placed."""
+    return await _change(request, pool, principal, ("case", str(case_id)), hold, body.reason, False)
+
+
+@router.post(
+    "/applications/{application_id}/holds", summary="Put an application on hold", responses=problems(404, 409, 422)
+)
+async def place_application_hold(
+    application_id: ApplicationIdPath, body: HoldRequest, request: Request, pool: PoolDep, principal: PrincipalDep
+) -> RetentionView:
+    """As for a case: the application's personal data is kept until the hold is lifted."""
+    return await _change(request, pool, principal, ("application", str(application_id)), body.hold, body.reason, True)
+
+
+@router.post(
+    "/applications/{application_id}/holds/{hold}/lifting",
+    summary="Lift a hold on an application",
+    responses=problems(404, 409, 422),
+)
+async def lift_application_hold(
+    application_id: ApplicationIdPath,
+    hold: HoldKind,
+    body: HoldLiftRequest,
+    request: Request,
+    pool: PoolDep,
+    principal: PrincipalDep,
+) -> RetentionView:
+    """Ends the hold on the application."""
+    return await _change(request, pool, principal, ("application", str(application_id)), hold, body.reason, False)
+
+
+def _refusal(refused: ErasureRefused, principal: Principal, settings: Any) -> ProblemError:
+    """The legal reason, without naming another municipality's cases (GDPR art. 17(3)(b) and (c))."""
+    own = [facts for facts in refused.retaining if facts.municipality_code == principal.municipality_code]
+    reasons: list[str] = []
+    if any(_running(facts) for facts in own):
+        reasons.append("a case or application is still in progress (art. 17(3)(c): health care)")
+    if any(facts.holds for facts in own):
+        reasons.append("a hold is placed (complaint, supervision, compensation or archive)")
+    kept = [retained_until(settings, facts.ended_at) for facts in own if facts.ended_at and not _running(facts)]
+    if kept:
+        until, rule = max(kept, key=lambda pair: pair[0])
+        reasons.append(f"records are kept {rule.years} years after they end ({rule.source}), here until {until}")
+    if not reasons:
+        reasons.append("the citizen's records elsewhere are still kept")
+    return ProblemError(
+        409,
+        "Not erased: the retention duty overrides the request (GDPR art. 17(3)(b) and (c); "
+        "journalføringsbekendtgørelsen §15 under autorisationsloven §25): " + "; ".join(reasons),
+        slug="erasure-refused",
+        title="Retention duty",
+    )
+
+
+def _running(facts: StreamFacts) -> bool:
+    return facts.ended_at is None or facts.status not in ("completed", "closed")
+
+
+@router.post("/erasure-requests", summary="Carry out a citizen's erasure request", responses=problems(409, 422))
+async def request_erasure(
+    body: ErasureRequest, request: Request, pool: PoolDep, principal: PrincipalDep, settings: SettingsDep
+) -> ErasureOutcome:
+    """GDPR art. 17. Refused with **409** and the legal reason while any of the citizen's cases or applications
+    runs, is on hold, or is inside its retention period (by default 5 years after it ended,
+    journalføringsbekendtgørelsen §15 stk. 2). Otherwise the citizen's key is destroyed: every personal field of
+    every case and application of theirs reads as erased from then on, and each records `PersonalDataErased`.
+    The CPR number travels in the body, never in the URL. For the municipality's administrator; a citizen it
+    holds nothing on answers `nothing_held`."""
+    require(principal, "carry out an erasure request", Role.MUNICIPAL_ADMIN)
+    now = datetime.now(UTC)
+    try:
+        erased = await erase_on_request(
+            pool, settings, body.citizen_cpr, principal.municipality_code or "", now, f"erasure:{uuid.uuid4()}"
+        )
+    except ErasureRefused as refused:
+        await log_access(
+            request,
+            pool,
+            principal,
+            AccessAction.ERASE,
+            purpose=ERASURE_PURPOSE,
+            outcome=AccessOutcome.DENIED,
+            citizen_cpr=body.citizen_cpr,
+        )
+        raise _refusal(refused, principal, settings) from None
+    outcome = AccessOutcome.ALLOWED if erased is not None else AccessOutcome.NOT_FOUND
+    await log_access(
+        request,
+        pool,
+        principal,
+        AccessAction.ERASE,
+        purpose=ERASURE_PURPOSE,
+        outcome=outcome,
+        citizen_cpr=body.citizen_cpr,
+    )
+    if erased is None:
+        return ErasureOutcome(outcome="nothing_held", erased=0)
+    return ErasureOutcome(outcome="erased", erased=erased)
