@@ -226,6 +226,10 @@ async def test_the_vans_door_takes_the_same_message_with_the_mailbox_vouching_fo
     outcome = await take_ggop_message(raw, sender=GgopSender.vans(SENDER_EAN), **door)
     assert outcome.status == 201 and outcome.case_id is not None and outcome.receipt is not None
     assert parse_receipt(outcome.receipt).positive
+    logged = await _rows(
+        api.pool, "SELECT user_id, user_role, action FROM access_log WHERE case_id = %s", outcome.case_id
+    )
+    assert logged == [(f"vans:{SENDER_EAN}", "hospital", "create")]
     again = await take_ggop_message(raw, sender=GgopSender.vans(SENDER_EAN), **door)
     assert again.duplicate and again.receipt == outcome.receipt and again.case_id == outcome.case_id
     with pytest.raises(SenderRefused):  # the message names another sender than its VANS envelope
