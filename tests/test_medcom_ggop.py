@@ -190,3 +190,21 @@ def test_a_missing_text_says_so_rather_than_inventing_one() -> None:
         .replace(b"<mm100:Occupation>Pensionist</mm100:Occupation>", b"")
     )
     assert _plan(raw).contents.daily_life_before_admission == NOT_IN_GGOP
+
+
+def test_without_an_expected_end_date_the_authorisation_stands_for_the_discharge() -> None:
+    stay = b"""<ExpectedEnd>
+        <Date>2026-11-20</Date>
+        <Time>15:00</Time>
+      </ExpectedEnd>"""
+    raw = ggop("almen.xml").replace(stay, b"<ExpectedEndText>Efter aftale med egen l\xc3\xa6ge</ExpectedEndText>")
+    raw = raw.replace(b"<mm100:Date>2026-11-20</mm100:Date>", b"<mm100:Date>2026-11-19</mm100:Date>")
+    plan = _plan(raw)
+    assert plan.discharge_date == date(2026, 11, 19)
+    assert plan.current_hospital_contact is not None
+    assert plan.current_hospital_contact.expected_end_text == "Efter aftale med egen læge"
+
+
+def test_a_stay_that_ends_the_day_it_began_is_taken_as_outpatient() -> None:
+    raw = ggop("almen.xml").replace(b"<Date>2026-11-16</Date>", b"<Date>2026-11-20</Date>")
+    assert _plan(raw).discharge_kind is DischargeKind.OUTPATIENT
