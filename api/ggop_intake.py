@@ -18,10 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from lxml import etree
-from psycopg import AsyncConnection
 from temporalio.client import Client
 
 from activities.access_log import record
@@ -32,10 +30,9 @@ from activities.medcom.ggop_envelope import MessageIds, read_ids
 from activities.medcom.ggop_mapping import GgopNotMapped, plan_from_ggop
 from activities.medcom.ggop_schema import GGOP_NAMESPACE, check_ggop
 from activities.medcom.ggop_sections import message_sor_id
-from activities.medcom.inbound_messages import InboundMessage
+from activities.medcom.inbound_messages import InboundMessage, keep_answer
 from activities.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
 from activities.medcom.safe_xml import XmlRefused, parse_untrusted
-from activities.outbox import queue_outbound
 from activities.settings import Settings
 from api.ggop_sender import GgopSender, SenderRefused, sending_hospital
 from api.problems import ProblemError
@@ -43,7 +40,6 @@ from api.routes.plans import take_plan
 from workflows.domain.model import PlanRelation
 from workflows.domain.plan import PreviousPlan
 from workflows.identity import case_id_for_plan
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage, message_id_for
 
 logger = logging.getLogger("genoptraening.medcom")
 
@@ -108,35 +104,6 @@ def _outcome(row: InboundMessage, *, duplicate: bool, created: bool = False) -> 
     )
 
 
-async def _keep(pool: Pool, row: InboundMessage, *, raw: bytes | None = None, cpr: str | None = None) -> InboundMessage:
-    """The row and its receipt's place in the outbox, in one transaction; a concurrent duplicate's row wins."""
-    async with pool.connection() as conn, conn.transaction():
-        kept = await inbound_messages.record_message(conn, row, raw=raw, citizen_cpr=cpr)
-        if kept is row and row.receipt is not None:
-            await _queue_receipt(conn, row)
-    return kept
-
-
-async def _queue_receipt(conn: AsyncConnection[Any], row: InboundMessage) -> None:
-    if not (row.sender_ean.isdigit() and len(row.sender_ean) == 13):
-        logger.warning("receipt for envelope %s not queued: the sender EAN is not 13 digits", row.envelope_id)
-        return
-    assert row.receipt is not None
-    message = OutboundMessage(
-        message_id=message_id_for("medcom-receipt", row.sender_ean, row.envelope_id, row.letter_id),
-        channel=Channel.MEDCOM,
-        kind=MessageKind.RECEIPT,
-        recipient=MessageRecipient.HOSPITAL,
-        address=row.sender_ean,
-        case_id=row.case_id,
-        plan_id=row.letter_id,
-        content=row.receipt,
-        content_type="application/xml",
-        details={"receipt": row.receipt_kind or "", "original_envelope_id": row.envelope_id},
-    )
-    await queue_outbound(conn, message)
-
-
 def _default_recorder(sender: GgopSender, pool: Pool) -> AccessRecorder:
     async def recorded(cpr: str, case_id: str) -> None:
         entry = AccessLogEntry.by(
@@ -170,7 +137,7 @@ async def _refuse(
         receipt=receipt,
         receipt_kind="negative",
     )
-    kept = await _keep(pool, row)
+    kept = await keep_answer(pool, row)
     return _outcome(kept, duplicate=kept is not row)
 
 
@@ -274,6 +241,6 @@ async def _take_plan(
         receipt=receipt,
         receipt_kind="positive" if receipt else None,
     )
-    kept = await _keep(pool, row, raw=raw, cpr=plan.patient.cpr)
+    kept = await keep_answer(pool, row, raw=raw, cpr=plan.patient.cpr)
     logger.info("GGOP envelope %s, letter %s: case %s", ids.envelope_id, ids.letter_id, view.case_id)
     return _outcome(kept, duplicate=kept is not row, created=created and kept is row)

@@ -7,6 +7,7 @@ original message is stored sealed with the citizen's key, or not at all for a re
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,10 @@ from psycopg.rows import dict_row
 
 from activities.citizen_cipher import open_for_citizen, seal_for_citizen
 from activities.db import Pool
+from activities.outbox import queue_outbound
+from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage, message_id_for
+
+logger = logging.getLogger("genoptraening.medcom")
 
 _FIELDS = (
     "channel",
@@ -135,3 +140,34 @@ async def original_message(
     if row is None or row[0] is None:
         return None
     return await open_for_citizen(conn, bytes(row[0]))
+
+
+async def keep_answer(
+    pool: Pool, row: InboundMessage, *, raw: bytes | None = None, cpr: str | None = None
+) -> InboundMessage:
+    """The row and its receipt's place in the outbox, in one transaction; a concurrent duplicate's row wins."""
+    async with pool.connection() as conn, conn.transaction():
+        kept = await record_message(conn, row, raw=raw, citizen_cpr=cpr)
+        if kept is row and row.receipt is not None:
+            await _queue_receipt(conn, row)
+    return kept
+
+
+async def _queue_receipt(conn: AsyncConnection[Any], row: InboundMessage) -> None:
+    if not (row.sender_ean.isdigit() and len(row.sender_ean) == 13):
+        logger.warning("receipt for envelope %s not queued: the sender EAN is not 13 digits", row.envelope_id)
+        return
+    assert row.receipt is not None
+    message = OutboundMessage(
+        message_id=message_id_for("medcom-receipt", row.sender_ean, row.envelope_id, row.letter_id),
+        channel=Channel.MEDCOM,
+        kind=MessageKind.RECEIPT,
+        recipient=MessageRecipient.HOSPITAL,
+        address=row.sender_ean,
+        case_id=row.case_id,
+        plan_id=row.letter_id,
+        content=row.receipt,
+        content_type="application/xml",
+        details={"receipt": row.receipt_kind or "", "original_envelope_id": row.envelope_id},
+    )
+    await queue_outbound(conn, message)
