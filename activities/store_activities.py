@@ -32,9 +32,12 @@ logger = logging.getLogger(__name__)
 
 OUTBOX_CHANNEL = "outbox"
 
+# The copies of cases recorded before issue 8 (PlanDelivered): a row nothing sends, kept as the history says
+# (migration 0011; new cases queue their messages through activities/outbox.py).
 _INSERT_OUTBOX = """
-INSERT INTO outbox (message_id, case_id, recipient, plan_id, address) VALUES (%s, %s, %s, %s, %s)
-ON CONFLICT (case_id, recipient, plan_id) DO NOTHING
+INSERT INTO outbox (message_id, case_id, recipient, plan_id, address, kind, channel)
+VALUES (%s, %s, %s, %s, %s, 'legacy_plan_copy', CASE WHEN %s = 'patient' THEN 'digital_post' ELSE 'medcom' END)
+ON CONFLICT (case_id, recipient, plan_id) WHERE kind = 'legacy_plan_copy' DO NOTHING
 RETURNING message_id
 """
 
@@ -54,13 +57,12 @@ class StoreActivities:
 
     @activity.defn(name=DELIVER_PLAN)
     async def deliver_plan(self, request: PlanDelivery) -> DeliveryReceipt:
-        """Queue the plan for one recipient in the outbox; returns the message id of that delivery.
+        """Legacy: the plan copy of a case recorded before issue 8 (its history says PlanDelivered); returns
+        the message id of that row.
 
-        The outbox is the hand-off point to the sender that transmits plans (MedCom to the GP and the
-        municipality, Digital Post to the patient), which is outside this service: it reads unsent
-        rows, sends them, and sets `sent_at`. A delivery is queued at most once per case, recipient and
-        plan, so a retried activity, or a workflow replaying after a crash, gets the first message id
-        back and never causes a second letter, while a replacing plan is sent anew.
+        Kept for histories from before the `truthful-messages` patch: such a row has no content and nothing
+        sends it (migration 0011). New cases queue real messages through `activities.outbox.queue_outbound`
+        and record MessageQueued. A row is queued at most once per case, recipient and plan.
         """
         try:
             message_id = await self._queue_delivery(request)
@@ -75,7 +77,14 @@ class StoreActivities:
             async with conn.transaction():
                 cursor = await conn.execute(
                     _INSERT_OUTBOX,
-                    (candidate, request.case_id, request.recipient.value, request.plan_id, request.address),
+                    (
+                        candidate,
+                        request.case_id,
+                        request.recipient.value,
+                        request.plan_id,
+                        request.address,
+                        request.recipient.value,
+                    ),
                 )
                 row = await cursor.fetchone()
                 if row is not None:
@@ -83,7 +92,8 @@ class StoreActivities:
             if row is None:
                 # A separate statement: its fresh snapshot sees a row a concurrent attempt just committed.
                 cursor = await conn.execute(
-                    "SELECT message_id FROM outbox WHERE case_id = %s AND recipient = %s AND plan_id = %s",
+                    "SELECT message_id FROM outbox WHERE case_id = %s AND recipient = %s AND plan_id = %s"
+                    " AND kind = 'legacy_plan_copy'",
                     (request.case_id, request.recipient.value, request.plan_id),
                 )
                 row = await cursor.fetchone()

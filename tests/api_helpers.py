@@ -144,7 +144,19 @@ async def distributed_case(http: httpx.AsyncClient, **plan_overrides: Any) -> st
     assert response.status_code == 201, response.text
     case_id: str = response.json()["case_id"]
     await wait_for_case(http, case_id, status="distributed")
+    await wait_for_messages_settled(http, case_id)
     return case_id
+
+
+async def wait_for_messages_settled(http: httpx.AsyncClient, case_id: str) -> dict[str, Any]:
+    """Poll GET /cases/{id} until no message of the case waits for its transport (the sender reported)."""
+    body: dict[str, Any] = {}
+    for _ in range(300):
+        body = (await http.get(f"/cases/{case_id}")).json()
+        if all(message["status"] != "queued" for message in body.get("messages", {}).values()):
+            return body
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"case {case_id}'s messages never left the outbox: {body.get('messages')}")
 
 
 async def register_provider(

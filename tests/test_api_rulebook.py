@@ -125,11 +125,17 @@ async def test_specialiseret_training_hospital_gets_the_plan(api: Api) -> None:
     assert case["training_hospital"] == hospital and case["status"] == "provider_chosen"
     assert case["start_guarantee_due_on"] is None  # training at a hospital: no 7-day guarantee
 
-    def delivered_to_hospital(events: list[dict[str, Any]]) -> bool:
-        return any(e["data"]["recipient"] == "training_hospital" for e in of_type(events, "PlanDelivered"))
+    def settled(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # A copy is settled by the message queued for it, or withheld: the hospital sends its own copy of the
+        # plan, and this deployment forwards none.
+        queued = [e for e in of_type(events, "MessageQueued") if e["data"]["plan_id"]]
+        return queued + of_type(events, "PlanDeliveryWithheld")
 
-    events = await wait_for_events(api.http, case_id, delivered_to_hospital, "the plan delivered to the hospital")
-    recipients = [e["data"]["recipient"] for e in of_type(events, "PlanDelivered")]
+    def settled_for_hospital(events: list[dict[str, Any]]) -> bool:
+        return any(e["data"]["recipient"] == "training_hospital" for e in settled(events))
+
+    events = await wait_for_events(api.http, case_id, settled_for_hospital, "the hospital's copy settled")
+    recipients = [e["data"]["recipient"] for e in settled(events)]
     assert sorted(recipients) == ["gp", "municipality", "patient", "training_hospital"]
 
     provider_id = await register_provider(api.http, municipality)

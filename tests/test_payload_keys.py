@@ -30,6 +30,7 @@ from activities.temporal_connection import connect_temporal, data_converter_for
 from api.main import create_app
 from tests.api_helpers import PROBLEM_JSON, api_client, command, fresh_plan, post_plan, settings_for, wait_for_case
 from tests.encryption_helpers import CURRENT_KEY, OLD_KEY
+from tests.sender_helpers import sender_for_tests
 from workflows.case_workflow import CaseWorkflow
 
 NEWER_KEY = CURRENT_KEY  # id test-current: the worker encrypts with it
@@ -93,14 +94,16 @@ async def test_a_command_whose_answer_is_under_an_unknown_key_names_it_and_was_a
     store = StoreActivities(pool)
     worker_client = _client(dev_server_env, NEWER_KEY, SHARED_KEY)
     async with AsyncExitStack() as stack:
+        sender, delivery_worker = sender_for_tests(worker_client, pool, task_queue)
         await stack.enter_async_context(
             Worker(
                 worker_client,
                 task_queue=task_queue,
-                workflows=[CaseWorkflow],
-                activities=[store.append_case_events, store.deliver_plan],
+                workflows=[CaseWorkflow, *sender.case_queue_workflows],
+                activities=[store.append_case_events, store.deliver_plan, *sender.case_queue_activities],
             )
         )
+        await stack.enter_async_context(delivery_worker)
         rotated = await stack.enter_async_context(
             api_with_ring(dev_server_env, pool, task_queue, NEWER_KEY, SHARED_KEY)
         )

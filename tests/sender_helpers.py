@@ -1,0 +1,25 @@
+"""The sender for tests that run the case workflow with the real store: its activities for the case's task
+queue, and a worker for the deliveries' own queue (embedded transports in a throw-away directory)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.db import Pool
+from activities.messaging_setup import MessagingParts, message_task_queue, messaging_parts
+from activities.transport_settings import TransportSettings
+
+
+def sender_for_tests(client: Client, pool: Pool, task_queue: str) -> tuple[MessagingParts, Worker]:
+    parts = messaging_parts(pool, client, task_queue, TransportSettings(), Path(tempfile.mkdtemp(prefix="genop-")))
+    worker = Worker(
+        client,
+        task_queue=message_task_queue(task_queue),
+        workflows=parts.message_queue_workflows,
+        activities=parts.message_queue_activities,
+    )
+    return parts, worker
