@@ -30,8 +30,10 @@ Running = tuple[WorkflowEnvironment, InMemoryCaseStore, str]
 async def running(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Running]:
     store = InMemoryCaseStore()
     task_queue = f"proposals-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        time_skipping_env.client, task_queue=task_queue, workflows=[CaseWorkflow], activities=store.activities()
+    client = time_skipping_env.client
+    async with (
+        Worker(client, task_queue=task_queue, workflows=[CaseWorkflow], activities=store.activities()),
+        store.message_worker(client, task_queue),  # the cases' deliveries (see tests/fakes.py)
     ):
         yield time_skipping_env, store, task_queue
         await terminate_started_cases()
