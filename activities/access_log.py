@@ -168,6 +168,10 @@ async def search(
             await cur.execute(query, params)
             found = await cur.fetchall()
         rows = [AccessLogRow.model_validate(await _open_citizen(conn, row)) for row in found]
+    if citizen_cpr is not None:
+        # Every row matched the searched CPR (by hash, or in clear before migration 0014): name it, also where the
+        # citizen's key is destroyed and the sealed copy no longer opens.
+        rows = [row.model_copy(update={"citizen_cpr": params["citizen_cpr"]}) for row in rows]
     if len(rows) <= limit:
         return rows, None
     page = rows[:limit]

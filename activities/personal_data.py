@@ -158,6 +158,8 @@ async def seal_body(
     else:
         found = await keys.of_stream(stream_id)
         if found is None:
+            found = await _legacy_citizen_key(keys, stream_id, stream_type)
+        if found is None:
             raise PersonalDataError(f"{stream_type} {stream_id} has personal data but no citizen to seal it for")
         if found.destroyed:
             _erase_in_place(values, fields)  # the citizen was erased: their data is not stored again
@@ -168,6 +170,28 @@ async def seal_body(
         sealed = await seal_with_key(keys.config, key, plaintext)
         container[slot] = {SEALED: b64encode(sealed).decode("ascii")}
     return body
+
+
+_LEGACY_CPR = {
+    "case": "SELECT state #>> '{plan,patient,cpr}' FROM cases WHERE case_id = %s",
+    "application": "SELECT state #>> '{application,citizen,cpr}' FROM applications WHERE application_id = %s",
+}
+
+
+async def _legacy_citizen_key(keys: CitizenKeys, stream_id: str, stream_type: str) -> CitizenKeyRow | None:
+    """A stream stored before sealing has no citizen link, but its read model holds the CPR in clear: its new
+    events are sealed with that citizen's key, and the stream is linked to it from now on."""
+    query = _LEGACY_CPR.get(stream_type)
+    if query is None:
+        return None
+    cursor = await keys.conn.execute(query.encode(), (stream_id,))
+    row = await cursor.fetchone()
+    cpr = row[0] if row else None
+    if not (isinstance(cpr, str) and len(cpr) == 10 and cpr.isascii() and cpr.isdigit()):
+        return None
+    key = await keys.for_cpr(cpr)
+    await keys.link(stream_id, stream_type, key.key_id)
+    return key
 
 
 async def open_body(keys: CitizenKeys, body: dict[str, Any], fields: BodyFields) -> list[ErasedField]:

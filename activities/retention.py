@@ -152,6 +152,40 @@ async def record_erasure(
     return True
 
 
+# A stream stored before sealing existed holds its citizen's CPR in clear in its first plan or application:
+# destroying the key does not erase that, so no `PersonalDataErased` is recorded for it (docs/security.md).
+_HOLDS_PLAINTEXT = """
+SELECT EXISTS (
+    SELECT 1 FROM events
+    WHERE case_id = %s AND event_type IN ('PlanReceived', 'PlanReplaced', 'ApplicationReceived')
+      AND (jsonb_typeof(payload #> '{plan,patient,cpr}') = 'string'
+           OR jsonb_typeof(payload #> '{application,citizen,cpr}') = 'string')
+)
+"""
+
+
+async def holds_plaintext(pool: Pool, stream_id: str) -> bool:
+    async with pool.connection() as conn:
+        cursor = await conn.execute(_HOLDS_PLAINTEXT.encode(), (stream_id,))
+        row = await cursor.fetchone()
+    return bool(row and row[0])
+
+
+async def _record_erasures(
+    pool: Pool, streams: list[StreamFacts], rules: CitizenKeySettings, basis: ErasureBasis, now: datetime, run: str
+) -> tuple[int, int]:
+    """Record the erasure of each stream whose data the destroyed key covered; (recorded, left in clear)."""
+    recorded = in_clear = 0
+    for facts in streams:
+        if facts.erased:
+            continue
+        if await holds_plaintext(pool, facts.subject_id):
+            in_clear += 1
+            continue
+        recorded += await record_erasure(pool, facts, rules, basis, now, run)
+    return recorded, in_clear
+
+
 @dataclass(frozen=True)
 class Candidate:
     subject_type: str
@@ -217,9 +251,11 @@ async def sweep_batch(
         if not all(verdict.destroyed for verdict in verdicts):
             kept += 1
             continue
-        streams = {facts.subject_id: facts for verdict in verdicts for facts in verdict.streams if not facts.erased}
-        for facts in streams.values():
-            erased += await record_erasure(pool, facts, rules, ErasureBasis.RETENTION, now, run)
+        streams = {facts.subject_id: facts for verdict in verdicts for facts in verdict.streams}
+        recorded, in_clear = await _record_erasures(
+            pool, list(streams.values()), rules, ErasureBasis.RETENTION, now, run
+        )
+        erased, unsealed = erased + recorded, unsealed + in_clear
     if unsealed:
         logger.warning("%d ended case(s)/application(s) were stored before sealing: nothing to destroy", unsealed)
     last = found[-1] if len(found) == limit else None
@@ -235,9 +271,15 @@ class ErasureRefused(Exception):
         self.retaining = retaining
 
 
+@dataclass(frozen=True)
+class Erasure:
+    erased: int  # cases and applications whose personal data now reads as erased
+    in_clear: int  # stored before sealing: their first plan or application still holds the data in clear
+
+
 async def erase_on_request(
     pool: Pool, rules: CitizenKeySettings, cpr: str, municipality_code: str | None, now: datetime, run: str
-) -> int | None:
+) -> Erasure | None:
     """Carry out an erasure request made to `municipality_code`: destroy the citizen's key unless any of their
     cases or applications is live (ErasureRefused). Returns how many were erased, or None when that municipality
     holds nothing on the citizen (another municipality's records are not its to erase, nor to reveal)."""
@@ -253,8 +295,5 @@ async def erase_on_request(
         )
     if not verdict.destroyed:
         raise ErasureRefused(verdict.retaining)
-    erased = 0
-    for facts in verdict.streams:
-        if not facts.erased:
-            erased += await record_erasure(pool, facts, rules, ErasureBasis.ERASURE_REQUEST, now, run)
-    return erased
+    erased, in_clear = await _record_erasures(pool, verdict.streams, rules, ErasureBasis.ERASURE_REQUEST, now, run)
+    return Erasure(erased, in_clear)

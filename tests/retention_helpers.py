@@ -6,13 +6,17 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
+from psycopg.types.json import Jsonb
+
+from activities.db import Pool
 from activities.eventstore import EventStore
+from activities.read_model import CASES, case_row
 from tests.application_factories import close, make_application, make_application_append, receive, run
-from tests.factories import decide_all, lifecycle_commands, make_append, make_command, make_plan
+from tests.factories import decide_all, lifecycle_commands, make_append, make_command, make_plan, plan_received
 from workflows.applications.state import ApplicationState
 from workflows.domain.commands import CompleteCourse, RecordContactAttempt
-from workflows.domain.model import ContactChannel
-from workflows.domain.state import CaseState
+from workflows.domain.model import CaseStatus, ContactChannel
+from workflows.domain.state import CaseState, fold
 
 
 def new_cpr() -> str:
@@ -64,3 +68,24 @@ async def ended_application(
         await store.append_application(make_application_append(application_id, events, version))
         version += len(events)
     return application_id
+
+
+async def legacy_case(pool: Pool, cpr: str, name: str, at: datetime) -> str:
+    """A case as the store kept it before personal fields were sealed: its PlanReceived and its read-model row in
+    clear, closed at `at`, and no link to a citizen key."""
+    case_id = str(uuid.uuid4())
+    plan = make_plan(patient={"cpr": cpr, "name": name}, discharge_date=(at - timedelta(days=2)).date())
+    received = plan_received(plan, now=at)
+    state = fold(CaseState(case_id=case_id), [received])
+    state = state.model_copy(update={"status": CaseStatus.CLOSED})  # ended: a candidate for the sweep
+    metadata = make_append(case_id, [received]).metadata.model_dump(mode="json")
+    async with pool.connection() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO events (event_id, case_id, case_version, event_type, payload, metadata, occurred_at)"
+            " VALUES (%s, %s, 1, 'PlanReceived', %s, %s, %s) RETURNING global_position",
+            (uuid.uuid4(), case_id, Jsonb(received.model_dump(mode="json")), Jsonb(metadata), at),
+        )
+        row = await cursor.fetchone()
+        assert row is not None
+        await conn.execute(CASES._upsert("cases"), case_row(state, row[0]))
+    return case_id

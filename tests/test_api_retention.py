@@ -83,7 +83,7 @@ async def test_an_erasure_request_inside_the_retention_period_is_refused_with_th
     caseworker = bearer(Role.CASEWORKER, municipality=municipality)
     assert (await api.http.post("/erasure-requests", json={"citizen_cpr": cpr}, headers=caseworker)).status_code == 403
     nobody = await api.http.post("/erasure-requests", json={"citizen_cpr": new_cpr()}, headers=admin)
-    assert nobody.json() == {"outcome": "nothing_held", "erased": 0}
+    assert nobody.json() == {"outcome": "nothing_held", "erased": 0, "stored_in_clear": 0}
     assert (await api.http.post("/erasure-requests", json={"citizen_cpr": "12"}, headers=admin)).status_code == 422
 
 
@@ -98,7 +98,7 @@ async def test_an_erased_citizen_reads_as_erased_everywhere_and_the_auditor_stil
     admin = bearer(Role.MUNICIPAL_ADMIN, municipality=municipality)
     erased = await api.http.post("/erasure-requests", json={"citizen_cpr": cpr}, headers=admin)
     assert erased.status_code == 200, erased.text
-    assert erased.json() == {"outcome": "erased", "erased": 2}
+    assert erased.json() == {"outcome": "erased", "erased": 2, "stored_in_clear": 0}
 
     view = await api.http.get(f"/cases/{case_id}", headers=caseworker)
     assert view.status_code == 200, view.text
@@ -114,7 +114,7 @@ async def test_an_erased_citizen_reads_as_erased_everywhere_and_the_auditor_stil
     listed = await api.http.get(f"/cases?municipality={municipality}", headers=caseworker)
     assert [item["case_id"] for item in listed.json()["items"]] == [case_id]
     again = await api.http.post("/erasure-requests", json={"citizen_cpr": cpr}, headers=admin)
-    assert again.json() == {"outcome": "nothing_held", "erased": 0}
+    assert again.json() == {"outcome": "nothing_held", "erased": 0, "stored_in_clear": 0}
     held = await api.http.post(f"/cases/{case_id}/holds", json={"hold": "archive", "reason": "x"}, headers=caseworker)
     assert held.status_code == 409  # nothing left to keep
 
@@ -125,6 +125,14 @@ async def test_an_erased_citizen_reads_as_erased_everywhere_and_the_auditor_stil
     assert extract.status_code == 200, extract.text
     actions = {(row["action"], row["outcome"]) for row in extract.json()["entries"]}
     assert {("read", "allowed"), ("erase", "allowed")} <= actions
+    search = await api.http.post(
+        "/access-log/search", json={"citizen_cpr": cpr}, headers=bearer(Role.AUDITOR, national=True)
+    )
+    assert {item["citizen_cpr"] for item in search.json()["items"]} == {cpr}  # named by the search, not the log
+    by_case = await api.http.post(
+        "/access-log/search", json={"case_id": case_id}, headers=bearer(Role.AUDITOR, national=True)
+    )
+    assert {item["citizen_cpr"] for item in by_case.json()["items"]} == {None}  # the sealed copy no longer opens
 
 
 async def test_the_access_log_holds_no_cpr_in_clear(api: Api) -> None:

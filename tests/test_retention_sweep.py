@@ -26,7 +26,10 @@ from activities.retention_events import HoldKind, PersonalDataErased
 from activities.retention_holds import change_hold, current_status
 from activities.retention_schedule import ensure_retention_schedule
 from activities.settings import Settings
-from tests.retention_helpers import ended_application, ended_case, new_cpr, new_name
+from tests.factories import make_append
+from tests.retention_helpers import ended_application, ended_case, legacy_case, new_cpr, new_name
+from workflows.domain.events import ContactAttemptRecorded
+from workflows.domain.model import ContactChannel
 from workflows.retention_sweep import RetentionSweepWorkflow
 
 ENDED = datetime(2019, 6, 3, 12, 0, tzinfo=UTC)
@@ -166,3 +169,23 @@ async def test_the_schedule_is_created_once_and_runs_daily(dev_server_env: Workf
         assert described.schedule.policy.overlap.name == "SKIP"
     finally:
         await client.get_schedule_handle(RETENTION_SCHEDULE_ID).delete()
+
+
+async def test_a_case_stored_before_sealing_gets_sealed_events_but_is_not_reported_erased(own_pool: Pool) -> None:
+    cpr, name = new_cpr(), new_name()
+    case_id = await legacy_case(own_pool, cpr, name, ENDED - timedelta(days=1))
+    note = ContactAttemptRecorded(occurred_at=ENDED, channel=ContactChannel.PHONE, note=f"Ringede til {name}")
+    await EventStore(own_pool).append(make_append(case_id, [note], 1))  # sealed with the legacy citizen's key
+    async with own_pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT payload::text FROM events WHERE case_id = %s AND case_version = 2", (case_id,)
+        )
+        row = await cursor.fetchone()
+    assert row is not None and name not in row[0] and "$sealed" in row[0]
+
+    batch = await sweep_batch(own_pool, RULES, AFTER, None, 10, "test-sweep")
+
+    assert (batch.erased, batch.unsealed) == (0, 1)  # the key is gone, but the first plan is still in clear
+    (stored_note,) = [e for e in await EventStore(own_pool).read_stream(case_id) if e.case_version == 2]
+    assert getattr(stored_note.event, "note", None) == ERASED_TEXT
+    assert (await current_status(own_pool, "case", case_id)).erased_at is None

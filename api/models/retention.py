@@ -74,3 +74,8 @@ class ErasureOutcome(UtcTimestamps):
         description="erased: the citizen's key is destroyed; nothing_held: this municipality holds no data on them"
     )
     erased: int = Field(description="Cases and applications whose personal data now reads as erased")
+    stored_in_clear: int = Field(
+        default=0,
+        description="Cases and applications stored before personal fields were sealed: destroying the key does not "
+        "reach their first plan or application, which an operator must erase separately (docs/security.md)",
+    )

@@ -18,6 +18,7 @@ from activities.access_log_entries import AccessAction, AccessOutcome
 from activities.contracts import EventMetadata
 from activities.db import Pool
 from activities.eventstore import ConcurrencyConflict
+from activities.personal_data import PersonalDataError
 from activities.retention import ErasureRefused, StreamFacts, erase_on_request, retained_until
 from activities.retention_events import HoldKind
 from activities.retention_holds import HoldRefused, change_hold
@@ -105,6 +106,10 @@ async def _change(
     except HoldRefused as refused:
         raise ProblemError(
             409, f"The hold is unchanged: {refused}", slug="hold-unchanged", title="Hold unchanged"
+        ) from None
+    except PersonalDataError:  # no citizen to seal the reason for: never stored in clear
+        raise ProblemError(
+            409, "The hold's reason cannot be sealed: the record names no citizen", slug="hold-unchanged"
         ) from None
     except ConcurrencyConflict:
         raise ProblemError(
@@ -227,4 +232,4 @@ async def request_erasure(
     )
     if erased is None:
         return ErasureOutcome(outcome="nothing_held", erased=0)
-    return ErasureOutcome(outcome="erased", erased=erased)
+    return ErasureOutcome(outcome="erased", erased=erased.erased, stored_in_clear=erased.in_clear)
