@@ -105,7 +105,7 @@ def _refusal(request: Request, outcome: GgopOutcome) -> JSONResponse:
                 ),
             )
         },
-        **problems(413, 415),
+        **problems(400, 413, 415),
     },
     openapi_extra={
         "requestBody": {
