@@ -105,7 +105,9 @@ def _refusal(request: Request, outcome: GgopOutcome) -> JSONResponse:
                 ),
             )
         },
-        **problems(400, 413, 415),
+        **problems(413, 415),
+        # Declared as for every operation with a body; this one answers a body it cannot read with 422.
+        400: {"model": Problem, "description": "Not used here: an unreadable body is 422"},
     },
     openapi_extra={
         "requestBody": {
