@@ -19,6 +19,7 @@ from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import send, start_case, terminate_started_cases, wait_for_state
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import ConfirmProposedStartDate, RejectProposedStartDate
+from workflows.domain.events import StartGuaranteeBreached
 from workflows.domain.model import CaseStatus
 from workflows.domain.start_proposal import ProposalOutcome
 from workflows.domain.state import CaseState, fold
@@ -64,13 +65,16 @@ async def test_a_confirmed_start_moves_the_guarantee_past_day_8(running: Running
         handle, ConfirmProposedStartDate(command_id=cid(), actor=CASEWORKER, proposed_on=proposed_on)
     )
     assert confirmed.start_guarantee_due_on == today + timedelta(days=21)
+    details = (await handle.query("__temporal_workflow_metadata")).current_details  # the Temporal UI's summary
+    assert f"Later start proposed from the plan's text: {proposed_on} (confirmed)" in details
+    assert "tidligst" not in details  # the plan's words are health text: never in the unencrypted summary
     await env.sleep(timedelta(days=8))
     day_8 = await wait_for_state(handle, lambda s: s.contact_overdue)  # the contact deadline fired meanwhile
     assert not day_8.start_guarantee_breached
     await env.sleep(timedelta(days=14))  # past the moved last day, 7 days after the confirmed start
     breached = await wait_for_state(handle, lambda s: s.start_guarantee_breached)
-    breach = [e for e in store.events(state.case_id) if e.type == "StartGuaranteeBreached"]
-    assert [e.due_on for e in breach] == [today + timedelta(days=21)]  # type: ignore[union-attr]
+    breach = [e.due_on for e in store.events(state.case_id) if isinstance(e, StartGuaranteeBreached)]
+    assert breach == [today + timedelta(days=21)]
     assert fold(CaseState(case_id=state.case_id), store.events(state.case_id)) == breached
 
 
@@ -83,8 +87,8 @@ async def test_a_rejected_proposal_leaves_the_breach_on_day_8(running: Running) 
     await env.sleep(timedelta(days=8))
     breached = await wait_for_state(handle, lambda s: s.start_guarantee_breached)
     assert breached.free_choice_open
-    breach = [e for e in store.events(state.case_id) if e.type == "StartGuaranteeBreached"]
-    assert [e.due_on for e in breach] == [today + timedelta(days=7)]  # type: ignore[union-attr]
+    breach = [e.due_on for e in store.events(state.case_id) if isinstance(e, StartGuaranteeBreached)]
+    assert breach == [today + timedelta(days=7)]
 
 
 async def test_a_second_decision_is_a_typed_rejection_and_records_nothing(running: Running) -> None:

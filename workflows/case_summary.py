@@ -50,6 +50,9 @@ def markdown_summary(state: CaseState) -> str:
         ]
     if state.guarantee_status_reason is not None:
         lines.append(f"- Guarantee status reason (KL): {state.guarantee_status_reason.value}")
+    if state.start_date_proposal is not None:  # its date and outcome only: the words are the plan's health text
+        proposal = state.start_date_proposal
+        lines.append(f"- Later start proposed from the plan's text: {proposal.proposed_on} ({proposal.outcome.value})")
     if state.training_hospital is not None:
         lines.append(f"- Training hospital: {state.training_hospital.name} ({state.training_hospital.region})")
     if state.provider is not None:
