@@ -102,11 +102,13 @@ async def destroy_if_unneeded(
     """Destroy the key unless one of its streams is live, checked under locks (see the module's docstring)."""
     async with conn.transaction():
         await conn.execute("SELECT set_config('lock_timeout', '5s', true)")
-        await conn.execute("LOCK TABLE retention_status IN SHARE ROW EXCLUSIVE MODE")  # no hold lands meanwhile
+        # The key first (a new case takes it FOR SHARE while it appends), then the holds (a hold's append writes
+        # retention_status without waiting for the key): in this order neither can wait for the other in a cycle.
         cursor = await conn.execute(
             "SELECT wrapped_key IS NULL FROM citizen_keys WHERE key_id = %s FOR UPDATE", (key_id,)
         )
         row = await cursor.fetchone()
+        await conn.execute("LOCK TABLE retention_status IN SHARE ROW EXCLUSIVE MODE")  # no hold lands meanwhile
         streams = await streams_of_key(conn, key_id)
         if row is None:
             return KeyVerdict(False, streams, streams)
