@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.domain.commands import Command
+from workflows.domain.command_base import Command
 from workflows.messaging.events import DeliveryFailure
 from workflows.messaging.model import Channel, MessageKind, MessageRecipient
 
