@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import Pool
+from api.auth.principal import Role
 from tests.api_helpers import (
     PROBLEM_JSON,
     Api,
@@ -22,15 +23,18 @@ from tests.api_helpers import (
     running_api,
     wait_for_case,
 )
+from tests.auth_helpers import DEFAULT_SOR, bearer
+from tests.ggop_fixtures import fresh, ggop, on_day
 from tests.rulebook_api_helpers import field_names, of_type, timeline
 
 TEXT = "Genoptræning tidligst 14 dage efter udskrivelse af hensyn til sårheling"
+SENDER_EAN = "5790000000017"  # the GGOP fixtures' sender, registered for the test hospital's SOR id
 CONFIRM, REJECT = "start-date-proposal/confirmation", "start-date-proposal/rejection"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Api]:
-    async with running_api(dev_server_env, pool) as running:
+    async with running_api(dev_server_env, pool, medcom_sender_sor_by_ean={SENDER_EAN: DEFAULT_SOR}) as running:
         yield running
 
 
@@ -135,3 +139,19 @@ async def test_bad_input_is_a_problem_naming_the_field_and_changes_nothing(api: 
     assert stale.status_code == 412
     after = (await api.http.get(f"/cases/{case_id}")).json()
     assert after["version"] == case["version"] and after["start_date_proposal"]["outcome"] == "open"
+
+
+async def test_a_ggop_plan_proposes_the_later_start_its_rehabilitation_deadline_names(api: Api) -> None:
+    # The same command behind both doors: MedCom's RehabilitationDeadline is mapped verbatim onto the plan.
+    raw = fresh(on_day(ggop("later-start.xml"), danish_today().isoformat()))
+    headers = {"Content-Type": "application/xml", **bearer(Role.HOSPITAL, sor=DEFAULT_SOR)}
+    response = await api.http.post("/medcom/ggop", content=raw, headers=headers)
+    assert response.status_code == 201, response.text
+    case = (await api.http.get(f"/cases/{response.json()['case_id']}")).json()
+    text = case["plan"]["rehabilitation_deadline_text"]
+    assert text.startswith("Genoptræning tidligst 14 dage efter udskrivelse\n")  # kept verbatim, line break too
+    proposal = case["start_date_proposal"]
+    discharged = date.fromisoformat(case["plan"]["discharge_date"])
+    assert proposal["proposed_on"] == (discharged + timedelta(days=14)).isoformat()
+    assert proposal["source_text"] == "tidligst 14 dage efter udskrivelse"
+    assert proposal["outcome"] == "open"
