@@ -15,6 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import outbox
+from activities.application_messages import application_events, render_application_message
 from activities.case_messages import NothingToQueue, case_state, render_case_message
 from activities.db import Pool
 from activities.store_activities import database_failure
@@ -23,10 +24,12 @@ from activities.transports.base import Delivery, Transport, TransportRefused
 from workflows.domain.calendar import local_date
 from workflows.messaging.contracts import (
     PREPARE_RESEND,
+    QUEUE_APPLICATION_MESSAGE,
     QUEUE_CASE_MESSAGE,
     RECORD_DELIVERY_FAILURE,
     SEND_MESSAGE,
     FailureRecord,
+    QueueApplicationMessage,
     QueueCaseMessage,
     Queued,
     ResendRequest,
@@ -73,6 +76,20 @@ class MessagingActivities:
             ack_expected=rendered.ack_expected,
             give_up_after=self.give_up_after,
         )
+
+    @activity.defn(name=QUEUE_APPLICATION_MESSAGE)
+    async def queue_application_message(self, request: QueueApplicationMessage) -> Queued:
+        try:
+            events = await application_events(self._pool, request.application_id)
+            async with self._pool.connection() as conn, conn.transaction():
+                today = local_date(datetime.now(UTC))
+                rendered = await render_application_message(conn, events, request, self._settings, today)
+                await outbox.queue_outbound(conn, rendered)
+        except psycopg.Error as exc:
+            raise database_failure(exc) from None
+        except NothingToQueue as exc:
+            raise ApplicationError(str(exc), type="NothingToQueue") from None  # retried: the store may lag
+        return Queued(message_id=rendered.message_id, channel=rendered.channel, give_up_after=self.give_up_after)
 
     @activity.defn(name=SEND_MESSAGE)
     async def send_message(self, request: SendRequest) -> SendResult:

@@ -99,6 +99,7 @@ def messaging_parts(
         case_queue_workflows=[OutboxSweepWorkflow, InboxPollWorkflow],
         case_queue_activities=[
             sender.queue_case_message,
+            sender.queue_application_message,
             sender.prepare_resend,
             mailroom.start_undispatched_deliveries,
             mailroom.poll_inbox,

@@ -90,8 +90,9 @@ async def record() -> None:
             env.client,
             task_queue=TASK_QUEUE,
             workflows=[ApplicationWorkflow],
-            activities=[store.append_application_events],
+            activities=[store.append_application_events, store.queue_application_message],
         ),
+        store.message_worker(env.client, TASK_QUEUE),
     ):
         for name, run in missing.items():
             handle = await run(env)

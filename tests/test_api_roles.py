@@ -111,6 +111,8 @@ def test_every_operation_has_a_row() -> None:
 
 
 _TARGETS: dict[str, str] = {"hold": "complaint"}
+# Where an operation's placeholder names another target than the shared one: the application's own letter.
+_OPERATION_TARGETS: dict[str, dict[str, str]] = {}
 
 
 async def wait_for_letter(pool: Pool, letter_id: str) -> None:
@@ -134,6 +136,16 @@ async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[
             running.http, application_payload(application_date=danish_today(), municipality_code=home)
         )
         assert case.status_code == 201 and application.status_code == 201
+        application_id = application.json()["application_id"]
+        # A refusal, so the application has a decision letter to fetch.
+        refusal = {"outcome": "refused", "reason": "Kan træne selv", "notified_on": str(danish_today())}
+        decided = await running.http.post(
+            f"/applications/{application_id}/decision", json=refusal, headers=_headers_for_home(home)
+        )
+        assert decided.status_code == 200, decided.text
+        decision_letter = message_id_for(application_id, MessageKind.LETTER_DECISION.value, "1")
+        await wait_for_letter(pool, decision_letter)
+        _OPERATION_TARGETS["getApplicationLetter"] = {"letter_id": decision_letter}
         case_id = case.json()["case_id"]
         plan_id = case.json()["plan"]["plan_id"]
         # The first-contact letter every new case sends: a letter to fetch, and a message to (try to) resend.
@@ -148,6 +160,10 @@ async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[
             message_id=letter_id,
         )
         yield running
+
+
+def _headers_for_home(home: str) -> dict[str, str]:
+    return bearer(Role.CASEWORKER, municipality=home)
 
 
 def _headers(caller: str) -> dict[str, str]:
@@ -187,7 +203,7 @@ async def test_each_role_gets_what_the_table_says(
     api: Api, operation_id: str, method: str, url: str, tags: list[str]
 ) -> None:
     expected = _expected(operation_id, tags)
-    target = url.format(**_TARGETS)
+    target = url.format(**{**_TARGETS, **_OPERATION_TARGETS.get(operation_id, {})})
     body = _body(operation_id)
     answers: dict[str, object] = {}
     for caller in CALLERS:

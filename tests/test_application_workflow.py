@@ -59,8 +59,9 @@ async def running() -> AsyncIterator[Running]:
             env.client,
             task_queue=task_queue,
             workflows=[ApplicationWorkflow],
-            activities=[store.append_application_events],
+            activities=[store.append_application_events, store.queue_application_message],
         ),
+        store.message_worker(env.client, task_queue),
     ):
         yield env, store, task_queue
         await terminate_started_applications()

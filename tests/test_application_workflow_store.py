@@ -22,6 +22,7 @@ from tests.application_workflow_helpers import (
     terminate_started_applications,
     wait_for,
 )
+from tests.sender_helpers import sender_for_tests
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.applications.model import ApplicationStatus
 from workflows.applications.state import ApplicationState, fold
@@ -32,17 +33,19 @@ from workflows.domain.calendar import local_date
 async def store_worker(pool: Pool) -> AsyncIterator[tuple[WorkflowEnvironment, str]]:
     task_queue = f"application-store-{uuid.uuid4().hex[:8]}"
     activities = StoreActivities(pool)
-    async with (
-        own_time_skipping_env() as env,
-        Worker(
-            env.client,
-            task_queue=task_queue,
-            workflows=[ApplicationWorkflow],
-            activities=[activities.append_application_events],
-        ),
-    ):
-        yield env, task_queue
-        await terminate_started_applications()
+    async with own_time_skipping_env() as env:
+        sender, delivery_worker = sender_for_tests(env.client, pool, task_queue)
+        async with (
+            Worker(
+                env.client,
+                task_queue=task_queue,
+                workflows=[ApplicationWorkflow],
+                activities=[activities.append_application_events, *sender.case_queue_activities],
+            ),
+            delivery_worker,
+        ):
+            yield env, task_queue
+            await terminate_started_applications()
 
 
 async def _stored_state(pool: Pool, application_id: str) -> ApplicationState:

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, Field
 
     from activities.contracts import APPEND_APPLICATION_EVENTS, AppendApplicationEvents
+    from workflows.application_messaging import MessagingApplicationShell
     from workflows.application_summary import markdown_summary, search_attribute_values
     from workflows.applications.commands import (
         ApplicationCommand,
@@ -38,7 +39,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.applications.events import ApplicationEvent
     from workflows.applications.model import ApplicationDeadlineKind, ApplicationStatus
     from workflows.applications.state import ApplicationState, fold
-    from workflows.workflow_support import EventSourcedShell, event_metadata
+    from workflows.messaging.commands import MessageOutcome, ResendMessage
+    from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
+    from workflows.workflow_support import event_metadata
 
 
 class ApplicationWorkflowInput(BaseModel):
@@ -49,7 +52,7 @@ class ApplicationWorkflowInput(BaseModel):
 
 
 @workflow.defn
-class ApplicationWorkflow(EventSourcedShell[ApplicationState, ApplicationCommand, ApplicationEvent]):
+class ApplicationWorkflow(MessagingApplicationShell):
     @workflow.init
     def __init__(self, application_input: ApplicationWorkflowInput) -> None:
         self._start_shell(
@@ -72,6 +75,8 @@ class ApplicationWorkflow(EventSourcedShell[ApplicationState, ApplicationCommand
                         handled_fingerprints=self._handled_fingerprints(),
                     )
                 )
+            if await self._send_decision_letters():  # each decision is written to the citizen
+                continue
             await self._wait_for_change_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
@@ -79,6 +84,21 @@ class ApplicationWorkflow(EventSourcedShell[ApplicationState, ApplicationCommand
     @workflow.query
     def current_state(self) -> ApplicationState:
         return self._state
+
+    @workflow.signal(name=MESSAGE_OUTCOME_SIGNAL)
+    async def message_outcome(self, outcome: MessageOutcome) -> None:
+        """A delivery workflow reports what became of a letter: recorded in the application's own stream."""
+        await self._record_outcome(outcome)
+
+    @workflow.update
+    async def resend_message(self, command: ResendMessage) -> ApplicationState:
+        state = await self._handle(command)
+        await self._resend(command.message_id)
+        return state
+
+    @resend_message.validator
+    def _validate_resend_message(self, command: ResendMessage) -> None:
+        self._validate(command)
 
     # -- commands ----------------------------------------------------------------------------------
 

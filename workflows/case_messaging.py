@@ -7,12 +7,9 @@ Cases recorded before this existed replay unchanged: the new paths sit behind `T
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
-from temporalio.workflow import ParentClosePolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes
@@ -24,24 +21,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messaging.contracts import (
         PREPARE_RESEND,
         QUEUE_CASE_MESSAGE,
-        DeliveryInput,
         QueueCaseMessage,
         Queued,
         ResendRequest,
-        delivery_workflow_id,
     )
-    from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
     from workflows.messaging.model import Channel, MessageKind, MessageRecipient, message_id_for
+    from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
     from workflows.workflow_support import STORE_RETRY, STORE_TIMEOUT
-
-TRUTHFUL_MESSAGES_PATCH = "truthful-messages"
-# Queueing renders a letter (a PDF) and seals it: more than an append, still far below this.
-QUEUE_TIMEOUT = timedelta(seconds=30)
-
-
-def message_task_queue() -> str:
-    """The delivery workflows' own task queue: slow transports never hold up the cases' workflow tasks."""
-    return f"{workflow.info().task_queue}-messages"
 
 
 def letters_owed(state: CaseState) -> list[MessageKind]:
@@ -147,25 +133,7 @@ class MessagingCaseShell(CaseShell):
         )
 
     async def _start_delivery(self, queued: Queued, message_id: str, resend: int) -> None:
-        try:
-            await workflow.start_child_workflow(
-                MessageDeliveryWorkflow.run,
-                DeliveryInput(
-                    message_id=message_id,
-                    owner_workflow_id=workflow.info().workflow_id,
-                    resend=resend,
-                    ack_expected=queued.ack_expected,
-                    give_up_after=queued.give_up_after,
-                ),
-                id=delivery_workflow_id(message_id, resend),
-                task_queue=message_task_queue(),
-                # The delivery outlives the case's continue-as-new and its closing: it must report what happened.
-                parent_close_policy=ParentClosePolicy.ABANDON,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                static_summary=f"deliver {message_id}",
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # the outbox sweep started it first: one delivery either way
+        await start_delivery(queued, message_id, resend)
 
     async def _record_outcome(self, outcome: MessageOutcome) -> None:
         resend = f":r{outcome.resend}" if outcome.resend else ""

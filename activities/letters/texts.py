@@ -84,7 +84,6 @@ def decision(
     citation: str,
     period: tuple[date, date] | None,
     reason: str | None,
-    appeal_due_on: date,
     appeal_text: str,
 ) -> Letter:
     # A written afgørelse with its legal basis and klagevejledning (Serviceloven §86; ast.dk klagevejledning;
@@ -101,13 +100,8 @@ def decision(
     paragraphs = [outcome, f"Afgørelsen er truffet efter {citation}."]
     if reason:
         paragraphs.append(f"Begrundelse: {reason}")
-    paragraphs += [
-        "Sådan klager du",
-        f"Hvis du er uenig i afgørelsen, kan du klage til kommunen. Vi skal have din klage senest den "
-        f"{danish_date(appeal_due_on)}. Kommunen vurderer afgørelsen igen. Hvis vi fastholder den, sender vi "
-        "din klage videre til Ankestyrelsen.",
-        appeal_text,
-    ]
+    # The klagevejledning as the decision event carries it (workflows/applications/deadlines.appeal_guidance).
+    paragraphs += ["Sådan klager du", appeal_text]
     return Letter(
         kind=MessageKind.LETTER_DECISION,
         title=title,

@@ -40,7 +40,7 @@ from api.models.cases import TimelineEvent
 from api.models.request_body import ApplicationBody
 from api.openapi import problems
 from api.problems import FieldError, ProblemError, invalid_cursor_problem
-from api.routes import application_commands
+from api.routes import application_commands, application_letters
 from api.scoped_rows import visible_application
 from api.temporal_errors import REJECTIONS, etag
 from api.update_options import UpdateOptions
@@ -57,6 +57,7 @@ from workflows.domain.plan import MunicipalityCode
 logger = logging.getLogger("genoptraening.api")
 router = APIRouter(prefix="/applications", tags=["applications"])
 router.include_router(application_commands.router)
+router.include_router(application_letters.router)  # its decision letters as the PDFs the citizen got
 
 _CONFLICT = REJECTIONS["ApplicationConflict"]
 

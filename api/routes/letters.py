@@ -98,6 +98,10 @@ async def get_letter(
         ) from None
     if pdf is None:
         raise _letter_not_found(letter_id)
+    return pdf_response(pdf, str(letter_id))
+
+
+def pdf_response(pdf: bytes, letter_id: str) -> Response:
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{letter_id}.pdf"'}
     )

@@ -176,6 +176,9 @@ class MarkApplicationDeadlinePassed(Command):
     deadline: ApplicationDeadlineKind
 
 
+# Imported here, not at the top: a cycle through workflows.domain.commands is avoided this way.
+from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage  # noqa: E402
+
 ApplicationCommand = (
     ReceiveApplication
     | RequestGpInformation
@@ -188,4 +191,7 @@ ApplicationCommand = (
     | AssessTransport
     | CloseApplication
     | MarkApplicationDeadlinePassed
+    | RecordMessageQueued
+    | RecordMessageOutcome
+    | ResendMessage
 )

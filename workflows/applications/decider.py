@@ -55,6 +55,9 @@ from workflows.applications.rejections import (
 )
 from workflows.applications.state import ASSESSING, ApplicationState
 from workflows.domain.calendar import local_date
+from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage
+from workflows.messaging.decisions import NotFailed, UnknownMessage, outcome_events, resend_events
+from workflows.messaging.events import MessageQueued
 
 Status = ApplicationStatus
 
@@ -64,7 +67,8 @@ def application_fingerprint(application: Application) -> str:
 
 
 def decide(state: ApplicationState, command: ApplicationCommand, now: datetime) -> list[ApplicationEvent]:
-    if state.status.is_terminal and not isinstance(command, ReceiveApplication):
+    # What became of a message sent before it closed is still recorded (the sender's reports).
+    if state.status.is_terminal and not isinstance(command, (ReceiveApplication, RecordMessageOutcome)):
         raise ApplicationCommandRejected(
             ApplicationRejection.APPLICATION_CLOSED, "the application is closed; it takes no commands"
         )
@@ -176,3 +180,36 @@ def _(command: MarkApplicationDeadlinePassed, state: ApplicationState, now: date
         AppealPeriodEnded(occurred_at=now, due_on=state.appeal_guidance.appeal_due_on),
         ApplicationClosed(occurred_at=now, reason=ApplicationCloseReason.REFUSAL_NOT_APPEALED),
     ]
+
+
+@_decide.register
+def _(command: RecordMessageQueued, state: ApplicationState, now: datetime) -> list[ApplicationEvent]:
+    if command.message_id is None or command.message_id in state.messages:
+        return []
+    return [
+        MessageQueued(
+            occurred_at=now,
+            message_id=command.message_id,
+            kind=command.kind,
+            channel=command.channel,
+            recipient=command.recipient,
+            ack_expected=command.ack_expected,
+        )
+    ]
+
+
+@_decide.register
+def _(command: RecordMessageOutcome, state: ApplicationState, now: datetime) -> list[ApplicationEvent]:
+    return list(outcome_events(state.messages, command, now))
+
+
+@_decide.register
+def _(command: ResendMessage, state: ApplicationState, now: datetime) -> list[ApplicationEvent]:
+    try:
+        return list(resend_events(state.messages, command, now))
+    except UnknownMessage:
+        raise ApplicationCommandRejected(
+            ApplicationRejection.INVALID, "the application has no message with this id", "message_id"
+        ) from None
+    except NotFailed as refusal:
+        raise ApplicationCommandRejected(ApplicationRejection.NOT_ALLOWED_NOW, str(refusal)) from None

@@ -17,6 +17,13 @@ from workflows.applications.model import (
     DecisionOutcome,
     ReassessmentOutcome,
 )
+from workflows.messaging.events import (
+    MessageAcknowledged,
+    MessageDeliveryFailed,
+    MessageQueued,
+    MessageResendRequested,
+    MessageSent,
+)
 
 
 class _Event(BaseModel):
@@ -155,7 +162,12 @@ ApplicationEvent = Annotated[
     | TransportAssessed
     | GrantPeriodEnded
     | AppealPeriodEnded
-    | ApplicationClosed,
+    | ApplicationClosed
+    | MessageQueued
+    | MessageSent
+    | MessageAcknowledged
+    | MessageDeliveryFailed
+    | MessageResendRequested,
     Field(discriminator="type"),
 ]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import singledispatch
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.applications.commands import Application
 from workflows.applications.events import (
@@ -38,6 +38,15 @@ from workflows.applications.model import (
     DecisionOutcome,
     ReassessmentOutcome,
 )
+from workflows.messaging.events import (
+    MessageAcknowledged,
+    MessageDeliveryFailed,
+    MessageEvent,
+    MessageQueued,
+    MessageResendRequested,
+    MessageSent,
+)
+from workflows.messaging.state import Messages, any_failed, fold_message
 
 # While the municipality is assessing: first (or again, after Ankestyrelsen) and on reassessment.
 ASSESSING = (ApplicationStatus.UNDER_ASSESSMENT, ApplicationStatus.APPEALED)
@@ -78,11 +87,18 @@ class ApplicationState(BaseModel):
     ankestyrelsen_outcome: AnkestyrelsenOutcome | None = None
     transport_granted: bool | None = None
     transport_grounds: str | None = None
+    # Decisions made so far (each owes the citizen a letter) and the outbound messages with their delivery state.
+    decisions_made: int = 0
+    messages: Messages = Field(default_factory=dict)
     close_reason: ApplicationCloseReason | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status is not ApplicationStatus.NEW and not self.status.is_terminal
+
+    @property
+    def delivery_failed(self) -> bool:
+        return any_failed(self.messages)
 
     @property
     def gp_reply_outstanding(self) -> bool:
@@ -163,6 +179,7 @@ def _(event: DecisionMade, state: ApplicationState) -> dict[str, object]:
         "free_of_charge": event.free_of_charge,
         "appeal_guidance": event.appeal_guidance,
         "grant_period_ended": False,
+        "decisions_made": state.decisions_made + 1,
     }
 
 
@@ -225,3 +242,12 @@ def _(event: AppealPeriodEnded, state: ApplicationState) -> dict[str, object]:
 @_changes.register
 def _(event: ApplicationClosed, state: ApplicationState) -> dict[str, object]:
     return {"status": ApplicationStatus.CLOSED, "close_reason": event.reason}
+
+
+@_changes.register(MessageQueued)
+@_changes.register(MessageSent)
+@_changes.register(MessageAcknowledged)
+@_changes.register(MessageDeliveryFailed)
+@_changes.register(MessageResendRequested)
+def _message(event: MessageEvent, state: ApplicationState) -> dict[str, object]:
+    return {"messages": fold_message(state.messages, event)}

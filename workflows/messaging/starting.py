@@ -1,0 +1,46 @@
+"""Starting a delivery from the workflow that owns the message (workflow code: deterministic)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.messaging.contracts import DeliveryInput, Queued, delivery_workflow_id
+    from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
+
+# Set on the cases and applications that send messages (so histories from before replay unchanged).
+TRUTHFUL_MESSAGES_PATCH = "truthful-messages"
+# Queueing renders a letter (a PDF) and seals it: more than an append, still far below this.
+QUEUE_TIMEOUT = timedelta(seconds=30)
+
+
+def message_task_queue() -> str:
+    """The delivery workflows' own task queue: slow transports never hold up the owners' workflow tasks."""
+    return f"{workflow.info().task_queue}-messages"
+
+
+async def start_delivery(queued: Queued, message_id: str, resend: int) -> None:
+    """Start the message's delivery as a child that outlives its owner's continue-as-new and closing."""
+    try:
+        await workflow.start_child_workflow(
+            MessageDeliveryWorkflow.run,
+            DeliveryInput(
+                message_id=message_id,
+                owner_workflow_id=workflow.info().workflow_id,
+                resend=resend,
+                ack_expected=queued.ack_expected,
+                give_up_after=queued.give_up_after,
+            ),
+            id=delivery_workflow_id(message_id, resend),
+            task_queue=message_task_queue(),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            static_summary=f"deliver {message_id}",
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # the outbox sweep started it first: one delivery either way
