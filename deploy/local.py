@@ -28,6 +28,8 @@ from activities.payload_codec import KeyRingError, new_key_ring_entry, parse_key
 from activities.search_attribute_registration import ensure_search_attributes
 from activities.settings import Settings, get_settings
 from activities.temporal_connection import connect_temporal
+from activities.transport_settings import TransportSettings
+from activities.transports.vans_file_drop import VansFileDrop
 from deploy import temporal_dev_server
 from deploy.binaries import temporal_cli
 from deploy.embedded_postgres import EmbeddedPostgres, service_url, start_embedded_postgres
@@ -112,6 +114,8 @@ class Supervisor:
         self.dev_tokens: dict[str, str] = {}
         self.auth_env: dict[str, str] = {}
         self.codec_env: dict[str, str] = {}  # codec local mode for the dev UI (`codec_local_mode_env`)
+        self.vans_dir: Path | None = None  # the embedded transports' directories (`_mailboxes`)
+        self.spool_dir: Path | None = None
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self.stop_requested.is_set():
@@ -156,6 +160,7 @@ class Supervisor:
         database_url = await self._unless_stopped(_prepare_database(database_url, self.postgres, env))
         env |= {"DATABASE_URL": database_url, "TEMPORAL_ADDRESS": temporal.temporal_address}
         env |= self._local_auth()
+        env |= self._mailboxes()  # the embedded transports' directories, absolute, for the worker
         env |= local_citizen_key_env(self.settings, self.data_dir)  # worker and API seal personal data with them
         if not self.settings.temporal_address_is_set:  # the dev server's UI has no login: codec local mode
             self.codec_env = temporal_dev_server.codec_local_mode_env(self.settings)
@@ -286,8 +291,26 @@ class Supervisor:
             db = conninfo_to_dict(database_url)  # no password in the log
             lines.append(f"  PostgreSQL   {db.get('host')}:{db.get('port', 5432)}/{db.get('dbname')} (DATABASE_URL)")
         lines += self._auth_lines()
+        lines += self._mailbox_lines()
         lines += ["  Stop with Ctrl-C" + ("; the next start finds the same data." if self.embedded else "."), ""]
         logger.info("\n".join(lines))
+
+    def _mailboxes(self) -> dict[str, str]:
+        """The VANS mailbox and the Digital Post spool under DATA_DIR unless set (docs/medcom.md, "Transports")."""
+        transports = TransportSettings()
+        self.vans_dir = transports.vans_root(self.data_dir).resolve()
+        self.spool_dir = transports.spool_root(self.data_dir).resolve()
+        VansFileDrop(self.vans_dir).ensure_directories()
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        return {"VANS_DIR": str(self.vans_dir), "DIGITAL_POST_SPOOL_DIR": str(self.spool_dir)}
+
+    def _mailbox_lines(self) -> list[str]:
+        if self.vans_dir is None or self.spool_dir is None:
+            return []
+        return [
+            f"  MedCom       VANS mailbox {self.vans_dir} (outbound/<EAN>/ written, inbound/<EAN>/ read)",
+            f"  Digital Post letters spooled in {self.spool_dir} (PDF + MeMo)",
+        ]
 
     @property
     def embedded(self) -> bool:
