@@ -1,0 +1,159 @@
+"""Build and send one municipality's reports, a batch of cases at a time (the activity, the API and the CLI all
+come here). Each citizen is handled in one transaction under an advisory lock on (municipality, citizen):
+read what was accepted before, compute the delta, check it, send it, record it. A transport failure rolls the
+citizen's transaction back and fails the batch, which Temporal retries; what was recorded is not sent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from pydantic import ValidationError
+
+from activities.citizen_cipher import citizen_key_config
+from activities.db import Pool
+from activities.kl_gateway import store
+from activities.kl_gateway.bundle import delivery_report
+from activities.kl_gateway.contracts import BatchRequest, BatchResult, RunPlan
+from activities.kl_gateway.delta import delta
+from activities.kl_gateway.facts import CaseFacts, case_facts
+from activities.kl_gateway.resources import Identity, citizen_resources
+from activities.kl_gateway.rules import Problem, check
+from activities.kl_gateway.transport import KlTransport
+from activities.personal_fields import ERASED_TEXT
+from activities.stored_events import SELECT_EVENTS, StoredEvent, stored_events
+
+logger = logging.getLogger(__name__)
+
+_CASES = """
+SELECT case_id FROM cases
+WHERE (municipality_code = %(m)s OR responsible_municipality_code = %(m)s) AND received_at < %(to)s
+  AND (%(from)s::timestamptz IS NULL OR updated_at >= %(from)s) AND case_id > %(after)s
+ORDER BY case_id LIMIT %(limit)s
+"""
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    municipality_sor_ids: Mapping[str, str]
+    provider_sor_ids: Mapping[str, str]
+
+
+def keyed_hash(data: bytes) -> str:
+    """HMAC-SHA256 under the citizen keys' look-up secret: a hash of a CPR-bearing text cannot be brute-forced."""
+    return hmac.new(citizen_key_config().lookup_secret, data, hashlib.sha256).hexdigest()
+
+
+def citizen_ref(cpr: str) -> str:
+    return citizen_key_config().lookup_hash(cpr).hex()
+
+
+async def _case_facts(conn: AsyncConnection[Any], case_ids: Sequence[str], run: RunPlan) -> list[CaseFacts | None]:
+    async with conn.cursor(row_factory=dict_row) as cursor:
+        await cursor.execute(
+            SELECT_EVENTS + " WHERE case_id = ANY(%s) AND stream_type = 'case' ORDER BY case_id, case_version",
+            (list(case_ids),),
+        )
+        rows = await cursor.fetchall()
+    by_case: dict[str, list[StoredEvent]] = defaultdict(list)
+    for stored in await stored_events(conn, rows):
+        if isinstance(stored, StoredEvent):
+            by_case[stored.case_id].append(stored)
+    return [case_facts(cid, [s.event for s in by_case[cid]], until=run.period_to) for cid in case_ids]
+
+
+def report_id_for(run_id: str, ref: str) -> uuid.UUID:
+    """The same run and citizen give the same id, so a retried batch re-sends under the same name."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"kl-gateway-report:{run_id}:{ref}")
+
+
+async def report_batch(pool: Pool, transport: KlTransport, config: ReportConfig, request: BatchRequest) -> BatchResult:
+    run = request.run
+    async with pool.connection() as conn:
+        cursor = await conn.execute(
+            _CASES,
+            {
+                "m": run.municipality_code,
+                "to": run.period_to,
+                "from": run.period_from,
+                "after": request.after_case_id,
+                "limit": request.limit,
+            },
+        )
+        case_ids = [str(row[0]) for row in await cursor.fetchall()]
+        facts = await _case_facts(conn, case_ids, run)
+    citizens: dict[str, list[CaseFacts]] = defaultdict(list)
+    erased = 0
+    for fact in facts:
+        if fact is None:
+            continue
+        if fact.cpr == ERASED_TEXT:
+            erased += 1
+        else:
+            citizens[fact.cpr].append(fact)
+    counts = store.RunCounts(erased=erased)
+    for cpr, cases in citizens.items():
+        counts = counts + await report_citizen(pool, transport, config, run, cpr, cases)
+    async with pool.connection() as conn:
+        await store.add_counts(conn, run.run_id, counts)
+    done = len(case_ids) < request.limit
+    return BatchResult(
+        sent=counts.sent,
+        unchanged=counts.unchanged,
+        refused=counts.refused,
+        erased=counts.erased,
+        next_after_case_id=None if done else case_ids[-1],
+    )
+
+
+async def report_citizen(
+    pool: Pool, transport: KlTransport, config: ReportConfig, run: RunPlan, cpr: str, cases: list[CaseFacts]
+) -> store.RunCounts:
+    ref = citizen_ref(cpr)
+    identity = Identity(ref, run.municipality_code, config.municipality_sor_ids.get(run.municipality_code),
+                        config.provider_sor_ids)  # fmt: skip
+    current = citizen_resources(identity, cases)
+    if not current:
+        return store.RunCounts()
+    async with pool.connection() as conn, conn.transaction():
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"kl:{run.municipality_code}:{ref}",)
+        )
+        previous = await store.last_reported(conn, run.municipality_code, ref)
+        change = delta(current, previous, keyed_hash, {case.case_id for case in cases})
+        if change is None:
+            return store.RunCounts(unchanged=1)
+        report_id = report_id_for(run.run_id, ref)
+        try:
+            bundle = delivery_report(str(report_id), change.resources, run.period_to)
+        except ValidationError:  # the FHIR models refused an element: names no content
+            bundle, problems = {}, [Problem("fhir-model", None, None)]
+        else:
+            problems = check(bundle, change.resources)
+        if problems:
+            await _refuse(conn, run, problems)
+            return store.RunCounts(refused=1)
+        receipt = await transport.send(run.municipality_code, str(report_id), bundle)
+        accepted = store.AcceptedReport(
+            report_id, run.run_id, run.municipality_code, ref, cpr, bundle, run.period_to, receipt
+        )
+        await store.record_report(conn, accepted, change, keyed_hash)
+    return store.RunCounts(sent=1)
+
+
+async def _refuse(conn: AsyncConnection[Any], run: RunPlan, problems: list[Problem]) -> None:
+    await store.record_problems(conn, run.run_id, problems)
+    logger.warning(
+        "KL report for a citizen in municipality %s not sent: %s",
+        run.municipality_code,
+        "; ".join(sorted({str(problem) for problem in problems})),
+    )
