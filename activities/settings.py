@@ -15,6 +15,7 @@ from pydantic_settings import SettingsConfigDict
 
 from activities.auth_settings import AuthSettings
 from activities.citizen_key_settings import CitizenKeySettings
+from activities.kl_gateway.settings import KlGatewaySettings
 from activities.medcom_settings import MedComSettings
 from activities.payload_codec import KEY_FORMAT, KeyRingError, PayloadKey, parse_key_ring
 from activities.startup_checks import StartupError, check_database_url, describe_validation_errors
@@ -23,7 +24,7 @@ DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
 DEFAULT_TASK_QUEUE = "genoptraening-cases"
 
 
-class Settings(AuthSettings, CitizenKeySettings, MedComSettings):
+class Settings(AuthSettings, CitizenKeySettings, MedComSettings, KlGatewaySettings):
     # hide_input_in_errors: a rejected value (a key, a URL with a password) is never echoed in the error.
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True, hide_input_in_errors=True)
 
