@@ -88,12 +88,13 @@ class Mailroom:
     give_up_after: timedelta
     read_receipt: ReceiptReader
     take_ggop: GgopIntake | None = None
+    sweep_grace_seconds: float = SWEEP_GRACE_SECONDS
 
     @activity.defn(name=START_UNDISPATCHED_DELIVERIES)
     async def start_undispatched_deliveries(self) -> int:
         """Start a delivery for each message nothing has taken; returns how many were started."""
         async with self.pool.connection() as conn:
-            message_ids = await outbox.undispatched(conn, SWEEP_GRACE_SECONDS, SWEEP_BATCH)
+            message_ids = await outbox.undispatched(conn, self.sweep_grace_seconds, SWEEP_BATCH)
         started = 0
         for message_id in message_ids:
             async with self.pool.connection() as conn:

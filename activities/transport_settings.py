@@ -25,12 +25,6 @@ class TransportSettings(BaseSettings):
         default=None,
         description="Where the embedded Digital Post transport spools letters. Unset: DATA_DIR/digital-post",
     )
-    medcom_own_ean: str = Field(
-        default="5790000000000",
-        pattern=r"^\d{13}$",
-        description="This municipality's EAN location number, the sender of its MedCom messages (SOR) "
-        "[a placeholder until a deployment sets it]",
-    )
     medcom_plan_forward_eans: dict[str, str] = Field(
         default_factory=dict,
         description="JSON object: municipality code -> the EAN of its own EHR's mailbox. A plan is forwarded over "

@@ -55,7 +55,12 @@ def api_client(app: FastAPI, pool: Pool | None) -> httpx.AsyncClient:
 
 @asynccontextmanager
 async def running_api(
-    env: WorkflowEnvironment, pool: Pool, *, event_store: EventStore | None = None, **settings_overrides: Any
+    env: WorkflowEnvironment,
+    pool: Pool,
+    *,
+    event_store: EventStore | None = None,
+    data_dir: Path | None = None,
+    **settings_overrides: Any,
 ) -> AsyncIterator[Api]:
     """A worker with the real store activities on its own task queue, and the app in front of it."""
     task_queue = f"api-tests-{uuid.uuid4().hex[:8]}"
@@ -63,7 +68,8 @@ async def running_api(
     settings = settings_for(task_queue, **settings_overrides)
     app = create_app(pool=pool, temporal_client=env.client, settings=settings)
     # The sender with its embedded transports in a throw-away directory (the plans' copies are not forwarded).
-    sender = messaging_parts(pool, env.client, task_queue, TransportSettings(), Path(tempfile.mkdtemp(prefix="genop-")))
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="genop-"))  # the embedded transports' directories
+    sender = messaging_parts(pool, env.client, task_queue, TransportSettings(), data_dir)
     async with (
         Worker(
             env.client,

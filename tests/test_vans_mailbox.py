@@ -1,0 +1,99 @@
+"""The VANS mailbox end to end: a GGOP message dropped into inbound/<sender EAN>/ becomes a case, its receipt is
+written to outbound/<sender EAN>/ by the outbox sweep, and the case records the receipt as queued and sent;
+files without a vouched sender or unknown receipts go to failed/, never deleted."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+
+from activities.db import Pool
+from activities.mailroom import Mailroom, medcom_receipt_reader
+from activities.medcom.receipts import parse_receipt
+from activities.messaging_setup import ggop_intake, message_task_queue
+from tests.api_helpers import Api, danish_today, running_api
+from tests.auth_helpers import DEFAULT_SOR
+from tests.ggop_fixtures import fresh, ggop, on_day
+
+SENDER_EAN = "5790000000017"
+
+Stack = tuple[Api, Mailroom, Path]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def stack(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Stack]:
+    data_dir = Path(tempfile.mkdtemp(prefix="genop-vans-"))
+    async with running_api(
+        dev_server_env, pool, data_dir=data_dir, medcom_sender_sor_by_ean={SENDER_EAN: DEFAULT_SOR}
+    ) as api:
+        mailroom = Mailroom(
+            pool=pool,
+            client=dev_server_env.client,
+            vans_root=data_dir / "vans",
+            message_task_queue=message_task_queue(api.settings.temporal_task_queue),
+            give_up_after=timedelta(hours=24),
+            read_receipt=medcom_receipt_reader(),
+            take_ggop=ggop_intake(pool, dev_server_env.client, api.settings),
+            sweep_grace_seconds=0,
+        )
+        yield api, mailroom, data_dir / "vans"
+
+
+def _today(raw: bytes) -> bytes:
+    return on_day(raw, danish_today().isoformat()).replace(b"2026-11-27", danish_today().isoformat().encode())
+
+
+async def _rows(pool: Pool, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    async with pool.connection() as conn:
+        cursor = await conn.execute(query.encode(), params)
+        return list(await cursor.fetchall())
+
+
+async def test_a_dropped_ggop_becomes_a_case_and_its_receipt_goes_out(stack: Stack) -> None:
+    api, mailroom, vans = stack
+    inbound = vans / "inbound" / SENDER_EAN
+    inbound.mkdir(parents=True, exist_ok=True)
+    (inbound / "ggop-1.xml").write_bytes(fresh(_today(ggop("almen.xml"))))
+    assert await ActivityEnvironment().run(mailroom.poll_inbox) == 1
+    assert [p.name.endswith(f"-{SENDER_EAN}-ggop-1.xml") for p in (vans / "processed").iterdir()] == [True]
+
+    ((receipt_id, case_id),) = await _rows(
+        api.pool,
+        "SELECT message_id::text, case_id FROM outbox WHERE kind = 'receipt' AND address = %s"
+        " AND dispatched_at IS NULL",
+        SENDER_EAN,
+    )
+    assert case_id is not None
+    assert await ActivityEnvironment().run(mailroom.start_undispatched_deliveries) >= 1
+    written = vans / "outbound" / SENDER_EAN / f"{receipt_id}.xml"
+    for _ in range(200):
+        if written.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert parse_receipt(written.read_bytes()).positive
+
+    for _ in range(200):
+        events = (await api.http.get(f"/cases/{case_id}/events")).json()["events"]
+        about = [e["type"] for e in events if e["data"].get("message_id") == receipt_id]
+        if about == ["MessageQueued", "MessageSent"]:
+            break
+        await asyncio.sleep(0.05)
+    assert about == ["MessageQueued", "MessageSent"]
+
+
+async def test_unvouched_and_unknown_files_go_to_failed(stack: Stack) -> None:
+    _, mailroom, vans = stack
+    (vans / "inbound").mkdir(parents=True, exist_ok=True)
+    (vans / "inbound" / "loose-ggop.xml").write_bytes(fresh(_today(ggop("almen.xml"))))  # no sender directory
+    before = set((vans / "failed").iterdir()) if (vans / "failed").exists() else set()
+    assert await ActivityEnvironment().run(mailroom.poll_inbox) == 1
+    failed = set((vans / "failed").iterdir()) - before
+    assert [p.name.endswith("-unknown-loose-ggop.xml") for p in failed] == [True]
+    assert not list((vans / "inbound").glob("*.xml"))
