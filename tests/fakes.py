@@ -70,6 +70,7 @@ class InMemoryCaseStore(InMemoryStreams[CaseEvent]):
         super().__init__()
         self.outbox: dict[tuple[str, str, str], str] = {}
         self.sent: list[SendRequest] = []
+        self.refuse_sends = False  # the transport refuses every message for good (a delivery fails at once)
         self.failed: list[FailureRecord] = []
 
     @activity.defn(name=APPEND_CASE_EVENTS)
@@ -99,6 +100,8 @@ class InMemoryCaseStore(InMemoryStreams[CaseEvent]):
 
     @activity.defn(name=SEND_MESSAGE)
     async def send_message(self, request: SendRequest) -> SendResult:
+        if self.refuse_sends:
+            raise ApplicationError("refused", type="TransportRefused", non_retryable=True)
         self.sent.append(request)
         return SendResult(transport_ref=f"fake/{request.message_id}")
 

@@ -40,8 +40,10 @@ from workflows.domain.commands import (
 from workflows.domain.model import CaseStatus, Level, TransferReason
 from workflows.domain.plan import PreviousPlan
 from workflows.domain.state import CaseState
+from workflows.messaging.commands import ResendMessage
 
 HISTORIES = Path(__file__).parent / "histories"
+_WITH_STORE = {"truthful_messages"}  # scenarios that steer the fake transport
 TASK_QUEUE = "record"
 logger = logging.getLogger(__name__)
 
@@ -117,12 +119,31 @@ async def start_date_proposal_confirmed(env: WorkflowEnvironment, today: date) -
     return handle
 
 
+async def truthful_messages(env: WorkflowEnvironment, today: date, store: InMemoryCaseStore) -> Case:
+    """The plan's copies settled by a queued letter (sent) and withheld copies; a letter whose delivery fails,
+    resent by a caseworker; the free-choice letter after the breach (the truthful-messages patch)."""
+    store.refuse_sends = True
+    handle = await _distributed_case(env.client, today)
+    state = await wait_for_state(handle, lambda s: any(m.status.value == "failed" for m in s.messages.values()))
+    (failed,) = [message_id for message_id, m in state.messages.items() if m.status.value == "failed"]
+    store.refuse_sends = False
+    await send(handle, ResendMessage(command_id=cid(), actor=CASEWORKER, message_id=failed))
+    await wait_for_state(handle, lambda s: s.messages[failed].status.value == "sent")
+    await env.sleep(timedelta(days=9))
+    await wait_for_state(
+        handle, lambda s: s.free_choice_open and all(m.status.value == "sent" for m in s.messages.values())
+    )
+    await handle.terminate("recorded")
+    return handle
+
+
 SCENARIOS: dict[str, Scenario] = {
     "almen_completed": almen_completed,
     "deadlines_breached": deadlines_breached,
     "rulebook_free_choice_and_transfer": rulebook_free_choice_and_transfer,
     "rulebook_specialiseret_replaced": rulebook_specialiseret_replaced,
     "start_date_proposal_confirmed": start_date_proposal_confirmed,
+    "truthful_messages": truthful_messages,
 }
 
 
@@ -139,7 +160,8 @@ async def record(names: list[str]) -> None:
     ):
         for name in names:
             today = (await env.get_current_time()).date()
-            handle = await SCENARIOS[name](env, today)
+            scenario = SCENARIOS[name]
+            handle = await (scenario(env, today, store) if name in _WITH_STORE else scenario(env, today))  # type: ignore[call-arg]
             history = await handle.fetch_history()
             (HISTORIES / f"{name}.json").write_text(history.to_json())
             logger.info("recorded %s (%d events) from case %s", name, len(history.events), uuid.UUID(handle.id[5:]))
