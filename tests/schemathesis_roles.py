@@ -37,6 +37,12 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "GET /cases": (CASEWORKER, OPS),
     "GET /cases/{case_id}": (CASEWORKER, HOSPITAL),
     "GET /cases/{case_id}/events": (CASEWORKER,),
+    # The letters the citizen got (api/routes/letters.py) and the resend of a failed message.
+    "GET /cases/{case_id}/letters": (CASEWORKER,),
+    "GET /cases/{case_id}/letters/{letter_id}": (CASEWORKER,),
+    "POST /cases/{case_id}/messages/{message_id}/resend": (CASEWORKER,),
+    "GET /applications/{application_id}/letters": (CASEWORKER,),
+    "GET /applications/{application_id}/letters/{letter_id}": (CASEWORKER,),
     "POST /applications": (CASEWORKER,),
     "POST /applications/{application_id}/*": (CASEWORKER,),
     "GET /applications": (CASEWORKER, OPS),
