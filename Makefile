@@ -37,9 +37,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(CODE)
 
-# Lint first, so that the test runner's summary is the last thing printed.
+# Lint first, so that the test runner's summary is the last thing printed; -rs lists every skip with its reason
+# (e.g. no chromium for the chart page's browser test).
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

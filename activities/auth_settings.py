@@ -83,10 +83,14 @@ class AuthSettings(BaseSettings):
     auth_claim_national: str = Field(
         default="national_auditor", description="Claim that is `true` for an auditor of every municipality"
     )
+    auth_claim_national_reader: str = Field(
+        default="national_reader",
+        description="Claim that is `true` for a report_reader of every municipality (e.g. KL or the ministry)",
+    )
     auth_role_map: dict[str, str] = Field(
         default_factory=dict,
         description="JSON object from role values in tokens (e.g. KOMBIT role URIs) to this service's roles "
-        "(hospital, caseworker, municipal_admin, ops, ops_decrypt, auditor). Empty: the service's role names "
+        "(hospital, caseworker, municipal_admin, ops, ops_decrypt, auditor, report_reader). Empty: the service's role names "
         "map to themselves. Values not in the map are ignored",
     )
 

@@ -24,8 +24,9 @@ from psycopg.types.json import Jsonb
 from activities.application_read_model import project_applications
 from activities.contracts import AppendApplicationEvents, AppendCaseEvents, AppendResult, EventMetadata
 from activities.db import Pool
+from activities.guarantee_facts_store import project_guarantee_facts
 from activities.personal_data import CitizenKeys, PersonalDataError, seal_body
-from activities.read_model import project_cases
+from activities.read_model import load_states, project_cases
 from activities.retention_events import RetentionEvent, retention_stream, subject_of
 from activities.retention_status import project_retention
 from activities.stored_events import SELECT_EVENTS, AnyStoredEvent, StreamType, body_fields, stored_events
@@ -106,7 +107,10 @@ class EventStore:
         events = request.events
 
         async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
-            await project_cases(conn, inserted(request.case_id, request.expected_version, positions, events))
+            appended = inserted(request.case_id, request.expected_version, positions, events)
+            # The start-guarantee facts continue from the case's state before this append (its `cases` row).
+            await project_guarantee_facts(conn, appended, await load_states(conn, [request.case_id]))
+            await project_cases(conn, appended)
 
         stream = _Append(
             StreamType.CASE, request.case_id, request.expected_version, request.event_ids, events, request.metadata

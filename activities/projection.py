@@ -5,7 +5,8 @@ events lock the appends take, folds whatever was appended meanwhile, and replace
 Readers see the old table until the commit and the new one after it, never a half-built one. Each read
 model folds only its own kind of stream: case streams into `cases`, application streams into `applications`.
 
-Run as `python -m activities.projection rebuild` (reads DATABASE_URL; rebuilds both).
+Run as `python -m activities.projection rebuild` (reads DATABASE_URL; rebuilds both, and the start-guarantee
+facts of `activities.guarantee_facts_rebuild`).
 """
 
 from __future__ import annotations
@@ -153,13 +154,21 @@ async def _main_async(conninfo: str) -> None:
     try:
         await rebuild_cases_projection(pool)
         await rebuild_applications_projection(pool)
+        # Imported here: that module builds on this one's swap.
+        from activities.guarantee_facts_rebuild import rebuild_guarantee_facts
+
+        await rebuild_guarantee_facts(pool)
     finally:
         await pool.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m activities.projection")
-    parser.add_argument("command", choices=["rebuild"], help="rebuild: rebuild the cases and applications read models")
+    parser.add_argument(
+        "command",
+        choices=["rebuild"],
+        help="rebuild: rebuild the cases, applications and start-guarantee read models",
+    )
     parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     conninfo = os.environ.get("DATABASE_URL")

@@ -23,7 +23,18 @@ from api.http_limits import RequestContract
 from api.openapi import install_openapi
 from api.operation_ids import operation_id
 from api.problems import install_problem_handlers
-from api.routes import access_log, applications, cases, commands, health, medcom, plans, registers, retention
+from api.routes import (
+    access_log,
+    applications,
+    cases,
+    commands,
+    health,
+    medcom,
+    plans,
+    registers,
+    retention,
+    start_guarantee,
+)
 from api.routes.codec import install_codec
 from api.unavailable import install_unavailable_handlers
 
@@ -81,6 +92,11 @@ TAGS = [
     {
         "name": "access-log",
         "description": "For auditors: who used which citizen's data, when and why (sundhedsloven §42 a; GDPR art. 15)",
+    },
+    {
+        "name": "reports",
+        "description": "The 7-day start guarantee per month and municipality, as JSON, CSV or a page with a chart "
+        "(docs/reports.md)",
     },
     {"name": "health", "description": "Liveness of the API and its dependencies"},
     {
@@ -144,7 +160,18 @@ def create_app(
     app.add_middleware(RequestContract, router=app.router, max_body_bytes=app_settings.max_body_bytes)
     install_problem_handlers(app)
     install_unavailable_handlers(app)
-    for module in (plans, medcom, commands, cases, applications, retention, registers, access_log, health):
+    for module in (
+        plans,
+        medcom,
+        commands,
+        cases,
+        applications,
+        retention,
+        registers,
+        access_log,
+        start_guarantee,
+        health,
+    ):
         app.include_router(module.router)
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
     install_openapi(app)

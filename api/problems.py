@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -182,6 +183,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_middleware(ProblemOnCrash)
+
+
+def checked_as_of(as_of: datetime | None) -> datetime | None:
+    """An `as_of` query parameter that names an instant already past; else 422 naming `query.as_of`."""
+    if as_of is None:
+        return None
+    if as_of.tzinfo is None:
+        raise field_problem(("query.as_of", "must carry a time zone offset, e.g. 2026-03-31T22:00:00Z"))
+    if as_of > datetime.now(UTC):
+        raise field_problem(("query.as_of", "lies in the future: the facts of then are not known yet"))
+    return as_of
 
 
 def invalid_cursor_problem(error: Exception) -> ProblemError:

@@ -53,6 +53,7 @@ EXPECTED_GRANTS = {
     "projection_checkpoints": {"SELECT", "INSERT", "UPDATE"},
     "providers": {"SELECT", "INSERT", "UPDATE"},
     "schema_migrations": set(),
+    "start_guarantee_facts": {"SELECT", "INSERT", "UPDATE"},  # versions inserted, then superseded (0015)
 }
 
 

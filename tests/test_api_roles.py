@@ -72,6 +72,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "liftApplicationHold": _row({"caseworker", "municipal_admin"}, NOT_FOUND),
     # A citizen's erasure request is the data controller's: the municipality's administrator.
     "requestErasure": _row({"municipal_admin"}),
+    # The start-guarantee report: a municipality's caseworkers and administrators see their own (a caseworker
+    # elsewhere gets its own municipality's), ops every municipality's counts (docs/reports.md).
+    "getStartGuaranteeReport": _row({"caseworker", "caseworker_elsewhere", "municipal_admin", "ops"}),
     "searchAccessLog": _row({"auditor"}),
     "citizenExtract": _row({"auditor"}),
     "decodePayloads": _row({"ops_decrypt"}),

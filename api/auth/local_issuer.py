@@ -157,7 +157,7 @@ class LocalIssuer:
         optional = {"name": name, "municipality": municipality, "sor": sor, "org_unit": org_unit}
         claims |= {key: value for key, value in optional.items() if value is not None}
         if national:
-            claims["national_auditor"] = True
+            claims["national_reader" if role is Role.REPORT_READER else "national_auditor"] = True
         claims |= dict(extra_claims or {})
         return self.sign(claims)
 
@@ -177,6 +177,8 @@ def scope_problem(role: Role, *, municipality: str | None, sor: str | None, nati
         return f"a {role.value} token needs --municipality"
     if role is Role.AUDITOR and not municipality and not national:
         return "an auditor token needs --municipality, or --national for every municipality"
+    if role is Role.REPORT_READER and not municipality and not national:
+        return "a report_reader token needs --municipality, or --national for every municipality"
     return None
 
 
@@ -188,6 +190,7 @@ DEV_TOKEN_SCOPES: dict[Role, dict[str, Any]] = {
     Role.OPS: {"name": "Local Operator"},
     Role.OPS_DECRYPT: {"name": "Local Operator (decrypt)"},
     Role.AUDITOR: {"municipality": "101", "name": "Local Auditor"},
+    Role.REPORT_READER: {"national": True, "name": "Local National Reader"},
 }
 
 
@@ -204,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--municipality", help="municipality code (caseworker, municipal_admin, auditor)")
     parser.add_argument("--sor", help="the hospital's SOR id (hospital)")
     parser.add_argument("--org-unit", help="the caseworker's organisation unit")
-    parser.add_argument("--national", action="store_true", help="an auditor of every municipality")
+    parser.add_argument("--national", action="store_true", help="an auditor or report_reader of every municipality")
     parser.add_argument("--name", help="the person's name")
     parser.add_argument("--subject", help="the `sub` claim (default: local-<role>)")
     parser.add_argument("--hours", type=float, default=8.0, help=f"validity, 0 < hours <= {MAX_HOURS} (default 8)")

@@ -23,6 +23,8 @@ class Role(StrEnum):
     OPS_DECRYPT = "ops_decrypt"
     # Reads the access log of its municipality, or of all with the national auditor claim.
     AUDITOR = "auditor"
+    # Reads the reports (the start guarantee) of its municipality, or of all with the national reader claim.
+    REPORT_READER = "report_reader"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Principal:
     org_unit: str | None = None  # caseworker's organisation unit (optional constraint)
     cvr: str | None = None  # the organisation's CVR number, as the broker gives it
     national: bool = False  # auditor for every municipality
+    national_reader: bool = False  # reads the reports of every municipality (AUTH_CLAIM_NATIONAL_READER)
     token_id: str | None = None  # `jti`, for correlating with the issuer's own log
 
     def has(self, *roles: Role) -> bool:

@@ -162,6 +162,11 @@ def _shaped(value: str | None, kind: str) -> str | None:
     return value if value is not None and _SHAPES[kind].fullmatch(value) else None
 
 
+def _true(value: object) -> bool:
+    """A flag claim: JSON `true`, or the text `true` as some brokers send it."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 def principal_from_claims(claims: Mapping[str, Any], settings: Settings) -> Principal:
     subject = _text(claim(claims, settings.auth_claim_subject))
     if subject is None:
@@ -169,6 +174,7 @@ def principal_from_claims(claims: Mapping[str, Any], settings: Settings) -> Prin
     if len(subject) > _MAX_SUBJECT or not subject.isprintable():
         raise AuthenticationFailed("invalid")
     national = claim(claims, settings.auth_claim_national)
+    national_reader = claim(claims, settings.auth_claim_national_reader)
     return Principal(
         subject=subject,
         roles=roles_from(claim(claims, settings.auth_claim_roles), settings.auth_role_map),
@@ -177,6 +183,7 @@ def principal_from_claims(claims: Mapping[str, Any], settings: Settings) -> Prin
         sor_id=_shaped(_text(claim(claims, settings.auth_claim_sor)), "sor"),
         org_unit=_text(claim(claims, settings.auth_claim_org_unit)),
         cvr=_shaped(_text(claim(claims, settings.auth_claim_cvr)), "cvr"),
-        national=national is True or (isinstance(national, str) and national.strip().lower() == "true"),
+        national=_true(national),
+        national_reader=_true(national_reader),
         token_id=_text(claims.get("jti")),
     )

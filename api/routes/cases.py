@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from activities import case_queries, keyset_pages
 from activities.access_log_entries import AccessAction
+from activities.case_history import case_as_of
 from api.access_logging import log_access
 from api.auth.access import list_scope
 from api.auth.dependencies import PrincipalDep
@@ -15,7 +17,7 @@ from api.auth.principal import Role
 from api.deps import CaseIdPath, PoolDep
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
 from api.openapi import problems
-from api.problems import invalid_cursor_problem
+from api.problems import ProblemError, checked_as_of, invalid_cursor_problem
 from api.routes import letters
 from api.scoped_rows import visible_case
 from api.temporal_errors import etag
@@ -73,16 +75,34 @@ async def list_cases(
 
 @router.get("/{case_id}", summary="One case", responses=problems(404, 422))
 async def get_case(
-    case_id: CaseIdPath, request: Request, pool: PoolDep, principal: PrincipalDep, response: Response
+    case_id: CaseIdPath,
+    request: Request,
+    pool: PoolDep,
+    principal: PrincipalDep,
+    response: Response,
+    as_of: Annotated[
+        datetime | None,
+        Query(description="The case as its events recorded by this instant made it (RFC 3339 with an offset)"),
+    ] = None,
 ) -> CaseView:
     """The case as of its last stored event (the read model is written with the events). The `ETag` is the
     case's version: send it as `If-Match` with a command to apply it only to the case as you saw it.
 
+    With `as_of`, the case as it stood then: its events recorded by that instant, folded again with the
+    domain's `evolve` (no `ETag`: commands act on the case as it is now). A case with no event by then is
+    **404**; an `as_of` without an offset or in the future is **422** naming it.
+
     For the caseworkers of the responsible municipality and the hospital that sent the plan."""
+    when = checked_as_of(as_of)
     row = await visible_case(request, pool, principal, str(case_id), AccessAction.READ, Role.CASEWORKER, Role.HOSPITAL)
-    view = CaseView.of_row(row)
-    response.headers["ETag"] = etag(view.version)
-    return view
+    if when is None:
+        view = CaseView.of_row(row)
+        response.headers["ETag"] = etag(view.version)
+        return view
+    state = await case_as_of(pool, str(case_id), when)
+    if state is None:
+        raise ProblemError(404, f"Case {case_id} had no recorded event by {when.isoformat()}", slug="not-found")
+    return CaseView.of(state)
 
 
 @router.get("/{case_id}/events", summary="The case's timeline", responses=problems(404, 422))
