@@ -29,6 +29,7 @@ from api.routes import (
     cases,
     commands,
     health,
+    kl_gateway,
     medcom,
     plans,
     registers,
@@ -96,6 +97,11 @@ TAGS = [
     {
         "name": "reports",
         "description": "The 7-day start guarantee per month and municipality, as JSON, CSV or a page with a chart "
+        "(docs/reports.md)",
+    },
+    {
+        "name": "kl-gateway",
+        "description": "KL Gateway Rehab delivery reports: send on demand, what was sent, a preview, ops status "
         "(docs/reports.md)",
     },
     {"name": "health", "description": "Liveness of the API and its dependencies"},
@@ -173,6 +179,7 @@ def create_app(
         health,
     ):
         app.include_router(module.router)
+    app.include_router(kl_gateway.router)
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
     install_openapi(app)
     return app

@@ -75,6 +75,12 @@ EXPECTED: dict[str, dict[str, object]] = {
     # The start-guarantee report: a municipality's caseworkers and administrators see their own (a caseworker
     # elsewhere gets its own municipality's), ops every municipality's counts (docs/reports.md).
     "getStartGuaranteeReport": _row({"caseworker", "caseworker_elsewhere", "municipal_admin", "ops"}),
+    # KL Gateway reports: the municipality's administrator sends, lists and previews its own (the preview holds
+    # CPR numbers and is access-logged); ops read every municipality's run status, counts only.
+    "sendKlGatewayReports": _row({"municipal_admin"}),
+    "listKlGatewayReports": _row({"municipal_admin"}),
+    "previewKlGatewayReports": _row({"municipal_admin"}),
+    "getKlGatewayStatus": _row({"ops"}),
     "searchAccessLog": _row({"auditor"}),
     "citizenExtract": _row({"auditor"}),
     "decodePayloads": _row({"ops_decrypt"}),

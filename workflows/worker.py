@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import psycopg
 from temporalio.client import Client
@@ -21,6 +23,10 @@ from temporalio.worker import Worker
 
 from activities.citizen_cipher import configure_citizen_keys
 from activities.db import Pool, open_pool
+from activities.kl_gateway.activities import KlGatewayActivities
+from activities.kl_gateway.reporting import ReportConfig
+from activities.kl_gateway.schedule import ensure_kl_report_schedule
+from activities.kl_gateway.transport import DirectoryTransport
 from activities.messaging_setup import message_task_queue, messaging_parts, start_schedules
 from activities.retention_activities import RetentionActivities
 from activities.retention_schedule import ensure_retention_schedule
@@ -31,6 +37,7 @@ from activities.temporal_connection import connect_temporal
 from activities.transport_settings import TransportSettings
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
+from workflows.kl_gateway_report import KlGatewayReportWorkflow
 from workflows.retention_sweep import RetentionSweepWorkflow
 
 logger = logging.getLogger("genoptraening.worker")
@@ -56,6 +63,13 @@ async def _connect(settings: Settings) -> tuple[Client, Pool]:
     return client, pool
 
 
+def kl_gateway_activities(pool: Pool, settings: Settings) -> list[Callable[..., Any]]:
+    """The KL report's activities with the embedded transport (a directory of bundles under DATA_DIR)."""
+    config = ReportConfig(settings.kl_gateway_municipality_sor_ids, settings.kl_gateway_provider_sor_ids)
+    parts = KlGatewayActivities(pool, DirectoryTransport(settings.kl_gateway_root(settings.data_dir)), config)
+    return [parts.begin_runs, parts.report_batch, parts.finish_run]
+
+
 async def run_worker(settings: Settings) -> None:
     client, pool = await _connect(settings)
     store = StoreActivities(pool)
@@ -66,12 +80,19 @@ async def run_worker(settings: Settings) -> None:
     worker = Worker(
         client,
         task_queue=settings.temporal_task_queue,
-        workflows=[CaseWorkflow, ApplicationWorkflow, RetentionSweepWorkflow, *sender.case_queue_workflows],
+        workflows=[
+            CaseWorkflow,
+            ApplicationWorkflow,
+            RetentionSweepWorkflow,
+            KlGatewayReportWorkflow,
+            *sender.case_queue_workflows,
+        ],
         activities=[
             store.append_case_events,
             store.deliver_plan,
             store.append_application_events,
             RetentionActivities(pool, settings).sweep_retention_batch,
+            *kl_gateway_activities(pool, settings),
             *sender.case_queue_activities,
         ],
         graceful_shutdown_timeout=timedelta(seconds=20),
@@ -86,6 +107,7 @@ async def run_worker(settings: Settings) -> None:
     )
     await start_schedules(client, settings.temporal_task_queue, transport_settings)
     await ensure_retention_schedule(client, settings.temporal_task_queue, settings.retention_sweep_hour_utc)
+    await ensure_kl_report_schedule(client, settings.temporal_task_queue, settings.kl_gateway_report_interval_hours)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

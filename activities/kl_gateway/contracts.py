@@ -14,10 +14,16 @@ REPORT_KL_BATCH = "report_kl_batch"
 FINISH_KL_RUN = "finish_kl_report_run"
 
 
-class ScheduledReports(BaseModel):
-    """The schedule's input: nothing; the workflow asks which municipalities to report for."""
+class ReportRequest(BaseModel):
+    """What to report: the schedule's input is empty (every configured municipality, each since its last clean
+    scheduled run, facts as of now); an on-demand request names one municipality and may name a period."""
 
     model_config = ConfigDict(frozen=True)
+
+    municipalities: list[str] | None = Field(default=None, description="None: every configured municipality")
+    trigger: str = Field(default="schedule", pattern="^(schedule|api|cli)$")
+    period_from: datetime | None = None
+    period_to: datetime | None = Field(default=None, description="None: the workflow's now")
 
 
 class RunPlan(BaseModel):
@@ -34,6 +40,7 @@ class RunPlan(BaseModel):
 class BeginRuns(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    request: ReportRequest
     now: datetime
     workflow_id: str
 

@@ -24,7 +24,7 @@ from activities.db import Pool
 from activities.kl_gateway import store
 from activities.kl_gateway.bundle import delivery_report
 from activities.kl_gateway.contracts import BatchRequest, BatchResult, RunPlan
-from activities.kl_gateway.delta import delta
+from activities.kl_gateway.delta import Delta, delta
 from activities.kl_gateway.facts import CaseFacts, case_facts
 from activities.kl_gateway.resources import Identity, citizen_resources
 from activities.kl_gateway.rules import Problem, check
@@ -79,75 +79,93 @@ def report_id_for(run_id: str, ref: str) -> uuid.UUID:
 async def report_batch(pool: Pool, transport: KlTransport, config: ReportConfig, request: BatchRequest) -> BatchResult:
     run = request.run
     async with pool.connection() as conn:
-        cursor = await conn.execute(
-            _CASES,
-            {
-                "m": run.municipality_code,
-                "to": run.period_to,
-                "from": run.period_from,
-                "after": request.after_case_id,
-                "limit": request.limit,
-            },
-        )
-        case_ids = [str(row[0]) for row in await cursor.fetchall()]
-        facts = await _case_facts(conn, case_ids, run)
+        citizens, erased, next_after = await citizens_of(conn, run, request.after_case_id, request.limit)
+    counts = store.RunCounts(erased=erased)
+    for cpr, cases in citizens.items():
+        counts = counts + await report_citizen(pool, transport, config, run, cpr, cases)
+    async with pool.connection() as conn:
+        await store.add_counts(conn, run.run_id, counts)
+    return BatchResult(
+        sent=counts.sent,
+        unchanged=counts.unchanged,
+        refused=counts.refused,
+        erased=counts.erased,
+        next_after_case_id=next_after,
+    )
+
+
+@dataclass(frozen=True)
+class CitizenReport:
+    """What would go out for one citizen now: the delta, its bundle and the rules it breaks."""
+
+    citizen_ref: str
+    cpr: str
+    report_id: uuid.UUID
+    change: Delta
+    bundle: dict[str, Any]
+    problems: list[Problem]
+
+
+async def next_report(
+    conn: AsyncConnection[Any], config: ReportConfig, run: RunPlan, cpr: str, cases: list[CaseFacts]
+) -> CitizenReport | None:
+    """The citizen's next report for the run's municipality (None: nothing changed); nothing is recorded."""
+    ref = citizen_ref(cpr)
+    sor = config.municipality_sor_ids.get(run.municipality_code)
+    current = citizen_resources(Identity(ref, run.municipality_code, sor, config.provider_sor_ids), cases)
+    if not current:
+        return None
+    previous = await store.last_reported(conn, run.municipality_code, ref)
+    change = delta(current, previous, keyed_hash, {case.case_id for case in cases})
+    if change is None:
+        return None
+    report_id = report_id_for(run.run_id, ref)
+    try:
+        bundle = delivery_report(str(report_id), change.resources, run.period_to)
+    except ValidationError:  # the FHIR models refused an element: names no content
+        return CitizenReport(ref, cpr, report_id, change, {}, [Problem("fhir-model", None, None)])
+    return CitizenReport(ref, cpr, report_id, change, bundle, check(bundle, change.resources))
+
+
+async def report_citizen(
+    pool: Pool, transport: KlTransport, config: ReportConfig, run: RunPlan, cpr: str, cases: list[CaseFacts]
+) -> store.RunCounts:
+    async with pool.connection() as conn, conn.transaction():
+        lock = f"kl:{run.municipality_code}:{citizen_ref(cpr)}"  # one report at a time per citizen
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock,))
+        report = await next_report(conn, config, run, cpr, cases)
+        if report is None:
+            return store.RunCounts(unchanged=1)
+        if report.problems:
+            await _refuse(conn, run, report.problems)
+            return store.RunCounts(refused=1)
+        receipt = await transport.send(run.municipality_code, str(report.report_id), report.bundle)
+        accepted = store.AcceptedReport(
+            report.report_id, run.run_id, run.municipality_code, report.citizen_ref, cpr, report.bundle,
+            run.period_to, receipt,
+        )  # fmt: skip
+        await store.record_report(conn, accepted, report.change, keyed_hash)
+    return store.RunCounts(sent=1)
+
+
+async def citizens_of(
+    conn: AsyncConnection[Any], run: RunPlan, after_case_id: str, limit: int
+) -> tuple[dict[str, list[CaseFacts]], int, str | None]:
+    """The next `limit` cases of the run's municipality grouped by citizen, the count of erased ones, and the
+    cursor for the next batch (None: this was the last)."""
+    params = {"m": run.municipality_code, "to": run.period_to, "from": run.period_from}
+    cursor = await conn.execute(_CASES, {**params, "after": after_case_id, "limit": limit})
+    case_ids = [str(row[0]) for row in await cursor.fetchall()]
     citizens: dict[str, list[CaseFacts]] = defaultdict(list)
     erased = 0
-    for fact in facts:
+    for fact in await _case_facts(conn, case_ids, run):
         if fact is None:
             continue
         if fact.cpr == ERASED_TEXT:
             erased += 1
         else:
             citizens[fact.cpr].append(fact)
-    counts = store.RunCounts(erased=erased)
-    for cpr, cases in citizens.items():
-        counts = counts + await report_citizen(pool, transport, config, run, cpr, cases)
-    async with pool.connection() as conn:
-        await store.add_counts(conn, run.run_id, counts)
-    done = len(case_ids) < request.limit
-    return BatchResult(
-        sent=counts.sent,
-        unchanged=counts.unchanged,
-        refused=counts.refused,
-        erased=counts.erased,
-        next_after_case_id=None if done else case_ids[-1],
-    )
-
-
-async def report_citizen(
-    pool: Pool, transport: KlTransport, config: ReportConfig, run: RunPlan, cpr: str, cases: list[CaseFacts]
-) -> store.RunCounts:
-    ref = citizen_ref(cpr)
-    identity = Identity(ref, run.municipality_code, config.municipality_sor_ids.get(run.municipality_code),
-                        config.provider_sor_ids)  # fmt: skip
-    current = citizen_resources(identity, cases)
-    if not current:
-        return store.RunCounts()
-    async with pool.connection() as conn, conn.transaction():
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"kl:{run.municipality_code}:{ref}",)
-        )
-        previous = await store.last_reported(conn, run.municipality_code, ref)
-        change = delta(current, previous, keyed_hash, {case.case_id for case in cases})
-        if change is None:
-            return store.RunCounts(unchanged=1)
-        report_id = report_id_for(run.run_id, ref)
-        try:
-            bundle = delivery_report(str(report_id), change.resources, run.period_to)
-        except ValidationError:  # the FHIR models refused an element: names no content
-            bundle, problems = {}, [Problem("fhir-model", None, None)]
-        else:
-            problems = check(bundle, change.resources)
-        if problems:
-            await _refuse(conn, run, problems)
-            return store.RunCounts(refused=1)
-        receipt = await transport.send(run.municipality_code, str(report_id), bundle)
-        accepted = store.AcceptedReport(
-            report_id, run.run_id, run.municipality_code, ref, cpr, bundle, run.period_to, receipt
-        )
-        await store.record_report(conn, accepted, change, keyed_hash)
-    return store.RunCounts(sent=1)
+    return citizens, erased, None if len(case_ids) < limit else case_ids[-1]
 
 
 async def _refuse(conn: AsyncConnection[Any], run: RunPlan, problems: list[Problem]) -> None:

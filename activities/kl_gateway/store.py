@@ -154,3 +154,17 @@ async def record_report(conn: AsyncConnection[Any], report: AcceptedReport, chan
             " ON CONFLICT DO NOTHING",
             rows,
         )
+
+
+_LAST_CLEAN_RUN = """
+SELECT max(period_to) FROM kl_report_runs
+WHERE municipality_code = %s AND trigger = 'schedule' AND status = 'succeeded' AND citizens_refused = 0
+"""
+
+
+async def last_clean_run_end(conn: AsyncConnection[Any], municipality_code: str) -> datetime | None:
+    """Where the next scheduled run starts: a run that refused a citizen does not count, so the next one looks
+    at that citizen's cases again."""
+    cursor = await conn.execute(_LAST_CLEAN_RUN, (municipality_code,))
+    row = await cursor.fetchone()
+    return row[0] if row else None

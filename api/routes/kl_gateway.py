@@ -1,0 +1,132 @@
+"""KL Gateway Rehab delivery reports (docs/reports.md): send on demand, list what was sent, preview the next
+reports, and the status ops watch.
+
+Who may: the municipality's administrator (municipal_admin) sends, lists and previews its own municipality's
+reports (another municipality's: 403); ops read the status of every municipality's runs, counts only. The
+preview holds CPR numbers: each citizen in it is access-logged as an export.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from activities.access_log_entries import AccessAction
+from activities.kl_gateway import queries
+from activities.kl_gateway.contracts import KL_REPORT_WORKFLOW, ReportRequest, RunPlan
+from activities.kl_gateway.reporting import ReportConfig, citizens_of, next_report
+from api.access_logging import log_access
+from api.auth.access import require, require_own_municipality
+from api.auth.dependencies import PrincipalDep
+from api.auth.principal import Principal, Role
+from api.deps import PoolDep, SettingsDep, TemporalDep
+from api.models.kl_gateway import (
+    KlGatewayPreview,
+    KlGatewayReports,
+    MunicipalityRunStatus,
+    PreviewItem,
+    ReportRun,
+    ReportStarted,
+    RunProblem,
+    SentReport,
+)
+from api.openapi import problems
+from api.problems import field_problem
+
+router = APIRouter(prefix="/reports/kl-gateway", tags=["kl-gateway"])
+
+CodePath = Annotated[str, Path(pattern=r"^[1-8]\d{2}$", description="The municipality's code", examples=["101"])]
+PURPOSE = "indberetning til KL (SUL §140)"
+
+
+def _own(principal: Principal, code: str, what: str) -> None:
+    require(principal, what, Role.MUNICIPAL_ADMIN)
+    require_own_municipality(principal, code, what)
+
+
+@router.get("/status", summary="Every municipality's latest report run (counts only)", responses=problems(403))
+async def get_kl_gateway_status(principal: PrincipalDep, pool: PoolDep) -> list[MunicipalityRunStatus]:
+    require(principal, "read the KL report status", Role.OPS)
+    return [MunicipalityRunStatus.model_validate(row) for row in await queries.status(pool)]
+
+
+@router.post(
+    "/{code}",
+    status_code=202,
+    summary="Build and send the municipality's KL reports now",
+    responses=problems(403, 422, 503),
+)
+async def send_kl_gateway_reports(
+    request: Request,
+    code: CodePath,
+    principal: PrincipalDep,
+    pool: PoolDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+    period_from: Annotated[datetime | None, Query(alias="from", description="Cases changed since")] = None,
+    period_to: Annotated[datetime | None, Query(alias="to", description="Facts as they stood then")] = None,
+) -> ReportStarted:
+    """Starts the report workflow for this municipality: only what changed since each citizen's last accepted
+    report goes out. Follow the run at GET /reports/kl-gateway/{code}."""
+    _own(principal, code, "send the municipality's KL reports")
+    to = period_to or datetime.now(UTC)
+    if to.tzinfo is None or (period_from is not None and period_from.tzinfo is None):
+        raise field_problem(("to" if to.tzinfo is None else "from", "must carry a UTC offset"))
+    if period_from is not None and period_from >= to:
+        raise field_problem(("from", "must lie before `to`"))
+    await log_access(request, pool, principal, AccessAction.EXPORT, purpose=PURPOSE,
+                     criterion={"report": "kl-gateway", "municipality": code})  # fmt: skip
+    workflow_id = f"kl-gateway-{code}-{uuid.uuid4()}"
+    report = ReportRequest(municipalities=[code], trigger="api", period_from=period_from, period_to=to)
+    await client.start_workflow(KL_REPORT_WORKFLOW, report, id=workflow_id, task_queue=settings.temporal_task_queue)
+    return ReportStarted(workflow_id=workflow_id, run_id=f"{workflow_id}:{code}")
+
+
+@router.get(
+    "/{code}", summary="The municipality's report runs and the reports KL accepted", responses=problems(403, 422)
+)
+async def list_kl_gateway_reports(
+    code: CodePath,
+    principal: PrincipalDep,
+    pool: PoolDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> KlGatewayReports:
+    _own(principal, code, "read the municipality's KL reports")
+    runs = [
+        ReportRun.model_validate({**row, "problems": [RunProblem.model_validate(p) for p in row["problems"]]})
+        for row in await queries.runs(pool, code, limit)
+    ]
+    sent = [SentReport.model_validate(row) for row in await queries.reports(pool, code, limit)]
+    return KlGatewayReports(municipality_code=code, runs=runs, reports=sent)
+
+
+@router.get(
+    "/{code}/preview", summary="The reports the next run would send (nothing is sent)", responses=problems(403, 422)
+)
+async def preview_kl_gateway_reports(
+    request: Request,
+    code: CodePath,
+    principal: PrincipalDep,
+    pool: PoolDep,
+    settings: SettingsDep,
+    after: Annotated[str, Query(max_length=200, pattern=r"^[A-Za-z0-9._:-]*$", description="Cursor")] = "",
+    limit: Annotated[int, Query(ge=1, le=50, description="Cases looked at")] = 10,
+) -> KlGatewayPreview:
+    _own(principal, code, "preview the municipality's KL reports")
+    config = ReportConfig(settings.kl_gateway_municipality_sor_ids, settings.kl_gateway_provider_sor_ids)
+    run = RunPlan(run_id="preview", municipality_code=code, period_from=None, period_to=datetime.now(UTC))
+    items: list[PreviewItem] = []
+    async with pool.connection() as conn:
+        citizens, _, next_after = await citizens_of(conn, run, after, limit)
+        for cpr, cases in citizens.items():
+            report = await next_report(conn, config, run, cpr, cases)
+            if report is None:
+                continue
+            found = [RunProblem(case_id=p.case_id, rule=p.rule, resource_type=p.resource_type) for p in report.problems]
+            items.append(PreviewItem(bundle=report.bundle, problems=found))
+            await log_access(request, pool, principal, AccessAction.EXPORT, purpose=PURPOSE, citizen_cpr=cpr,
+                             case_id=cases[0].case_id)  # fmt: skip
+    return KlGatewayPreview(items=items, next_after=next_after)
