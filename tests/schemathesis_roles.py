@@ -52,6 +52,10 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "POST /municipalities/{code}/providers": (ADMIN,),
     "GET /municipalities/{code}": (CASEWORKER, ADMIN, OPS),
     "GET /municipalities/{code}/providers": (CASEWORKER, ADMIN, OPS),
+    "POST /reports/kl-gateway/{code}": (ADMIN,),  # KL reports: the municipality's administrator; status: ops
+    "GET /reports/kl-gateway/{code}": (ADMIN,),
+    "GET /reports/kl-gateway/{code}/preview": (ADMIN,),
+    "GET /reports/kl-gateway/status": (OPS,),
     "POST /access-log/*": (Role.AUDITOR,),
     "POST /codec/*": (Role.OPS_DECRYPT,),  # while the document declares no bearer scheme for it, it takes none
 }
