@@ -118,7 +118,9 @@ def report_html(report: StartGuaranteeReport, *, with_cases: bool) -> str:
             f"<table><thead>{_HEAD.format(first='Kommune')}</thead><tbody>{rows}</tbody></table>"
         )
     sections = "".join(_municipality(m, labels, with_cases) for m in report.municipalities)
-    reasons = "".join(f"<li><strong>{escape(labels[r])}</strong></li>" for r in REASON_ORDER if r in labels)
+    # "Udskudt" explains no miss here: the clock already counts from the later start (docs/reports.md).
+    shown = [r for r in REASON_ORDER if r in labels and r != "udskudt"]
+    reasons = "".join(f"<li><strong>{escape(labels[r])}</strong></li>" for r in shown)
     return f"""<!DOCTYPE html>
 <html lang="da"><head><meta charset="utf-8"><title>Startgaranti for genoptræning</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_STYLE}</style></head>
