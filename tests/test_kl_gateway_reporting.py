@@ -4,7 +4,10 @@ out as entered-in-error, a report that breaks a rule is not sent and names the c
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -121,3 +124,25 @@ def test_the_directory_transport_refuses_paths_outside_its_root(tmp_path: Path) 
 
     with pytest.raises(KlTransportError):
         DirectoryTransport(tmp_path).path_of("../etc", "00000000-0000-0000-0000-000000000000")
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_command_reports_a_municipality_and_prints_counts_only(
+    own_pool: Pool, fresh_database_url: str, tmp_path: Path
+) -> None:
+    await append(EventStore(own_pool), "case-cli", s.play("case-cli", s.on_time()))
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_database_url,
+        "KL_GATEWAY_DIR": str(tmp_path),
+        "KL_GATEWAY_MUNICIPALITY_SOR_IDS": json.dumps({"101": s.MUNICIPALITY_SOR}),
+        "KL_GATEWAY_PROVIDER_SOR_IDS": json.dumps({s.PROVIDER_ID: s.PROVIDER_SOR}),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "activities.kl_gateway", "report", "--municipality", "101",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output = (await process.communicate())[0].decode()
+    assert process.returncode == 0, output
+    assert "1 sent" in output and SYNTHETIC_CPR not in output
+    assert len(bundles(tmp_path)) >= 1
