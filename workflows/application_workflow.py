@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.applications.state import ApplicationState, fold
     from workflows.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
+    from workflows.messaging.starting import settle
     from workflows.workflow_support import event_metadata
 
 
@@ -78,6 +79,7 @@ class ApplicationWorkflow(MessagingApplicationShell):
             if await self._send_decision_letters():  # each decision is written to the citizen
                 continue
             await self._wait_for_change_or_deadline()
+        await settle(lambda: self._state.messages)  # what becomes of letters sent before the end is recorded
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
 

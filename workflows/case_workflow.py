@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.state import CaseState
     from workflows.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
+    from workflows.messaging.starting import settle
 
 
 class CaseWorkflowInput(BaseModel):
@@ -81,6 +82,7 @@ class CaseWorkflow(MessagingCaseShell):
             if await self._send_owed_letters():  # e.g. free choice has opened (SUL §140 stk. 4)
                 continue
             await self._wait_for_change_or_deadline()
+        await settle(lambda: self._state.messages)  # what becomes of messages sent before the end is recorded
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
 

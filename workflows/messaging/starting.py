@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
@@ -12,11 +13,14 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from workflows.messaging.contracts import DeliveryInput, Queued, delivery_workflow_id
     from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
+    from workflows.messaging.state import DeliveryStatus, Messages
 
 # Set on the cases and applications that send messages (so histories from before replay unchanged).
 TRUTHFUL_MESSAGES_PATCH = "truthful-messages"
 # Queueing renders a letter (a PDF) and seals it: more than an append, still far below this.
 QUEUE_TIMEOUT = timedelta(seconds=30)
+# The longest an ended case or application waits for its messages in flight (past any give-up period in use).
+SETTLE_TIMEOUT = timedelta(days=31)
 
 
 def message_task_queue() -> str:
@@ -44,3 +48,24 @@ async def start_delivery(queued: Queued, message_id: str, resend: int) -> None:
         )
     except WorkflowAlreadyStartedError:
         pass  # the outbox sweep started it first: one delivery either way
+
+
+def in_flight(messages: Messages) -> bool:
+    """A message still waits for its transport, or for a receipt it expects (both end by the give-up period)."""
+    return any(
+        m.status is DeliveryStatus.QUEUED or (m.status is DeliveryStatus.SENT and m.ack_expected)
+        for m in messages.values()
+    )
+
+
+async def settle(messages: Callable[[], Messages]) -> None:
+    """Before an owner that has ended returns: wait (bounded) for its messages in flight, so what becomes of them
+    still reaches its stream. A delivery ends by the give-up period; SETTLE_TIMEOUT is the safety net."""
+    if not workflow.patched(TRUTHFUL_MESSAGES_PATCH):
+        return
+    try:
+        await workflow.wait_condition(
+            lambda: not in_flight(messages()), timeout=SETTLE_TIMEOUT, timeout_summary="messages in flight"
+        )
+    except TimeoutError:
+        pass
