@@ -146,3 +146,23 @@ async def test_the_command_reports_a_municipality_and_prints_counts_only(
     assert process.returncode == 0, output
     assert "1 sent" in output and SYNTHETIC_CPR not in output
     assert len(bundles(tmp_path)) >= 1
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_citizen_whose_cases_fall_in_two_batches_gets_two_reports_not_one_overwritten(
+    own_pool: Pool, tmp_path: Path
+) -> None:
+    store = EventStore(own_pool)
+    await append(store, "case-d1", s.play("case-d1", s.on_time()))
+    await append(store, "case-d2", s.play("case-d2", s.free_choice_declined()))
+    plan = RunPlan(run_id="run-d", municipality_code="101", period_from=s.day(0), period_to=s.day(30))
+    async with own_pool.connection() as conn:
+        await start_run(conn, plan.run_id, "101", "cli", plan.period_from, plan.period_to)
+    after: str | None = "case-d0"  # the two cases only (ids sort after it, before other tests' "case-e...")
+    sent = 0
+    while after is not None and after < "case-d3":
+        request = BatchRequest(run=plan, after_case_id=after, limit=1)
+        result = await report_batch(own_pool, DirectoryTransport(tmp_path), CONFIG, request)
+        sent, after = sent + result.sent, result.next_after_case_id
+    assert sent == 2
+    assert len(bundles(tmp_path)) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -20,6 +22,10 @@ from activities.kl_gateway.contracts import (
 from activities.kl_gateway.reporting import ReportConfig, report_batch
 from activities.kl_gateway.transport import KlTransport
 
+# A scheduled run looks back this far before the last clean run's end: an event that occurred before that end but
+# was committed after the run read the store is picked up (the delta sends nothing twice).
+WINDOW_OVERLAP = timedelta(hours=1)
+
 
 class KlGatewayActivities:
     def __init__(self, pool: Pool, transport: KlTransport, config: ReportConfig) -> None:
@@ -37,7 +43,8 @@ class KlGatewayActivities:
             for code in municipalities:
                 since = request.period_from
                 if request.trigger == "schedule":
-                    since = await store.last_clean_run_end(conn, code)
+                    last = await store.last_clean_run_end(conn, code)
+                    since = last - WINDOW_OVERLAP if last is not None else None
                 to = request.period_to or begin.now
                 if since is not None and since >= to:
                     raise ApplicationError("the period ends before it begins", type="InvalidPeriod", non_retryable=True)

@@ -24,7 +24,7 @@ from activities.db import Pool
 from activities.kl_gateway import store
 from activities.kl_gateway.bundle import delivery_report
 from activities.kl_gateway.contracts import BatchRequest, BatchResult, RunPlan
-from activities.kl_gateway.delta import Delta, delta
+from activities.kl_gateway.delta import Delta, canonical, delta
 from activities.kl_gateway.facts import CaseFacts, case_facts
 from activities.kl_gateway.resources import Identity, citizen_resources
 from activities.kl_gateway.rules import Problem, check
@@ -71,9 +71,11 @@ async def _case_facts(conn: AsyncConnection[Any], case_ids: Sequence[str], run: 
     return [case_facts(cid, [s.event for s in by_case[cid]], until=run.period_to) for cid in case_ids]
 
 
-def report_id_for(run_id: str, ref: str) -> uuid.UUID:
-    """The same run and citizen give the same id, so a retried batch re-sends under the same name."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"kl-gateway-report:{run_id}:{ref}")
+def report_id_for(run_id: str, ref: str, change: Delta) -> uuid.UUID:
+    """The same run, citizen and content give the same id, so a retried batch re-sends under the same name; a
+    second report of the citizen in the same run (its other case in a later batch) gets its own."""
+    content = sorted((built.resource_id, keyed_hash(canonical(built.body))) for built in change.resources)
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"kl-gateway-report:{run_id}:{ref}:{keyed_hash(canonical({'c': content}))}")
 
 
 async def report_batch(pool: Pool, transport: KlTransport, config: ReportConfig, request: BatchRequest) -> BatchResult:
@@ -119,7 +121,7 @@ async def next_report(
     change = delta(current, previous, keyed_hash, {case.case_id for case in cases})
     if change is None:
         return None
-    report_id = report_id_for(run.run_id, ref)
+    report_id = report_id_for(run.run_id, ref, change)
     try:
         bundle = delivery_report(str(report_id), change.resources, run.period_to)
     except ValidationError:  # the FHIR models refused an element: names no content
