@@ -106,6 +106,16 @@ def _free_text(*fields: str, non_personal: frozenset[str] = frozenset()) -> Body
 
 _NOTHING = BodyFields(personal={})
 
+# Outbound messages (workflows.messaging.events), in case and application streams alike: ids and codes only, the
+# content stays sealed in the outbox.
+_MESSAGE_EVENTS: dict[str, BodyFields] = {
+    "MessageQueued": BodyFields({}, frozenset({"message_id", "plan_id"})),
+    "MessageSent": BodyFields({}, frozenset({"message_id", "transport_ref"})),
+    "MessageAcknowledged": BodyFields({}, frozenset({"message_id"})),
+    "MessageDeliveryFailed": BodyFields({}, frozenset({"message_id"})),
+    "MessageResendRequested": BodyFields({}, frozenset({"message_id"})),
+}
+
 # Case streams (workflows.domain.events), by event type.
 CASE_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
     {
@@ -141,11 +151,7 @@ CASE_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
         "ProposedStartDateConfirmed": BodyFields({}, frozenset({"plan_id"})),
         "ProposedStartDateRejected": BodyFields({"reason": T}, frozenset({"plan_id"})),
         "ProposedStartDateSuperseded": BodyFields({}, frozenset({"plan_id", "by_plan_id"})),
-        "MessageQueued": BodyFields({}, frozenset({"message_id", "plan_id"})),
-        "MessageSent": BodyFields({}, frozenset({"message_id", "transport_ref"})),
-        "MessageAcknowledged": BodyFields({}, frozenset({"message_id"})),
-        "MessageDeliveryFailed": BodyFields({}, frozenset({"message_id"})),
-        "MessageResendRequested": BodyFields({}, frozenset({"message_id"})),
+        **_MESSAGE_EVENTS,
     }
 )
 
@@ -178,6 +184,7 @@ APPLICATION_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
         "GrantPeriodEnded": _NOTHING,
         "AppealPeriodEnded": _NOTHING,
         "ApplicationClosed": _free_text("note"),
+        **_MESSAGE_EVENTS,
     }
 )
 
