@@ -14,7 +14,6 @@ receipt there is still matched by the envelope id it quotes, a GGOP message ther
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import uuid
@@ -32,6 +31,7 @@ from temporalio.service import RPCError
 
 from activities import outbox
 from activities.db import Pool
+from activities.medcom.receipts import parse_receipt
 from activities.transports.vans_file_drop import FAILED, INBOUND, PROCESSED
 from workflows.identity import workflow_id_for_case
 from workflows.messaging.commands import MessageOutcome, Outcome
@@ -76,7 +76,7 @@ class IntakeUnavailable(Exception):
 
 def medcom_receipt_reader() -> ReceiptReader:
     """The MedCom receipt parser of the GGOP intake (`activities.medcom.receipts.parse_receipt`)."""
-    return importlib.import_module("activities.medcom.receipts").parse_receipt  # type: ignore[no-any-return]
+    return parse_receipt
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ def embedded_transports(settings: TransportSettings, data_dir: Path) -> dict[Cha
 
 def ggop_intake(pool: Pool, client: Client, settings: Settings) -> GgopIntake:
     """The GGOP intake's VANS door (`api.ggop_intake.take_ggop_message`, the same function as POST /medcom/ggop),
-    with the sender EAN the mailbox vouches for."""
+    with the sender EAN the mailbox vouches for. Looked up at run time: the intake lives with the HTTP door in
+    api/, which the activities package does not import."""
     intake = importlib.import_module("api.ggop_intake")
     senders = importlib.import_module("api.ggop_sender")
     problems = importlib.import_module("api.problems")

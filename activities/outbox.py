@@ -8,9 +8,7 @@ message left the service. Personal content is sealed with the citizen's key befo
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from activities.citizen_cipher import open_for_citizen, seal_for_citizen
 from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ async def queue_outbound(conn: psycopg.AsyncConnection[Any], message: OutboundMe
     the first queueing stays). Content with `citizen_cpr` is sealed for that citizen first."""
     content = message.content
     if message.citizen_cpr is not None:
-        content = await _seal_for_citizen()(conn, message.citizen_cpr, content)
+        content = await seal_for_citizen(conn, message.citizen_cpr, content)
     cursor = await conn.execute(
         _INSERT,
         (
@@ -66,15 +65,6 @@ async def queue_outbound(conn: psycopg.AsyncConnection[Any], message: OutboundMe
         await conn.execute("SELECT pg_notify(%s, %s)", (OUTBOX_CHANNEL, message.message_id))
         logger.info("message %s (%s over %s) queued", message.message_id, message.kind.value, message.channel.value)
     return created
-
-
-def _seal_for_citizen() -> Callable[[psycopg.AsyncConnection[Any], str, bytes], Awaitable[bytes]]:
-    # activities/citizen_cipher.py (per-citizen keys, issue 8) is landed by another change this session.
-    return importlib.import_module("activities.citizen_cipher").seal_for_citizen  # type: ignore[no-any-return]
-
-
-def _open_for_citizen() -> Callable[[psycopg.AsyncConnection[Any], bytes], Awaitable[bytes | None]]:
-    return importlib.import_module("activities.citizen_cipher").open_for_citizen  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -115,7 +105,7 @@ async def load_message(conn: psycopg.AsyncConnection[Any], message_id: str) -> Q
         return None
     content = bytes(row["content"])
     if row["sealed"]:
-        opened = await _open_for_citizen()(conn, content)
+        opened = await open_for_citizen(conn, content)
         if opened is None:
             return None  # the citizen's key is gone (erased): the message cannot be sent any more
         content = opened
