@@ -90,8 +90,8 @@ class AuthSettings(BaseSettings):
     auth_role_map: dict[str, str] = Field(
         default_factory=dict,
         description="JSON object from role values in tokens (e.g. KOMBIT role URIs) to this service's roles "
-        "(hospital, caseworker, municipal_admin, ops, ops_decrypt, auditor, report_reader). Empty: the service's role names "
-        "map to themselves. Values not in the map are ignored",
+        "(hospital, caseworker, municipal_admin, ops, ops_decrypt, auditor, report_reader). Empty: the service's "
+        "role names map to themselves. Values not in the map are ignored",
     )
 
     @field_validator("auth_algorithms", mode="before")

@@ -185,6 +185,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_middleware(ProblemOnCrash)
 
 
+# Before any plan this service could hold (its rules begin 1 July 2018); also keeps Danish-date arithmetic in range.
+_EARLIEST_AS_OF = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def checked_as_of(as_of: datetime | None) -> datetime | None:
     """An `as_of` query parameter that names an instant already past; else 422 naming `query.as_of`."""
     if as_of is None:
@@ -193,6 +197,8 @@ def checked_as_of(as_of: datetime | None) -> datetime | None:
         raise field_problem(("query.as_of", "must carry a time zone offset, e.g. 2026-03-31T22:00:00Z"))
     if as_of > datetime.now(UTC):
         raise field_problem(("query.as_of", "lies in the future: the facts of then are not known yet"))
+    if as_of < _EARLIEST_AS_OF:
+        raise field_problem(("query.as_of", f"must not lie before {_EARLIEST_AS_OF.date().isoformat()}"))
     return as_of
 
 

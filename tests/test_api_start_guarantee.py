@@ -149,12 +149,23 @@ async def test_scope(
         ({"from": "2020-01-01", "to": "2026-03-01"}, "query.to"),
         ({"level": "specialiseret"}, "query.level"),
         ({"format": "pdf"}, "query.format"),
+        ({"as_of": "0001-01-01T00:00:00+05:00"}, "query.as_of"),  # before any plan; no overflow either
     ],
 )
 async def test_bad_input_is_422_naming_the_field(reported: Reported, params: dict[str, str], field: str) -> None:
     answer = await _get(reported, bearer(Role.OPS), **params)
     assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
     assert field in [error["field"] for error in answer.json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"to": "0001-01-15"}, {"to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-12-31"}, {"to": "2026-12-01"}],
+)
+async def test_odd_but_valid_periods_answer_an_empty_report(reported: Reported, params: dict[str, str]) -> None:
+    answer = await reported.http.get("/reports/start-guarantee", params=params, headers=bearer(Role.OPS))
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["municipalities"]) <= 1
 
 
 async def test_a_case_as_it_stood(reported: Reported) -> None:

@@ -57,6 +57,13 @@ def report_scope(principal: Principal, requested: str | None) -> tuple[str | Non
     return own, principal.has(Role.CASEWORKER, Role.MUNICIPAL_ADMIN)
 
 
+def _year_before(last: date) -> date:
+    """The first day of the month 11 months before `last`'s: a year of months ending with `last`'s."""
+    if last.month == 12:
+        return date(last.year, 1, 1)
+    return date(last.year - 1, last.month + 1, 1) if last.year > 1 else date.min
+
+
 def _months(first: date, last: date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
@@ -124,7 +131,7 @@ async def get_start_guarantee_report(
         raise field_problem(("query.level", "specialiseret genoptræning has no start guarantee (SUL §140 stk. 4)"))
     figures_on = local_date(as_of or now)
     last = period_to or figures_on
-    first = period_from or date(last.year - 1 if last.month < 12 else last.year, last.month % 12 + 1, 1)
+    first = period_from or _year_before(last)
     if first > last:
         raise field_problem(("query.from", "must not lie after `to`"))
     if _months(first, last) > MAX_MONTHS:

@@ -9,10 +9,9 @@ KL status reason the case holds. `outcome` classifies a fact on a given day; doc
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict
 
 from workflows.domain.calendar import local_date
 from workflows.domain.case_state import CaseState
@@ -40,10 +39,9 @@ class Outcome(StrEnum):
 UNEXPLAINED = "unexplained"
 
 
-class PlanFact(BaseModel):
+@dataclass(frozen=True, slots=True)  # a plain dataclass: a national report makes 200,000 of them
+class PlanFact:
     """One plan in scope of the guarantee, as its case's events stood; no personal data."""
-
-    model_config = ConfigDict(frozen=True)
 
     case_id: str
     plan_id: str
@@ -97,9 +95,7 @@ def advance(state: CaseState, facts: dict[str, PlanFact], event: CaseEvent) -> C
     if isinstance(event, PlanReplaced) and before is not None and before.plan_id in facts:
         replaced = facts[before.plan_id]
         if replaced.ended_on is None:
-            facts[before.plan_id] = replaced.model_copy(
-                update={"ended_on": local_date(event.occurred_at), "end": PlanEnd.REPLACED}
-            )
+            facts[before.plan_id] = replace(replaced, ended_on=local_date(event.occurred_at), end=PlanEnd.REPLACED)
     ended_before = state.status.is_terminal
     state = evolve(state, event)
     if state.plan is None:

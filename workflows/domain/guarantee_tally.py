@@ -54,8 +54,9 @@ def months_between(first: date, last: date) -> list[str]:
 
 
 class _Counter:
-    def __init__(self, month: str | None) -> None:
+    def __init__(self, month: str | None, with_cases: bool) -> None:
         self.month = month
+        self.with_cases = with_cases
         self.counts = dict.fromkeys(Outcome, 0)
         self.reasons: dict[str, int] = {}
         self.missed: list[MissedPlan] = []
@@ -65,7 +66,8 @@ class _Counter:
         if result is Outcome.MISSED:
             reason = miss_reason(fact)
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
-            self.missed.append(MissedPlan(case_id=fact.case_id, reason=reason))
+            if self.with_cases:
+                self.missed.append(MissedPlan(case_id=fact.case_id, reason=reason))
 
     def figures(self, with_cases: bool) -> Figures:
         kept, missed = self.counts[Outcome.KEPT], self.counts[Outcome.MISSED]
@@ -105,7 +107,7 @@ def tally(
 
     def counters(code: str) -> dict[str | None, _Counter]:
         if code not in by_municipality:
-            by_municipality[code] = {key: _Counter(key) for key in [*months, None]}
+            by_municipality[code] = {key: _Counter(key, with_cases) for key in [*months, None]}
         return by_municipality[code]
 
     for code in municipalities:
@@ -114,7 +116,7 @@ def tally(
         if not first <= fact.counts_from <= last:
             continue
         result = outcome(fact, on)
-        rows = counters(fact.municipality_code)
+        rows = by_municipality.get(fact.municipality_code) or counters(fact.municipality_code)
         rows[month_key(fact.counts_from)].add(fact, result)
         rows[None].add(fact, result)
     return [
