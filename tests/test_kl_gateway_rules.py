@@ -126,3 +126,18 @@ def test_every_rule_has_a_test_that_breaks_it() -> None:
     assert {rule.name for rule in RULES} | {"citizen-cpr-valid", "report-references-bundled"} == (
         set(PROFILE_CASES) | GUIDE_INVARIANTS
     )
+
+
+def test_the_r4b_models_carry_every_r4_element_the_guide_uses_with_r4_shapes() -> None:
+    """fhir.resources has R4B (4.3.0), not R4 (4.0.1), models: these elements are the same in both (R5 moved
+    several of them, e.g. CarePlan.activity.detail and Encounter.class), so a library upgrade that changes them
+    fails here."""
+    import fhir.resources.R4B as R4B
+    from fhir.resources.R4B import careplan, encounter, servicerequest
+
+    assert R4B.__fhir_version__ == "4.3.0"
+    assert {"status", "statusReason", "performer"} <= set(careplan.CarePlanActivityDetail.model_fields)
+    assert {"occurrencePeriod", "replaces", "reasonReference", "authoredOn", "requester", "category"} <= set(
+        servicerequest.ServiceRequest.model_fields
+    )
+    assert "class_fhir" in encounter.Encounter.model_fields  # one Coding in R4/R4B (a list of concepts in R5)
