@@ -7,15 +7,17 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 
+from activities.citizen_keys import destroy_key
 from activities.db import Pool, open_pool
 from activities.eventstore import EventStore
+from activities.personal_data import ERASED_TEXT
 from api.auth.principal import Role
 from api.main import create_app
 from tests.api_helpers import api_client, settings_for
@@ -27,6 +29,7 @@ from tests.guarantee_scenario import (
     correct_error,
     play,
 )
+from tests.retention_helpers import new_cpr, new_name
 
 HOME, OTHER = "147", "851"
 PERIOD = {"from": "2026-01-01", "to": "2026-03-31"}
@@ -190,3 +193,23 @@ async def test_a_case_as_it_stood(reported: Reported) -> None:
     for bad in ("2026-03-01T10:00:00", "not-a-time", (datetime.now(UTC) + timedelta(hours=1)).isoformat()):
         answer = await reported.http.get(url, params={"as_of": bad}, headers=caseworker)
         assert answer.status_code == 422 and "query.as_of" in [e["field"] for e in answer.json()["errors"]]
+
+
+async def test_an_erased_citizen_reads_as_erased_in_the_past_too(reported: Reported) -> None:
+    citizen = Citizen(EventStore(reported.pool), "461")  # a municipality of its own: the scenario's figures stay
+    await citizen.receive(date(2026, 3, 20), patient={"cpr": new_cpr(), "name": new_name()})
+    before = datetime.now(UTC)
+    caseworker = bearer(Role.CASEWORKER, municipality="461")
+    url = f"/cases/{citizen.case_id}"
+    then = await reported.http.get(url, params={"as_of": before.isoformat()}, headers=caseworker)
+    assert then.status_code == 200 and then.json()["plan"]["patient"]["cpr"] != ERASED_TEXT
+    async with reported.pool.connection() as conn:
+        cursor = await conn.execute("SELECT key_id FROM citizen_streams WHERE stream_id = %s", (citizen.case_id,))
+        found = await cursor.fetchone()
+        assert found is not None and await destroy_key(conn, found[0], "erasure_request")
+    then = await reported.http.get(url, params={"as_of": before.isoformat()}, headers=caseworker)
+    assert then.status_code == 200, then.text
+    assert (then.json()["plan"]["patient"]["cpr"], then.json()["plan"]["patient"]["name"]) == (ERASED_TEXT, ERASED_TEXT)
+    # The report holds no personal data: the erased citizen's plan still counts.
+    body = (await _get(reported, caseworker)).json()
+    assert body["municipalities"][0]["months"][2]["in_scope"] == 1
