@@ -56,6 +56,8 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "GET /reports/kl-gateway/{code}": (ADMIN,),
     "GET /reports/kl-gateway/{code}/preview": (ADMIN,),
     "GET /reports/kl-gateway/status": (OPS,),
+    # The start-guarantee report: a municipality's own people, a report reader, ops (docs/reports.md).
+    "GET /reports/start-guarantee": (CASEWORKER, ADMIN, OPS, Role.REPORT_READER),
     "POST /access-log/*": (Role.AUDITOR,),
     "POST /codec/*": (Role.OPS_DECRYPT,),  # while the document declares no bearer scheme for it, it takes none
 }
