@@ -5,6 +5,7 @@ delivery however often a send is retried. Workflows on the time-skipping server,
 from __future__ import annotations
 
 import io
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from activities.db import Pool
 from activities.eventstore import EventStore
 from activities.letters.memo import letter_pdf
 from activities.mailroom import Mailroom, medcom_receipt_reader
+from activities.medcom.receipts import Original, build_positive_receipt
 from activities.messaging_setup import embedded_transports, messaging_parts
 from activities.outbox import load_message
 from activities.store_activities import StoreActivities
@@ -35,18 +37,17 @@ EHR_EAN = "5790001234567"
 
 
 def _receipt_for(envelope_id: str) -> bytes:
-    receipts = __import__("activities.medcom.receipts", fromlist=["Original"])
-    original = receipts.Original(
+    original = Original(
         envelope_id=envelope_id, sender_ean="5790000000000", receiver_ean=EHR_EAN, letter_id=None, version_code=None
     )
-    return bytes(receipts.build_positive_receipt(original, datetime.now(UTC)))
+    return build_positive_receipt(original, datetime.now(UTC))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(
-    time_skipping_env: WorkflowEnvironment, pool: Pool, tmp_path_factory: object
+    time_skipping_env: WorkflowEnvironment, pool: Pool
 ) -> AsyncIterator[tuple[WorkflowEnvironment, Pool, str, TransportSettings, Path]]:
-    data_dir = Path(__import__("tempfile").mkdtemp(prefix="genop-msg-"))
+    data_dir = Path(tempfile.mkdtemp(prefix="genop-msg-"))
     settings = TransportSettings(medcom_plan_forward_eans={"101": EHR_EAN})
     task_queue = f"messages-{uuid.uuid4().hex[:8]}"
     client = time_skipping_env.client

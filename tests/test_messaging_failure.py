@@ -6,16 +6,18 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest_asyncio
-from temporalio.testing import WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import case_queries
 from activities.db import Pool
 from activities.eventstore import EventStore
+from activities.mailroom import Mailroom, medcom_receipt_reader
+from activities.medcom.receipts import Original, build_positive_receipt
 from activities.messaging_setup import embedded_transports, messaging_parts
 from activities.store_activities import StoreActivities
 from activities.transport_settings import TransportSettings
@@ -118,3 +120,45 @@ async def test_a_failing_transport_is_retried_then_failed_then_resent(stack: Sta
     stored = await EventStore(pool).read_stream(state.case_id)
     about = [e.event.type for e in stored if getattr(e.event, "message_id", None) == message_id]
     assert about == ["MessageQueued", "MessageDeliveryFailed", "MessageResendRequested", "MessageSent"]
+
+
+async def test_a_receipt_after_the_give_up_period_still_counts(stack: Stack) -> None:
+    env, pool, task_queue, medcom = stack
+    medcom.up = True
+    today = (await env.get_current_time()).date()
+    plan = make_plan(discharge_date=today.isoformat(), home_municipality_code=MUNICIPALITY)
+    handle, _ = await start_case(env.client, task_queue, receive_plan(plan))
+    state = await wait_for_state(
+        handle, lambda s: (_forward(s) or ("", DeliveryStatus.QUEUED))[1] is DeliveryStatus.SENT
+    )
+    forwarded = _forward(state)
+    assert forwarded is not None
+    message_id = forwarded[0]
+
+    await env.sleep(timedelta(hours=3))  # no receipt within the give-up period
+    state = await wait_for_state(handle, lambda s: s.messages[message_id].status is DeliveryStatus.FAILED)
+    stored = await EventStore(pool).read_stream(state.case_id)
+    (failure,) = [e.event for e in stored if e.event.type == "MessageDeliveryFailed"]
+    assert failure.reason.value == "not_acknowledged"  # type: ignore[union-attr]
+
+    vans = medcom.inner.root  # type: ignore[attr-defined]
+    original = Original(
+        envelope_id=uuid.UUID(message_id).hex,
+        sender_ean="5790000000000",
+        receiver_ean=EHR_EAN,
+        letter_id=None,
+        version_code=None,
+    )
+    (vans / "inbound" / EHR_EAN).mkdir(parents=True, exist_ok=True)
+    (vans / "inbound" / EHR_EAN / "late-receipt.xml").write_bytes(build_positive_receipt(original, datetime.now(UTC)))
+    mailroom = Mailroom(
+        pool=pool,
+        client=env.client,
+        vans_root=vans,
+        message_task_queue=f"{task_queue}-messages",
+        give_up_after=timedelta(hours=2),
+        read_receipt=medcom_receipt_reader(),
+    )
+    assert await ActivityEnvironment().run(mailroom.poll_inbox) == 1
+    state = await wait_for_state(handle, lambda s: s.messages[message_id].status is DeliveryStatus.ACKNOWLEDGED)
+    assert not state.delivery_failed  # the receiver's word counts, even late
