@@ -90,7 +90,7 @@ async def get_case(
 
     With `as_of`, the case as it stood then: its events recorded by that instant, folded again with the
     domain's `evolve` (no `ETag`: commands act on the case as it is now). A case with no event by then is
-    **404**; an `as_of` without an offset or in the future is **422** naming it.
+    **404**; an `as_of` without an offset, in the future or before 2000 is **422** naming `as_of`.
 
     For the caseworkers of the responsible municipality and the hospital that sent the plan."""
     when = checked_as_of(as_of)

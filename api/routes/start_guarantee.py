@@ -122,8 +122,12 @@ async def get_start_guarantee_report(
     """Per month of discharge (or of the later start the 7-day clock counts from): the plans in scope of the
     start guarantee, the starts offered within 7 days, the share, and every miss by its KL status reason or
     `unexplained` (docs/reports.md). Ops and a national reader get every municipality's counts side by side; a
-    municipality's caseworkers and administrators get their own, with the missed plans' cases. Not a list of
-    citizens: no personal data, but its reading is access-logged like a search of cases."""
+    municipality's caseworkers and administrators get their own, with the missed plans' cases (another
+    municipality's is **403**). Not a list of citizens: no personal data, but its reading is access-logged like a
+    search of cases.
+
+    **422** naming the parameter: an `as_of` without an offset, in the future or before 2000; a `from` after
+    `to`, or a period of more than 36 months (`to`); `level` `specialiseret`, which has no start guarantee."""
     scope, with_cases = report_scope(principal, municipality)
     now = datetime.now(UTC)
     as_of = checked_as_of(as_of)
