@@ -99,6 +99,17 @@ def test_free_choice_makes_the_private_provider_the_course_performer() -> None:
 def test_the_transferring_municipality_and_the_receiving_one_each_report_their_part() -> None:
     received = build(s.transferred(), Identity("ref-1", "147", "451000016011", {}))
     assert one(received, "ServiceRequest")["authoredOn"] == "2026-11-18"  # the day it reached 147
+    assert check(delivery_report("r", received, NOW), received) == []
+
+
+def test_the_receiving_municipality_of_a_replaced_plan_reports_no_replaces_of_its_own() -> None:
+    first = make_plan()
+    transfer = s.transferred()[-1][1]
+    steps = [*s.intake(first), s.replaced(first)[-1], (s.day(22), transfer)]
+    received = build(steps, Identity("ref-1", "147", "451000016011", {}))
+    request = one(received, "ServiceRequest")
+    assert "replaces" not in request and request["authoredOn"] == "2026-12-08"
+    assert check(delivery_report("r", received, NOW), received) == []
 
 
 def test_a_cancelled_first_appointment_still_counts_as_the_first_date_offered() -> None:

@@ -92,6 +92,7 @@ class _Part:
     replaces_seq: int | None
     state: CaseState
     granted_on: date | None = None
+    ended_on: date | None = None  # the day the case completed or closed
 
 
 def case_facts(case_id: str, events: Iterable[ev.CaseEvent], *, until: datetime | None = None) -> CaseFacts | None:
@@ -115,10 +116,13 @@ def case_facts(case_id: str, events: Iterable[ev.CaseEvent], *, until: datetime 
         elif isinstance(event, ev.CaseTransferred):
             reason_state = before.model_copy(update={"guarantee_status_reason": state.guarantee_status_reason})
             parts.append((current, reason_state, GopStatus.ON_HOLD, day))
-            current = _Part(current.plan_seq, event.to_municipality_code, day, current.replaces_seq, state)
+            # The receiving municipality never had the replaced plan: its GOP replaces nothing of its own.
+            current = _Part(current.plan_seq, event.to_municipality_code, day, None, state)
         else:
             if _performer(state) != _performer(current.state) or current.granted_on is None:
                 current.granted_on = day if _performer(state) is not None else None
+            if state.status.is_terminal and not before.status.is_terminal:
+                current.ended_on = day
             current.state = state
     if current is None or state.plan is None:
         return None
@@ -180,8 +184,8 @@ def _course(part: _Part, state: CaseState, ended_as: GopStatus | None, ended_on:
     close_reason = state.close_reason if state.status is CaseStatus.CLOSED else None
     if ended_by_other and close_reason is None:
         close_reason = CloseReason.EVENT_ENDS_COURSE
-    if ended_on is None and state.status.is_terminal and state.updated_at is not None:
-        ended_on = danish_date(state.updated_at)
+    if ended_on is None and state.status.is_terminal:
+        ended_on = part.ended_on
     return CourseFacts(
         performer=performer,
         granted_on=part.granted_on,
