@@ -33,6 +33,12 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "POST /plans": (HOSPITAL,),
     "POST /medcom/ggop": (HOSPITAL,),
     "POST /cases/{case_id}/revocation": (CASEWORKER, HOSPITAL),  # the plan's own sender may revoke it
+    # Holds: the responsible municipality's caseworker or administrator; erasure requests: its administrator.
+    "POST /cases/{case_id}/holds": (CASEWORKER, ADMIN),
+    "POST /cases/{case_id}/holds/{hold}/lifting": (CASEWORKER, ADMIN),
+    "POST /applications/{application_id}/holds": (CASEWORKER, ADMIN),
+    "POST /applications/{application_id}/holds/{hold}/lifting": (CASEWORKER, ADMIN),
+    "POST /erasure-requests": (ADMIN,),
     "POST /cases/{case_id}/*": (CASEWORKER,),
     "GET /cases": (CASEWORKER, OPS),
     "GET /cases/{case_id}": (CASEWORKER, HOSPITAL),

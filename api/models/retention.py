@@ -13,7 +13,7 @@ from api.models.request_body import RequestBody
 from api.timestamps import UtcTimestamps
 from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr
 
-Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class HoldRequest(RequestBody):

@@ -201,8 +201,9 @@ async def request_erasure(
     runs, is on hold, or is inside its retention period (by default 5 years after it ended,
     journalføringsbekendtgørelsen §15 stk. 2). Otherwise the citizen's key is destroyed: every personal field of
     every case and application of theirs reads as erased from then on, and each records `PersonalDataErased`.
-    The CPR number travels in the body, never in the URL. For the municipality's administrator; a citizen it
-    holds nothing on answers `nothing_held`."""
+    The CPR number travels in the body, never in the URL; one that does not start with a valid birth date is
+    **422** naming `citizen_cpr`. For the municipality's administrator; a citizen it holds nothing on answers
+    `nothing_held`."""
     require(principal, "carry out an erasure request", Role.MUNICIPAL_ADMIN)
     now = datetime.now(UTC)
     try:
