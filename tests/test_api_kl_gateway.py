@@ -91,6 +91,8 @@ async def test_bad_input_is_a_problem_naming_the_field(api: Api, home: str) -> N
         headers=admin,
     )
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "from"
+    future = await api.http.post(f"/reports/kl-gateway/{home}", params={"to": "2999-01-01T00:00:00Z"}, headers=admin)
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "to"
     naive = await api.http.post(f"/reports/kl-gateway/{home}", params={"to": "2026-01-01T00:00:00"}, headers=admin)
     assert naive.status_code == 422
     other = await api.http.get("/reports/kl-gateway/999/preview", headers=admin)

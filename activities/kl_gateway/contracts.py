@@ -50,7 +50,7 @@ class BatchRequest(BaseModel):
 
     run: RunPlan
     after_case_id: str = ""
-    limit: int = Field(default=200, ge=1, le=5000)
+    limit: int = Field(default=100, ge=1, le=5000)
 
 
 class BatchResult(BaseModel):

@@ -75,6 +75,8 @@ async def send_kl_gateway_reports(
     to = period_to or datetime.now(UTC)
     if to.tzinfo is None or (period_from is not None and period_from.tzinfo is None):
         raise field_problem(("to" if to.tzinfo is None else "from", "must carry a UTC offset"))
+    if to > datetime.now(UTC):
+        raise field_problem(("to", "cannot lie in the future: a report states facts as they stood"))
     if period_from is not None and period_from >= to:
         raise field_problem(("from", "must lie before `to`"))
     await log_access(request, pool, principal, AccessAction.EXPORT, purpose=PURPOSE,
