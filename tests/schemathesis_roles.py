@@ -34,6 +34,8 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "POST /medcom/ggop": (HOSPITAL,),
     "POST /cases/{case_id}/revocation": (CASEWORKER, HOSPITAL),  # the plan's own sender may revoke it
     # Holds: the responsible municipality's caseworker or administrator; erasure requests: its administrator.
+    "GET /cases/{case_id}/retention": (CASEWORKER, ADMIN),
+    "GET /applications/{application_id}/retention": (CASEWORKER, ADMIN),
     "POST /cases/{case_id}/holds": (CASEWORKER, ADMIN),
     "POST /cases/{case_id}/holds/{hold}/lifting": (CASEWORKER, ADMIN),
     "POST /applications/{application_id}/holds": (CASEWORKER, ADMIN),

@@ -62,6 +62,9 @@ async def test_a_caseworker_places_and_lifts_a_hold_recorded_with_their_identity
     assert refused.status_code == 409 and "journalføringsbekendtgørelsen §15" in refused.json()["detail"]
     assert "hold" in refused.json()["detail"] and cpr not in refused.text
 
+    status = await api.http.get(f"/cases/{case_id}/retention", headers=caseworker)
+    assert status.status_code == 200 and status.json()["holds"] == ["complaint"]
+    assert (await api.http.get(f"/cases/{case_id}/retention", headers=elsewhere)).status_code == 404
     lifted = await api.http.post(f"/cases/{case_id}/holds/complaint/lifting", json={"reason": "Afgjort"}, headers=admin)
     assert lifted.status_code == 200 and lifted.json()["holds"] == []
     bad = await api.http.post(f"/cases/{case_id}/holds/forever/lifting", json={"reason": "x"}, headers=admin)
@@ -115,6 +118,8 @@ async def test_an_erased_citizen_reads_as_erased_everywhere_and_the_auditor_stil
     assert [item["case_id"] for item in listed.json()["items"]] == [case_id]
     again = await api.http.post("/erasure-requests", json={"citizen_cpr": cpr}, headers=admin)
     assert again.json() == {"outcome": "nothing_held", "erased": 0, "stored_in_clear": 0}
+    retention = (await api.http.get(f"/applications/{application_id}/retention", headers=caseworker)).json()
+    assert retention["erased_basis"] == "erasure_request" and retention["erased_at"] is not None
     held = await api.http.post(f"/cases/{case_id}/holds", json={"hold": "archive", "reason": "x"}, headers=caseworker)
     assert held.status_code == 409  # nothing left to keep
 

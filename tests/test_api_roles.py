@@ -66,6 +66,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "listProviders": _row({"caseworker", "municipal_admin", "ops"}),
     # Holds: a caseworker of the responsible municipality or its administrator (docs/security.md); a second
     # placing or a lifting of no hold is 409, which the table counts as allowed.
+    "getCaseRetention": _row({"caseworker", "municipal_admin"}, NOT_FOUND),
+    "getApplicationRetention": _row({"caseworker", "municipal_admin"}, NOT_FOUND),
     "placeCaseHold": _row({"caseworker", "municipal_admin"}, NOT_FOUND),
     "liftCaseHold": _row({"caseworker", "municipal_admin"}, NOT_FOUND),
     "placeApplicationHold": _row({"caseworker", "municipal_admin"}, NOT_FOUND),

@@ -21,7 +21,7 @@ from activities.eventstore import ConcurrencyConflict
 from activities.personal_data import PersonalDataError
 from activities.retention import ErasureRefused, StreamFacts, erase_on_request, retained_until
 from activities.retention_events import HoldKind
-from activities.retention_holds import HoldRefused, change_hold
+from activities.retention_holds import HoldRefused, change_hold, current_status
 from api.access_logging import citizen_of_application, citizen_of_case, log_access
 from api.application_updates import not_found as application_not_found
 from api.auth.access import acted_by, require
@@ -39,9 +39,16 @@ ERASURE_PURPOSE = "sletning (GDPR art. 17)"
 HOLD_ROLES = (Role.CASEWORKER, Role.MUNICIPAL_ADMIN)
 
 
-async def _subject(request: Request, pool: Pool, principal: Principal, subject_type: str, subject_id: str) -> None:
+async def _subject(
+    request: Request,
+    pool: Pool,
+    principal: Principal,
+    subject_type: str,
+    subject_id: str,
+    action: AccessAction = AccessAction.CHANGE,
+) -> None:
     """404 unless the case or application exists and its responsible municipality is the caller's; logged."""
-    require(principal, "place or lift a hold", *HOLD_ROLES)
+    require(principal, "place or lift a hold" if action is AccessAction.CHANGE else "read holds", *HOLD_ROLES)
     if subject_type == "case":
         row = await case_queries.get_case(pool, subject_id)
         missing = case_not_found(subject_id)
@@ -59,7 +66,7 @@ async def _subject(request: Request, pool: Pool, principal: Principal, subject_t
         request,
         pool,
         principal,
-        AccessAction.CHANGE,
+        action,
         outcome=AccessOutcome.ALLOWED if visible else AccessOutcome.DENIED,
         citizen_cpr=citizen if visible else None,
         case_id=subject_id if subject_type == "case" else None,
@@ -116,6 +123,28 @@ async def _change(
             409, "The holds changed meanwhile: read them again and decide", slug="concurrent-change"
         ) from None
     return RetentionView.of(status)
+
+
+@router.get("/cases/{case_id}/retention", summary="A case's holds and erasure", responses=problems(404, 422))
+async def get_case_retention(
+    case_id: CaseIdPath, request: Request, pool: PoolDep, principal: PrincipalDep
+) -> RetentionView:
+    """The active holds, and when (and why) the case's personal data was erased, if it was."""
+    await _subject(request, pool, principal, "case", str(case_id), AccessAction.READ)
+    return RetentionView.of(await current_status(pool, "case", str(case_id)))
+
+
+@router.get(
+    "/applications/{application_id}/retention",
+    summary="An application's holds and erasure",
+    responses=problems(404, 422),
+)
+async def get_application_retention(
+    application_id: ApplicationIdPath, request: Request, pool: PoolDep, principal: PrincipalDep
+) -> RetentionView:
+    """As for a case."""
+    await _subject(request, pool, principal, "application", str(application_id), AccessAction.READ)
+    return RetentionView.of(await current_status(pool, "application", str(application_id)))
 
 
 @router.post("/cases/{case_id}/holds", summary="Put a case on hold", responses=problems(404, 409, 422))
