@@ -15,6 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.access_log import AccessAction, AccessOutcome
 from activities.db import Pool
+from activities.kl_gateway.contracts import RUN_STATUSES as KL_RUN_STATUSES
+from activities.kl_gateway.contracts import TRIGGERS as KL_TRIGGERS
 from activities.stored_events import StreamType
 from api.models.registers import REGISTERED_PROVIDER_KINDS
 from tests.api_helpers import Api, running_api, unused_municipality
@@ -29,6 +31,8 @@ WRITTEN: dict[tuple[str, str], frozenset[str]] = {
     ("events", "stream_type"): frozenset(StreamType),
     ("access_log", "action"): frozenset(AccessAction),
     ("access_log", "outcome"): frozenset(AccessOutcome),
+    ("kl_report_runs", "trigger"): frozenset(KL_TRIGGERS),
+    ("kl_report_runs", "status"): frozenset(KL_RUN_STATUSES),
 }
 
 # `CHECK ((kind = ANY (ARRAY['own'::text, ...])))`, as PostgreSQL prints an `IN (...)` list.

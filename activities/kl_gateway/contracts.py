@@ -12,6 +12,9 @@ KL_REPORT_SCHEDULE_ID = "kl-gateway-reports"
 BEGIN_KL_RUN = "begin_kl_report_run"
 REPORT_KL_BATCH = "report_kl_batch"
 FINISH_KL_RUN = "finish_kl_report_run"
+# Who started a run, and the states a run goes through (kl_report_runs' CHECK constraints, migration 0016).
+TRIGGERS = ("schedule", "api", "cli")
+RUN_STATUSES = ("running", "succeeded", "failed")
 
 
 class ReportRequest(BaseModel):
