@@ -8,9 +8,10 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from activities.db import Pool
+from activities.erased_models import load_opened
 from activities.eventstore import EventStore, StoredApplicationEvent
 from activities.keyset_pages import newest_first_page
-from activities.personal_data import load_opened, open_state
+from activities.personal_data import open_state
 from activities.personal_fields import APPLICATION_STATE
 from workflows.applications.state import ApplicationState
 

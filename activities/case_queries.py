@@ -8,9 +8,10 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from activities.db import Pool
+from activities.erased_models import load_opened
 from activities.eventstore import EventStore, StoredEvent
 from activities.keyset_pages import newest_first_page
-from activities.personal_data import load_opened, open_state
+from activities.personal_data import open_state
 from activities.personal_fields import CASE_STATE
 from workflows.domain.model import ProviderKind
 from workflows.domain.state import CaseState

@@ -8,81 +8,33 @@
   with personal data but no known citizen is refused, never stored in clear.
 - `open_body` puts the plaintext back. Values stored before sealing existed are plain JSON and are read as
   they are. A value whose key was destroyed reads as erased (`[slettet]` or null, per the table).
-- `validated` loads an opened body into its model although erased fields would fail their validators (a CPR
-  number, a diagnosis code): they are validated with a stand-in and then set to `[slettet]` on the model.
+- `activities.erased_models` loads an opened body into its model although erased fields would fail their
+  validators (a CPR number, a diagnosis code).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
 from base64 import b64decode, b64encode
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from psycopg import AsyncConnection
-from pydantic import BaseModel
 
 from activities.citizen_cipher import SealedDataError, citizen_key_config, open_with_key, seal_with_key, sealed_key_id
 from activities.citizen_keys import CitizenKeyConfig, CitizenKeyRow, key_by_id, key_for
-from activities.personal_fields import ERASED_TEXT, STAND_INS, BodyFields, Erased
+from activities.field_paths import ErasedField, locations, segments, value_at
+from activities.personal_fields import ERASED_TEXT, BodyFields, Erased
 
 SEALED = "$sealed"
-M = TypeVar("M")
-
-Path = tuple[str | int, ...]
 
 
 class PersonalDataError(RuntimeError):
     """Personal data that cannot be sealed (no citizen to seal it for). Names the stream, never the data."""
 
 
-@dataclass(frozen=True)
-class ErasedField:
-    path: Path  # where, in this body (list indices included)
-    pattern: str  # the table's path it matched
-    erased: Erased
-
-
-def _segments(pattern: str) -> list[str]:
-    out: list[str] = []
-    for part in pattern.split("."):
-        while part.endswith(("[]", "{}")):
-            out.append(part[:-2])
-            out.append(part[-2:])
-            part = ""
-        if part:
-            out.append(part)
-    return [segment for segment in out if segment]
-
-
-def _locations(node: Any, segments: list[str], at: Path = ()) -> Iterator[tuple[Any, str | int, Path]]:
-    """(container, key, path) of every value the pattern's segments reach in `node`."""
-    if not segments:
-        return
-    head, rest = segments[0], segments[1:]
-    if head == "[]":
-        children: list[tuple[str | int, Any]] = list(enumerate(node)) if isinstance(node, list) else []
-    elif head == "{}":
-        children = list(node.items()) if isinstance(node, dict) else []
-    else:
-        children = [(head, node[head])] if isinstance(node, dict) and head in node else []
-    for key, child in children:
-        if rest:
-            yield from _locations(child, rest, (*at, key))
-        else:
-            yield node, key, (*at, key)
-
-
 def is_sealed(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {SEALED}
-
-
-def _value_at(body: Any, pattern: str) -> Any:
-    found = [container[key] for container, key, _ in _locations(body, _segments(pattern))]
-    return found[0] if found else None
 
 
 class CitizenKeys:
@@ -129,7 +81,7 @@ def _personal_values(body: Any, fields: BodyFields) -> list[tuple[Any, str | int
     return [
         (container, key, pattern)
         for pattern in fields.personal
-        for container, key, _ in _locations(body, _segments(pattern))
+        for container, key, _ in locations(body, segments(pattern))
         if container[key] is not None and not is_sealed(container[key])
     ]
 
@@ -148,7 +100,7 @@ async def seal_body(
     values = _personal_values(body, fields)
     if not values:
         return body
-    cpr = _value_at(body, fields.citizen) if fields.citizen else None
+    cpr = value_at(body, fields.citizen) if fields.citizen else None
     if cpr == ERASED_TEXT:
         _erase_in_place(values, fields)  # a state folded from erased events: nothing personal is left to seal
         return body
@@ -198,7 +150,7 @@ async def open_body(keys: CitizenKeys, body: dict[str, Any], fields: BodyFields)
     """Open every sealed personal value of `body` in place; returns the fields that read as erased."""
     erased: list[ErasedField] = []
     for pattern, kind in fields.personal.items():
-        for container, slot, path in _locations(body, _segments(pattern)):
+        for container, slot, path in locations(body, segments(pattern)):
             value = container[slot]
             if value == ERASED_TEXT:
                 erased.append(ErasedField(path, pattern, kind))  # stored erased (a state folded after erasure)
@@ -219,63 +171,6 @@ async def open_body(keys: CitizenKeys, body: dict[str, Any], fields: BodyFields)
             else:
                 container[slot] = json.loads(plaintext)
     return erased
-
-
-def _stand_in(pattern: str) -> str | None:
-    return next((value for suffix, value in STAND_INS.items() if pattern.endswith(suffix)), None)
-
-
-def _set(node: Any, path: Path, value: Any) -> None:
-    for step in path[:-1]:
-        node = node[step]
-    node[path[-1]] = value
-
-
-def _patched(model: Any, path: Path, value: Any) -> Any:
-    if not path:
-        return value
-    head, rest = path[0], path[1:]
-    if isinstance(model, BaseModel):
-        assert isinstance(head, str)
-        return model.model_copy(update={head: _patched(getattr(model, head), rest, value)})
-    if isinstance(model, list | tuple):
-        assert isinstance(head, int)
-        items = list(model)
-        items[head] = _patched(items[head], rest, value)
-        return type(model)(items)
-    if isinstance(model, dict):
-        return {**model, head: _patched(model[head], rest, value)}
-    raise TypeError(f"cannot patch into {type(model).__name__}")
-
-
-def validated(parse: Callable[[Any], M], body: dict[str, Any], erased: list[ErasedField]) -> M:
-    """`parse(body)`, where erased fields whose validator would refuse `[slettet]` get a stand-in for the
-    validation and `[slettet]` on the model it returns."""
-    patches = [field.path for field in erased if field.erased is Erased.TEXT and _stand_in(field.pattern) is not None]
-    for field in erased:
-        stand_in = _stand_in(field.pattern) if field.erased is Erased.TEXT else None
-        if stand_in is not None:
-            _set(body, field.path, stand_in)
-    model = parse(body)
-    for path in patches:
-        model = _patched(model, path, ERASED_TEXT)
-    return model
-
-
-def erased_in(body: dict[str, Any], fields: BodyFields) -> list[ErasedField]:
-    """The personal fields of an opened body that read `[slettet]` (no keys needed: for bodies already opened)."""
-    return [
-        ErasedField(path, pattern, kind)
-        for pattern, kind in fields.personal.items()
-        if kind is Erased.TEXT
-        for container, slot, path in _locations(body, _segments(pattern))
-        if container[slot] == ERASED_TEXT
-    ]
-
-
-def load_opened(parse: Callable[[Any], M], body: dict[str, Any], fields: BodyFields) -> M:
-    """`parse` of a body `open_body` opened before (a read-model row), erased fields and all; `body` is kept."""
-    return validated(parse, copy.deepcopy(body), erased_in(body, fields))
 
 
 async def open_state(conn: AsyncConnection[Any], body: dict[str, Any], fields: BodyFields) -> dict[str, Any]:

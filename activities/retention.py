@@ -20,9 +20,8 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from activities.citizen_cipher import citizen_key_config
 from activities.citizen_key_settings import CitizenKeySettings, RetentionRule
-from activities.citizen_keys import destroy_key, find_key
+from activities.citizen_keys import destroy_key
 from activities.contracts import EventMetadata
 from activities.db import Pool
 from activities.eventstore import ConcurrencyConflict, EventStore
@@ -173,7 +172,7 @@ async def holds_plaintext(pool: Pool, stream_id: str) -> bool:
     return bool(row and row[0])
 
 
-async def _record_erasures(
+async def record_erasures(
     pool: Pool, streams: list[StreamFacts], rules: CitizenKeySettings, basis: ErasureBasis, now: datetime, run: str
 ) -> tuple[int, int]:
     """Record the erasure of each stream whose data the destroyed key covered; (recorded, left in clear)."""
@@ -254,7 +253,7 @@ async def sweep_batch(
             kept += 1
             continue
         streams = {facts.subject_id: facts for verdict in verdicts for facts in verdict.streams}
-        recorded, in_clear = await _record_erasures(
+        recorded, in_clear = await record_erasures(
             pool, list(streams.values()), rules, ErasureBasis.RETENTION, now, run
         )
         erased, unsealed = erased + recorded, unsealed + in_clear
@@ -262,40 +261,3 @@ async def sweep_batch(
         logger.warning("%d ended case(s)/application(s) were stored before sealing: nothing to destroy", unsealed)
     last = found[-1] if len(found) == limit else None
     return SweepBatch(len(found), erased, kept, unsealed, (last.ended_at, last.subject_id) if last else None)
-
-
-class ErasureRefused(Exception):
-    """An erasure request (GDPR art. 17) that the retention duty overrides (art. 17(3)(b) and (c)). Carries the
-    cases and applications that keep the data; the message names no personal data."""
-
-    def __init__(self, retaining: list[StreamFacts]) -> None:
-        super().__init__(f"{len(retaining)} case(s)/application(s) still retain the citizen's data")
-        self.retaining = retaining
-
-
-@dataclass(frozen=True)
-class Erasure:
-    erased: int  # cases and applications whose personal data now reads as erased
-    in_clear: int  # stored before sealing: their first plan or application still holds the data in clear
-
-
-async def erase_on_request(
-    pool: Pool, rules: CitizenKeySettings, cpr: str, municipality_code: str | None, now: datetime, run: str
-) -> Erasure | None:
-    """Carry out an erasure request made to `municipality_code`: destroy the citizen's key unless any of their
-    cases or applications is live (ErasureRefused). Returns how many were erased, or None when that municipality
-    holds nothing on the citizen (another municipality's records are not its to erase, nor to reveal)."""
-    async with pool.connection() as conn:
-        key = await find_key(conn, citizen_key_config(), cpr)
-        if key is None:
-            return None
-        streams = await streams_of_key(conn, key.key_id)
-        if municipality_code is not None and all(s.municipality_code != municipality_code for s in streams):
-            return None
-        verdict = await destroy_if_unneeded(
-            conn, key.key_id, rules, now.astimezone(UTC).date(), ErasureBasis.ERASURE_REQUEST
-        )
-    if not verdict.destroyed:
-        raise ErasureRefused(verdict.retaining)
-    erased, in_clear = await _record_erasures(pool, verdict.streams, rules, ErasureBasis.ERASURE_REQUEST, now, run)
-    return Erasure(erased, in_clear)

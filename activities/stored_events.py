@@ -16,7 +16,9 @@ from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict
 
 from activities.contracts import EventMetadata
-from activities.personal_data import CitizenKeys, ErasedField, open_body, validated
+from activities.erased_models import validated
+from activities.field_paths import ErasedField
+from activities.personal_data import CitizenKeys, open_body
 from activities.personal_fields import APPLICATION_EVENTS, CASE_EVENTS, BodyFields
 from activities.retention_events import RETENTION_EVENTS, RetentionEvent, retention_event_from_json
 from workflows.applications.events import ApplicationEvent, application_event_from_json

@@ -14,7 +14,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from psycopg import AsyncConnection, sql
 from psycopg.types.json import Jsonb
 
-from activities.personal_data import CitizenKeys, open_body, seal_body, validated
+from activities.erased_models import validated
+from activities.personal_data import CitizenKeys, open_body, seal_body
 from activities.personal_fields import BodyFields
 
 E = TypeVar("E")
