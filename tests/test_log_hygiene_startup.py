@@ -57,6 +57,14 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], setting: str
         ),
         (API, {"DATABASE_URL": MALFORMED_URL, "PAYLOAD_ENCRYPTION_KEYS": GOOD_KEYS}, "DATABASE_URL"),
         (API, {"DATABASE_URL": UNREACHABLE_URL, "PAYLOAD_ENCRYPTION_KEYS": MALFORMED_KEYS}, "PAYLOAD_ENCRYPTION_KEYS"),
+        # Personal data in PostgreSQL is sealed with citizen keys: no KEK, no start.
+        (WORKER, {"DATABASE_URL": UNREACHABLE_URL, "PAYLOAD_ENCRYPTION_KEYS": GOOD_KEYS}, "CITIZEN_KEK_KEYS"),
+        (API, {"DATABASE_URL": UNREACHABLE_URL, "PAYLOAD_ENCRYPTION_KEYS": GOOD_KEYS}, "CITIZEN_KEK_KEYS"),
+        (
+            WORKER,
+            {"DATABASE_URL": UNREACHABLE_URL, "PAYLOAD_ENCRYPTION_KEYS": GOOD_KEYS, "CITIZEN_KEK_KEYS": MALFORMED_KEYS},
+            "CITIZEN_KEK_KEYS",
+        ),
     ],
     ids=[
         "worker-without-keys",
@@ -64,6 +72,9 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], setting: str
         "worker-malformed-keys",
         "api-malformed-url",
         "api-malformed-keys",
+        "worker-without-kek",
+        "api-without-kek",
+        "worker-malformed-kek",
     ],
 )
 def test_a_process_that_cannot_start_says_so_in_one_line(

@@ -45,6 +45,7 @@ logger = logging.getLogger("genoptraening.worker")
 
 async def _connect(settings: Settings) -> tuple[Client, Pool]:
     """Temporal first: it checks the payload keys, and a refusal should not wait for the database."""
+    settings.require_payload_keys()  # the first check, as before (connect_temporal makes it again)
     configure_citizen_keys(settings.require_citizen_keys())  # StartupError without a KEK: personal data is sealed
     try:
         client = await connect_temporal(settings)
