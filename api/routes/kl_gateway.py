@@ -70,7 +70,10 @@ async def send_kl_gateway_reports(
     period_to: Annotated[datetime | None, Query(alias="to", description="Facts as they stood then")] = None,
 ) -> ReportStarted:
     """Starts the report workflow for this municipality: only what changed since each citizen's last accepted
-    report goes out. Follow the run at GET /reports/kl-gateway/{code}."""
+    report goes out. Follow the run at GET /reports/kl-gateway/{code}.
+
+    **422** naming `to` when it has no UTC offset or lies in the future (a report states facts as they stood),
+    or `from` when it has no offset or does not lie before `to`."""
     _own(principal, code, "send the municipality's KL reports")
     to = period_to or datetime.now(UTC)
     if to.tzinfo is None or (period_from is not None and period_from.tzinfo is None):
