@@ -28,10 +28,15 @@ def verifier(issuer: LocalIssuer) -> TokenVerifier:
     return TokenVerifier(local_settings(issuer))
 
 
+class FromNow(int):
+    """Seconds from the moment the token is signed: parameters are collected minutes before a test runs."""
+
+
 def claims(issuer: LocalIssuer, **changes: Any) -> dict[str, Any]:
     now = int(time.time())
     base = {"iss": issuer.issuer, "aud": issuer.audience, "sub": "cw-7", "iat": now, "exp": now + 600}
-    return base | {"roles": ["caseworker"], "municipality": "101"} | changes
+    resolved = {name: now + value if isinstance(value, FromNow) else value for name, value in changes.items()}
+    return base | {"roles": ["caseworker"], "municipality": "101"} | resolved
 
 
 def refused(verifier: TokenVerifier, token: str) -> str:
@@ -61,9 +66,9 @@ def test_hospital_and_national_auditor_claims(issuer: LocalIssuer, verifier: Tok
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"exp": int(time.time()) - 31}, "expired"),  # the default leeway is 30 s
-        ({"iat": int(time.time()) + 120}, "not_yet_valid"),
-        ({"nbf": int(time.time()) + 120}, "not_yet_valid"),
+        ({"exp": FromNow(-31)}, "expired"),  # the default leeway is 30 s
+        ({"iat": FromNow(120)}, "not_yet_valid"),
+        ({"nbf": FromNow(120)}, "not_yet_valid"),
         ({"iss": "urn:test:other"}, "wrong_issuer"),
         ({"iss": "urn:test:iss"}, "wrong_issuer"),  # a prefix of the configured issuer (CVE-2024-53861)
         ({"iss": ["urn:test:issuer"]}, "wrong_issuer"),
