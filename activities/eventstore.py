@@ -108,9 +108,11 @@ class EventStore:
 
         async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
             appended = inserted(request.case_id, request.expected_version, positions, events)
-            # The start-guarantee facts continue from the case's state before this append (its `cases` row).
-            await project_guarantee_facts(conn, appended, await load_states(conn, [request.case_id]))
-            await project_cases(conn, appended)
+            # The start-guarantee facts continue from the case's state before this append (its `cases` row,
+            # read once for both).
+            before = await load_states(conn, [request.case_id])
+            await project_guarantee_facts(conn, appended, before)
+            await project_cases(conn, appended, loaded=before)
 
         stream = _Append(
             StreamType.CASE, request.case_id, request.expected_version, request.event_ids, events, request.metadata

@@ -100,14 +100,17 @@ async def load_states(
 
 
 async def project_cases(
-    conn: AsyncConnection[Any], events: Sequence[ProjectableEvent[CaseEvent]], table: str = CASES_TABLE
+    conn: AsyncConnection[Any],
+    events: Sequence[ProjectableEvent[CaseEvent]],
+    table: str = CASES_TABLE,
+    loaded: dict[str, CaseState] | None = None,
 ) -> list[CaseState]:
     """Fold case events (in global order) into `table`'s rows; returns the new states of the touched cases.
 
     Events the row already contains are skipped, so replaying an overlapping batch is harmless.
-    The caller owns the transaction.
+    The caller owns the transaction; `loaded` are the touched cases' rows if it read them already.
     """
-    states = await CASES.project(conn, events, table)
+    states = await CASES.project(conn, events, table, loaded)
     await index_plans(conn, events)
     return states
 

@@ -120,12 +120,17 @@ class TableProjection(Generic[S, E]):
         return row
 
     async def project(
-        self, conn: AsyncConnection[Any], events: Sequence[ProjectableEvent[E]], table: str | None = None
+        self,
+        conn: AsyncConnection[Any],
+        events: Sequence[ProjectableEvent[E]],
+        table: str | None = None,
+        loaded: dict[str, S] | None = None,
     ) -> list[S]:
         """Fold `events` (in global order) into the table's rows; returns the new states of the touched streams.
 
         Events a row already contains are skipped, so replaying an overlapping batch is harmless. The
-        caller owns the transaction.
+        caller owns the transaction. `loaded`: the touched streams' rows, if the caller already read them
+        (`load_states`, in this transaction).
         """
         target = table or self.table
         by_stream: dict[str, list[ProjectableEvent[E]]] = {}
@@ -133,7 +138,7 @@ class TableProjection(Generic[S, E]):
             by_stream.setdefault(stored.case_id, []).append(stored)
         if not by_stream:
             return []
-        states = await self.load_states(conn, list(by_stream), target)
+        states = loaded if loaded is not None else await self.load_states(conn, list(by_stream), target)
         keys = CitizenKeys(conn)
         rows: list[dict[str, Any]] = []
         new_states: list[S] = []
