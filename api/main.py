@@ -124,11 +124,6 @@ def create_app(
             app_settings.require_payload_keys()  # before uvicorn starts: one line, not its traceback
         except StartupError as err:
             raise SystemExit(f"API cannot start: {err}") from None
-    if pool is None:
-        try:
-            configure_citizen_keys(app_settings.require_citizen_keys())  # personal data is sealed with them
-        except StartupError as err:
-            raise SystemExit(f"API cannot start: {err}") from None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -184,6 +179,11 @@ def create_app(
     app.include_router(kl_gateway.router)
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
     install_openapi(app)
+    if pool is None:  # after the codec's own check, so each refusal names its own setting
+        try:
+            configure_citizen_keys(app_settings.require_citizen_keys())  # personal data is sealed with them
+        except StartupError as err:
+            raise SystemExit(f"API cannot start: {err}") from None
     return app
 
 
