@@ -54,7 +54,8 @@ complete or close the case. A command may carry an `Idempotency-Key` header (res
 the command once) and an `If-Match` with the case's `ETag`. A command the case's current status does not
 allow is answered **409**.
 
-**Every route** but `/health` and the docs takes `Authorization: Bearer <JWT>`; who acts comes from the token.
+**Every route** but the probes (`/livez`, `/readyz`, `/health`) and the docs takes `Authorization: Bearer <JWT>`;
+who acts comes from the token.
 Hospitals send their own plans, caseworkers act on their municipality's cases and applications (another
 municipality's answer **404**), municipal administrators keep their registers, ops sees metadata, auditors
 read the access log; a role that may not do an operation gets **403**. Every use of a citizen's data is
@@ -105,7 +106,7 @@ TAGS = [
         "description": "KL Gateway Rehab delivery reports: send on demand, what was sent, a preview, ops status "
         "(docs/reports.md)",
     },
-    {"name": "health", "description": "Liveness of the API and its dependencies"},
+    {"name": "health", "description": "Probes: liveness (`/livez`) and readiness (`/readyz`, PostgreSQL and Temporal)"},
     {
         "name": "codec",
         "description": "The Temporal UI's remote codec: decrypts workflow payloads. Put it behind the UI's "

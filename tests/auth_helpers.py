@@ -73,7 +73,7 @@ class ScopedAuth(httpx.Auth):
 
     async def _scope_for(self, request: httpx.Request) -> tuple[Role, dict[str, Any]] | None:
         path, method = request.url.path, request.method
-        if path.startswith(("/health", "/docs", "/redoc", "/openapi", "/static-offline-docs")):
+        if path.startswith(("/health", "/livez", "/readyz", "/docs", "/redoc", "/openapi", "/static-offline-docs")):
             return None
         if path.startswith("/codec"):
             return Role.OPS_DECRYPT, {}

@@ -39,6 +39,7 @@ from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
 from workflows.kl_gateway_report import KlGatewayReportWorkflow
 from workflows.retention_sweep import RetentionSweepWorkflow
+from workflows.worker_health import serving_health
 
 logger = logging.getLogger("genoptraening.worker")
 
@@ -115,7 +116,7 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     logger.info("worker polling task queue %s on %s", settings.temporal_task_queue, settings.temporal_address)
     try:
-        async with worker, delivery_worker:
+        async with worker, delivery_worker, serving_health(client, pool, [worker, delivery_worker]):
             await stop.wait()
             logger.info("worker stopping")
     finally:

@@ -1,0 +1,103 @@
+"""The probes: liveness answers without dependencies, readiness names what is down (API and worker).
+
+Against PostgreSQL and the Temporal dev server; a Temporal outage is a lazy client on a port nothing listens on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+
+import httpx
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.db import Pool
+from api.main import create_app
+from tests.api_helpers import PROBLEM_JSON, api_client, settings_for
+from workflows.case_workflow import CaseWorkflow
+from workflows.worker_health import WorkerHealthSettings, health_app, serving_health
+
+
+async def _temporal_down() -> Client:
+    # Nothing listens on port 9 (discard): the lazy client connects on first use and fails.
+    return await Client.connect("127.0.0.1:9", lazy=True, data_converter=pydantic_data_converter)
+
+
+async def _becomes_alive(http: httpx.AsyncClient) -> bool:
+    """The worker's run task marks it started on its first step, just after `async with` enters."""
+    for _ in range(50):
+        if (await http.get("/livez")).status_code == 200:
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_api_ready_when_both_dependencies_answer(dev_server_env: WorkflowEnvironment, pool: Pool) -> None:
+    app = create_app(pool=pool, temporal_client=dev_server_env.client, settings=settings_for("unused"))
+    async with api_client(app, pool) as http:
+        for path in ("/livez", "/readyz", "/health"):
+            answer = await http.get(path)
+            assert answer.status_code == 200, (path, answer.text)
+        assert (await http.get("/readyz")).json() == {"status": "ok", "postgres": "ok", "temporal": "ok"}
+
+
+async def test_api_readiness_fails_and_liveness_stays_up_while_temporal_is_down(pool: Pool) -> None:
+    app = create_app(pool=pool, temporal_client=await _temporal_down(), settings=settings_for("unused"))
+    async with api_client(app, pool) as http:
+        alive = await http.get("/livez")
+        assert alive.status_code == 200 and alive.json() == {"status": "ok"}
+        for path in ("/readyz", "/health"):  # /health is kept as an alias of /readyz
+            ready = await http.get(path)
+            assert ready.status_code == 503 and ready.headers["content-type"] == PROBLEM_JSON
+            assert ready.json()["detail"] == "Not reachable: Temporal"  # PostgreSQL is up: only Temporal named
+            assert ready.json()["type"].endswith("unhealthy")
+
+
+async def test_worker_probes_follow_its_pollers_and_dependencies(
+    dev_server_env: WorkflowEnvironment, pool: Pool
+) -> None:
+    worker = Worker(dev_server_env.client, task_queue=f"probe-{uuid.uuid4().hex[:8]}", workflows=[CaseWorkflow])
+    transport = httpx.ASGITransport(app=health_app(dev_server_env.client, pool, lambda: worker.is_running))
+    async with httpx.AsyncClient(transport=transport, base_url="http://worker") as http:
+        stopped = await http.get("/livez")  # not started yet: its poller is not running
+        assert stopped.status_code == 503 and "poller" in stopped.json()["detail"]
+        async with worker:
+            assert await _becomes_alive(http)
+            ready = await http.get("/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json() == {"status": "ok", "poller": "ok", "postgres": "ok", "temporal": "ok"}
+
+    down = health_app(await _temporal_down(), pool, lambda: True)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=down), base_url="http://worker") as http:
+        assert (await http.get("/livez")).status_code == 200  # liveness never asks Temporal
+        ready = await http.get("/readyz")
+        assert ready.status_code == 503 and ready.headers["content-type"] == PROBLEM_JSON
+        assert ready.json()["detail"] == "Not reachable: Temporal"
+
+
+async def test_worker_serves_its_probes_on_a_port_and_runs_on_without_one(
+    dev_server_env: WorkflowEnvironment, pool: Pool
+) -> None:
+    worker = Worker(dev_server_env.client, task_queue=f"probe-{uuid.uuid4().hex[:8]}", workflows=[CaseWorkflow])
+    with socket.socket() as probe:  # a free port, released for the server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = WorkerHealthSettings(host="127.0.0.1", port=port)
+    async with worker, serving_health(dev_server_env.client, pool, [worker], settings) as bound:
+        assert bound == port
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            assert await _becomes_alive(http)
+            assert (await http.get("/readyz")).status_code == 200
+        # A second worker on the same machine cannot have the port: it runs without probes instead of failing.
+        async with serving_health(dev_server_env.client, pool, [worker], settings) as second:
+            assert second is None
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        try:
+            await http.get("/livez", timeout=1)
+            raise AssertionError("the probes outlived the worker")
+        except httpx.ConnectError:
+            pass
