@@ -50,7 +50,9 @@ async def served_report(postgres_server_url: str) -> AsyncIterator[str]:
     async with temporary_database(postgres_server_url) as url:
         pool = await open_pool(url, min_size=1, max_size=4)
         try:
+            # Two municipalities, so the national reader's page shows them side by side.
             await correct_error(await play(EventStore(pool), "147", "851"))
+            await play(EventStore(pool), "851", "147")
             app = create_app(pool=pool, settings=settings_for("browser-tests"))
             port = _free_port()
             server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -81,12 +83,14 @@ async def test_the_chart_page_shows_its_chart_in_chromium(served_report: str) ->
         browser = await driver.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
         try:
             page = await browser.new_page(
-                viewport={"width": 1280, "height": 1000}, extra_http_headers={"Authorization": f"Bearer {reader}"}
+                viewport={"width": 1600, "height": 1000}, extra_http_headers={"Authorization": f"Bearer {reader}"}
             )
             answer = await page.goto(served_report)  # a browser asks for text/html: the page, not JSON
             assert answer is not None and answer.status == 200
             assert answer.headers["content-type"].startswith("text/html")
             assert await page.title() == "Startgaranti for genoptræning"
+            headings = await page.locator("h2").all_inner_texts()
+            assert {"Kommune 147", "Kommune 851", "Alle kommuner, hele perioden"} <= set(headings)
             SCREENSHOT.parent.mkdir(exist_ok=True)
             await page.screenshot(path=str(SCREENSHOT), full_page=True)
         finally:
