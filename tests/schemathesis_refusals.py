@@ -24,6 +24,7 @@ import hypothesis
 import psycopg
 import schemathesis
 from schemathesis import APIOperation, GenerationMode
+from schemathesis.core import NotSet
 from schemathesis.core.result import Err
 
 from api.auth.local_issuer import LocalIssuer
@@ -156,6 +157,8 @@ def _valid_request(operation: APIOperation[Any, Any, Any, Any], seeded: Seeded) 
     }
     # A letter or message of the case: any id will do, the role and the scope are checked before the id is looked up.
     ids |= {"letter_id": "00000000-0000-4000-8000-000000000001", "message_id": "00000000-0000-4000-8000-000000000002"}
+    # A letter or message of the case: any id will do, the role and the scope are checked before the id is looked up.
+    ids |= {"letter_id": "00000000-0000-4000-8000-000000000001", "message_id": "00000000-0000-4000-8000-000000000002"}
     path = operation.path.format(**{name: value for name, value in ids.items() if f"{{{name}}}" in operation.path})
     named = ("GET /cases", "GET /applications", "GET /reports/start-guarantee")  # another municipality's is refused
     query = {"municipality": SEEDED.municipality} if label in named else {}
@@ -188,7 +191,7 @@ def _generated_body(operation: APIOperation[Any, Any, Any, Any]) -> Any:
         suppress_health_check=list(hypothesis.HealthCheck),
     )
     def first(case: schemathesis.Case[Any]) -> None:
-        bodies.append(case.body)
+        bodies.append(None if isinstance(case.body, NotSet) else case.body)  # a body-less operation (a resend)
 
     first()
     return bodies[0]
