@@ -28,7 +28,6 @@ from activities.kl_gateway.reporting import ReportConfig
 from activities.kl_gateway.schedule import ensure_kl_report_schedule
 from activities.kl_gateway.transport import DirectoryTransport
 from activities.messaging_setup import message_task_queue, messaging_parts, start_schedules
-from activities.process_observability import start_worker_observability
 from activities.retention_activities import RetentionActivities
 from activities.retention_schedule import ensure_retention_schedule
 from activities.settings import Settings, get_settings
@@ -126,8 +125,8 @@ async def run_worker(settings: Settings) -> None:
 
 def main() -> None:
     settings = get_settings()  # an invalid setting ends the process here, with one line
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        start_worker_observability(settings.log_level)  # logs, traces, metrics: before any client connects
         asyncio.run(run_worker(settings))
     except StartupError as err:
         logger.critical("worker cannot start: %s", err)
