@@ -20,6 +20,7 @@ from activities.eventstore import EventStore
 from activities.personal_data import ERASED_TEXT
 from api.auth.principal import Role
 from api.main import create_app
+from api.routes.start_guarantee import ReportFormat, _format
 from tests.api_helpers import api_client, settings_for
 from tests.auth_helpers import bearer
 from tests.guarantee_scenario import (
@@ -213,3 +214,21 @@ async def test_an_erased_citizen_reads_as_erased_in_the_past_too(reported: Repor
     # The report holds no personal data: the erased citizen's plan still counts.
     body = (await _get(reported, caseworker)).json()
     assert body["municipalities"][0]["months"][2]["in_scope"] == 1
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("", ReportFormat.JSON),
+        ("*/*", ReportFormat.JSON),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", ReportFormat.HTML),  # a browser
+        ("application/json, text/html;q=0.1", ReportFormat.JSON),
+        ("text/csv", ReportFormat.CSV),
+        ("text/csv;q=0.5, text/html;q=0.9", ReportFormat.HTML),
+        ("text/html;q=0", ReportFormat.JSON),  # q=0: not acceptable
+        ("text/csv;q=oops", ReportFormat.JSON),
+    ],
+)
+def test_the_accept_header_chooses_the_format(accept: str, expected: ReportFormat) -> None:
+    assert _format(None, accept) is expected
+    assert _format(ReportFormat.CSV, accept) is ReportFormat.CSV  # `format` wins

@@ -68,15 +68,35 @@ def _months(first: date, last: date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
+_MEDIA_TYPES = {
+    "application/json": ReportFormat.JSON,
+    "text/csv": ReportFormat.CSV,
+    "text/html": ReportFormat.HTML,
+}
+
+
+def _quality(parameters: list[str]) -> float:
+    for parameter in parameters:
+        name, _, value = parameter.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
 def _format(requested: ReportFormat | None, accept: str) -> ReportFormat:
+    """`format` if given, else the media type the `Accept` header prefers most (RFC 9110 §12.5.1), else JSON."""
     if requested is not None:
         return requested
-    accepted = accept.lower()
-    if "text/csv" in accepted:
-        return ReportFormat.CSV
-    if "text/html" in accepted:
-        return ReportFormat.HTML
-    return ReportFormat.JSON
+    offers: list[tuple[float, int, ReportFormat]] = []
+    for order, entry in enumerate(accept.lower().split(",")):
+        media_type, *parameters = entry.split(";")
+        chosen = _MEDIA_TYPES.get(media_type.strip())
+        if chosen is not None:
+            offers.append((-_quality(parameters), order, chosen))
+    return min(offers)[2] if offers and min(offers)[0] < 0 else ReportFormat.JSON
 
 
 _CONTENT: dict[int | str, dict[str, Any]] = {
@@ -140,7 +160,14 @@ async def get_start_guarantee_report(
         raise field_problem(("query.from", "must not lie after `to`"))
     if _months(first, last) > MAX_MONTHS:
         raise field_problem(("query.to", f"the period may span at most {MAX_MONTHS} months"))
-    criterion = {"report": "start-guarantee", "municipality": scope, "from": str(first), "to": str(last)}
+    criterion = {
+        "report": "start-guarantee",
+        "municipality": scope,
+        "from": str(first),
+        "to": str(last),
+        "level": level.value if level else None,
+        "as_of": as_of.isoformat() if as_of else None,
+    }
     await log_access(request, pool, principal, AccessAction.SEARCH, criterion=criterion)
     async with pool.connection() as conn:
         facts = await read_facts(conn, first=first, last=last, municipality=scope, level=level, as_of=as_of)
