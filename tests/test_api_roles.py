@@ -29,7 +29,16 @@ from tests.test_input_hygiene import OPERATIONS
 from workflows.messaging.model import MessageKind, message_id_for
 
 OK, FORBIDDEN, NOT_FOUND = "ok", 403, 404
-CALLERS = ("hospital", "caseworker", "caseworker_elsewhere", "municipal_admin", "ops", "ops_decrypt", "auditor")
+CALLERS = (
+    "hospital",
+    "caseworker",
+    "caseworker_elsewhere",
+    "municipal_admin",
+    "ops",
+    "ops_decrypt",
+    "auditor",
+    "national_reader",
+)
 PUBLIC = {"health"}
 
 
@@ -75,8 +84,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     # A citizen's erasure request is the data controller's: the municipality's administrator.
     "requestErasure": _row({"municipal_admin"}),
     # The start-guarantee report: a municipality's caseworkers and administrators see their own (a caseworker
-    # elsewhere gets its own municipality's), ops every municipality's counts (docs/reports.md).
-    "getStartGuaranteeReport": _row({"caseworker", "caseworker_elsewhere", "municipal_admin", "ops"}),
+    # elsewhere gets its own municipality's), ops and a national reader every municipality's counts (reports.md).
+    "getStartGuaranteeReport": _row(
+        {"caseworker", "caseworker_elsewhere", "municipal_admin", "ops", "national_reader"}
+    ),
     # KL Gateway reports: the municipality's administrator sends, lists and previews its own (the preview holds
     # CPR numbers and is access-logged); ops read every municipality's run status, counts only.
     "sendKlGatewayReports": _row({"municipal_admin"}),
@@ -187,6 +198,7 @@ def _headers(caller: str) -> dict[str, str]:
         "ops": (Role.OPS, {}),
         "ops_decrypt": (Role.OPS_DECRYPT, {}),
         "auditor": (Role.AUDITOR, {"municipality": home}),
+        "national_reader": (Role.REPORT_READER, {"national": True}),  # reports only, nothing else
     }
     role, scope = scopes[caller]
     return bearer(role, **scope)
