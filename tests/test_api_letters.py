@@ -73,3 +73,16 @@ async def test_a_message_that_has_not_failed_is_not_resent(api: Api) -> None:
     response = await api.http.post(f"/cases/{case_id}/messages/{letters[0]['letter_id']}/resend")
     assert response.status_code == 409, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_case_list_filters_on_failed_deliveries(api: Api) -> None:
+    case_id = await distributed_case(api.http)
+    await _letters(api, case_id, {"letter_first_contact"})
+    municipality = (await api.http.get(f"/cases/{case_id}")).json()["responsible_municipality_code"]
+    failed = await api.http.get("/cases", params={"delivery_failed": "true", "municipality": municipality})
+    fine = await api.http.get("/cases", params={"delivery_failed": "false", "municipality": municipality})
+    assert failed.status_code == fine.status_code == 200
+    assert case_id not in [item["case_id"] for item in failed.json()["items"]]
+    assert case_id in [item["case_id"] for item in fine.json()["items"]]
+    assert next(item for item in fine.json()["items"] if item["case_id"] == case_id)["delivery_failed"] is False
+    assert (await api.http.get("/cases", params={"delivery_failed": "perhaps"})).status_code == 422
