@@ -72,9 +72,27 @@ async def _refusal_not_appealed(env: WorkflowEnvironment) -> Handle:
     return handle
 
 
+async def _decision_letters(env: WorkflowEnvironment) -> Handle:
+    """Each decision written to the citizen (the truthful-messages patch): a refusal and, after the appeal is
+    upheld and Ankestyrelsen returns it, a grant; each letter queued and sent; then the granted period ends."""
+    today = local_date(await env.get_current_time())
+    handle, _ = await start_application(env.client, TASK_QUEUE, receive(make_application(application_date=today)))
+    for command in (refuse(today), appeal(today), uphold(), forward(today)):
+        await send(handle, command)
+    await send(handle, ankestyrelsen(AnkestyrelsenOutcome.RETURNED, today))
+    await send(handle, grant(today, today + timedelta(days=14), today))
+    await wait_for(
+        handle, lambda s: len(s.messages) == 2 and all(m.status.value == "sent" for m in s.messages.values())
+    )
+    await env.sleep(timedelta(days=16))
+    await handle.result()  # the end of the granted period closed the application
+    return handle
+
+
 RECORDINGS: dict[str, Callable[[WorkflowEnvironment], Awaitable[Handle]]] = {
     "application_appeal_to_grant_end": _appeal_to_grant_end,
     "application_refusal_not_appealed": _refusal_not_appealed,
+    "application_decision_letters": _decision_letters,
 }
 
 
