@@ -22,16 +22,16 @@ $(BIN)/python:
 
 # Re-install whenever pyproject.toml is newer than the stamp.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[local,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m deploy.local
+	$(BIN)/genoptraening run
 
 run-infra: $(STAMP)
-	$(BIN)/python -m deploy.local --infra-only
+	$(BIN)/genoptraening run --infra-only
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from activities.stored_events import AnyStoredEvent, StoredApplicationEvent, Sto
 
 logger = logging.getLogger(__name__)
 
+PROGRESS_SECONDS = 5.0
 _PRIVILEGES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"})
 
 
@@ -65,7 +67,8 @@ REBUILD_TABLE = CASES.rebuild_table
 
 async def _fold_from(conn: AsyncConnection[Any], model: _ReadModel, position: int, batch_size: int) -> int:
     """Fold every event of the model's kind after `position` into its rebuild table; returns the last
-    position read."""
+    position read. Logs its progress (events folded) every PROGRESS_SECONDS, for the operator's terminal."""
+    folded, reported = 0, time.monotonic()
     while True:
         # Each batch is its own transaction (a savepoint inside the swap), so the fill holds no long one.
         async with conn.transaction():
@@ -73,7 +76,10 @@ async def _fold_from(conn: AsyncConnection[Any], model: _ReadModel, position: in
             if not batch:
                 return position
             await model.fold(conn, batch, model.rebuild_table)
-        position = batch[-1].global_position
+        position, folded = batch[-1].global_position, folded + len(batch)
+        if time.monotonic() - reported >= PROGRESS_SECONDS:
+            logger.info("%s rebuild: %d event(s) read, up to position %d", model.table, folded, position)
+            reported = time.monotonic()
 
 
 async def _swap(conn: AsyncConnection[Any], model: _ReadModel) -> None:

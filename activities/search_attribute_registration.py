@@ -98,5 +98,11 @@ async def _main() -> None:
     )
 
 
-if __name__ == "__main__":
+def main() -> int:
+    """`python -m activities.search_attribute_registration` and `genoptraening register-search-attributes`."""
     asyncio.run(_main())
+    return 0
+
+
+if __name__ == "__main__":
+    main()

