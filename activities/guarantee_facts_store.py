@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg import AsyncConnection, sql
+from psycopg.rows import args_row
 
 from activities.table_projection import ProjectableEvent
 from workflows.domain.events import CaseEvent
@@ -154,6 +155,46 @@ async def project_guarantee_facts(
     await write_versions(conn, changed, None)
 
 
+class CountedFact(NamedTuple):
+    """A fact as the report reads it: what `workflows.domain.guarantee_tally.tally` needs, no more (a national
+    report reads 200,000 of them; a tuple is made far faster than a `PlanFact`)."""
+
+    case_id: str
+    municipality_code: str
+    counts_from: date
+    due_on: date
+    first_offer_on: date | None
+    ended_on: date | None
+    kl_reason: str | None
+
+
+def _period_query(
+    columns: str, *, municipality: str | None, level: Level | None, as_of: datetime | None
+) -> sql.Composed:
+    conditions = [sql.SQL("counts_from BETWEEN %(first)s AND %(last)s")]
+    if municipality is not None:
+        conditions.append(sql.SQL("municipality_code = %(municipality)s"))
+    if level is not None:
+        conditions.append(sql.SQL("level = %(level)s"))
+    if as_of is None:
+        conditions.append(sql.SQL("superseded_at IS NULL"))
+    else:
+        conditions.append(sql.SQL("recorded_at <= %(as_of)s AND (superseded_at IS NULL OR superseded_at > %(as_of)s)"))
+    return sql.SQL("SELECT {columns} FROM {table} WHERE {conditions}").format(
+        columns=sql.SQL(columns), table=sql.Identifier(FACTS_TABLE), conditions=sql.SQL(" AND ").join(conditions)
+    )
+
+
+def _params(first: date, last: date, municipality: str | None, level: Level | None, as_of: datetime | None) -> Any:
+    return {
+        "first": first,
+        "last": last,
+        "municipality": municipality,
+        "level": level.value if level else None,
+        "as_of": as_of,
+    }
+
+
 async def read_facts(
     conn: AsyncConnection[Any],
     *,
@@ -164,24 +205,23 @@ async def read_facts(
     as_of: datetime | None,
 ) -> list[PlanFact]:
     """The facts whose clock starts from `first` to `last`, as they stood at `as_of` (None: now)."""
-    conditions = [sql.SQL("counts_from BETWEEN %(first)s AND %(last)s")]
-    if municipality is not None:
-        conditions.append(sql.SQL("municipality_code = %(municipality)s"))
-    if level is not None:
-        conditions.append(sql.SQL("level = %(level)s"))
-    if as_of is None:
-        conditions.append(sql.SQL("superseded_at IS NULL"))
-    else:
-        conditions.append(sql.SQL("recorded_at <= %(as_of)s AND (superseded_at IS NULL OR superseded_at > %(as_of)s)"))
-    query = sql.SQL("SELECT {columns} FROM {table} WHERE {conditions}").format(
-        columns=sql.SQL(_FACT_COLUMNS), table=sql.Identifier(FACTS_TABLE), conditions=sql.SQL(" AND ").join(conditions)
-    )
-    params = {
-        "first": first,
-        "last": last,
-        "municipality": municipality,
-        "level": level.value if level else None,
-        "as_of": as_of,
-    }
-    cursor = await conn.execute(query, params)
+    query = _period_query(_FACT_COLUMNS, municipality=municipality, level=level, as_of=as_of)
+    cursor = await conn.execute(query, _params(first, last, municipality, level, as_of))
     return [fact_from_row(row) for row in await cursor.fetchall()]
+
+
+async def read_counted(
+    conn: AsyncConnection[Any],
+    *,
+    first: date,
+    last: date,
+    municipality: str | None,
+    level: Level | None,
+    as_of: datetime | None,
+) -> list[CountedFact]:
+    """`read_facts`, as the lean tuples the report counts."""
+    columns = "case_id, municipality_code, counts_from, due_on, first_offer_on, ended_on, kl_reason"
+    query = _period_query(columns, municipality=municipality, level=level, as_of=as_of)
+    async with conn.cursor(row_factory=args_row(CountedFact)) as cursor:
+        await cursor.execute(query, _params(first, last, municipality, level, as_of))
+        return await cursor.fetchall()

@@ -4,7 +4,7 @@
 
 In a throw-away database (an embedded PostgreSQL, or SERVER_URL: a server where databases may be created) it
 fills `start_guarantee_facts` with synthetic plan facts over one year (about two versions each, as a case's
-appends give them), then times the report's work as the route does it (`read_facts` and `tally`): one
+appends give them), then times the report's work as the route does it (`read_counted` and `tally`): one
 municipality-year, and every municipality side by side, now and `as_of` half a year back. Separately it stores
 `--event-cases` real case streams (made by the domain's `decide`, sealed, through the event store) and times the
 same figures folded straight from those events, which is what the read model saves. Figures go to
@@ -28,7 +28,7 @@ from pathlib import Path
 from activities.db import Pool, open_pool
 from activities.eventstore import EventStore
 from activities.guarantee_facts_rebuild import facts_from_events
-from activities.guarantee_facts_store import read_facts
+from activities.guarantee_facts_store import read_counted
 from tests.conftest import temporary_database
 from tests.guarantee_scenario import Citizen
 from workflows.domain.guarantee_tally import tally
@@ -95,7 +95,7 @@ async def timed(label: str, work: Callable[[], Awaitable[int]], repeat: int = 3)
 def report(pool: Pool, municipality: str | None, as_of: datetime | None) -> Callable[[], Awaitable[int]]:
     async def build() -> int:
         async with pool.connection() as conn:
-            facts = await read_facts(
+            facts = await read_counted(
                 conn, first=YEAR_START, last=YEAR_END, municipality=municipality, level=None, as_of=as_of
             )
         tally(facts, on=date(2026, 1, 31), first=YEAR_START, last=YEAR_END, with_cases=municipality is not None)

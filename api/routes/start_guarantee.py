@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from activities.access_log_entries import AccessAction
-from activities.guarantee_facts_store import read_facts
+from activities.guarantee_facts_store import read_counted
 from api.access_logging import log_access
 from api.auth.access import forbidden, require, require_own_municipality
 from api.auth.dependencies import PrincipalDep
@@ -170,7 +170,7 @@ async def get_start_guarantee_report(
     }
     await log_access(request, pool, principal, AccessAction.SEARCH, criterion=criterion)
     async with pool.connection() as conn:
-        facts = await read_facts(conn, first=first, last=last, municipality=scope, level=level, as_of=as_of)
+        facts = await read_counted(conn, first=first, last=last, municipality=scope, level=level, as_of=as_of)
     figures = tally(
         facts, on=figures_on, first=first, last=last, municipalities=[scope] if scope else [], with_cases=with_cases
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from workflows.domain.calendar import local_date
 from workflows.domain.case_state import CaseState
@@ -118,7 +119,23 @@ def fold_facts(case_id: str, events: list[CaseEvent]) -> tuple[CaseState, list[P
     return state, list(facts.values())
 
 
-def outcome(fact: PlanFact, on: date) -> Outcome:
+class Judged(Protocol):
+    """What `outcome` and `miss_reason` read of a fact (a `PlanFact`, or a row the report reads leaner)."""
+
+    @property
+    def due_on(self) -> date: ...
+
+    @property
+    def first_offer_on(self) -> date | None: ...
+
+    @property
+    def ended_on(self) -> date | None: ...
+
+    @property
+    def kl_reason(self) -> str | None: ...  # a GuaranteeStatusReason value
+
+
+def outcome(fact: Judged, on: date) -> Outcome:
     """The fact's outcome as known on the Danish date `on` (the report's date, or its `as_of`)."""
     if fact.first_offer_on is not None:
         # KL Gateway Rehab: the first appointment offered is the start, even if it was cancelled later.
@@ -128,10 +145,10 @@ def outcome(fact: PlanFact, on: date) -> Outcome:
     return Outcome.MISSED if on > fact.due_on else Outcome.PENDING
 
 
-def miss_reason(fact: PlanFact) -> str:
+def miss_reason(fact: Judged) -> str:
     """The KL status reason that explains a miss (KL Gateway Rehab 2.2.0, statusReason), or `unexplained`.
 
     "Udskudt" (the plan asks for a later start) explains nothing here: the clock already counts from that date.
     """
     reason = fact.kl_reason
-    return UNEXPLAINED if reason is None or reason is GuaranteeStatusReason.UDSKUDT else reason.value
+    return UNEXPLAINED if reason is None or reason == GuaranteeStatusReason.UDSKUDT else str(reason)

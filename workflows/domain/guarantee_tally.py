@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.domain.guarantee_facts import Outcome, PlanFact, miss_reason, outcome
+from workflows.domain.guarantee_facts import Judged, Outcome, miss_reason, outcome
 from workflows.domain.guarantee_reasons import REASON_ORDER
 
 
@@ -53,6 +54,19 @@ def months_between(first: date, last: date) -> list[str]:
     return keys
 
 
+class Tallied(Judged, Protocol):
+    """What `tally` reads of a fact besides its outcome."""
+
+    @property
+    def case_id(self) -> str: ...
+
+    @property
+    def municipality_code(self) -> str: ...
+
+    @property
+    def counts_from(self) -> date: ...
+
+
 class _Counter:
     def __init__(self, month: str | None, with_cases: bool) -> None:
         self.month = month
@@ -61,7 +75,7 @@ class _Counter:
         self.reasons: dict[str, int] = {}
         self.missed: list[MissedPlan] = []
 
-    def add(self, fact: PlanFact, result: Outcome) -> None:
+    def add(self, fact: Tallied, result: Outcome) -> None:
         self.counts[result] += 1
         if result is Outcome.MISSED:
             reason = miss_reason(fact)
@@ -92,7 +106,7 @@ class MunicipalityFigures(BaseModel):
 
 
 def tally(
-    facts: Iterable[PlanFact],
+    facts: Iterable[Tallied],
     *,
     on: date,
     first: date,
