@@ -56,6 +56,8 @@ async def test_the_administrator_sends_lists_and_previews_and_ops_see_counts(
     # On demand: the route starts the report workflow for this municipality.
     started = await api.http.post(f"/reports/kl-gateway/{home}", headers=admin)
     assert started.status_code == 202, started.text
+    again = await api.http.post(f"/reports/kl-gateway/{home}", headers=admin)
+    assert again.json() == started.json()  # one on-demand run per municipality at a time
     handle = api.env.client.get_workflow_handle(started.json()["workflow_id"])
     described = await handle.describe()
     assert described.workflow_type == KL_REPORT_WORKFLOW

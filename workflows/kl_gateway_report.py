@@ -38,13 +38,18 @@ TRANSPORT_RETRY = RetryPolicy(
 )
 
 
+def run_name(info: workflow.Info) -> str:
+    """The run's name in kl_report_runs: an on-demand workflow id is reused per municipality, its run id is not."""
+    return f"{info.workflow_id}/{info.run_id}"
+
+
 @workflow.defn(name=KL_REPORT_WORKFLOW)
 class KlGatewayReportWorkflow:
     @workflow.run
     async def run(self, request: ReportRequest) -> RunSummary:
         plans: list[RunPlan] = await workflow.execute_activity(
             BEGIN_KL_RUN,
-            BeginRuns(request=request, now=workflow.now(), workflow_id=workflow.info().workflow_id),
+            BeginRuns(request=request, now=workflow.now(), workflow_id=run_name(workflow.info())),
             result_type=list[RunPlan],
             start_to_close_timeout=SHORT,
         )

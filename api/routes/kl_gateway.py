@@ -8,11 +8,11 @@ preview holds CPR numbers: each citizen in it is access-logged as an export.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.access_log_entries import AccessAction
 from activities.kl_gateway import queries
@@ -70,7 +70,8 @@ async def send_kl_gateway_reports(
     period_to: Annotated[datetime | None, Query(alias="to", description="Facts as they stood then")] = None,
 ) -> ReportStarted:
     """Starts the report workflow for this municipality: only what changed since each citizen's last accepted
-    report goes out. Follow the run at GET /reports/kl-gateway/{code}.
+    report goes out. Follow the run at GET /reports/kl-gateway/{code}. While one runs, asking again answers with
+    the running one.
 
     **422** naming `to` when it has no UTC offset or lies in the future (a report states facts as they stood),
     or `from` when it has no offset or does not lie before `to`."""
@@ -84,10 +85,17 @@ async def send_kl_gateway_reports(
         raise field_problem(("from", "must lie before `to`"))
     await log_access(request, pool, principal, AccessAction.EXPORT, purpose=PURPOSE,
                      criterion={"report": "kl-gateway", "municipality": code})  # fmt: skip
-    workflow_id = f"kl-gateway-{code}-{uuid.uuid4()}"
+    # One on-demand run per municipality at a time: asked again while it runs, the answer is the running one.
+    workflow_id = f"kl-gateway-{code}"
     report = ReportRequest(municipalities=[code], trigger="api", period_from=period_from, period_to=to)
-    await client.start_workflow(KL_REPORT_WORKFLOW, report, id=workflow_id, task_queue=settings.temporal_task_queue)
-    return ReportStarted(workflow_id=workflow_id, run_id=f"{workflow_id}:{code}")
+    handle = await client.start_workflow(
+        KL_REPORT_WORKFLOW,
+        report,
+        id=workflow_id,
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return ReportStarted(workflow_id=workflow_id, run_id=f"{workflow_id}/{handle.first_execution_run_id}:{code}")
 
 
 @router.get(
