@@ -4,9 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CODE   := workflows activities api deploy
+LOCK_DEV     := requirements/dev.txt
+LOCK_RUNTIME := requirements/runtime.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run run-infra test lint fmt clean clean-data
+.PHONY: help venv run run-infra test lint fmt clean clean-data lock
 
 help:
 	@echo "make run        start PostgreSQL (embedded), Temporal (dev server), worker and API; Ctrl-C stops all"
@@ -14,16 +16,31 @@ help:
 	@echo "make test       lint (ruff, mypy), then the test suite"
 	@echo "make lint       ruff check + mypy"
 	@echo "make fmt        ruff format + ruff check --fix"
+	@echo "make lock       regenerate requirements/*.txt (hash-pinned) from pyproject.toml; commit them"
 	@echo "make clean      forget the install stamp and tool caches (keeps .venv and .data)"
 	@echo "make clean-data delete .data (the local database and Temporal state)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Re-install whenever pyproject.toml is newer than the stamp.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[local,dev]'
+# Re-install whenever the lock is newer than the stamp: every package from requirements/dev.txt, pinned with
+# hashes (pip refuses an unpinned or unhashed one), then the project itself without dependencies. The runtime,
+# dev and `local` (Temporal dev server, embedded PostgreSQL) extras are all in that lock; the image uses
+# requirements/runtime.txt. After changing pyproject.toml's dependencies: `make lock`.
+$(STAMP): pyproject.toml $(LOCK_DEV) | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q --require-hashes -r $(LOCK_DEV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# The lock files, from pyproject.toml and requirements/build.in (the build backend): dev (runtime + local + dev
+# extras), then runtime constrained to dev's versions so both agree. One resolution for every platform
+# (--universal), hashes of every file of each pinned version. Existing pins are kept; `make lock
+# LOCK_FLAGS=--upgrade` moves every package to its newest allowed version. Needs the network; commit the result.
+UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --generate-hashes --python-version 3.11
+lock: | $(BIN)/python
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install -q 'uv>=0.9,<1'
+	$(UV_COMPILE) $(LOCK_FLAGS) --extra local --extra dev -o $(LOCK_DEV) pyproject.toml requirements/build.in
+	$(UV_COMPILE) --constraint $(LOCK_DEV) -o $(LOCK_RUNTIME) pyproject.toml requirements/build.in
 
 venv: $(STAMP)
 
