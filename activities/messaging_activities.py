@@ -18,6 +18,7 @@ from activities import outbox
 from activities.application_messages import application_events, render_application_message
 from activities.case_messages import NothingToQueue, case_state, render_case_message
 from activities.db import Pool
+from activities.service_metrics import DELIVERY_ATTEMPTS, DELIVERY_FAILURES
 from activities.store_activities import database_failure
 from activities.transport_settings import TransportSettings
 from activities.transports.base import Delivery, Transport, TransportRefused
@@ -103,17 +104,20 @@ class MessagingActivities:
         try:
             reference = await transport.send(Delivery(message=message, resend=request.resend))
         except TransportRefused:
+            DELIVERY_ATTEMPTS.labels(message.channel.value, "error").inc()
             await self._attempt(request.message_id, "TransportRefused")
             raise ApplicationError(
                 "the transport refuses this message", type="TransportRefused", non_retryable=True
             ) from None
         except Exception as exc:  # any transport error is retried, with its kind only
+            DELIVERY_ATTEMPTS.labels(message.channel.value, "error").inc()
             await self._attempt(request.message_id, type(exc).__name__)
             logger.warning("sending message %s failed (%s); retrying", request.message_id, type(exc).__name__)
             raise ApplicationError(f"transport failed ({type(exc).__name__})", type="TransportFailed") from None
         async with self._pool.connection() as conn:
             await outbox.record_attempt(conn, request.message_id, None)
             await outbox.mark_sent(conn, request.message_id, reference)
+        DELIVERY_ATTEMPTS.labels(message.channel.value, "sent").inc()
         logger.info("message %s sent over %s as %s", request.message_id, message.channel.value, reference)
         return SendResult(transport_ref=reference)
 
@@ -127,7 +131,9 @@ class MessagingActivities:
     @activity.defn(name=RECORD_DELIVERY_FAILURE)
     async def record_delivery_failure(self, record: FailureRecord) -> None:
         async with self._pool.connection() as conn:
-            await outbox.mark_failed(conn, record.message_id, record.reason.value)
+            channel = await outbox.mark_failed(conn, record.message_id, record.reason.value)
+        if channel is not None:
+            DELIVERY_FAILURES.labels(channel).inc()
         logger.warning("message %s failed: %s", record.message_id, record.reason.value)
 
     @activity.defn(name=PREPARE_RESEND)

@@ -152,10 +152,14 @@ async def mark_sent(conn: psycopg.AsyncConnection[Any], message_id: str, transpo
     )
 
 
-async def mark_failed(conn: psycopg.AsyncConnection[Any], message_id: str, reason: str) -> None:
-    await conn.execute(
-        "UPDATE outbox SET failed_at = now(), last_error = %s WHERE message_id = %s", (reason, message_id)
+async def mark_failed(conn: psycopg.AsyncConnection[Any], message_id: str, reason: str) -> str | None:
+    """Mark the message given up on; returns its channel (for the failure count), None for an unknown id."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET failed_at = now(), last_error = %s WHERE message_id = %s RETURNING channel",
+        (reason, message_id),
     )
+    row = await cursor.fetchone()
+    return str(row[0]) if row is not None else None
 
 
 async def mark_acknowledged(conn: psycopg.AsyncConnection[Any], message_id: str) -> None:

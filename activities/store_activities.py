@@ -27,6 +27,7 @@ from activities.contracts import (
 )
 from activities.db import Pool
 from activities.eventstore import ConcurrencyConflict, EventStore, InvalidAppend
+from activities.service_metrics import APPEND_DURATION, EVENT_APPENDS, EVENTS_APPENDED, timed
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,13 @@ class StoreActivities:
 
     @activity.defn(name=APPEND_CASE_EVENTS)
     async def append_case_events(self, request: AppendCaseEvents) -> AppendResult:
-        return await _non_retryable_rejections(self._store.append(request))
+        return await _non_retryable_rejections(self._store.append(request), "case", len(request.events))
 
     @activity.defn(name=APPEND_APPLICATION_EVENTS)
     async def append_application_events(self, request: AppendApplicationEvents) -> AppendResult:
-        return await _non_retryable_rejections(self._store.append_application(request))
+        return await _non_retryable_rejections(
+            self._store.append_application(request), "application", len(request.events)
+        )
 
     @activity.defn(name=DELIVER_PLAN)
     async def deliver_plan(self, request: PlanDelivery) -> DeliveryReceipt:
@@ -128,15 +131,23 @@ def database_failure(error: psycopg.Error) -> ApplicationError:
     )
 
 
-async def _non_retryable_rejections(append: Awaitable[AppendResult]) -> AppendResult:
-    """Run an append; a store rejection fails the activity for good (retrying cannot cure it)."""
+async def _non_retryable_rejections(append: Awaitable[AppendResult], stream: str, events: int) -> AppendResult:
+    """Run an append, counted and timed per `stream` type; a store rejection fails the activity for good
+    (retrying cannot cure it)."""
+    outcome = "rejected"
     try:
-        return await append
+        with timed(APPEND_DURATION, stream):
+            result = await append
+        outcome = "appended"
+        EVENTS_APPENDED.labels(stream).inc(events)
+        return result
     except psycopg.Error as exc:
         failure = database_failure(exc)
+        outcome = "rejected" if failure.non_retryable else "failed"
         logger.warning("append failed: %s", failure.message)
         raise failure from None
     except ConcurrencyConflict as exc:
+        outcome = "conflict"
         # Retrying cannot help: the workflow must decide again on the stream as it now is.
         raise ApplicationError(
             str(exc),
@@ -146,3 +157,8 @@ async def _non_retryable_rejections(append: Awaitable[AppendResult]) -> AppendRe
         ) from None
     except InvalidAppend as exc:
         raise ApplicationError(str(exc), type="InvalidAppend", non_retryable=True) from None
+    except BaseException:
+        outcome = "failed"  # cancelled, or an error Temporal retries
+        raise
+    finally:
+        EVENT_APPENDS.labels(stream, outcome).inc()

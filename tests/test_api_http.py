@@ -84,7 +84,9 @@ async def test_malformed_json_is_a_problem(api: Api) -> None:
 async def test_unknown_route_and_method_are_problems(api: Api) -> None:
     missing = await api.http.get("/nothing-here")
     assert missing.status_code == 404
-    assert missing.json() == {
+    problem = missing.json()
+    assert problem.pop("correlation_id") == missing.headers["X-Correlation-Id"]  # the trace id (docs/observability.md)
+    assert problem == {
         "type": "about:blank",
         "title": "Not Found",
         "status": 404,

@@ -39,7 +39,7 @@ CALLERS = (
     "auditor",
     "national_reader",
 )
-PUBLIC = {"health"}
+PUBLIC = {"health", "metrics"}  # /metrics: no token, no personal data (tests/test_observability.py)
 
 
 def _row(allowed: set[str], elsewhere: object = FORBIDDEN) -> dict[str, object]:

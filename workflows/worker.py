@@ -28,6 +28,7 @@ from activities.kl_gateway.reporting import ReportConfig
 from activities.kl_gateway.schedule import ensure_kl_report_schedule
 from activities.kl_gateway.transport import DirectoryTransport
 from activities.messaging_setup import message_task_queue, messaging_parts, start_schedules
+from activities.process_observability import install_worker_runtime, start_worker_metrics, start_worker_observability
 from activities.retention_activities import RetentionActivities
 from activities.retention_schedule import ensure_retention_schedule
 from activities.settings import Settings, get_settings
@@ -48,6 +49,7 @@ async def _connect(settings: Settings) -> tuple[Client, Pool]:
     """Temporal first: it checks the payload keys, and a refusal should not wait for the database."""
     settings.require_payload_keys()  # the first check, as before (connect_temporal makes it again)
     configure_citizen_keys(settings.require_citizen_keys())  # StartupError without a KEK: personal data is sealed
+    install_worker_runtime()  # the SDK's metrics port: only once the checks passed
     try:
         client = await connect_temporal(settings)
     except StartupError:
@@ -74,6 +76,7 @@ def kl_gateway_activities(pool: Pool, settings: Settings) -> list[Callable[..., 
 
 async def run_worker(settings: Settings) -> None:
     client, pool = await _connect(settings)
+    start_worker_metrics()
     store = StoreActivities(pool)
     transport_settings = TransportSettings()
     sender = messaging_parts(
@@ -125,8 +128,8 @@ async def run_worker(settings: Settings) -> None:
 
 def main() -> None:
     settings = get_settings()  # an invalid setting ends the process here, with one line
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
+        start_worker_observability(settings.log_level)  # logs, traces, metrics: before any client connects
         asyncio.run(run_worker(settings))
     except StartupError as err:
         logger.critical("worker cannot start: %s", err)
