@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import click
 
+from activities.logging_setup import configure_logging
+from activities.observability_settings import ObservabilitySettings
 from activities.startup_checks import StartupError
 
 logger = logging.getLogger("genoptraening.cli")
@@ -28,7 +30,8 @@ def _exit(code: int | None) -> None:
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The one log format of every process (docs/observability.md); the modules' own basicConfig is then a no-op.
+    configure_logging("genoptraening-cli", logging.INFO, log_format=ObservabilitySettings().log_format_choice)
 
 
 def _summary(chore: Callable[[], str]) -> None:
