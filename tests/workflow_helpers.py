@@ -12,7 +12,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -20,6 +20,7 @@ from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
 from workflows.domain.commands import CaseCommand, ReceivePlan
 from workflows.domain.state import CaseState
 from workflows.identity import workflow_id_for_case
+from workflows.messaging.contracts import delivery_workflow_id
 
 
 async def start_case(
@@ -49,10 +50,30 @@ _started: list[WorkflowHandle[CaseWorkflow, CaseState]] = []
 async def terminate_started_cases() -> None:
     while _started:
         handle = _started.pop()
+        await terminate_deliveries(handle)
         try:
             await handle.terminate("test finished")
         except RPCError:
             pass  # already completed
+
+
+async def terminate_deliveries(handle: WorkflowHandle[Any, Any]) -> None:
+    """End the delivery workflows of a case's or application's messages: one still waiting for a receipt would
+    otherwise fire its timer on the shared time-skipping server when no worker serves it any more."""
+    try:
+        state = await handle.query("current_state")
+    except (RPCError, WorkflowQueryFailedError):
+        return
+    messages = state.get("messages", {}) if isinstance(state, dict) else getattr(state, "messages", {})
+    for message_id, message in messages.items():
+        resends = message.get("resends", 0) if isinstance(message, dict) else message.resends
+        for resend in range(resends + 1):
+            try:
+                await handle._client.get_workflow_handle(delivery_workflow_id(message_id, resend)).terminate(
+                    "test finished"
+                )
+            except RPCError:
+                pass  # completed, or never started
 
 
 async def wait_for_state(
