@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 from temporalio.service import RPCError
 
+from activities.logging_setup import wants_json
 from activities.settings import Settings
 from activities.temporal_connection import connect_temporal
 from deploy.binaries import temporal_cli
@@ -81,6 +83,11 @@ def dev_server_argv(cli: Path, database_file: Path, namespace: str, codec_endpoi
         *codec,
         "--log-level",
         "error",
+        # JSON lines like the service's own when stderr is not a terminal (docs/observability.md); never colours.
+        "--log-format",
+        "json" if wants_json(sys.stderr) else "text",
+        "--color",
+        "never",
     ]
 
 
