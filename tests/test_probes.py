@@ -6,8 +6,12 @@ Against PostgreSQL and the Temporal dev server; a Temporal outage is a lazy clie
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import sys
 import uuid
+from pathlib import Path
 
 import httpx
 from temporalio.client import Client
@@ -18,6 +22,7 @@ from temporalio.worker import Worker
 from activities.db import Pool
 from api.main import create_app
 from tests.api_helpers import PROBLEM_JSON, api_client, settings_for
+from tests.temporal_fixtures import NAMESPACE
 from workflows.case_workflow import CaseWorkflow
 from workflows.worker_health import WorkerHealthSettings, health_app, serving_health
 
@@ -101,3 +106,40 @@ async def test_worker_serves_its_probes_on_a_port_and_runs_on_without_one(
             raise AssertionError("the probes outlived the worker")
         except httpx.ConnectError:
             pass
+
+
+async def test_the_worker_process_serves_its_probes_and_stops_on_sigterm(
+    dev_server_env: WorkflowEnvironment, database_url: str, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "TEMPORAL_ADDRESS": dev_server_env.client.service_client.config.target_host,
+        "TEMPORAL_NAMESPACE": NAMESPACE,
+        "TEMPORAL_TASK_QUEUE": f"probe-{uuid.uuid4().hex[:8]}",
+        "ALLOW_UNENCRYPTED_PAYLOADS": "true",
+        "WORKER_HEALTH_HOST": "127.0.0.1",
+        "WORKER_HEALTH_PORT": str(port),
+        "WORKER_METRICS_PORT": "0",
+    }
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "workflows.worker", env=env, stdout=log, stderr=log
+        )
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                ready = None
+                for _ in range(120):  # connecting, creating its schedules, starting the pollers
+                    try:
+                        ready = await http.get("/readyz", timeout=5)
+                        break
+                    except httpx.ConnectError:
+                        await asyncio.sleep(0.5)
+                assert ready is not None, log_path.read_text(errors="replace")[-2000:]
+                assert ready.status_code == 200 and ready.json()["poller"] == "ok", ready.text
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(worker.wait(), timeout=40) == 0, log_path.read_text(errors="replace")[-2000:]
