@@ -63,7 +63,7 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "POST /reports/kl-gateway/{code}": (ADMIN,),  # KL reports: the municipality's administrator; status: ops
     "GET /reports/kl-gateway/{code}": (ADMIN,),
     "GET /reports/kl-gateway/{code}/preview": (ADMIN,),
-    "GET /reports/kl-gateway/status": (OPS,),
+    "GET /reports/kl-gateway": (OPS,),
     # The start-guarantee report: a municipality's own people, a report reader, ops (docs/reports.md).
     "GET /reports/start-guarantee": (CASEWORKER, ADMIN, OPS, Role.REPORT_READER),
     "POST /access-log/*": (Role.AUDITOR,),

@@ -79,7 +79,7 @@ async def test_the_administrator_sends_lists_and_previews_and_ops_see_counts(
     assert sent["changed"] == sent["resource_count"] and sent["entered_in_error"] == 0
     assert SYNTHETIC_CPR not in listed.text
     # Ops: every municipality's latest run, counts only.
-    status = await api.http.get("/reports/kl-gateway/status", headers=bearer(Role.OPS))
+    status = await api.http.get("/reports/kl-gateway", headers=bearer(Role.OPS))
     assert status.status_code == 200
     mine = [row for row in status.json() if row["municipality_code"] == home]
     assert mine[0]["citizens_sent"] == 1 and SYNTHETIC_CPR not in status.text and case_id not in status.text
@@ -92,11 +92,12 @@ async def test_bad_input_is_a_problem_naming_the_field(api: Api, home: str) -> N
         params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
         headers=admin,
     )
-    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "from"
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "query.from"
     future = await api.http.post(f"/reports/kl-gateway/{home}", params={"to": "2999-01-01T00:00:00Z"}, headers=admin)
-    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "to"
-    naive = await api.http.post(f"/reports/kl-gateway/{home}", params={"to": "2026-01-01T00:00:00"}, headers=admin)
-    assert naive.status_code == 422
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "query.to"
+    for bad in ("2026-01-01T00:00:00", "0.5", "2026-02-30T00:00:00Z"):  # no offset, no instant, no such day
+        answer = await api.http.post(f"/reports/kl-gateway/{home}", params={"to": bad}, headers=admin)
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "query.to", bad
     other = await api.http.get("/reports/kl-gateway/999/preview", headers=admin)
     assert other.status_code == 422
     elsewhere = await api.http.get("/reports/kl-gateway/101", headers=admin)

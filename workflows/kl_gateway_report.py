@@ -2,7 +2,7 @@
 `kl-gateway-reports` Temporal Schedule, by POST /reports/kl-gateway/{code} and by the CLI through the same code).
 
 Each municipality's cases go a batch at a time through an activity that Temporal retries; a municipality whose
-transport keeps failing is recorded as a failed run (ops see it at GET /reports/kl-gateway/status) and the
+transport keeps failing is recorded as a failed run (ops see it at GET /reports/kl-gateway) and the
 others go on. The workflow carries municipality codes, run ids, case-id cursors and counts: no personal data.
 """
 

@@ -40,6 +40,17 @@ router = APIRouter(prefix="/reports/kl-gateway", tags=["kl-gateway"])
 
 CodePath = Annotated[str, Path(pattern=r"^[1-8]\d{2}$", description="The municipality's code", examples=["101"])]
 PURPOSE = "indberetning til KL (SUL §140)"
+# An RFC 3339 instant with its offset (`2026-03-31T22:00:00Z`): a bare number or date is no instant.
+INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
+
+
+def _instant(name: str, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise field_problem((name, "is no date and time that exists")) from None
 
 
 def _own(principal: Principal, code: str, what: str) -> None:
@@ -47,7 +58,7 @@ def _own(principal: Principal, code: str, what: str) -> None:
     require_own_municipality(principal, code, what)
 
 
-@router.get("/status", summary="Every municipality's latest report run (counts only)", responses=problems(403))
+@router.get("", summary="Every municipality's latest report run (counts only)", responses=problems(403))
 async def get_kl_gateway_status(principal: PrincipalDep, pool: PoolDep) -> list[MunicipalityRunStatus]:
     require(principal, "read the KL report status", Role.OPS)
     return [MunicipalityRunStatus.model_validate(row) for row in await queries.status(pool)]
@@ -66,28 +77,27 @@ async def send_kl_gateway_reports(
     pool: PoolDep,
     client: TemporalDep,
     settings: SettingsDep,
-    period_from: Annotated[datetime | None, Query(alias="from", description="Cases changed since")] = None,
-    period_to: Annotated[datetime | None, Query(alias="to", description="Facts as they stood then")] = None,
+    period_from: Annotated[str | None, Query(alias="from", pattern=INSTANT, description="Cases changed since")] = None,
+    period_to: Annotated[str | None, Query(alias="to", pattern=INSTANT, description="Facts as they stood then")] = None,
 ) -> ReportStarted:
     """Starts the report workflow for this municipality: only what changed since each citizen's last accepted
     report goes out. Follow the run at GET /reports/kl-gateway/{code}. While one runs, asking again answers with
     the running one.
 
-    **422** naming `to` when it has no UTC offset or lies in the future (a report states facts as they stood),
-    or `from` when it has no offset or does not lie before `to`."""
+    **422** naming `to` when it is no RFC 3339 instant with an offset or lies in the future (a report states facts
+    as they stood), or `from` when it is no such instant or does not lie before `to`."""
     _own(principal, code, "send the municipality's KL reports")
-    to = period_to or datetime.now(UTC)
-    if to.tzinfo is None or (period_from is not None and period_from.tzinfo is None):
-        raise field_problem(("to" if to.tzinfo is None else "from", "must carry a UTC offset"))
+    since = _instant("query.from", period_from)
+    to = _instant("query.to", period_to) or datetime.now(UTC)
     if to > datetime.now(UTC):
-        raise field_problem(("to", "cannot lie in the future: a report states facts as they stood"))
-    if period_from is not None and period_from >= to:
-        raise field_problem(("from", "must lie before `to`"))
+        raise field_problem(("query.to", "cannot lie in the future: a report states facts as they stood"))
+    if since is not None and since >= to:
+        raise field_problem(("query.from", "must lie before `to`"))
     await log_access(request, pool, principal, AccessAction.EXPORT, purpose=PURPOSE,
                      criterion={"report": "kl-gateway", "municipality": code})  # fmt: skip
     # One on-demand run per municipality at a time: asked again while it runs, the answer is the running one.
     workflow_id = f"kl-gateway-{code}"
-    report = ReportRequest(municipalities=[code], trigger="api", period_from=period_from, period_to=to)
+    report = ReportRequest(municipalities=[code], trigger="api", period_from=since, period_to=to)
     handle = await client.start_workflow(
         KL_REPORT_WORKFLOW,
         report,
