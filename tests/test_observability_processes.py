@@ -157,3 +157,13 @@ def _get_status(url: str) -> tuple[int, str]:
 @pytest.fixture(autouse=True)
 def _no_inherited_log_format(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOG_FORMAT", raising=False)
+
+
+async def test_the_supervisor_logs_json_lines(
+    dev_server_env: WorkflowEnvironment, database_url: str, tmp_path: Path
+) -> None:
+    env = environment(dev_server_env, database_url, DATA_DIR=str(tmp_path))
+    async with process(["-m", "deploy.local", "--infra-only"], env, until="case service is running") as lines:
+        pass
+    records = assert_one_format(lines, "genoptraening-supervisor")
+    assert any(r["logger"] == "deploy.local" and "Migrations" in str(r["message"]) for r in records)
