@@ -57,8 +57,9 @@ complete or close the case. A command may carry an `Idempotency-Key` header (res
 the command once) and an `If-Match` with the case's `ETag`. A command the case's current status does not
 allow is answered **409**.
 
-**Every route** but the probes (`/livez`, `/readyz`, `/health`) and the docs takes `Authorization: Bearer <JWT>`;
-who acts comes from the token.
+**Every route** but the probes (`/livez`, `/readyz`, `/health`), `/metrics` and the docs takes
+`Authorization: Bearer <JWT>`; who acts comes from the token. Every answer carries `X-Correlation-Id`, the
+request's trace id (also `correlation_id` in a problem): quote it when reporting an error.
 Hospitals send their own plans, caseworkers act on their municipality's cases and applications (another
 municipality's answer **404**), municipal administrators keep their registers, ops sees metadata, auditors
 read the access log; a role that may not do an operation gets **403**. Every use of a citizen's data is
