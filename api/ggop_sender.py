@@ -8,9 +8,9 @@ where the sender gives one; `MEDCOM_SENDER_SOR_BY_EAN` ties EANs to the SOR id o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from activities.medcom.ggop_envelope import MessageIds
+from activities.medcom.inbound_messages import InboundChannel
 from activities.medcom.receipts import RefuseCode
 from activities.medcom_settings import MedComSettings
 from api.auth.principal import Principal, Role
@@ -20,7 +20,7 @@ from api.auth.principal import Principal, Role
 class GgopSender:
     """The door's own knowledge of the sender: a verified hospital token (http) or a VANS envelope (vans)."""
 
-    channel: Literal["http", "vans"]
+    channel: InboundChannel
     principal: Principal  # the actor the plan is recorded under
     vans_sender_ean: str | None = None
 

@@ -47,6 +47,10 @@ EXPECTED_GRANTS = {
     "retention_status": {"SELECT", "INSERT", "UPDATE"},
     "events": {"SELECT", "INSERT", "MAINTAIN"},  # MAINTAIN: LOCK TABLE events (TRUNCATE before PostgreSQL 17)
     "inbound_messages": {"SELECT", "INSERT"},  # received once, never changed (erasure destroys the key)
+    "kl_report_problems": {"SELECT", "INSERT"},  # what was reported, and why not, is history (0016)
+    "kl_report_runs": {"SELECT", "INSERT", "UPDATE"},  # a run is started, then finished
+    "kl_reported_resources": {"SELECT", "INSERT"},
+    "kl_reports": {"SELECT", "INSERT"},
     "municipalities": {"SELECT", "INSERT", "UPDATE"},
     "outbox": {"SELECT", "INSERT", "UPDATE"},
     "plan_index": {"SELECT", "INSERT"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from typing import get_args
 
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
@@ -17,6 +18,8 @@ from activities.access_log import AccessAction, AccessOutcome
 from activities.db import Pool
 from activities.kl_gateway.contracts import RUN_STATUSES as KL_RUN_STATUSES
 from activities.kl_gateway.contracts import TRIGGERS as KL_TRIGGERS
+from activities.medcom.inbound_messages import InboundChannel, InboundOutcome, ReceiptKind
+from activities.retention_events import ErasureBasis
 from activities.stored_events import StreamType
 from api.models.registers import REGISTERED_PROVIDER_KINDS
 from tests.api_helpers import Api, running_api, unused_municipality
@@ -33,6 +36,14 @@ WRITTEN: dict[tuple[str, str], frozenset[str]] = {
     ("access_log", "outcome"): frozenset(AccessOutcome),
     ("kl_report_runs", "trigger"): frozenset(KL_TRIGGERS),
     ("kl_report_runs", "status"): frozenset(KL_RUN_STATUSES),
+    ("inbound_messages", "channel"): frozenset(get_args(InboundChannel)),
+    ("inbound_messages", "outcome"): frozenset(get_args(InboundOutcome)),
+    ("inbound_messages", "receipt_kind"): frozenset(get_args(ReceiptKind)),
+    ("citizen_keys", "destroyed_reason"): frozenset(ErasureBasis),
+    ("retention_status", "erased_basis"): frozenset(ErasureBasis),
+    # Retention is kept for the cases and applications themselves, never for a retention stream.
+    ("retention_status", "subject_type"): frozenset(StreamType) - {StreamType.RETENTION},
+    ("citizen_streams", "stream_type"): frozenset(StreamType) - {StreamType.RETENTION},
 }
 
 # `CHECK ((kind = ANY (ARRAY['own'::text, ...])))`, as PostgreSQL prints an `IN (...)` list.

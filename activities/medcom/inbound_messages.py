@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
@@ -53,11 +53,17 @@ RETURNING id
 """
 
 
+# The values the CHECK constraints of migration 0013 allow (tests/test_enums_match_database.py holds them together).
+InboundChannel = Literal["http", "vans"]
+InboundOutcome = Literal["accepted", "refused"]
+ReceiptKind = Literal["positive", "negative"]
+
+
 @dataclass(frozen=True)
 class InboundMessage:
     """One received message and the answer it got (no personal data but in the sealed original)."""
 
-    channel: str
+    channel: InboundChannel
     message_type: str
     sender_ean: str
     receiver_ean: str | None
@@ -65,13 +71,13 @@ class InboundMessage:
     letter_id: str
     sending_hospital_sor_id: str | None
     episode_of_care_id: str | None
-    outcome: str
+    outcome: InboundOutcome
     case_id: str | None
     http_status: int
     refuse_code: str | None
     refuse_text: str | None
     receipt: bytes | None
-    receipt_kind: str | None
+    receipt_kind: ReceiptKind | None
 
     @property
     def accepted(self) -> bool:
