@@ -91,6 +91,19 @@ class QuietAccessLines(logging.Filter):
         return True
 
 
+class EvictionDetachNoise(logging.Filter):
+    """Drops OpenTelemetry's "Failed to detach context" when a workflow is evicted from the worker's cache: the
+    coroutine is closed (GeneratorExit) in another context than the one its trace context was attached in, so
+    the detach fails harmlessly, at ERROR with a traceback (temporalio/sdk-python#441, open-telemetry/
+    opentelemetry-python#2606). Any other failed detach is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != "Failed to detach context" or not record.exc_info:
+            return True
+        error = record.exc_info[1]
+        return not isinstance(error.__context__ if error is not None else None, GeneratorExit)
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(service)s %(name)s [trace %(trace_id)s] %(message)s"
 
 
@@ -136,6 +149,9 @@ def configure_logging(
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+    detach = logging.getLogger("opentelemetry.context")
+    if not any(isinstance(f, EvictionDetachNoise) for f in detach.filters):
+        detach.addFilter(EvictionDetachNoise())
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, QuietAccessLines) for f in access.filters):
         access.addFilter(QuietAccessLines())

@@ -15,7 +15,7 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from activities import read_model_metrics
-from activities.logging_setup import QuietAccessLines, configure_logging, formatter_for
+from activities.logging_setup import EvictionDetachNoise, QuietAccessLines, configure_logging, formatter_for
 from activities.read_model_metrics import ReadModelMetrics, Snapshot
 
 
@@ -120,3 +120,21 @@ async def test_a_burst_of_scrapes_costs_one_round_of_queries_and_a_dead_database
     families = {family.name: family for family in metrics.collect()}
     assert metrics.up == 0 and families["genoptraening_read_model_metrics_up"].samples[0].value == 0
     assert families["genoptraening_cases_open"].samples[0].value == 2  # the last good values stay
+
+
+def _failed_detach(cause: BaseException) -> logging.LogRecord:
+    try:
+        try:
+            raise cause
+        except BaseException:
+            raise ValueError("token was created in a different Context") from None
+    except ValueError as error:
+        error.__context__ = cause
+        info = (ValueError, error, error.__traceback__)
+    return logging.LogRecord("opentelemetry.context", logging.ERROR, __file__, 1, "Failed to detach context", (), info)
+
+
+def test_a_failed_detach_on_workflow_eviction_is_dropped_any_other_kept() -> None:
+    noise = EvictionDetachNoise()
+    assert noise.filter(_failed_detach(GeneratorExit())) is False
+    assert noise.filter(_failed_detach(RuntimeError("elsewhere"))) is True
