@@ -143,3 +143,23 @@ async def test_the_worker_process_serves_its_probes_and_stops_on_sigterm(
         finally:
             worker.send_signal(signal.SIGTERM)
             assert await asyncio.wait_for(worker.wait(), timeout=40) == 0, log_path.read_text(errors="replace")[-2000:]
+
+
+async def test_api_readiness_answers_in_bounded_time_when_temporal_hangs(pool: Pool) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # accepts the connection and never answers a byte
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        hanging = await Client.connect(f"127.0.0.1:{port}", lazy=True, data_converter=pydantic_data_converter)
+        app = create_app(pool=pool, temporal_client=hanging, settings=settings_for("unused"))
+        async with api_client(app, pool) as http:
+            started = asyncio.get_running_loop().time()
+            ready = await http.get("/readyz")
+            elapsed = asyncio.get_running_loop().time() - started
+            assert ready.status_code == 503 and ready.json()["detail"] == "Not reachable: Temporal"
+            assert elapsed < 6  # each check gives up after 3 s (CHECK_TIMEOUT_SECONDS), both run at once
+            assert (await http.get("/livez")).status_code == 200
+    finally:
+        server.close()
