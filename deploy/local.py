@@ -37,6 +37,7 @@ from deploy.embedded_postgres import EmbeddedPostgres, service_url, start_embedd
 from deploy.local_citizen_keys import local_citizen_key_env
 from deploy.processes import Child, ChildSpec, port_in_use, wait_for_port
 from deploy.supervision import ChildGroup, StopRequested, unless_stopped
+from workflows.worker_health import worker_probes_url
 
 logger = logging.getLogger("deploy.local")
 T = TypeVar("T")
@@ -253,7 +254,7 @@ class Supervisor:
         lines = [f"  Tokens       local issuer; one per role in {self.dev_tokens_file}:"]
         lines += [f"               {role:<16} {token}" for role, token in self.dev_tokens.items()]
         lines.append(
-            "               more: .venv/bin/python -m api.auth.local_issuer --role caseworker --municipality 101"
+            "               more: .venv/bin/genoptraening issue-token --role caseworker --municipality 101"
         )
         if self.infra_only:
             lines.append("               the API needs " + " ".join(f"{k}={v}" for k, v in self.auth_env.items()))
@@ -265,6 +266,7 @@ class Supervisor:
         if not self.infra_only:
             lines += [f"  API          {api}", f"  API docs     {api}/docs", f"  Metrics      {api}/metrics"]
             lines += [f"               worker {worker_metrics_url()} (docs/observability.md)"]
+            lines += [f"  Probes       {api}/livez, /readyz; {worker_probes_url()} (deploy/README.md)"]
         if self.settings.temporal_address_is_set:
             lines.append(f"  Temporal     {temporal.temporal_address} (namespace {temporal.temporal_namespace})")
         else:

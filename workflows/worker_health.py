@@ -139,3 +139,12 @@ async def serving_health(
         server.should_exit = True
         await task
         listening.close()
+
+
+def worker_probes_url() -> str:
+    """Where the worker's probes are, for `make run`'s announcement."""
+    settings = WorkerHealthSettings()
+    if not settings.port:
+        return "worker probes off (WORKER_HEALTH_PORT=0)"
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return f"worker http://{shown}:{settings.port}/livez, /readyz"
