@@ -36,7 +36,7 @@ def test_local_mode_makes_an_issuer_the_children_trust(tmp_path: Path, monkeypat
     assert verifier.verify(again.dev_tokens["auditor"]).roles == {Role.AUDITOR}
     lines = "\n".join(supervisor._auth_lines())
     assert str(tokens_file.resolve()) in lines and tokens["ops_decrypt"] in lines
-    assert "python -m api.auth.local_issuer" in lines and "AUTH_PUBLIC_KEY_FILE=" in lines
+    assert "genoptraening issue-token" in lines and "AUTH_PUBLIC_KEY_FILE=" in lines
 
 
 def test_a_configured_issuer_is_left_alone(tmp_path: Path) -> None:
