@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,7 +31,8 @@ from temporalio.service import RPCError
 from activities import outbox
 from activities.db import Pool
 from activities.medcom.receipts import parse_receipt
-from activities.transports.vans_file_drop import FAILED, INBOUND, PROCESSED
+from activities.transports import vans_inbox
+from activities.transports.vans_file_drop import FAILED, PROCESSED
 from workflows.identity import workflow_id_for_case
 from workflows.messaging.commands import MessageOutcome, Outcome
 from workflows.messaging.contracts import (
@@ -129,15 +129,18 @@ class Mailroom:
     @activity.defn(name=POLL_INBOX)
     async def poll_inbox(self) -> int:
         """Take every file in the inbound directory; returns how many were taken (moved on)."""
-        inbound = self.vans_root / INBOUND
-        waiting = await asyncio.to_thread(_waiting_files, inbound)
+        waiting = await asyncio.to_thread(vans_inbox.waiting_files, self.vans_root)
         taken = 0
-        for path, sender_ean in waiting:
-            raw = await asyncio.to_thread(_read_limited, path)
-            outcome = await self._take(raw, sender_ean) if raw is not None else False
+        for file in waiting:
+            claimed = await asyncio.to_thread(vans_inbox.claim, file)
+            if claimed is None:
+                continue  # another poller has it
+            raw = await asyncio.to_thread(vans_inbox.read_limited, claimed, MAX_INBOUND_BYTES)
+            outcome = await self._take(raw, claimed.sender_ean) if raw is not None else False
             if outcome is None:
-                continue  # it waits where it is for the next round
-            await asyncio.to_thread(_move, path, self.vans_root / (PROCESSED if outcome else FAILED))
+                await asyncio.to_thread(vans_inbox.give_back, claimed)  # it waits for the next round
+                continue
+            await asyncio.to_thread(vans_inbox.move, claimed, self.vans_root / (PROCESSED if outcome else FAILED))
             taken += 1
             activity.heartbeat(taken)
         return taken
@@ -206,34 +209,3 @@ async def _message_for(conn: Any, envelope_id: str) -> dict[str, Any] | None:
         if found is not None:
             return found
     return None
-
-
-def _waiting_files(inbound: Path) -> list[tuple[Path, str | None]]:
-    """Files waiting, each with the sender EAN of its mailbox directory (None directly in inbound/)."""
-    inbound.mkdir(parents=True, exist_ok=True)
-    found: list[tuple[Path, str | None]] = []
-    # Hidden names are files the VANS client is still writing (write, then rename): not ours yet.
-    for entry in sorted(os.scandir(inbound), key=lambda e: e.name):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_file():
-            found.append((Path(entry.path), None))
-        elif entry.is_dir() and entry.name.isdigit() and len(entry.name) == 13:
-            for inner in sorted(os.scandir(entry.path), key=lambda e: e.name):
-                if inner.is_file() and not inner.name.startswith("."):
-                    found.append((Path(inner.path), entry.name))
-    return found
-
-
-def _read_limited(path: Path) -> bytes | None:
-    """The file's bytes, or None when it is larger than any MedCom message may be."""
-    if path.stat().st_size > MAX_INBOUND_BYTES:
-        return None
-    return path.read_bytes()
-
-
-def _move(path: Path, directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    sender = path.parent.name if path.parent.name.isdigit() else "unknown"
-    os.replace(path, directory / f"{stamp}-{sender}-{path.name}")

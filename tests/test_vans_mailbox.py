@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -60,15 +61,18 @@ async def test_a_dropped_ggop_becomes_a_case_and_its_receipt_goes_out(stack: Sta
     api, mailroom, vans = stack
     inbound = vans / "inbound" / SENDER_EAN
     inbound.mkdir(parents=True, exist_ok=True)
-    (inbound / "ggop-1.xml").write_bytes(fresh(_today(ggop("almen.xml"))))
+    tag = uuid.uuid4().hex[:6].upper()
+    (inbound / "ggop-1.xml").write_bytes(fresh(_today(ggop("almen.xml")), suffix=tag))
     assert await ActivityEnvironment().run(mailroom.poll_inbox) == 1
     assert [p.name.endswith(f"-{SENDER_EAN}-ggop-1.xml") for p in (vans / "processed").iterdir()] == [True]
 
+    # This message's receipt: other modules queue receipts for the same sender in the shared database.
     ((receipt_id, case_id),) = await _rows(
         api.pool,
-        "SELECT message_id::text, case_id FROM outbox WHERE kind = 'receipt' AND address = %s"
-        " AND dispatched_at IS NULL",
+        "SELECT o.message_id::text, o.case_id FROM outbox o JOIN inbound_messages m ON m.case_id = o.case_id"
+        " WHERE o.kind = 'receipt' AND o.address = %s AND m.envelope_id = %s",
         SENDER_EAN,
+        f"E{tag}0000001",
     )
     assert case_id is not None
     assert await ActivityEnvironment().run(mailroom.start_undispatched_deliveries) >= 1
@@ -97,3 +101,16 @@ async def test_unvouched_and_unknown_files_go_to_failed(stack: Stack) -> None:
     failed = set((vans / "failed").iterdir()) - before
     assert [p.name.endswith("-unknown-loose-ggop.xml") for p in failed] == [True]
     assert not list((vans / "inbound").glob("*.xml"))
+
+
+async def test_two_pollers_take_a_file_once(stack: Stack) -> None:
+    _, mailroom, vans = stack
+    inbound = vans / "inbound" / SENDER_EAN
+    inbound.mkdir(parents=True, exist_ok=True)
+    (inbound / "ggop-twice.xml").write_bytes(fresh(_today(ggop("almen.xml"))))
+    taken = await asyncio.gather(
+        ActivityEnvironment().run(mailroom.poll_inbox), ActivityEnvironment().run(mailroom.poll_inbox)
+    )
+    assert sorted(taken) == [0, 1]  # the claim is an atomic rename: one poller hands it to the intake
+    assert len([p for p in (vans / "processed").iterdir() if p.name.endswith("-ggop-twice.xml")]) == 1
+    assert not list(inbound.iterdir()) and not list((vans / "inbound" / ".claimed").iterdir())
