@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest_asyncio
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -93,6 +94,10 @@ async def test_a_transport_that_keeps_failing_is_retried_then_the_run_is_recorde
 
 async def test_the_report_schedule_is_created_once(dev_server_env: WorkflowEnvironment) -> None:
     client: Client = dev_server_env.client
+    try:  # a worker started by another module of the run made it on the shared server: start from none
+        await client.get_schedule_handle(KL_REPORT_SCHEDULE_ID).delete()
+    except RPCError:
+        pass
     try:
         assert await ensure_kl_report_schedule(client, "q-kl", 24) is True
         assert await ensure_kl_report_schedule(client, "q-kl", 12) is False  # already there: updated
