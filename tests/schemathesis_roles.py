@@ -42,6 +42,8 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "POST /applications/{application_id}/holds/{hold}/lifting": (CASEWORKER, ADMIN),
     "POST /erasure-requests": (ADMIN,),
     "POST /cases/{case_id}/*": (CASEWORKER,),
+    "POST /cases/{case_id}/start-date-proposal/confirmation": (CASEWORKER,),  # SUL §140 stk. 4: the caseworker
+    "POST /cases/{case_id}/start-date-proposal/rejection": (CASEWORKER,),
     "GET /cases": (CASEWORKER, OPS),
     "GET /cases/{case_id}": (CASEWORKER, HOSPITAL),
     "GET /cases/{case_id}/events": (CASEWORKER,),

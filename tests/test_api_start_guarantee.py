@@ -154,6 +154,9 @@ async def test_scope(
         ({"level": "specialiseret"}, "query.level"),
         ({"format": "pdf"}, "query.format"),
         ({"as_of": "0001-01-01T00:00:00+05:00"}, "query.as_of"),  # before any plan; no overflow either
+        ({"to": "0"}, "query.to"),  # a number is no date (lax parsing would read 1970-01-01)
+        ({"from": "20260101"}, "query.from"),
+        ({"as_of": "1780000000"}, "query.as_of"),  # nor a Unix time an instant
     ],
 )
 async def test_bad_input_is_422_naming_the_field(reported: Reported, params: dict[str, str], field: str) -> None:
@@ -191,7 +194,12 @@ async def test_a_case_as_it_stood(reported: Reported) -> None:
     assert (
         await reported.http.get(url, params={"as_of": "2020-01-01T00:00:00Z"}, headers=caseworker)
     ).status_code == 404
-    for bad in ("2026-03-01T10:00:00", "not-a-time", (datetime.now(UTC) + timedelta(hours=1)).isoformat()):
+    for bad in (
+        "2026-03-01T10:00:00",
+        "not-a-time",
+        "1780000000",
+        (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+    ):
         answer = await reported.http.get(url, params={"as_of": bad}, headers=caseworker)
         assert answer.status_code == 422 and "query.as_of" in [e["field"] for e in answer.json()["errors"]]
 

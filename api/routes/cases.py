@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -18,6 +17,7 @@ from api.deps import CaseIdPath, PoolDep
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
 from api.openapi import problems
 from api.problems import ProblemError, checked_as_of, invalid_cursor_problem
+from api.query_types import QueryInstant
 from api.routes import letters
 from api.scoped_rows import visible_case
 from api.temporal_errors import etag
@@ -81,7 +81,7 @@ async def get_case(
     principal: PrincipalDep,
     response: Response,
     as_of: Annotated[
-        datetime | None,
+        QueryInstant | None,
         Query(description="The case as its events recorded by this instant made it (RFC 3339 with an offset)"),
     ] = None,
 ) -> CaseView:

@@ -24,6 +24,7 @@ from api.deps import PoolDep
 from api.models.start_guarantee import REASON_LABELS, StartGuaranteeReport
 from api.openapi import problems
 from api.problems import checked_as_of, field_problem
+from api.query_types import QueryDate, QueryInstant
 from api.start_guarantee_page import report_csv, report_html
 from workflows.domain.calendar import local_date
 from workflows.domain.guarantee_tally import tally
@@ -124,15 +125,15 @@ async def get_start_guarantee_report(
         MunicipalityCode | None, Query(description="One municipality; leave out for all the caller may see")
     ] = None,
     period_from: Annotated[
-        date | None,
+        QueryDate | None,
         Query(alias="from", description="First day a plan's clock may count from (default: 11 months before `to`)"),
     ] = None,
     period_to: Annotated[
-        date | None, Query(alias="to", description="Last day a plan's clock may count from (default: today)")
+        QueryDate | None, Query(alias="to", description="Last day a plan's clock may count from (default: today)")
     ] = None,
     level: Annotated[Level | None, Query(description="almen or rehabilitering_specialiseret; both if left out")] = None,
     as_of: Annotated[
-        datetime | None,
+        QueryInstant | None,
         Query(description="Draw the figures as the facts were recorded by this instant (RFC 3339 with an offset)"),
     ] = None,
     report_format: Annotated[
