@@ -182,6 +182,10 @@ async def receive_plan(
     udskrivelse", "opstart efter 1/12"), the case proposes that date with the words it came from
     (`start_date_proposal`); only a caseworker's confirmation moves the 7-day start guarantee (SUL §140 stk. 4).
 
+    `general_practitioner` may be null only when the hospital deselected the GP copy (`gp_copy_deselected`
+    true, MedCom GGOP without a `GPCCReceiver`); otherwise a missing one is **422** naming
+    `general_practitioner`.
+
     A CPR number that fails the modulus 11 check is accepted and flagged in `warnings`
     (`cpr_fails_modulus_11`; numbers issued since 2007 may fail it, cpr.dk); one that is no valid date is
     **422** naming `patient.cpr`.
