@@ -14,6 +14,7 @@ from activities.eventstore import EventStore
 from activities.letters.memo import MemoLetter, memo_message
 from activities.letters.pdf import render_pdf
 from activities.letters.texts import Letter, first_contact, free_choice
+from activities.medcom.inbound_messages import original_of_case_letter
 from activities.transport_settings import TransportSettings
 from workflows.domain.state import CaseState, fold
 from workflows.messaging.contracts import QueueCaseMessage
@@ -102,19 +103,32 @@ async def render_case_message(
             # The hospital sends the GP (and a training hospital) their copy itself (MedCom, GGOP): the service
             # forwards only to the municipality's own EHR, and only where a deployment configured its mailbox.
             return "not_forwarded"
+        content, content_type, described = await _plan_as_sent(conn, request.case_id, state)
         return OutboundMessage(
             message_id=request.message_id,
             channel=Channel.MEDCOM,
             kind=MessageKind.PLAN_FORWARD,
             recipient=request.recipient,
             address=ean,
-            content=plan.model_dump_json().encode(),
-            content_type="application/json",
+            content=content,
+            content_type=content_type,
             citizen_cpr=plan.patient.cpr,
             # OIOXML quotes ids without hyphens (MedCom); the receiver's receipt names this envelope.
             envelope_id=uuid.UUID(request.message_id).hex,
             ack_expected=True,
-            details={"format": "genoptraening plan JSON (the service's own format)"},
+            details={"format": described},
             **owner,
         )
     raise NothingToQueue(f"a case does not send {request.kind.value}")
+
+
+async def _plan_as_sent(conn: psycopg.AsyncConnection[Any], case_id: str, state: CaseState) -> tuple[bytes, str, str]:
+    """The plan for the municipality's own EHR: the hospital's GGOP message itself where the plan came as one
+    (addressed to this municipality already, MedCom OIOXML, which the EHR reads), else the service's own JSON."""
+    plan = state.plan
+    assert plan is not None
+    if plan.medcom_letter is not None:
+        original = await original_of_case_letter(conn, case_id, plan.medcom_letter.letter_id)
+        if original is not None:
+            return original, "application/xml", "MedCom GGOP (the hospital's original message)"
+    return plan.model_dump_json().encode(), "application/json", "genoptraening plan JSON (the service's own format)"

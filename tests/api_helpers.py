@@ -69,7 +69,11 @@ async def running_api(
     app = create_app(pool=pool, temporal_client=env.client, settings=settings)
     # The sender with its embedded transports in a throw-away directory (the plans' copies are not forwarded).
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="genop-"))  # the embedded transports' directories
-    sender = messaging_parts(pool, env.client, task_queue, TransportSettings(), data_dir)
+    # The transports read their own settings (activities.transport_settings): overrides of theirs go there.
+    transports = TransportSettings(
+        **{name: value for name, value in settings_overrides.items() if name in TransportSettings.model_fields}
+    )
+    sender = messaging_parts(pool, env.client, task_queue, transports, data_dir)
     async with (
         Worker(
             env.client,

@@ -19,11 +19,13 @@ from activities.db import Pool
 from activities.mailroom import Mailroom, medcom_receipt_reader
 from activities.medcom.receipts import parse_receipt
 from activities.messaging_setup import ggop_intake, message_task_queue
+from activities.outbox import load_message
 from tests.api_helpers import Api, danish_today, running_api
 from tests.auth_helpers import DEFAULT_SOR
 from tests.ggop_fixtures import fresh, ggop, on_day
 
 SENDER_EAN = "5790000000017"
+EHR_EAN = "5790000000062"
 
 Stack = tuple[Api, Mailroom, Path]
 
@@ -32,7 +34,11 @@ Stack = tuple[Api, Mailroom, Path]
 async def stack(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Stack]:
     data_dir = Path(tempfile.mkdtemp(prefix="genop-vans-"))
     async with running_api(
-        dev_server_env, pool, data_dir=data_dir, medcom_sender_sor_by_ean={SENDER_EAN: DEFAULT_SOR}
+        dev_server_env,
+        pool,
+        data_dir=data_dir,
+        medcom_sender_sor_by_ean={SENDER_EAN: DEFAULT_SOR},
+        medcom_plan_forward_eans={"101": EHR_EAN},  # the fixtures' receiving municipality forwards to its EHR
     ) as api:
         mailroom = Mailroom(
             pool=pool,
@@ -114,3 +120,29 @@ async def test_two_pollers_take_a_file_once(stack: Stack) -> None:
     assert sorted(taken) == [0, 1]  # the claim is an atomic rename: one poller hands it to the intake
     assert len([p for p in (vans / "processed").iterdir() if p.name.endswith("-ggop-twice.xml")]) == 1
     assert not list(inbound.iterdir()) and not list((vans / "inbound" / ".claimed").iterdir())
+
+
+async def test_the_municipality_ehr_gets_the_hospitals_own_ggop(stack: Stack) -> None:
+    api, mailroom, vans = stack
+    tag = uuid.uuid4().hex[:6].upper()
+    raw = fresh(_today(ggop("almen.xml")), suffix=tag)
+    (vans / "inbound" / SENDER_EAN).mkdir(parents=True, exist_ok=True)
+    (vans / "inbound" / SENDER_EAN / f"ggop-{tag}.xml").write_bytes(raw)
+    assert await ActivityEnvironment().run(mailroom.poll_inbox) == 1
+    ((case_id,),) = await _rows(
+        api.pool, "SELECT case_id FROM inbound_messages WHERE envelope_id = %s", f"E{tag}0000001"
+    )
+    for _ in range(200):  # the case queues its copies once it has the plan
+        found = await _rows(
+            api.pool, "SELECT message_id::text FROM outbox WHERE case_id = %s AND kind = 'plan_forward'", case_id
+        )
+        if found:
+            break
+        await asyncio.sleep(0.05)
+    events = (await api.http.get(f"/cases/{case_id}/events")).json()["events"]
+    assert found, [(e["type"], e["data"].get("recipient"), e["data"].get("reason")) for e in events]
+    ((message_id,),) = found
+    async with api.pool.connection() as conn:
+        queued = await load_message(conn, message_id)
+    assert queued is not None and queued.address == EHR_EAN
+    assert (queued.content, queued.content_type) == (raw, "application/xml")  # the letter as the hospital wrote it

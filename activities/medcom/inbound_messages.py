@@ -148,6 +148,18 @@ async def original_message(
     return await open_for_citizen(conn, bytes(row[0]))
 
 
+async def original_of_case_letter(conn: AsyncConnection[Any], case_id: str, letter_id: str) -> bytes | None:
+    """The GGOP message a case's plan came in (its latest accepted copy: a resend carries the same letter),
+    opened with the citizen's key; None when the plan did not come as GGOP or the citizen was erased."""
+    cursor = await conn.execute(
+        "SELECT raw_message FROM inbound_messages WHERE case_id = %s AND letter_id = %s AND outcome = 'accepted'"
+        " AND raw_message IS NOT NULL ORDER BY received_at DESC LIMIT 1",
+        (case_id, letter_id),
+    )
+    row = await cursor.fetchone()
+    return None if row is None else await open_for_citizen(conn, bytes(row[0]))
+
+
 async def keep_answer(
     pool: Pool, row: InboundMessage, *, raw: bytes | None = None, cpr: str | None = None
 ) -> InboundMessage:
