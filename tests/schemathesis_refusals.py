@@ -11,6 +11,7 @@ operation, and never 5xx; and no refused request may change a stored row (`snaps
 
 from __future__ import annotations
 
+import importlib
 import tempfile
 import time
 from collections.abc import Iterator
@@ -35,6 +36,11 @@ from tests.auth_helpers import AUDIENCE, ISSUER_URL, test_issuer, token
 from tests.factories import SYNTHETIC_CPR, plan_payload
 from tests.schemathesis_roles import OTHER, SEEDED, Organisation, allowed_roles
 from tests.schemathesis_stack import Seeded
+
+# Imported at collection, not lazily by the first `from_url` mid-run: pytest rewrites a plugin's modules as they
+# load, and CPython 3.11 before 3.11.8 can fail that with "AST constructor recursion depth mismatch" (cpython
+# gh-106905, pytest-dev/pytest#10874) when it happens deep in a running test, as it did here once.
+importlib.import_module("schemathesis.specs.openapi.schemas")
 
 TABLES = ("cases", "applications", "municipalities", "providers")  # the read models a refusal must not touch
 # Operations whose request names no organisation, so an allowed role of another one is answered (an erasure request
@@ -155,8 +161,6 @@ def _valid_request(operation: APIOperation[Any, Any, Any, Any], seeded: Seeded) 
         "code": SEEDED.municipality,
         "hold": "complaint",
     }
-    # A letter or message of the case: any id will do, the role and the scope are checked before the id is looked up.
-    ids |= {"letter_id": "00000000-0000-4000-8000-000000000001", "message_id": "00000000-0000-4000-8000-000000000002"}
     # A letter or message of the case: any id will do, the role and the scope are checked before the id is looked up.
     ids |= {"letter_id": "00000000-0000-4000-8000-000000000001", "message_id": "00000000-0000-4000-8000-000000000002"}
     path = operation.path.format(**{name: value for name, value in ids.items() if f"{{{name}}}" in operation.path})
