@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import logging
 import os
 import secrets
@@ -31,6 +32,8 @@ from activities.settings import Settings, get_settings
 from activities.temporal_connection import connect_temporal
 from activities.transport_settings import TransportSettings
 from activities.transports.vans_file_drop import VansFileDrop
+from api.auth.local_issuer import DEV_TOKEN_SCOPES
+from api.auth.principal import Role
 from deploy import temporal_dev_server
 from deploy.binaries import temporal_cli
 from deploy.embedded_postgres import EmbeddedPostgres, service_url, start_embedded_postgres
@@ -38,6 +41,10 @@ from deploy.local_citizen_keys import local_citizen_key_env
 from deploy.processes import Child, ChildSpec, port_in_use, wait_for_port
 from deploy.supervision import ChildGroup, StopRequested, unless_stopped
 from workflows.worker_health import worker_probes_url
+
+# The sender EAN of the GGOP fixtures (tests/fixtures/ggop/): on make run it is the dev hospital token's mailbox,
+# so a fixture posted with that token is taken (docs/medcom.md, "Trying it with make run").
+DEV_HOSPITAL_EAN = "5790000000017"
 
 logger = logging.getLogger("deploy.local")
 T = TypeVar("T")
@@ -253,9 +260,7 @@ class Supervisor:
             return [f"  Tokens       from {self.settings.auth_jwks_url or self.settings.auth_public_key_file}"]
         lines = [f"  Tokens       local issuer; one per role in {self.dev_tokens_file}:"]
         lines += [f"               {role:<16} {token}" for role, token in self.dev_tokens.items()]
-        lines.append(
-            "               more: .venv/bin/genoptraening issue-token --role caseworker --municipality 101"
-        )
+        lines.append("               more: .venv/bin/genoptraening issue-token --role caseworker --municipality 101")
         if self.infra_only:
             lines.append("               the API needs " + " ".join(f"{k}={v}" for k, v in self.auth_env.items()))
         return lines
@@ -306,7 +311,10 @@ class Supervisor:
         self.spool_dir = transports.spool_root(self.data_dir).resolve()
         VansFileDrop(self.vans_dir).ensure_directories()
         self.spool_dir.mkdir(parents=True, exist_ok=True)
-        return {"VANS_DIR": str(self.vans_dir), "DIGITAL_POST_SPOOL_DIR": str(self.spool_dir)}
+        env = {"VANS_DIR": str(self.vans_dir), "DIGITAL_POST_SPOOL_DIR": str(self.spool_dir)}
+        if "MEDCOM_SENDER_SOR_BY_EAN" not in os.environ:  # a deployment names its hospitals' mailboxes itself
+            env["MEDCOM_SENDER_SOR_BY_EAN"] = json.dumps({DEV_HOSPITAL_EAN: DEV_TOKEN_SCOPES[Role.HOSPITAL]["sor"]})
+        return env
 
     def _mailbox_lines(self) -> list[str]:
         if self.vans_dir is None or self.spool_dir is None:
