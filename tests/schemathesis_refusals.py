@@ -34,6 +34,7 @@ from tests.api_helpers import danish_today
 from tests.application_factories import application_payload
 from tests.auth_helpers import AUDIENCE, ISSUER_URL, test_issuer, token
 from tests.factories import SYNTHETIC_CPR, plan_payload
+from tests.ggop_fixtures import fresh, ggop
 from tests.schemathesis_roles import OTHER, SEEDED, Organisation, allowed_roles
 from tests.schemathesis_stack import Seeded
 
@@ -133,7 +134,11 @@ def refuse_everyone(base_url: str, seeded: Seeded) -> Refusals:
                 if label in ORGANISATION_FREE and caller.role in allowed:
                     continue  # names no organisation: another municipality's administrator is answered, not refused
                 headers = {"Authorization": caller.authorization} if caller.authorization else {}
-                answer = http.request(method, path, params=query, json=body, headers=headers)
+                if isinstance(body, bytes):  # a MedCom message: XML, read before its sender can be checked
+                    headers["Content-Type"] = "application/xml"
+                    answer = http.request(method, path, params=query, content=body, headers=headers)
+                else:
+                    answer = http.request(method, path, params=query, json=body, headers=headers)
                 outcome.requests += 1
                 expected = expected_status(caller, label, allowed)
                 if problem := _problem(answer, expected):
@@ -174,6 +179,7 @@ def _valid_request(operation: APIOperation[Any, Any, Any, Any], seeded: Seeded) 
         "POST /municipalities/{code}/providers": {"provider_id": "refused", "name": "Refused", "kind": "own"},
         "POST /access-log/citizen-extract": {"citizen_cpr": SYNTHETIC_CPR, "include_employee": True},
         "POST /erasure-requests": {"citizen_cpr": SYNTHETIC_CPR},
+        "POST /medcom/ggop": fresh(ggop("almen.xml")),
     }
     body = known[label] if label in known else _generated_body(operation)
     return operation.method.upper(), path, query, body
