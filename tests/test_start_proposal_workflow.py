@@ -69,7 +69,10 @@ async def test_a_confirmed_start_moves_the_guarantee_past_day_8(running: Running
     assert f"Later start proposed from the plan's text: {proposed_on} (confirmed)" in details
     assert "tidligst" not in details  # the plan's words are health text: never in the unencrypted summary
     await env.sleep(timedelta(days=8))
-    day_8 = await wait_for_state(handle, lambda s: s.contact_overdue)  # the contact deadline fired meanwhile
+    # The contact deadline (working days) fires within these 8 days unless holidays push it past them: the
+    # shared time-skipping clock may stand in late December by the time this test runs.
+    contact_fired = confirmed.contact_due_on is not None and confirmed.contact_due_on < today + timedelta(days=8)
+    day_8 = await wait_for_state(handle, lambda s: s.contact_overdue or not contact_fired)
     assert not day_8.start_guarantee_breached
     await env.sleep(timedelta(days=14))  # past the moved last day, 7 days after the confirmed start
     breached = await wait_for_state(handle, lambda s: s.start_guarantee_breached)
