@@ -13,15 +13,13 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 
+from activities.schedule_setup import create_or_update_schedule
 from workflows.messaging.mailroom_workflows import InboxPollWorkflow, OutboxSweepWorkflow
 
 logger = logging.getLogger(__name__)
@@ -47,12 +45,5 @@ async def ensure_mailroom_schedules(
         INBOX_POLL_SCHEDULE: _schedule(InboxPollWorkflow, "vans-inbox-poll-run", task_queue, poll_every),
     }
     for schedule_id, schedule in wanted.items():
-        try:
-            await client.create_schedule(schedule_id, schedule)
+        if await create_or_update_schedule(client, schedule_id, schedule):
             logger.info("created schedule %s", schedule_id)
-        except ScheduleAlreadyRunningError:
-
-            def _replace(_: ScheduleUpdateInput, schedule: Schedule = schedule) -> ScheduleUpdate:
-                return ScheduleUpdate(schedule=schedule)
-
-            await client.get_schedule_handle(schedule_id).update(_replace)

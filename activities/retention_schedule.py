@@ -8,17 +8,15 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 
 from activities.retention_contracts import RETENTION_SCHEDULE_ID, RETENTION_SWEEP_WORKFLOW, SweepInput
+from activities.schedule_setup import create_or_update_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +41,7 @@ def retention_schedule(task_queue: str, hour_utc: int) -> Schedule:
 
 async def ensure_retention_schedule(client: Client, task_queue: str, hour_utc: int) -> bool:
     """Create the schedule, or bring an existing one to this spec; True if it was created now."""
-    schedule = retention_schedule(task_queue, hour_utc)
-    try:
-        await client.create_schedule(RETENTION_SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-
-        def keep_current(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
-
-        await client.get_schedule_handle(RETENTION_SCHEDULE_ID).update(keep_current)
+    if not await create_or_update_schedule(client, RETENTION_SCHEDULE_ID, retention_schedule(task_queue, hour_utc)):
         return False
     logger.info("created the daily retention sweep schedule %s (%02d:00 UTC)", RETENTION_SCHEDULE_ID, hour_utc)
     return True

@@ -10,16 +10,14 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 
 from activities.kl_gateway.contracts import KL_REPORT_SCHEDULE_ID, KL_REPORT_WORKFLOW, ReportRequest
+from activities.schedule_setup import create_or_update_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +39,9 @@ def kl_report_schedule(task_queue: str, interval_hours: int) -> Schedule:
 
 async def ensure_kl_report_schedule(client: Client, task_queue: str, interval_hours: int) -> bool:
     """Create the schedule, or bring an existing one to this spec; True if it was created now."""
-    schedule = kl_report_schedule(task_queue, interval_hours)
-    try:
-        await client.create_schedule(KL_REPORT_SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-
-        def keep_current(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
-
-        await client.get_schedule_handle(KL_REPORT_SCHEDULE_ID).update(keep_current)
+    if not await create_or_update_schedule(
+        client, KL_REPORT_SCHEDULE_ID, kl_report_schedule(task_queue, interval_hours)
+    ):
         return False
     logger.info("created the KL Gateway report schedule %s (every %d h)", KL_REPORT_SCHEDULE_ID, interval_hours)
     return True

@@ -1,0 +1,20 @@
+"""Create a Temporal Schedule, or bring an existing one to the wanted spec: every process that owns a schedule
+calls this at start, so a changed interval or task queue takes effect with the next deployment."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, Schedule, ScheduleAlreadyRunningError, ScheduleUpdate, ScheduleUpdateInput
+
+
+async def create_or_update_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:
+    """True if the schedule was created now; False if one existed and was updated to `schedule`."""
+    try:
+        await client.create_schedule(schedule_id, schedule)
+    except ScheduleAlreadyRunningError:
+
+        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(schedule_id).update(replace)
+        return False
+    return True
