@@ -13,17 +13,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows.applications.commands import ApplicationCommand
     from workflows.applications.events import ApplicationEvent
     from workflows.applications.state import ApplicationState
-    from workflows.messaging.commands import MessageOutcome, RecordMessageOutcome, RecordMessageQueued
+    from workflows.messaging import shell_steps
+    from workflows.messaging.commands import MessageOutcome, RecordMessageQueued
     from workflows.messaging.contracts import (
-        PREPARE_RESEND,
         QUEUE_APPLICATION_MESSAGE,
         QueueApplicationMessage,
         Queued,
-        ResendRequest,
     )
     from workflows.messaging.model import MessageKind, MessageRecipient, message_id_for
     from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
-    from workflows.workflow_support import STORE_RETRY, STORE_TIMEOUT, EventSourcedShell
+    from workflows.workflow_support import STORE_RETRY, EventSourcedShell
 
 SYSTEM_ACTOR = "system:application-workflow"
 
@@ -84,27 +83,7 @@ class MessagingApplicationShell(EventSourcedShell[ApplicationState, ApplicationC
         return True
 
     async def _record_outcome(self, outcome: MessageOutcome) -> None:
-        resend = f":r{outcome.resend}" if outcome.resend else ""
-        await self._apply_own(
-            RecordMessageOutcome(
-                command_id=f"outcome:{outcome.message_id}:{outcome.outcome.value}{resend}",
-                actor="system:sender",
-                outcome=outcome,
-            )
-        )
+        await shell_steps.record_outcome(self, outcome)
 
     async def _resend(self, message_id: str) -> None:
-        delivery = self._state.messages[message_id]
-        try:
-            queued = await workflow.execute_activity(
-                PREPARE_RESEND,
-                ResendRequest(message_id=message_id, resend=delivery.resends),
-                result_type=Queued,
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
-                summary="prepare resend",
-            )
-        except ActivityError as error:
-            await self._back_off("resend", error)
-            return
-        await start_delivery(queued, message_id, resend=delivery.resends)
+        await shell_steps.resend(self, message_id, self._state.messages[message_id].resends)

@@ -17,17 +17,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.decider import recipients_to_serve
     from workflows.domain.model import Recipient
     from workflows.domain.state import CaseState
-    from workflows.messaging.commands import MessageOutcome, RecordMessageOutcome, RecordMessageQueued
+    from workflows.messaging import shell_steps
+    from workflows.messaging.commands import MessageOutcome, RecordMessageQueued
     from workflows.messaging.contracts import (
-        PREPARE_RESEND,
         QUEUE_CASE_MESSAGE,
         QueueCaseMessage,
         Queued,
-        ResendRequest,
     )
     from workflows.messaging.model import Channel, MessageKind, MessageRecipient, message_id_for
     from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
-    from workflows.workflow_support import STORE_RETRY, STORE_TIMEOUT
+    from workflows.workflow_support import STORE_RETRY
 
 
 def letters_owed(state: CaseState) -> list[MessageKind]:
@@ -136,31 +135,10 @@ class MessagingCaseShell(CaseShell):
         await start_delivery(queued, message_id, resend)
 
     async def _record_outcome(self, outcome: MessageOutcome) -> None:
-        resend = f":r{outcome.resend}" if outcome.resend else ""
-        await self._apply_own(
-            RecordMessageOutcome(
-                command_id=f"outcome:{outcome.message_id}:{outcome.outcome.value}{resend}",
-                actor="system:sender",
-                outcome=outcome,
-            )
-        )
+        await shell_steps.record_outcome(self, outcome)
 
     async def _resend(self, message_id: str) -> None:
-        """After `MessageResendRequested`: open the outbox row again and start the resend's delivery."""
-        delivery = self._state.messages[message_id]
-        try:
-            queued = await workflow.execute_activity(
-                PREPARE_RESEND,
-                ResendRequest(message_id=message_id, resend=delivery.resends),
-                result_type=Queued,
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
-                summary="prepare resend",
-            )
-        except ActivityError as error:
-            await self._back_off("resend", error)
-            return
-        await self._start_delivery(queued, message_id, resend=delivery.resends)
+        await shell_steps.resend(self, message_id, self._state.messages[message_id].resends)
 
 
 def _channel_of(kind: MessageKind) -> Channel:

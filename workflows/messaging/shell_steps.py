@@ -1,0 +1,45 @@
+"""The two message steps a case and an application take alike: recording the sender's outcome as the
+stream's own command, and starting a caseworker's resend. Module functions over the shared event-sourced
+shell, so both workflows run the same commands and activities in the same order (their histories replay)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.messaging.commands import MessageOutcome, RecordMessageOutcome
+    from workflows.messaging.contracts import PREPARE_RESEND, Queued, ResendRequest
+    from workflows.messaging.starting import start_delivery
+    from workflows.workflow_support import STORE_RETRY, STORE_TIMEOUT, EventSourcedShell
+
+
+async def record_outcome(shell: EventSourcedShell[Any, Any, Any], outcome: MessageOutcome) -> None:
+    """The sender's report (sent, acknowledged, failed) as the stream's own command, once per outcome."""
+    resend = f":r{outcome.resend}" if outcome.resend else ""
+    await shell._apply_own(
+        RecordMessageOutcome(
+            command_id=f"outcome:{outcome.message_id}:{outcome.outcome.value}{resend}",
+            actor="system:sender",
+            outcome=outcome,
+        )
+    )
+
+
+async def resend(shell: EventSourcedShell[Any, Any, Any], message_id: str, resends: int) -> None:
+    """After `MessageResendRequested`: open the outbox row again and start the resend's delivery."""
+    try:
+        queued = await workflow.execute_activity(
+            PREPARE_RESEND,
+            ResendRequest(message_id=message_id, resend=resends),
+            result_type=Queued,
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+            summary="prepare resend",
+        )
+    except ActivityError as error:
+        await shell._back_off("resend", error)
+        return
+    await start_delivery(queued, message_id, resend=resends)
