@@ -166,9 +166,7 @@ class RehabilitationPlan(_Strict):
 
     @field_validator("general_practitioner")
     @classmethod
-    def _gp_unless_deselected(
-        cls, gp: GeneralPractitioner | None, info: ValidationInfo
-    ) -> GeneralPractitioner | None:
+    def _gp_unless_deselected(cls, gp: GeneralPractitioner | None, info: ValidationInfo) -> GeneralPractitioner | None:
         if gp is None and info.data.get("gp_copy_deselected") is not True:
             raise ValueError("general_practitioner is required unless gp_copy_deselected is true")
         return gp
