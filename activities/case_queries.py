@@ -20,7 +20,7 @@ _LIST_COLUMNS = sql.SQL(
     "case_id, municipality_code, status, level, sub_level, discharge_date, next_deadline_at, next_deadline_kind,"
     " overdue, start_guarantee_due_on, contact_due_on, received_at, updated_at, version, last_global_position,"
     " responsible_municipality_code, team, contact_reminder_sent, contact_overdue, guarantee_status_reason,"
-    " delivery_failed"
+    " delivery_failed, assignee, is_open, inbox_due_at, free_choice_open, unseen_warnings"
 )
 
 

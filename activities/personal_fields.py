@@ -116,6 +116,19 @@ _MESSAGE_EVENTS: dict[str, BodyFields] = {
     "MessageResendRequested": BodyFields({}, frozenset({"message_id"})),
 }
 
+# Who holds a case (workflows.domain.casework): staff ids and team ids, no citizen's data; a reason is free text.
+_HOLDERS = frozenset({"assignee", "team", "previous_assignee", "previous_team"})
+_CASEWORK_EVENTS: dict[str, BodyFields] = {
+    "CaseAssigned": _free_text("reason", non_personal=_HOLDERS),
+    "CaseClaimed": BodyFields({}, _HOLDERS),
+    "CaseHandedOn": _free_text("reason", non_personal=_HOLDERS),
+    "CaseReleased": _free_text("reason", non_personal=_HOLDERS),
+    # A caseworker's note is health data about the citizen, sealed and erased like the plan's own text.
+    "NoteAdded": _free_text("text", non_personal=frozenset({"note_id", "corrects_note_id"})),
+    "DeadlineWarningIssued": BodyFields({}, frozenset({"warning_id", "assignee", "team"})),
+    "DeadlineWarningSeen": BodyFields({}, frozenset({"warning_id"})),
+}
+
 # Case streams (workflows.domain.events), by event type.
 CASE_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
     {
@@ -152,6 +165,7 @@ CASE_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
         "ProposedStartDateRejected": BodyFields({"reason": T}, frozenset({"plan_id"})),
         "ProposedStartDateSuperseded": BodyFields({}, frozenset({"plan_id", "by_plan_id"})),
         **_MESSAGE_EVENTS,
+        **_CASEWORK_EVENTS,
     }
 )
 
@@ -190,12 +204,13 @@ APPLICATION_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
 
 # The read models' folded states (the `state` column of `cases` and `applications`).
 CASE_STATE = BodyFields(
-    personal=_under("plan", PLAN_PERSONAL)
-    | {"start_date_proposal.source_text": T, "start_date_proposal.reason": T},
+    personal=_under("plan", PLAN_PERSONAL) | {"start_date_proposal.source_text": T, "start_date_proposal.reason": T},
     non_personal=frozenset(
         {f"plan.{path}" for path in PLAN_NON_PERSONAL}
         | {"case_id", "deliveries{}", "plan_fingerprint", "responsible_municipality_code", "revoked_plan_ids[]"}
         | {"team", "warnings[]", "start_date_proposal.plan_id"}
+        | {"assignee", "note_ids[]"}
+        | {f"unseen_warnings[].{field}" for field in ("warning_id", "assignee", "team")}
         | {f"provider.{field}" for field in ("provider_id", "name", "municipality_code")}
         | {f"training_hospital.{field}" for field in ("sor_id", "name", "region")}
     ),

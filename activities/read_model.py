@@ -8,6 +8,7 @@ streams come here; application streams go to `activities.application_read_model`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -21,6 +22,8 @@ from workflows.domain.events import CaseEvent, PlanReceived, PlanReplaced
 from workflows.domain.state import CaseState, fold
 
 CASES_TABLE = "cases"
+# Where a case with no running deadline sorts in the inbox views: last (the default of migration 0017).
+INBOX_NO_DEADLINE = datetime.max.replace(tzinfo=UTC)
 
 CASE_COLUMNS: tuple[str, ...] = (
     "case_id",
@@ -45,6 +48,11 @@ CASE_COLUMNS: tuple[str, ...] = (
     "contact_overdue",
     "guarantee_status_reason",
     "delivery_failed",
+    "assignee",
+    "is_open",
+    "inbox_due_at",
+    "free_choice_open",
+    "unseen_warnings",
 )
 
 
@@ -77,6 +85,12 @@ def case_row(state: CaseState, last_global_position: int) -> dict[str, Any]:
         "guarantee_status_reason": state.guarantee_status_reason.value if state.guarantee_status_reason else None,
         # A message of the case could not be delivered (migration 0011): GET /cases?delivery_failed=true.
         "delivery_failed": state.delivery_failed,
+        # A caseworker's inbox views (migration 0017, docs/casework.md).
+        "assignee": state.assignee,
+        "is_open": state.is_open,
+        "inbox_due_at": deadline[1] if deadline else INBOX_NO_DEADLINE,
+        "free_choice_open": state.free_choice_open,
+        "unseen_warnings": len(state.unseen_warnings),
     }
 
 

@@ -44,6 +44,7 @@ EXPECTED_GRANTS = {
     "cases": {"SELECT", "INSERT", "UPDATE"},
     "citizen_keys": {"SELECT", "INSERT", "UPDATE"},  # made, destroyed, rewrapped; never deleted (a trigger)
     "citizen_streams": {"SELECT", "INSERT"},
+    "caseworkers": {"SELECT", "INSERT", "UPDATE"},  # the municipality's register (0017)
     "retention_status": {"SELECT", "INSERT", "UPDATE"},
     "events": {"SELECT", "INSERT", "MAINTAIN"},  # MAINTAIN: LOCK TABLE events (TRUNCATE before PostgreSQL 17)
     "inbound_messages": {"SELECT", "INSERT"},  # received once, never changed (erasure destroys the key)
@@ -58,6 +59,7 @@ EXPECTED_GRANTS = {
     "providers": {"SELECT", "INSERT", "UPDATE"},
     "schema_migrations": set(),
     "start_guarantee_facts": {"SELECT", "INSERT", "UPDATE"},  # versions inserted, then superseded (0015)
+    "teams": {"SELECT", "INSERT", "UPDATE"},  # the municipality's register (0017)
 }
 
 

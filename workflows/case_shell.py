@@ -34,6 +34,8 @@ SYSTEM_ACTOR = "system:case-workflow"
 CONTACT_REMINDERS_PATCH = "contact-reminders"
 # Plans accepted before a later start was proposed from their free text must replay without the proposal.
 START_DATE_PROPOSALS_PATCH = "start-date-proposals"
+# Cases recorded before deadline warnings existed replay (and keep running) with the contact reminder instead.
+DEADLINE_WARNINGS_PATCH = "deadline-warnings"
 
 
 class CaseShell(EventSourcedShell[CaseState, CaseCommand, CaseEvent]):
@@ -69,7 +71,9 @@ class CaseShell(EventSourcedShell[CaseState, CaseCommand, CaseEvent]):
         return markdown_summary(self._state)
 
     def _next_deadline(self) -> tuple[StrEnum, datetime] | None:
-        return next_deadline(self._state, with_reminders=workflow.patched(CONTACT_REMINDERS_PATCH))
+        warnings = workflow.patched(DEADLINE_WARNINGS_PATCH)
+        reminders = not warnings and workflow.patched(CONTACT_REMINDERS_PATCH)
+        return next_deadline(self._state, with_reminders=reminders, with_warnings=warnings)
 
     def _deadline_passed(self, kind: StrEnum, command_id: str) -> CaseCommand:
         return MarkDeadlinePassed(command_id=command_id, actor="system:deadline", deadline=DeadlineKind(kind))

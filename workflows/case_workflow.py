@@ -13,7 +13,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, Field
 
-    from workflows.case_messaging import MessagingCaseShell
+    from workflows.casework_updates import CaseworkUpdates
     from workflows.domain.commands import (
         AcceptFreeChoice,
         AssessTransport,
@@ -53,7 +53,7 @@ class CaseWorkflowInput(BaseModel):
 
 
 @workflow.defn
-class CaseWorkflow(MessagingCaseShell):
+class CaseWorkflow(CaseworkUpdates):
     @workflow.init
     def __init__(self, case_input: CaseWorkflowInput) -> None:
         self._start_shell(

@@ -6,11 +6,13 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflows.domain.casework import UnseenWarning
 from workflows.domain.commands import HospitalRef, ProviderRef
 from workflows.domain.model import (
     AlmenSubLevel,
     CaseStatus,
     CloseReason,
+    DeadlineKind,
     GuaranteeStatusReason,
     OptOutReason,
     Recipient,
@@ -43,6 +45,13 @@ class CaseState(BaseModel):
         default_factory=dict, description="Outbox message id per recipient; None where withheld"
     )
     team: str | None = None
+    assignee: str | None = Field(default=None, description="The caseworker (token subject) who holds the case")
+    note_ids: list[str] = Field(default_factory=list, description="The case's notes, in order (texts are in events)")
+    warning_working_days: int | None = Field(default=None, description="Warning lead time; None: the rules'")
+    deadline_warnings: dict[DeadlineKind, date] = Field(
+        default_factory=dict, description="The due date each deadline was last warned of"
+    )
+    unseen_warnings: list[UnseenWarning] = Field(default_factory=list, description="Issued and not yet marked seen")
     sub_level: AlmenSubLevel | None = None
     contact_attempts: int = 0
     contacted_at: datetime | None = None

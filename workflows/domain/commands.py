@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflows.domain.casework import AcknowledgeWarning, AddNote, AssignCase, ClaimCase, HandOnCase, ReleaseCase
 from workflows.domain.command_base import Actor as Actor  # re-exported: commands are where callers look
 from workflows.domain.command_base import Command as Command
 from workflows.domain.model import (
@@ -29,9 +30,15 @@ from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueu
 Note = Annotated[str, Field(max_length=2000)]
 
 
+WarningDays = Annotated[
+    int | None, Field(ge=1, le=20, description="The municipality's warning lead time in working days; None: the rules'")
+]
+
+
 class ReceivePlan(Command):
     plan: RehabilitationPlan
     contact_working_days: int = Field(ge=1, le=30, description="The municipality's contact deadline")
+    warning_working_days: WarningDays = None
 
 
 class RecordPlanDelivery(Command):
@@ -153,6 +160,7 @@ class TransferCase(Command):
     to_municipality_code: MunicipalityCode
     reason: TransferReason
     contact_working_days: int = Field(ge=1, le=30, description="The receiving municipality's contact deadline")
+    warning_working_days: WarningDays = None
 
 
 class RevokePlan(Command):
@@ -172,6 +180,7 @@ class ReplacePlan(Command):
 
     plan: RehabilitationPlan
     contact_working_days: int = Field(ge=1, le=30)
+    warning_working_days: WarningDays = None
 
 
 class MarkDeadlinePassed(Command):
@@ -218,4 +227,10 @@ CaseCommand = (
     | RecordMessageQueued
     | RecordMessageOutcome
     | ResendMessage
+    | AssignCase
+    | ClaimCase
+    | HandOnCase
+    | ReleaseCase
+    | AddNote
+    | AcknowledgeWarning
 )

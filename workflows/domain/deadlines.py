@@ -47,11 +47,33 @@ def contact_reminder_due_on(state: CaseState) -> date | None:
     return subtract_working_days(state.contact_due_on, before)
 
 
-def pending_deadlines(state: CaseState, *, with_reminders: bool = True) -> dict[DeadlineKind, datetime]:
+def warning_lead_working_days(state: CaseState) -> int | None:
+    """How many working days before a deadline its warning goes out: the municipality's, or the rules'."""
+    if state.rules_valid_from is None:
+        return None
+    return state.warning_working_days or rules_for(state.rules_valid_from).deadline_warning_working_days
+
+
+# Each legal deadline and the warning that goes before it.
+WARNED_DEADLINES = {
+    DeadlineKind.CONTACT: DeadlineKind.CONTACT_WARNING,
+    DeadlineKind.START_GUARANTEE: DeadlineKind.START_GUARANTEE_WARNING,
+}
+
+
+def deadline_due_on(state: CaseState, kind: DeadlineKind) -> date | None:
+    return state.contact_due_on if kind is DeadlineKind.CONTACT else state.start_guarantee_due_on
+
+
+def pending_deadlines(
+    state: CaseState, *, with_reminders: bool = True, with_warnings: bool = False
+) -> dict[DeadlineKind, datetime]:
     """Deadlines still running, each with the instant it falls due (end of its last day, Danish time).
 
     `with_reminders=False` leaves out the internal reminder, which is no legal deadline and which cases
-    started before reminders existed do not run.
+    started before reminders existed do not run. `with_warnings=True` adds a warning before each legal
+    deadline not yet warned of for its current date (it replaces the reminder in cases that run warnings):
+    it falls due when only the lead time's working days remain.
     """
     if not state.is_open:
         return {}
@@ -65,12 +87,20 @@ def pending_deadlines(state: CaseState, *, with_reminders: bool = True) -> dict[
     guarantee_running = not (state.start_guarantee_breached or state.start_guarantee_lapsed)
     if guarantee_due and state.first_appointment_on is None and guarantee_running:
         pending[DeadlineKind.START_GUARANTEE] = end_of_local_day(guarantee_due)
+    lead = warning_lead_working_days(state)
+    if with_warnings and lead is not None:
+        for legal, warning in WARNED_DEADLINES.items():
+            due_on = deadline_due_on(state, legal)
+            if legal in pending and due_on is not None and state.deadline_warnings.get(legal) != due_on:
+                pending[warning] = end_of_local_day(subtract_working_days(due_on, lead))
     return pending
 
 
-def next_deadline(state: CaseState, *, with_reminders: bool = False) -> tuple[DeadlineKind, datetime] | None:
+def next_deadline(
+    state: CaseState, *, with_reminders: bool = False, with_warnings: bool = False
+) -> tuple[DeadlineKind, datetime] | None:
     """The deadline that falls due first; by default only the legal ones (what operators filter by)."""
-    pending = pending_deadlines(state, with_reminders=with_reminders)
+    pending = pending_deadlines(state, with_reminders=with_reminders, with_warnings=with_warnings)
     if not pending:
         return None
     kind = min(pending, key=lambda k: (pending[k], k.value))

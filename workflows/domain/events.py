@@ -8,6 +8,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from workflows.domain.casework import (
+    CaseAssigned,
+    CaseClaimed,
+    CaseHandedOn,
+    CaseReleased,
+    DeadlineWarningIssued,
+    DeadlineWarningSeen,
+    NoteAdded,
+)
 from workflows.domain.commands import HospitalRef, ProviderRef
 from workflows.domain.model import (
     AlmenSubLevel,
@@ -50,6 +59,7 @@ class PlanReceived(_Event):
     contact_working_days: int
     contact_due_on: date
     responsible_authority: ResponsibleAuthority = ResponsibleAuthority.MUNICIPALITY
+    warning_working_days: int | None = Field(default=None, description="Warning lead time; None: the rules'")
     warnings: list[str] = Field(default_factory=list, description="e.g. cpr_fails_modulus_11: accepted, flagged")
 
 
@@ -177,6 +187,7 @@ class CaseTransferred(_Event):
     reason: TransferReason
     contact_working_days: int
     contact_due_on: date
+    warning_working_days: int | None = None
 
 
 class PlanRevoked(_Event):
@@ -195,6 +206,7 @@ class PlanReplaced(_Event):
     contact_working_days: int
     contact_due_on: date
     responsible_authority: ResponsibleAuthority
+    warning_working_days: int | None = None
 
 
 class TransportAssessed(_Event):
@@ -237,7 +249,14 @@ CaseEvent = Annotated[
     | MessageSent
     | MessageAcknowledged
     | MessageDeliveryFailed
-    | MessageResendRequested,
+    | MessageResendRequested
+    | CaseAssigned
+    | CaseClaimed
+    | CaseHandedOn
+    | CaseReleased
+    | NoteAdded
+    | DeadlineWarningIssued
+    | DeadlineWarningSeen,
     Field(discriminator="type"),
 ]
 

@@ -128,3 +128,6 @@ class DeadlineKind(StrEnum):
     START_GUARANTEE = "start_guarantee"
     CONTACT = "contact"
     CONTACT_REMINDER = "contact_reminder"
+    # Warnings to whoever holds the case, a municipality's lead time before the deadline (docs/casework.md).
+    CONTACT_WARNING = "contact_warning"
+    START_GUARANTEE_WARNING = "start_guarantee_warning"

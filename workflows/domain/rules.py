@@ -35,6 +35,9 @@ class RuleSet:
     regions: frozenset[str]
     # A region recorded under an earlier rule set, and the region that succeeds it under this one.
     region_successors: tuple[tuple[str, str], ...] = ()
+    # Local practice (no national rule): warn whoever holds the case this many working days before the contact
+    # deadline and the start guarantee, unless the municipality's register sets its own lead time.
+    deadline_warning_working_days: int = 2
 
 
 RULE_SETS: tuple[RuleSet, ...] = (

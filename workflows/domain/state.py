@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from functools import singledispatch
 
+from workflows.domain import casework
 from workflows.domain import events as ev
 from workflows.domain.case_state import CaseState
+from workflows.domain.casework import CaseworkEvent
+from workflows.domain.casework_state import CASEWORK_FIELDS, casework_changes
 from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, GuaranteeStatusReason, Recipient, TransferReason
 from workflows.domain.start_proposal import (
     ProposalEvent,
@@ -61,6 +64,7 @@ def _plan_changes(event: ev.PlanReceived | ev.PlanReplaced) -> dict[str, object]
         "contact_working_days": event.contact_working_days,
         "contact_due_on": event.contact_due_on,
         "guarantee_status_reason": GuaranteeStatusReason.UDSKUDT if later_start else None,
+        "warning_working_days": event.warning_working_days,
     }
 
 
@@ -74,7 +78,16 @@ def _(event: ev.PlanReplaced, state: CaseState) -> dict[str, object]:
     # The course starts again from the new plan: a fresh distribution, classification and deadlines.
     fresh = CaseState(case_id=state.case_id)
     # What was sent stays: the messages of the first plan went out, whatever replaces it.
-    resettable = set(CaseState.model_fields) - {"case_id", "version", "received_at", "warnings", "team", "messages"}
+    # Who holds the case, their notes and warnings stay with it too.
+    resettable = set(CaseState.model_fields) - {
+        "case_id",
+        "version",
+        "received_at",
+        "warnings",
+        "team",
+        "messages",
+        *CASEWORK_FIELDS,
+    }
     return {
         **{name: getattr(fresh, name) for name in resettable},
         **_plan_changes(event),
@@ -127,6 +140,17 @@ def _message_outcome(event: MessageEvent, state: CaseState) -> dict[str, object]
 @_changes.register(ProposedStartDateSuperseded)
 def _start_date_proposal(event: ProposalEvent, state: CaseState) -> dict[str, object]:
     return proposal_changes(event, state.start_date_proposal)
+
+
+@_changes.register(casework.CaseAssigned)
+@_changes.register(casework.CaseClaimed)
+@_changes.register(casework.CaseHandedOn)
+@_changes.register(casework.CaseReleased)
+@_changes.register(casework.NoteAdded)
+@_changes.register(casework.DeadlineWarningIssued)
+@_changes.register(casework.DeadlineWarningSeen)
+def _casework(event: CaseworkEvent, state: CaseState) -> dict[str, object]:
+    return casework_changes(event, state)
 
 
 @_changes.register
@@ -224,6 +248,10 @@ def _(event: ev.CaseTransferred, state: CaseState) -> dict[str, object]:
         # Back to the start of the municipality's steps; `distributed` only once every copy is out.
         "status": CaseStatus.DISTRIBUTED if _everyone_served(state.deliveries) else CaseStatus.RECEIVED,
         "responsible_municipality_code": event.to_municipality_code,
+        # The receiving municipality's own caseworkers take it on: nobody of the old one holds it any more.
+        "assignee": None,
+        "team": None,
+        "warning_working_days": event.warning_working_days,
         "sub_level": None,
         "contacted_at": None,
         "provider": None,

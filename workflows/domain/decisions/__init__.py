@@ -5,13 +5,14 @@ same function, so a rejected command never reaches the history or the event stor
 grouped by the part of the course they govern; importing the modules registers them.
 """
 
-from workflows.domain.decisions import course, ending, intake, messages, start
+from workflows.domain.decisions import casework, course, ending, intake, messages, start
 from workflows.domain.decisions.core import CommandRejected, Rejection, decide
 from workflows.domain.decisions.intake import plan_fingerprint, recipients_to_serve
 
 __all__ = [
     "CommandRejected",
     "Rejection",
+    "casework",
     "course",
     "decide",
     "ending",

@@ -79,6 +79,7 @@ def _(command: ReceivePlan, state: CaseState, now: datetime) -> list[CaseEvent]:
             contact_working_days=command.contact_working_days,
             contact_due_on=contact_due_on(local_date(now), command.contact_working_days),
             responsible_authority=responsible_authority(plan.level, rules),
+            warning_working_days=command.warning_working_days,
             warnings=_plan_warnings(plan),
         ),
         *start_date_proposed(plan, now),  # accepting the plan proposes the later start its text names
@@ -113,6 +114,7 @@ def _(command: ReplacePlan, state: CaseState, now: datetime) -> list[CaseEvent]:
             contact_working_days=command.contact_working_days,
             contact_due_on=contact_due_on(local_date(now), command.contact_working_days),
             responsible_authority=responsible_authority(new.level, rules),
+            warning_working_days=command.warning_working_days,
         ),
         *start_date_proposed(new, now),
     ]
@@ -146,6 +148,7 @@ def _(command: TransferCase, state: CaseState, now: datetime) -> list[CaseEvent]
             reason=command.reason,
             contact_working_days=command.contact_working_days,
             contact_due_on=contact_due_on(local_date(now), command.contact_working_days),
+            warning_working_days=command.warning_working_days,
         )
     ]
 

@@ -15,7 +15,13 @@ from workflows.domain.commands import (
     PostponeStart,
     ProviderRef,
 )
-from workflows.domain.deadlines import contact_reminder_due_on, earliest_start_on, pending_deadlines
+from workflows.domain.deadlines import (
+    WARNED_DEADLINES,
+    contact_reminder_due_on,
+    earliest_start_on,
+    pending_deadlines,
+)
+from workflows.domain.decisions.casework import warning_issued
 from workflows.domain.decisions.core import decide_rule, require, require_status, require_valid
 from workflows.domain.events import (
     AppointmentCancelled,
@@ -102,9 +108,11 @@ def _(command: PostponeStart, state: CaseState, now: datetime) -> list[CaseEvent
 
 @decide_rule.register
 def _(command: MarkDeadlinePassed, state: CaseState, now: datetime) -> list[CaseEvent]:
-    due_at = pending_deadlines(state).get(command.deadline)
+    due_at = pending_deadlines(state, with_warnings=True).get(command.deadline)
     if due_at is None or now < due_at:
         return []  # met, cancelled or not yet due: a timer that fires late changes nothing
+    if command.deadline in WARNED_DEADLINES.values():
+        return warning_issued(state, command.deadline, now)
     if command.deadline is DeadlineKind.CONTACT_REMINDER:
         assert state.contact_due_on is not None and contact_reminder_due_on(state) is not None
         return [ContactReminderDue(occurred_at=now, due_on=state.contact_due_on, team=state.team)]
