@@ -53,6 +53,9 @@ class CaseSummary(UtcTimestamps):
         description="The municipality now responsible: the home municipality until the case is transferred"
     )
     team: str | None = Field(description="The municipal team handling the case, once assigned")
+    assignee: str | None = Field(
+        default=None, description="The caseworker (token subject) who holds the case; null: the team's unassigned"
+    )
     status: CaseStatus
     level: Level | None
     sub_level: AlmenSubLevel | None
