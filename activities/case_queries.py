@@ -23,6 +23,8 @@ _LIST_COLUMNS = sql.SQL(
     " delivery_failed, assignee, is_open, inbox_due_at, free_choice_open, unseen_warnings"
 )
 
+_MUNICIPALITY_COLUMNS = sql.SQL("code, name, contact_working_days, region, warning_working_days, updated_at")
+
 
 class ProviderConflict(Exception):
     """The provider id is already registered with other details."""
@@ -105,15 +107,24 @@ async def case_timeline(pool: Pool, case_id: str) -> list[StoredEvent]:
 
 
 async def upsert_municipality(
-    pool: Pool, code: str, name: str, contact_working_days: int, region: str | None = None
+    pool: Pool,
+    code: str,
+    name: str,
+    contact_working_days: int,
+    region: str | None = None,
+    warning_working_days: int | None = None,
 ) -> dict[str, Any]:
     async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            "INSERT INTO municipalities (code, name, contact_working_days, region) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
-            " contact_working_days = EXCLUDED.contact_working_days, region = EXCLUDED.region, updated_at = now()"
-            " RETURNING code, name, contact_working_days, region, updated_at",
-            (code, name, contact_working_days, region),
+            sql.SQL(
+                "INSERT INTO municipalities (code, name, contact_working_days, region, warning_working_days)"
+                " VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
+                " contact_working_days = EXCLUDED.contact_working_days, region = EXCLUDED.region,"
+                " warning_working_days = EXCLUDED.warning_working_days, updated_at = now()"
+                " RETURNING {}"
+            ).format(_MUNICIPALITY_COLUMNS),
+            (code, name, contact_working_days, region, warning_working_days),
         )
         row = await cur.fetchone()
     assert row is not None
@@ -123,7 +134,7 @@ async def upsert_municipality(
 async def get_municipality(pool: Pool, code: str) -> dict[str, Any] | None:
     async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            "SELECT code, name, contact_working_days, region, updated_at FROM municipalities WHERE code = %s", (code,)
+            sql.SQL("SELECT {} FROM municipalities WHERE code = %s").format(_MUNICIPALITY_COLUMNS), (code,)
         )
         return await cur.fetchone()
 

@@ -92,6 +92,13 @@ class Settings(AuthSettings, CitizenKeySettings, MedComSettings, KlGatewaySettin
 
     data_dir: Path = Field(default=Path(".data"), description="Where `deploy.local` keeps embedded state")
     default_contact_working_days: int = Field(default=5, ge=1)
+    case_warning_working_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="Working days before a deadline its warning goes out, where the municipality register names "
+        "none; unset: the rules' default (2)",
+    )
     log_level: str = "INFO"
 
     @field_validator("log_level")

@@ -40,6 +40,13 @@ class MunicipalityRequest(RequestBody):
     contact_working_days: int = Field(
         ge=1, le=30, description="Working days the local sundhedsaftale gives for contacting the citizen"
     )
+    warning_working_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="How many working days before the contact deadline and the start guarantee fall due the case's "
+        "caseworker (or team) is warned; null: the service's setting CASE_WARNING_WORKING_DAYS, else 2",
+    )
     region: str | None = Field(
         default=None,
         description="The region the municipality lies in; citizens choose hospitals for specialiseret "
@@ -60,6 +67,7 @@ class Municipality(UtcTimestamps):
     name: str
     contact_working_days: int
     region: str | None = None
+    warning_working_days: int | None = None
     updated_at: datetime
 
 

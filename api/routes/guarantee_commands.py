@@ -20,8 +20,8 @@ from api.models.course_commands import (
     RevocationRequest,
     TransferRequest,
 )
+from api.municipality_deadlines import municipality_deadlines
 from api.problems import field_problem
-from api.routes.plans import contact_working_days_for
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import (
     AcceptFreeChoice,
@@ -112,9 +112,14 @@ async def transfer_case(
     lapses; a transfer at the citizen's request is reported as `anden_kommune` (KL Gateway Rehab IG, statusReason
     "Anden kommune") unless a start or a breach came first. Not once training has started (**409**); not to
     the responsible municipality itself (**422** naming `to_municipality_code`)."""
-    working_days = await contact_working_days_for(case.pool, settings, body.to_municipality_code)
+    deadlines = await municipality_deadlines(case.pool, settings, body.to_municipality_code)
     return await case.send(
-        "transfer", CaseWorkflow.transfer_case, TransferCase, contact_working_days=working_days, **body.model_dump()
+        "transfer",
+        CaseWorkflow.transfer_case,
+        TransferCase,
+        contact_working_days=deadlines.contact_working_days,
+        warning_working_days=deadlines.warning_working_days,
+        **body.model_dump(),
     )
 
 

@@ -34,6 +34,7 @@ from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.examples import PLAN_EXAMPLES
 from api.models.cases import CaseView
 from api.models.request_body import PlanBody
+from api.municipality_deadlines import municipality_deadlines
 from api.openapi import problems
 from api.problems import FieldError, ProblemError
 from api.temporal_errors import REJECTIONS, etag, temporal_problem
@@ -60,14 +61,6 @@ def _conflict() -> ProblemError:
         slug=_PLAN_CONFLICT.slug,
         title=_PLAN_CONFLICT.title,
     )
-
-
-async def contact_working_days_for(pool: Pool, settings: Settings, municipality_code: str) -> int:
-    """The municipality's contact deadline from the municipality register, else the default."""
-    municipality = await case_queries.get_municipality(pool, municipality_code)
-    if municipality is None:
-        return settings.default_contact_working_days
-    return int(municipality["contact_working_days"])
 
 
 def _start_operation(
@@ -122,13 +115,15 @@ async def _replace_plan(
             title="Unknown previous plan",
             errors=[FieldError(field="previous_plan.plan_id", message=message)],
         )
+    deadlines = await municipality_deadlines(pool, settings, plan.home_municipality_code)
     command = ReplacePlan(
         # As for a new plan: a resend of the same content is answered from the first result.
         command_id=f"replace-plan:{fingerprint[:32]}",
         actor=principal.actor,
         acted_by=acted_by(principal),
         plan=plan,
-        contact_working_days=await contact_working_days_for(pool, settings, plan.home_municipality_code),
+        contact_working_days=deadlines.contact_working_days,
+        warning_working_days=deadlines.warning_working_days,
     )
     options = UpdateOptions.for_request(settings, command.command_id)
     view = await send_update(client, pool, previous["case_id"], CaseWorkflow.replace_plan, command, options)
@@ -226,6 +221,7 @@ async def _receive(
     if existing is not None and CaseStatus(existing["status"]).is_terminal:
         response.status_code = 200
         return _tagged(response, _answer_from_read_model(existing, fingerprint))
+    deadlines = await municipality_deadlines(pool, settings, plan.home_municipality_code)
     command = ReceivePlan(
         # The fingerprint in the update id: Temporal answers a repeat of the same content from the first
         # result, while other content gets a new update id and so reaches the validator (PlanConflict).
@@ -233,7 +229,8 @@ async def _receive(
         actor=principal.actor,
         acted_by=acted_by(principal),
         plan=plan,
-        contact_working_days=await contact_working_days_for(pool, settings, plan.home_municipality_code),
+        contact_working_days=deadlines.contact_working_days,
+        warning_working_days=deadlines.warning_working_days,
     )
     options = UpdateOptions.for_request(settings, command.command_id)
     try:

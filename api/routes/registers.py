@@ -41,10 +41,12 @@ CodePath = Annotated[
 async def put_municipality(
     code: CodePath, body: MunicipalityRequest, pool: PoolDep, principal: PrincipalDep
 ) -> Municipality:
-    """Sets the municipality's contact deadline, used for plans received from now on. For the municipality's
-    own administrators."""
+    """Sets the municipality's contact deadline and the lead time of its deadline warnings, used for plans
+    received (and cases transferred to it) from now on. For the municipality's own administrators."""
     _keeps_register(principal, code)
-    row = await case_queries.upsert_municipality(pool, code, body.name, body.contact_working_days, body.region)
+    row = await case_queries.upsert_municipality(
+        pool, code, body.name, body.contact_working_days, body.region, body.warning_working_days
+    )
     return Municipality.model_validate(row)
 
 

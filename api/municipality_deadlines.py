@@ -1,0 +1,33 @@
+"""The deadlines a municipality sets for its cases, read from its register when a plan or a transfer reaches it.
+
+They travel in the command (ReceivePlan, ReplacePlan, TransferCase) into the case's events: the workflow never
+reads the register, so a case replays with the values it was given whatever the register says later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from activities import case_queries
+from activities.db import Pool
+from activities.settings import Settings
+
+
+@dataclass(frozen=True)
+class MunicipalityDeadlines:
+    contact_working_days: int
+    warning_working_days: int | None  # None: the rules' default lead time
+
+
+async def municipality_deadlines(pool: Pool, settings: Settings, municipality_code: str) -> MunicipalityDeadlines:
+    """The municipality's contact deadline and warning lead time from its register, else the settings'."""
+    municipality = await case_queries.get_municipality(pool, municipality_code)
+    contact = settings.default_contact_working_days
+    warning = None
+    if municipality is not None:
+        contact = int(municipality["contact_working_days"])
+        warning = municipality["warning_working_days"]
+    return MunicipalityDeadlines(
+        contact_working_days=contact,
+        warning_working_days=warning if warning is not None else settings.case_warning_working_days,
+    )
