@@ -92,6 +92,13 @@ class Settings(AuthSettings, CitizenKeySettings, MedComSettings, KlGatewaySettin
 
     data_dir: Path = Field(default=Path(".data"), description="Where `deploy.local` keeps embedded state")
     default_contact_working_days: int = Field(default=5, ge=1)
+    inbox_due_soon_working_days: int = Field(
+        default=2,
+        ge=1,
+        le=20,
+        description="The inbox view `due_soon` holds the open cases whose next deadline falls by the end of the "
+        "Danish day this many working days from today (a request may ask for 1..20 with `within_working_days`)",
+    )
     case_warning_working_days: int | None = Field(
         default=None,
         ge=1,
