@@ -105,6 +105,7 @@ def _free_text(*fields: str, non_personal: frozenset[str] = frozenset()) -> Body
 
 
 _NOTHING = BodyFields(personal={})
+_CONFIRMED_ATTENTION = frozenset({"confirmed_attention[].ref", "confirmed_attention[].detail"})
 
 # Outbound messages (workflows.messaging.events), in case and application streams alike: ids and codes only, the
 # content stays sealed in the outbox.
@@ -148,8 +149,9 @@ CASE_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
         "StartOffered": _NOTHING,
         "StartGuaranteeBreached": _NOTHING,
         "ContactDeadlineMissed": _NOTHING,
-        "CourseCompleted": _free_text("note"),
-        "CaseClosed": _free_text("note"),
+        # The closing check's confirmed items: kinds, case/application/message ids and status codes only.
+        "CourseCompleted": _free_text("note", non_personal=_CONFIRMED_ATTENTION),
+        "CaseClosed": _free_text("note", non_personal=_CONFIRMED_ATTENTION),
         "TeamAssigned": BodyFields({}, frozenset({"team"})),
         "ContactAttemptRecorded": _free_text("note"),
         "ContactReminderDue": BodyFields({}, frozenset({"team"})),

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflows.domain.attention import ConfirmedAttention
 from workflows.domain.casework import AcknowledgeWarning, AddNote, AssignCase, ClaimCase, HandOnCase, ReleaseCase
 from workflows.domain.command_base import Actor as Actor  # re-exported: commands are where callers look
 from workflows.domain.command_base import Command as Command
@@ -81,12 +82,15 @@ class OfferStart(Command):
 
 class CompleteCourse(Command):
     note: Note | None = None
+    # Set by the API from its closing check (workflows.domain.closing_check), never by the client.
+    confirmed_attention: ConfirmedAttention = Field(default_factory=list)
 
 
 class CloseCase(Command):
     reason: CloseReason
     opt_out_reason: OptOutReason | None = Field(default=None, description="Required for active_opt_out")
     note: Note | None = None
+    confirmed_attention: ConfirmedAttention = Field(default_factory=list)
 
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]

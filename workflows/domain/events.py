@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from workflows.domain.attention import ConfirmedAttention
 from workflows.domain.casework import (
     CaseAssigned,
     CaseClaimed,
@@ -116,6 +117,7 @@ class ContactDeadlineMissed(_Event):
 class CourseCompleted(_Event):
     type: Literal["CourseCompleted"] = "CourseCompleted"
     note: str | None = None
+    confirmed_attention: ConfirmedAttention = Field(default_factory=list)
 
 
 class CaseClosed(_Event):
@@ -123,6 +125,7 @@ class CaseClosed(_Event):
     reason: CloseReason
     opt_out_reason: OptOutReason | None = None
     note: str | None = None
+    confirmed_attention: ConfirmedAttention = Field(default_factory=list)
 
 
 class AlmenSubLevelReclassified(_Event):

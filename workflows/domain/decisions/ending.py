@@ -14,7 +14,9 @@ from workflows.domain.model import CaseStatus, CloseReason
 @decide_rule.register
 def _(command: CompleteCourse, state: CaseState, now: datetime) -> list[CaseEvent]:
     require_status(state, (CaseStatus.TRAINING_STARTED,), "complete the course")
-    return [CourseCompleted(occurred_at=now, note=command.note)]
+    # The closing check itself is the API's (workflows.domain.closing_check), not a rule here: the decider only
+    # records what the caseworker confirmed, so histories from before the check replay unchanged (no patch).
+    return [CourseCompleted(occurred_at=now, note=command.note, confirmed_attention=command.confirmed_attention)]
 
 
 @decide_rule.register
@@ -34,5 +36,11 @@ def _(command: CloseCase, state: CaseState, now: datetime) -> list[CaseEvent]:
         "during the course",
     )
     return [
-        CaseClosed(occurred_at=now, reason=command.reason, opt_out_reason=command.opt_out_reason, note=command.note)
+        CaseClosed(
+            occurred_at=now,
+            reason=command.reason,
+            opt_out_reason=command.opt_out_reason,
+            note=command.note,
+            confirmed_attention=command.confirmed_attention,
+        )
     ]
