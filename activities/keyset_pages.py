@@ -1,4 +1,5 @@
-"""Newest-first keyset pages over a read-model table, with opaque cursors.
+"""Keyset pages over a read-model table, with opaque cursors: newest first (the lists), or soonest first
+(the inbox views, `ascending_page`).
 
 Keyset (received_at, id) rather than OFFSET: a page stays stable while new cases arrive, and the cost of
 a page does not grow with its depth.
@@ -12,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from psycopg import sql
+from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
 from activities.db import Pool
@@ -33,12 +34,40 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         received_at, row_id = json.loads(raw)
-        row_id = str(row_id)
-        if not row_id.isascii() or not row_id.isprintable():
-            raise ValueError("not a row id")  # a crafted cursor must not reach the database (NUL, say)
-        return datetime.fromisoformat(received_at), row_id
+        return _position(received_at, row_id)
     except (binascii.Error, ValueError, TypeError) as exc:
         raise InvalidCursor("not a cursor from this list") from exc
+
+
+def _position(sort_value: object, row_id: object) -> tuple[datetime, str]:
+    row_id = str(row_id)
+    if not row_id.isascii() or not row_id.isprintable():
+        raise ValueError("not a row id")  # a crafted cursor must not reach the database (NUL, say)
+    if not isinstance(sort_value, str):
+        raise TypeError("not an instant")
+    instant = datetime.fromisoformat(sort_value)
+    if instant.tzinfo is None:
+        raise ValueError("an instant without an offset")
+    return instant, row_id
+
+
+def encode_scoped_cursor(sort_value: datetime, row_id: str, scope: str) -> str:
+    """A cursor that also names the list it belongs to (`scope`: a view and its filters, say)."""
+    raw = json.dumps([sort_value.isoformat(), row_id, scope]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_scoped_cursor(cursor: str, scope: str) -> tuple[datetime, str]:
+    """The position of a cursor `encode_scoped_cursor` made for the same `scope`; InvalidCursor otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sort_value, row_id, given_scope = json.loads(raw)
+        position = _position(sort_value, row_id)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise InvalidCursor("not a cursor from this list") from exc
+    if given_scope != scope:
+        raise InvalidCursor("a cursor of another list or other filters")
+    return position
 
 
 async def newest_first_page(
@@ -77,3 +106,47 @@ async def newest_first_page(
         return rows, None
     page = rows[:limit]
     return page, encode_cursor(page[-1]["received_at"], str(page[-1][id_column]))
+
+
+async def ascending_page(
+    conn: AsyncConnection[Any],
+    *,
+    table: str,
+    sort_column: str,
+    id_column: str,
+    columns: sql.Composable,
+    conditions: list[sql.Composable],
+    params: dict[str, Any],
+    limit: int,
+    cursor: str | None,
+    scope: str,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of rows matching `conditions`, soonest first by (`sort_column`, `id_column`), and the next page's
+    cursor (bound to `scope`), or None. `sort_column` must be NOT NULL: a NULL would fall out of the keyset."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must lie between 1 and {MAX_PAGE}")
+    params = {**params, "page_limit": limit + 1}
+    conditions = list(conditions)
+    if cursor is not None:
+        params["after_sort"], params["after_id"] = decode_scoped_cursor(cursor, scope)
+        conditions.append(
+            sql.SQL("({}, {}) > (%(after_sort)s, %(after_id)s)").format(
+                sql.Identifier(sort_column), sql.Identifier(id_column)
+            )
+        )
+    query = sql.SQL(
+        "SELECT {columns} FROM {table} WHERE {conditions} ORDER BY {sort}, {id} LIMIT %(page_limit)s"
+    ).format(
+        columns=columns,
+        table=sql.Identifier(table),
+        conditions=sql.SQL(" AND ").join(conditions),
+        sort=sql.Identifier(sort_column),
+        id=sql.Identifier(id_column),
+    )
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        rows = await cur.fetchall()
+    if len(rows) <= limit:
+        return rows, None
+    page = rows[:limit]
+    return page, encode_scoped_cursor(page[-1][sort_column], str(page[-1][id_column]), scope)
