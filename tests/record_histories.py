@@ -22,11 +22,12 @@ from temporalio.worker import Worker
 
 from deploy.binaries import temporal_test_server
 from tests.domain_helpers import CASEWORKER, choose, cid, classify, contact, offer
-from tests.factories import make_plan, receive_plan
+from tests.factories import make_command, make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.temporal_fixtures import register_search_attributes
 from tests.workflow_helpers import send, start_case, wait_for_state
 from workflows.case_workflow import CaseWorkflow
+from workflows.domain.casework import AcknowledgeWarning, AssignCase, CaseworkerRef
 from workflows.domain.commands import (
     AcceptFreeChoice,
     ChooseTrainingHospital,
@@ -34,6 +35,7 @@ from workflows.domain.commands import (
     ConfirmProposedStartDate,
     FreeChoiceProvider,
     HospitalRef,
+    ReceivePlan,
     ReplacePlan,
     TransferCase,
 )
@@ -137,6 +139,33 @@ async def truthful_messages(env: WorkflowEnvironment, today: date, store: InMemo
     return handle
 
 
+async def deadline_warnings_seen(env: WorkflowEnvironment, today: date) -> Case:
+    """Warnings before both deadlines (the municipality's lead of 3 working days) to the caseworker who holds the
+    case; one marked seen, and seen again; then the deadlines pass without a second warning."""
+    plan = make_plan(discharge_date=today)
+    receive = make_command(ReceivePlan, plan=plan, contact_working_days=5, warning_working_days=3)
+    handle, _ = await start_case(env.client, TASK_QUEUE, receive)
+    await wait_for_state(handle, lambda s: s.status is CaseStatus.DISTRIBUTED)
+    caseworker = CaseworkerRef(subject="cw-record", municipality_code="101", team="team-nord")
+    await send(handle, AssignCase(command_id=cid(), actor=CASEWORKER, assignee=caseworker))
+    state = await _skip_days_until(env, handle, lambda s: len(s.deadline_warnings) == 2)
+    seen = AcknowledgeWarning(command_id=cid(), actor=CASEWORKER, warning_id=state.unseen_warnings[0].warning_id)
+    await send(handle, seen)
+    await send(handle, seen.model_copy(update={"command_id": cid()}))  # seen twice: no second event
+    await _skip_days_until(env, handle, lambda s: s.contact_overdue and s.start_guarantee_breached)
+    await handle.terminate("recorded")
+    return handle
+
+
+async def _skip_days_until(env: WorkflowEnvironment, handle: Case, condition: Callable[[CaseState], bool]) -> CaseState:
+    for _ in range(30):
+        state = await handle.query(CaseWorkflow.current_state)
+        if condition(state):
+            return state
+        await env.sleep(timedelta(days=1))
+    return await wait_for_state(handle, condition)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "almen_completed": almen_completed,
     "deadlines_breached": deadlines_breached,
@@ -144,6 +173,7 @@ SCENARIOS: dict[str, Scenario] = {
     "rulebook_specialiseret_replaced": rulebook_specialiseret_replaced,
     "start_date_proposal_confirmed": start_date_proposal_confirmed,
     "truthful_messages": truthful_messages,
+    "deadline_warnings_seen": deadline_warnings_seen,
 }
 
 

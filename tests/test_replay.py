@@ -32,6 +32,7 @@ def test_histories_are_present() -> None:
         "rulebook_specialiseret_replaced",
         "start_date_proposal_confirmed",  # a plan whose free text proposed a later start, confirmed
         "truthful_messages",  # letters queued, sent, failed and resent; copies withheld (no PlanDelivered)
+        "deadline_warnings_seen",  # assigned; warnings before both deadlines (patch deadline-warnings), one seen
     }
 
 
