@@ -44,8 +44,9 @@ from workflows.domain.commands import Command
 
 C = TypeVar("C", bound=Command)
 
-# What identifies a request apart from its content: excluded from the fingerprint.
-_REQUEST_FIELDS = {"command_id", "actor", "acted_by", "expected_version", "request_fingerprint"}
+# What identifies a request apart from its content: excluded from the fingerprint. `confirmed_attention` is the
+# server's closing check, not what the caller asked: a retry finds the case ended and nothing left to confirm.
+_REQUEST_FIELDS = {"command_id", "actor", "acted_by", "expected_version", "request_fingerprint", "confirmed_attention"}
 
 
 def request_fingerprint(command: Command) -> str:

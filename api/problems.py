@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from activities.tracing import current_trace_id
+from workflows.domain.attention import AttentionItem
 
 logger = logging.getLogger("genoptraening.api")
 
@@ -49,6 +50,11 @@ class Problem(BaseModel):
     current_version: int | None = Field(
         default=None, description="The case's or application's version now (412: If-Match named another)"
     )
+    attention: list[AttentionItem] | None = Field(
+        default=None,
+        description="What still needs attention before the case may end (409 `closing-needs-attention` only): "
+        "send the request again with `confirm: true` to end it anyway",
+    )
     correlation_id: str | None = Field(
         default=None,
         description="This request's trace id (also the `X-Correlation-Id` response header): quote it when "
@@ -70,6 +76,7 @@ class ProblemError(Exception):
         errors: Sequence[FieldError] | None = None,
         headers: Mapping[str, str] | None = None,
         current_version: int | None = None,
+        attention: Sequence[AttentionItem] | None = None,
     ) -> None:
         super().__init__(detail or title or HTTPStatus(status).phrase)
         self.status = status
@@ -79,6 +86,7 @@ class ProblemError(Exception):
         self.errors = list(errors) if errors is not None else None
         self.headers = headers
         self.current_version = current_version
+        self.attention = list(attention) if attention is not None else None
 
 
 def field_problem(*fields: tuple[str, str]) -> ProblemError:
@@ -99,6 +107,7 @@ def problem_response(request_path: str, error: ProblemError) -> JSONResponse:
         instance=request_path,
         errors=error.errors,
         current_version=error.current_version,
+        attention=error.attention,
         correlation_id=current_trace_id(),
     )
     return JSONResponse(

@@ -47,6 +47,7 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "GET /cases": (CASEWORKER, OPS),
     "GET /cases/{case_id}": (CASEWORKER, HOSPITAL),
     "GET /cases/{case_id}/events": (CASEWORKER,),
+    "GET /cases/{case_id}/closing-check": (CASEWORKER,),  # what needs attention before the case ends
     # The letters the citizen got (api/routes/letters.py) and the resend of a failed message.
     "GET /cases/{case_id}/letters": (CASEWORKER,),
     "GET /cases/{case_id}/letters/{letter_id}": (CASEWORKER,),

@@ -58,6 +58,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "listCases": _row({"caseworker", "caseworker_elsewhere", "ops"}),
     "getCase": _row({"caseworker", "hospital"}, NOT_FOUND),
     "getCaseTimeline": _row({"caseworker"}, NOT_FOUND),
+    # What needs attention before the case ends: the caseworkers of the responsible municipality.
+    "getClosingCheck": _row({"caseworker"}, NOT_FOUND),
     # The letters the citizen got: the caseworkers of the responsible municipality (resendMessage is a command).
     "listLetters": _row({"caseworker"}, NOT_FOUND),
     "getLetter": _row({"caseworker"}, NOT_FOUND),

@@ -64,10 +64,20 @@ class StartOfferRequest(RequestBody):
     first_appointment_on: date
 
 
+# Issue 11 item 5: ending a case first lists what still needs attention; the caseworker confirms it.
+_CONFIRM_DESCRIPTION = (
+    "End the case although something still needs attention (the items of a 409 `closing-needs-attention`, or of "
+    "`GET /cases/{case_id}/closing-check`); the event records the items confirmed. Ignored when nothing does."
+)
+
+
 class CompletionRequest(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "Mål nået; selvtræning fremover"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"note": "Mål nået; selvtræning fremover"}, {"confirm": True}]}
+    )
 
     note: Note | None = None
+    confirm: StrictBool = Field(default=False, description=_CONFIRM_DESCRIPTION)
 
 
 class ClosureRequest(RequestBody):
@@ -78,6 +88,7 @@ class ClosureRequest(RequestBody):
             "examples": [
                 {"reason": "active_opt_out", "opt_out_reason": "transport_logistics", "note": "Fravalgt"},
                 {"reason": "citizen_did_not_show"},
+                {"reason": "deceased", "confirm": True},
             ]
         }
     )
@@ -87,3 +98,4 @@ class ClosureRequest(RequestBody):
         default=None, description="Required with `active_opt_out`, and only with it (KL Gateway Rehab IG)"
     )
     note: Note | None = None
+    confirm: StrictBool = Field(default=False, description=_CONFIRM_DESCRIPTION)

@@ -18,7 +18,7 @@ from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, Timeline
 from api.openapi import problems
 from api.problems import ProblemError, checked_as_of, invalid_cursor_problem
 from api.query_types import QueryInstant
-from api.routes import letters
+from api.routes import closing_check, letters
 from api.scoped_rows import visible_case
 from api.temporal_errors import etag
 from workflows.domain.model import CaseStatus
@@ -116,3 +116,5 @@ async def case_events(case_id: CaseIdPath, request: Request, pool: PoolDep, prin
 
 # The letters a case sent the citizen and the resend of a failed message (api/routes/letters.py).
 router.include_router(letters.router)
+# What needs attention before the case ends (api/routes/closing_check.py).
+router.include_router(closing_check.router)

@@ -18,6 +18,7 @@ from api.models.commands import (
 from api.openapi import problems
 from api.problems import FieldError, ProblemError
 from api.routes import course_commands, guarantee_commands, proposal_commands
+from api.routes.closing_check import confirmed_attention
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import (
     ChooseProvider,
@@ -92,8 +93,16 @@ async def complete_course(
     body: CompletionRequest,
     case: CaseCommandDep,
 ) -> CaseView:
-    """Ends the case after training has started; it then takes no further commands."""
-    return await case.send("completion", CaseWorkflow.complete_course, CompleteCourse, **body.model_dump())
+    """Ends the case after training has started; it then takes no further commands.
+
+    While something still needs attention (an undelivered message, a transport to decide, the citizen's other
+    open case or application: `GET …/closing-check`), **409** `closing-needs-attention` lists it in `attention`
+    and nothing is recorded; `confirm: true` ends the case anyway and `CourseCompleted` records the items."""
+    attention = await confirmed_attention(case, body.confirm)
+    fields = body.model_dump(exclude={"confirm"})
+    return await case.send(
+        "completion", CaseWorkflow.complete_course, CompleteCourse, **fields, confirmed_attention=attention
+    )
 
 
 @router.post("/closure", summary="Close the case")
@@ -104,8 +113,14 @@ async def close_case(
     """Ends an open case with one of KL's reasons for ending a §140 course (KL Gateway Rehab IG); it then takes
     no further commands. `active_opt_out` needs its `opt_out_reason`, other reasons take none (**422** naming
     `opt_out_reason`). Before training starts, the need stands as the hospital assessed it, so
-    `no_further_need_professional_assessed` is refused (**409**; ism.dk)."""
-    return await case.send("closure", CaseWorkflow.close_case, CloseCase, **body.model_dump())
+    `no_further_need_professional_assessed` is refused (**409**; ism.dk).
+
+    While something still needs attention (an undelivered message, a transport to decide, the citizen's other
+    open case or application: `GET …/closing-check`), **409** `closing-needs-attention` lists it in `attention`
+    and nothing is recorded; `confirm: true` closes the case anyway and `CaseClosed` records the items."""
+    attention = await confirmed_attention(case, body.confirm)
+    fields = body.model_dump(exclude={"confirm"})
+    return await case.send("closure", CaseWorkflow.close_case, CloseCase, **fields, confirmed_attention=attention)
 
 
 # The rest of the rulebook's commands live in their own modules and share this router's prefix, tag and

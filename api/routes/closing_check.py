@@ -1,0 +1,80 @@
+"""The closing check over HTTP: what still needs attention before a case is closed or completed.
+
+`GET /cases/{case_id}/closing-check` shows it, so a UI can ask before it sends; `closure` and `completion` run
+the same check and answer 409 `closing-needs-attention` unless the body says `confirm: true`
+(workflows.domain.closing_check says what is checked and why the decider does not check it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from activities import case_queries, closing_queries
+from activities.access_log_entries import AccessAction
+from activities.db import Pool
+from api.auth.dependencies import PrincipalDep
+from api.auth.principal import Role
+from api.command_requests import CaseCommandRequest
+from api.deps import CaseIdPath, PoolDep
+from api.openapi import problems
+from api.problems import ProblemError
+from api.scoped_rows import visible_case
+from api.temporal_errors import case_not_found
+from workflows.domain.attention import AttentionItem
+from workflows.domain.closing_check import closing_attention
+
+# Included by api.routes.cases (prefix /cases), so api.main needs no change for it.
+router = APIRouter(prefix="/{case_id}")
+
+NEEDS_ATTENTION = "closing-needs-attention"
+
+
+class ClosingCheck(BaseModel):
+    attention: list[AttentionItem] = Field(
+        description="What still needs attention if the case ended now: its undelivered messages, a transport "
+        "still to decide individually, the citizen's other open cases and applications in this municipality. "
+        "Empty: `closure` and `completion` need no `confirm`."
+    )
+
+
+async def _attention(pool: Pool, row: dict[str, Any]) -> list[AttentionItem]:
+    state = case_queries.case_state(row)
+    # The municipality the caseworker acts for: as api.auth.access.sees_case scopes the case itself.
+    municipality = row["responsible_municipality_code"] or row["municipality_code"]
+    elsewhere = await closing_queries.attention_elsewhere(pool, state.case_id, municipality)
+    return closing_attention(state, elsewhere)
+
+
+async def confirmed_attention(case: CaseCommandRequest, confirm: bool) -> list[AttentionItem]:
+    """The items the command records as confirmed; 409 with them when there are some and `confirm` is false.
+
+    Checked against the read model just before the command is sent: what changes in between (a letter sent
+    meanwhile) is the caseworker's to see in the case afterwards, not a reason to refuse."""
+    row = await case_queries.get_case(case.pool, str(case.case_id))
+    if row is None:
+        raise case_not_found(str(case.case_id))
+    items = await _attention(case.pool, row)
+    if items and not confirm:
+        raise ProblemError(
+            409,
+            f"{len(items)} thing(s) still need attention before the case ends; send `confirm: true` to end it anyway",
+            slug=NEEDS_ATTENTION,
+            title="Closing needs attention",
+            attention=items,
+        )
+    return items
+
+
+@router.get("/closing-check", summary="What needs attention before the case ends", responses=problems(404, 422))
+async def get_closing_check(
+    case_id: CaseIdPath, request: Request, pool: PoolDep, principal: PrincipalDep
+) -> ClosingCheck:
+    """What `closure` or `completion` would answer 409 `closing-needs-attention` for now: the case's messages not
+    yet delivered (`queued`, `failed`, or sent and `awaiting_receipt`), a transport that needs an individual
+    decision, and the citizen's other open cases and applications in this municipality. Ids and codes only.
+    Empty for a case that has ended. For the caseworkers of the responsible municipality."""
+    row = await visible_case(request, pool, principal, str(case_id), AccessAction.READ, Role.CASEWORKER)
+    return ClosingCheck(attention=await _attention(pool, row))
