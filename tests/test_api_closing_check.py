@@ -26,7 +26,7 @@ from tests.application_api_helpers import post_application, running_application_
 from tests.application_factories import application_payload
 from tests.auth_helpers import bearer
 from tests.retention_helpers import new_cpr
-from tests.rulebook_api_helpers import of_type, ok, started_case, timeline
+from tests.rulebook_api_helpers import field_names, of_type, ok, started_case, timeline
 
 EHR_EAN = "5790001234567"
 
@@ -149,6 +149,18 @@ async def test_a_retried_closure_is_not_checked_again(api: Api) -> None:
         again = await command(api.http, case_id, "closure", retry, key="close-once")
         assert again.status_code == 200 or again.json()["type"].endswith(":case-closed"), again.text
     assert len(of_type(await timeline(api.http, case_id), "CaseClosed")) == 1
+
+
+async def test_a_command_the_case_refuses_anyway_gets_its_own_refusal_not_the_check(api: Api) -> None:
+    cpr, municipality = new_cpr(), await unused_municipality(api.pool)
+    case_id = await case_for(api.http, cpr, municipality)
+    await case_for(api.http, cpr, municipality)
+    assert len(await closing_check(api.http, case_id)) == 1
+    missing = await command(api.http, case_id, "closure", {"reason": "active_opt_out"})
+    assert missing.status_code == 422 and field_names(missing) == ["opt_out_reason"], missing.text
+    too_early = await command(api.http, case_id, "completion", {})
+    assert too_early.status_code == 409 and too_early.json()["type"].endswith(":not-allowed-now"), too_early.text
+    assert "attention" not in too_early.json()
 
 
 async def test_a_case_without_a_known_citizen_finds_nothing_elsewhere(pool: Pool) -> None:

@@ -7,7 +7,8 @@ the same check and answer 409 `closing-needs-attention` unless the body says `co
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -24,12 +25,16 @@ from api.problems import ProblemError
 from api.scoped_rows import visible_case
 from api.temporal_errors import case_not_found
 from workflows.domain.attention import AttentionItem
+from workflows.domain.case_state import CaseState
 from workflows.domain.closing_check import closing_attention
+from workflows.domain.commands import CloseCase, CompleteCourse
+from workflows.domain.decider import CommandRejected, decide
 
 # Included by api.routes.cases (prefix /cases), so api.main needs no change for it.
 router = APIRouter(prefix="/{case_id}")
 
 NEEDS_ATTENTION = "closing-needs-attention"
+C = TypeVar("C", CloseCase, CompleteCourse)
 
 
 class ClosingCheck(BaseModel):
@@ -48,16 +53,19 @@ async def _attention(pool: Pool, row: dict[str, Any]) -> list[AttentionItem]:
     return closing_attention(state, elsewhere)
 
 
-async def confirmed_attention(case: CaseCommandRequest, confirm: bool) -> list[AttentionItem]:
-    """The items the command records as confirmed; 409 with them when there are some and `confirm` is false.
+async def checked(case: CaseCommandRequest, command: C, confirm: bool) -> C:
+    """`command` carrying what the caseworker confirms; 409 `closing-needs-attention` when something needs
+    attention and `confirm` is false.
 
-    Checked against the read model just before the command is sent: what changes in between (a letter sent
-    meanwhile) is the caseworker's to see in the case afterwards, not a reason to refuse."""
+    A command the case would refuse anyway (not yet in training, `opt_out_reason` missing) goes on without the
+    check, so its own 409 or 422 is the answer, not a confirmation that would only lead to it. Checked against
+    the read model just before sending: what changes in between (a letter sent meanwhile) is the caseworker's
+    to see in the case afterwards, not a reason to refuse."""
     row = await case_queries.get_case(case.pool, str(case.case_id))
     if row is None:
         raise case_not_found(str(case.case_id))
     items = await _attention(case.pool, row)
-    if items and not confirm:
+    if items and not confirm and _accepted(case_queries.case_state(row), command):
         raise ProblemError(
             409,
             f"{len(items)} thing(s) still need attention before the case ends; send `confirm: true` to end it anyway",
@@ -65,7 +73,17 @@ async def confirmed_attention(case: CaseCommandRequest, confirm: bool) -> list[A
             title="Closing needs attention",
             attention=items,
         )
-    return items
+    # Outside the request fingerprint (api.command_requests): a retry is the same request whatever is found now.
+    return command.model_copy(update={"confirmed_attention": items})
+
+
+def _accepted(state: CaseState, command: CloseCase | CompleteCourse) -> bool:
+    """Whether the decider would accept `command` on the case as the read model has it (pure, no I/O)."""
+    try:
+        decide(state, command, datetime.now(UTC))
+    except CommandRejected:
+        return False
+    return True
 
 
 @router.get("/closing-check", summary="What needs attention before the case ends", responses=problems(404, 422))

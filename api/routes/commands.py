@@ -18,7 +18,7 @@ from api.models.commands import (
 from api.openapi import problems
 from api.problems import FieldError, ProblemError
 from api.routes import course_commands, guarantee_commands, proposal_commands
-from api.routes.closing_check import confirmed_attention
+from api.routes.closing_check import checked
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import (
     ChooseProvider,
@@ -98,11 +98,8 @@ async def complete_course(
     While something still needs attention (an undelivered message, a transport to decide, the citizen's other
     open case or application: `GET …/closing-check`), **409** `closing-needs-attention` lists it in `attention`
     and nothing is recorded; `confirm: true` ends the case anyway and `CourseCompleted` records the items."""
-    attention = await confirmed_attention(case, body.confirm)
-    fields = body.model_dump(exclude={"confirm"})
-    return await case.send(
-        "completion", CaseWorkflow.complete_course, CompleteCourse, **fields, confirmed_attention=attention
-    )
+    command = case.command("completion", CompleteCourse, **body.model_dump(exclude={"confirm"}))
+    return await case.send_command(CaseWorkflow.complete_course, await checked(case, command, body.confirm))
 
 
 @router.post("/closure", summary="Close the case")
@@ -118,9 +115,8 @@ async def close_case(
     While something still needs attention (an undelivered message, a transport to decide, the citizen's other
     open case or application: `GET …/closing-check`), **409** `closing-needs-attention` lists it in `attention`
     and nothing is recorded; `confirm: true` closes the case anyway and `CaseClosed` records the items."""
-    attention = await confirmed_attention(case, body.confirm)
-    fields = body.model_dump(exclude={"confirm"})
-    return await case.send("closure", CaseWorkflow.close_case, CloseCase, **fields, confirmed_attention=attention)
+    command = case.command("closure", CloseCase, **body.model_dump(exclude={"confirm"}))
+    return await case.send_command(CaseWorkflow.close_case, await checked(case, command, body.confirm))
 
 
 # The rest of the rulebook's commands live in their own modules and share this router's prefix, tag and
