@@ -33,6 +33,7 @@ from api.routes import (
     commands,
     erasure_requests,
     health,
+    inbox,
     kl_gateway,
     medcom,
     plans,
@@ -85,6 +86,11 @@ TAGS = [
     },
     {"name": "commands", "description": "Caseworker commands; each answers with the case as it now is"},
     {"name": "cases", "description": "The case list, one case, and its timeline"},
+    {
+        "name": "inbox",
+        "description": "A caseworker's inbox: views of its municipality's open cases by next deadline, and their "
+        "counts",
+    },
     {
         "name": "retention",
         "description": "Holds that keep a case's records past their retention period, and citizens' erasure "
@@ -174,6 +180,7 @@ def create_app(
         medcom,
         commands,
         cases,
+        inbox,
         applications,
         retention,
         erasure_requests,

@@ -47,6 +47,9 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "GET /cases": (CASEWORKER, OPS),
     "GET /cases/{case_id}": (CASEWORKER, HOSPITAL),
     "GET /cases/{case_id}/events": (CASEWORKER,),
+    # A caseworker's own inbox (its municipality from the token).
+    "GET /inbox": (CASEWORKER,),
+    "GET /inbox/{view}": (CASEWORKER,),
     "GET /cases/{case_id}/closing-check": (CASEWORKER,),  # what needs attention before the case ends
     # The letters the citizen got (api/routes/letters.py) and the resend of a failed message.
     "GET /cases/{case_id}/letters": (CASEWORKER,),

@@ -58,6 +58,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "listCases": _row({"caseworker", "caseworker_elsewhere", "ops"}),
     "getCase": _row({"caseworker", "hospital"}, NOT_FOUND),
     "getCaseTimeline": _row({"caseworker"}, NOT_FOUND),
+    # A caseworker's own inbox, of its own municipality (from the token): any caseworker, nobody else.
+    "getInbox": _row({"caseworker", "caseworker_elsewhere"}),
+    "listInboxView": _row({"caseworker", "caseworker_elsewhere"}),
     # What needs attention before the case ends: the caseworkers of the responsible municipality.
     "getClosingCheck": _row({"caseworker"}, NOT_FOUND),
     # The letters the citizen got: the caseworkers of the responsible municipality (resendMessage is a command).
@@ -134,7 +137,7 @@ def test_every_operation_has_a_row() -> None:
     assert len(OPERATION_LIST) >= 40
 
 
-_TARGETS: dict[str, str] = {"hold": "complaint"}
+_TARGETS: dict[str, str] = {"hold": "complaint", "view": "mine"}
 # Where an operation's placeholder names another target than the shared one: the application's own letter.
 _OPERATION_TARGETS: dict[str, dict[str, str]] = {}
 
