@@ -61,7 +61,8 @@ async def test_almen_route_through_http(api: Api) -> None:
         ("contact", {"channel": "phone", "informed_of_provider_choices": True}, "citizen_contacted"),
         ("provider", {"provider_id": provider_id}, "provider_chosen"),
         ("start-offer", {"first_appointment_on": (danish_today() + timedelta(days=3)).isoformat()}, "training_started"),
-        ("completion", {"note": "Mål nået"}, "completed"),
+        # Confirmed: every test plan is the same citizen's, whose other cases stay open (the closing check).
+        ("completion", {"note": "Mål nået", "confirm": True}, "completed"),
     ]
     final: dict[str, Any] = {}
     for name, body, status in steps:
@@ -234,7 +235,7 @@ async def test_closed_case_takes_no_commands(api: Api) -> None:
     created = await post_plan(api.http, plan)
     case_id = created.json()["case_id"]
     await wait_for_case(api.http, case_id, status="distributed")
-    closed = await command(api.http, case_id, "closure", {"reason": "citizen_did_not_show"})
+    closed = await command(api.http, case_id, "closure", {"reason": "citizen_did_not_show", "confirm": True})
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     handle = api.env.client.get_workflow_handle(f"case-{case_id}")
     await handle.result()  # the workflow has completed: commands now meet no running workflow
@@ -250,7 +251,7 @@ async def test_closed_case_takes_no_commands(api: Api) -> None:
 
 async def test_second_closure_is_409(api: Api) -> None:
     case_id = await distributed_case(api.http)
-    assert (await command(api.http, case_id, "closure", {"reason": "deceased"})).status_code == 200
+    assert (await command(api.http, case_id, "closure", {"reason": "deceased", "confirm": True})).status_code == 200
     response = await command(api.http, case_id, "closure", {"reason": "deceased"})
     assert response.status_code == 409
     assert response.json()["type"].endswith("case-closed")

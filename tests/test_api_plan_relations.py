@@ -116,7 +116,7 @@ async def test_replacing_plan_needs_a_known_previous_plan_of_the_same_citizen(ap
     response = await post_plan(api.http, other_citizen)
     assert response.status_code == 422 and field_names(response) == ["patient.cpr"]
     assert of_type(await timeline(api.http, case_id), "PlanReplaced") == []
-    await ok(api.http, case_id, "closure", {"reason": "deceased"})
+    await ok(api.http, case_id, "closure", {"reason": "deceased", "confirm": True})  # past the closing check
     ended = await post_plan(api.http, _after(first, "replaces"))
     assert ended.status_code == 409 and ended.json()["type"].endswith("case-closed")
 

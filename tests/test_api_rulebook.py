@@ -70,7 +70,7 @@ async def test_team_is_assigned_and_shown_in_the_list(api: Api) -> None:
 
     empty = await command(api.http, case_id, "team", {"team": ""})
     assert empty.status_code == 422 and field_names(empty) == ["team"]
-    await ok(api.http, case_id, "closure", {"reason": "deceased"})
+    await ok(api.http, case_id, "closure", {"reason": "deceased", "confirm": True})  # past the closing check
     closed = await command(api.http, case_id, "team", {"team": "team-syd"})
     assert closed.status_code == 409 and closed.json()["type"].endswith("case-closed")
 
@@ -207,7 +207,7 @@ async def test_transport_pensioner_and_the_50_km_limit(api: Api) -> None:
     assert negative.status_code == 422 and field_names(negative) == ["distance_km"]
     basis = await command(api.http, case_id, "transport-assessment", _transport(legal_basis="serviceloven_86"))
     assert basis.status_code == 422 and field_names(basis) == ["legal_basis"]  # set by the API, not the caller
-    await ok(api.http, case_id, "closure", {"reason": "deceased"})
+    await ok(api.http, case_id, "closure", {"reason": "deceased", "confirm": True})  # past the closing check
     closed = await command(api.http, case_id, "transport-assessment", _transport())
     assert closed.status_code == 409
 
@@ -221,7 +221,9 @@ async def test_active_opt_out_needs_its_reason(api: Api) -> None:
     unknown = await command(api.http, case_id, "closure", {"reason": "active_opt_out", "opt_out_reason": "bored"})
     assert unknown.status_code == 422 and field_names(unknown) == ["opt_out_reason"]
 
-    case = await ok(api.http, case_id, "closure", {"reason": "active_opt_out", "opt_out_reason": "transport_logistics"})
+    # Confirmed: every test plan is the same citizen's, whose other cases stay open (the closing check).
+    opting_out = {"reason": "active_opt_out", "opt_out_reason": "transport_logistics", "confirm": True}
+    case = await ok(api.http, case_id, "closure", opting_out)
     assert (case["status"], case["close_reason"], case["opt_out_reason"]) == (
         "closed",
         "active_opt_out",

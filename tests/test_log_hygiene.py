@@ -115,7 +115,7 @@ async def run_a_whole_case(api: Api) -> str:
         ("contact", {"channel": "phone", "informed_of_provider_choices": True}),
         ("provider", {"provider_id": provider_id}),
         ("start-offer", {"first_appointment_on": first.isoformat()}),
-        ("completion", {}),
+        ("completion", {"confirm": True}),  # past the closing check: the letter may still be queued
     ]:
         response = await command(api.http, case_id, name, body)
         assert response.status_code == 200, f"{name}: {response.text}"
