@@ -40,6 +40,7 @@ from api.routes import (
     registers,
     retention,
     start_guarantee,
+    warnings,
 )
 from api.routes.codec import install_codec
 from api.unavailable import install_unavailable_handlers
@@ -90,6 +91,11 @@ TAGS = [
         "name": "inbox",
         "description": "A caseworker's inbox: views of its municipality's open cases by next deadline, and their "
         "counts",
+    },
+    {
+        "name": "warnings",
+        "description": "A caseworker's unseen warnings that a case's contact deadline or start guarantee falls "
+        "due soon (docs/casework.md)",
     },
     {
         "name": "retention",
@@ -187,6 +193,7 @@ def create_app(
         registers,
         access_log,
         start_guarantee,
+        warnings,
         health,
     ):
         app.include_router(module.router)

@@ -168,6 +168,7 @@ def _valid_request(operation: APIOperation[Any, Any, Any, Any], seeded: Seeded) 
     }
     # A letter or message of the case: any id will do, the role and the scope are checked before the id is looked up.
     ids |= {"letter_id": "00000000-0000-4000-8000-000000000001", "message_id": "00000000-0000-4000-8000-000000000002"}
+    ids |= {"warning_id": "contact:2026-01-02"}  # a deadline warning: likewise
     path = operation.path.format(**{name: value for name, value in ids.items() if f"{{{name}}}" in operation.path})
     named = ("GET /cases", "GET /applications", "GET /reports/start-guarantee")  # another municipality's is refused
     query = {"municipality": SEEDED.municipality} if label in named else {}

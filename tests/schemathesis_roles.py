@@ -47,6 +47,9 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "GET /cases": (CASEWORKER, OPS),
     "GET /cases/{case_id}": (CASEWORKER, HOSPITAL),
     "GET /cases/{case_id}/events": (CASEWORKER,),
+    # A caseworker's own deadline warnings (its municipality and team from the token), and marking one seen.
+    "GET /me/warnings": (CASEWORKER,),
+    "POST /cases/{case_id}/warnings/{warning_id}/seen": (CASEWORKER,),
     # A caseworker's own inbox (its municipality from the token).
     "GET /inbox": (CASEWORKER,),
     "GET /inbox/{view}": (CASEWORKER,),

@@ -58,6 +58,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "listCases": _row({"caseworker", "caseworker_elsewhere", "ops"}),
     "getCase": _row({"caseworker", "hospital"}, NOT_FOUND),
     "getCaseTimeline": _row({"caseworker"}, NOT_FOUND),
+    # A caseworker's own deadline warnings, of its own municipality (from the token); marking one seen is a command.
+    "myWarnings": _row({"caseworker", "caseworker_elsewhere"}),
+    "markWarningSeen": CASE_COMMAND,
     # A caseworker's own inbox, of its own municipality (from the token): any caseworker, nobody else.
     "getInbox": _row({"caseworker", "caseworker_elsewhere"}),
     "listInboxView": _row({"caseworker", "caseworker_elsewhere"}),
@@ -137,7 +140,7 @@ def test_every_operation_has_a_row() -> None:
     assert len(OPERATION_LIST) >= 40
 
 
-_TARGETS: dict[str, str] = {"hold": "complaint", "view": "mine"}
+_TARGETS: dict[str, str] = {"hold": "complaint", "warning_id": "contact:2026-01-02", "view": "mine"}
 # Where an operation's placeholder names another target than the shared one: the application's own letter.
 _OPERATION_TARGETS: dict[str, dict[str, str]] = {}
 

@@ -17,7 +17,7 @@ from api.models.commands import (
 )
 from api.openapi import problems
 from api.problems import FieldError, ProblemError
-from api.routes import course_commands, guarantee_commands, proposal_commands
+from api.routes import course_commands, guarantee_commands, proposal_commands, warning_commands
 from api.routes.closing_check import checked
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import (
@@ -121,5 +121,5 @@ async def close_case(
 
 # The rest of the rulebook's commands live in their own modules and share this router's prefix, tag and
 # problem responses, so api.main needs no change for them.
-for _module in (course_commands, guarantee_commands, proposal_commands):
+for _module in (course_commands, guarantee_commands, proposal_commands, warning_commands):
     router.include_router(_module.router)
