@@ -69,6 +69,14 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "POST /municipalities/{code}/providers": (ADMIN,),
     "GET /municipalities/{code}": (CASEWORKER, ADMIN, OPS),
     "GET /municipalities/{code}/providers": (CASEWORKER, ADMIN, OPS),
+    # The staff register (api/routes/staff_register.py), and who the caller is: any valid token.
+    "PUT /municipalities/{code}/teams/{team_id}": (ADMIN,),
+    "GET /municipalities/{code}/teams": (CASEWORKER, ADMIN, OPS),
+    "PUT /municipalities/{code}/caseworkers/{subject}": (ADMIN,),
+    "GET /municipalities/{code}/caseworkers": (CASEWORKER, ADMIN, OPS),
+    "GET /me": (CASEWORKER, HOSPITAL, ADMIN, OPS, Role.OPS_DECRYPT, Role.AUDITOR, Role.REPORT_READER),
+    "POST /case-assignments": (CASEWORKER,),  # each case is checked as its own command is
+    "GET /cases/{case_id}/notes": (CASEWORKER,),
     "POST /reports/kl-gateway/{code}": (ADMIN,),  # KL reports: the municipality's administrator; status: ops
     "GET /reports/kl-gateway/{code}": (ADMIN,),
     "GET /reports/kl-gateway/{code}/preview": (ADMIN,),

@@ -14,6 +14,7 @@ from activities.db import Pool
 from api.auth.principal import Role
 from tests.api_helpers import Api, fresh_plan, post_plan, running_api, unused_municipality
 from tests.auth_helpers import bearer
+from tests.staff_helpers import register_teams
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -47,6 +48,7 @@ async def test_reads_changes_and_denied_look_ups_are_logged_and_found_by_citizen
     caseworker = bearer(Role.CASEWORKER, municipality=municipality, subject="cw-log", name="Karin Sagsbehandler")
     headers = {**caseworker, "X-Correlation-Id": "corr-123"}
     assert (await api.http.get(f"/cases/{case_id}", headers=headers)).status_code == 200
+    await register_teams(api.pool, "nord", municipality=municipality)
     team = await api.http.post(f"/cases/{case_id}/team", json={"team": "nord"}, headers=caseworker)
     assert team.status_code == 200
     outsider = bearer(Role.CASEWORKER, municipality=other, subject="cw-other")

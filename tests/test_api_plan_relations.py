@@ -18,6 +18,7 @@ from activities.projection import rebuild_cases_projection
 from tests.api_helpers import Api, danish_today, fresh_plan, post_plan, running_api, unused_municipality, wait_for_case
 from tests.factories import HOSPITAL_SOR_ID, make_append, make_plan, new_case_id, plan_received
 from tests.rulebook_api_helpers import field_names, list_items, of_type, ok, timeline, wait_for_events
+from tests.staff_helpers import register_teams
 from workflows.domain.events import CaseEvent, ContactDeadlineMissed, ContactReminderDue, PlanDelivered, TeamAssigned
 from workflows.domain.model import DISCHARGE_RECIPIENTS
 from workflows.identity import case_id_for_plan
@@ -60,6 +61,7 @@ async def test_replacing_plan_continues_the_case_of_the_plan_it_replaces(api: Ap
     first = fresh_plan(discharge_date=danish_today() - timedelta(days=2))
     case_id = await _distributed(api, first)
     await ok(api.http, case_id, "classification", {"sub_level": "basal"})
+    await register_teams(api.pool, "team-vest")
     await ok(api.http, case_id, "team", {"team": "team-vest"})
 
     second = _after(first, "replaces")

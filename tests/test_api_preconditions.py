@@ -28,6 +28,7 @@ from tests.api_helpers import (
     running_api,
     unused_municipality,
 )
+from tests.staff_helpers import register_teams
 
 RACES = 15
 
@@ -72,6 +73,7 @@ async def test_if_match_naming_an_older_version_answers_412_and_changes_nothing(
     # The plan's copies go out in the background and are versions of the case too: wait for them first.
     case_id = await distributed_case(api.http)
     seen = (await api.http.get(f"/cases/{case_id}")).headers["ETag"]
+    await register_teams(api.pool, "visitation-syd", "visitation-nord")
     await post(api.http, case_id, "team", {"team": "visitation-syd"})  # someone else moved the case on
     now = (await api.http.get(f"/cases/{case_id}")).json()["version"]
 

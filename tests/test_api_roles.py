@@ -81,6 +81,17 @@ EXPECTED: dict[str, dict[str, object]] = {
     "addProvider": _row({"municipal_admin"}),
     "getMunicipality": _row({"caseworker", "municipal_admin", "ops"}),
     "listProviders": _row({"caseworker", "municipal_admin", "ops"}),
+    # The staff register: kept by the municipality's administrator, read like the other registers.
+    "putTeam": _row({"municipal_admin"}),
+    "listTeams": _row({"caseworker", "municipal_admin", "ops"}),
+    "putCaseworker": _row({"municipal_admin"}),
+    "listCaseworkers": _row({"caseworker", "municipal_admin", "ops"}),
+    "getMe": _row(set(CALLERS)),  # anyone with a valid token may ask who their token says they are
+    # Bulk assignment names no municipality: any caseworker is answered, each case of another municipality 404.
+    "assignCases": _row({"caseworker", "caseworker_elsewhere"}),
+    # Notes: written like a command, read like the timeline.
+    "addNote": CASE_COMMAND,
+    "listNotes": _row({"caseworker"}, NOT_FOUND),
     # Holds: a caseworker of the responsible municipality or its administrator (docs/security.md); a second
     # placing or a lifting of no hold is 409, which the table counts as allowed.
     "getCaseRetention": _row({"caseworker", "municipal_admin"}, NOT_FOUND),
@@ -140,7 +151,13 @@ def test_every_operation_has_a_row() -> None:
     assert len(OPERATION_LIST) >= 40
 
 
-_TARGETS: dict[str, str] = {"hold": "complaint", "warning_id": "contact:2026-01-02", "view": "mine"}
+_TARGETS: dict[str, str] = {
+    "hold": "complaint",
+    "warning_id": "contact:2026-01-02",
+    "view": "mine",
+    "team_id": "visitation",  # a team and a caseworker of the staff register
+    "subject": "local-caseworker",
+}
 # Where an operation's placeholder names another target than the shared one: the application's own letter.
 _OPERATION_TARGETS: dict[str, dict[str, str]] = {}
 

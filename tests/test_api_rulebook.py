@@ -30,6 +30,7 @@ from tests.rulebook_api_helpers import (
     timeline,
     wait_for_events,
 )
+from tests.staff_helpers import register_teams
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -61,6 +62,7 @@ async def test_reclassification_is_recorded_in_the_timeline(api: Api) -> None:
 async def test_team_is_assigned_and_shown_in_the_list(api: Api) -> None:
     municipality = await unused_municipality(api.pool)
     case_id = await distributed_case(api.http, home_municipality_code=municipality)
+    await register_teams(api.pool, "team-nord", "team-syd", municipality=municipality)
     case = await ok(api.http, case_id, "team", {"team": "team-nord"})
     assert case["team"] == "team-nord"
     row = (await list_items(api.http, municipality=municipality))[case_id]

@@ -23,6 +23,7 @@ from api.main import create_app
 from tests.api_helpers import CASEWORKER, PROBLEM_JSON, api_client, fresh_plan, post_plan, running_api, settings_for
 from tests.factories import SYNTHETIC_CPR
 from tests.failing_store import POISON, QUOTED_CPR, PoisonedEventStore
+from tests.staff_helpers import register_teams
 from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
 from workflows.identity import workflow_id_for_case
 
@@ -76,6 +77,7 @@ async def test_an_unreachable_temporal_answers_503_with_retry_after(
 ) -> None:
     async with running_api(dev_server_env, pool) as api:
         case_id = (await post_plan(api.http, fresh_plan())).json()["case_id"]
+    await register_teams(pool, "x")  # so the register lets the command through to Temporal
     # The API connects lazily, so it starts during an outage; nothing listens on port 9.
     unreachable = await Client.connect("127.0.0.1:9", lazy=True, data_converter=pydantic_data_converter)
     app = create_app(pool=pool, temporal_client=unreachable, settings=settings_for("unused"))
@@ -95,6 +97,7 @@ async def test_data_the_store_refuses_is_422_without_the_data_and_the_case_takes
         created = await post_plan(api.http, fresh_plan())
         case_id, version = created.json()["case_id"], created.json()["version"]
         headers = {"X-Actor": CASEWORKER}
+        await register_teams(pool, POISON, "visitation-vest")
         refused = await api.http.post(f"/cases/{case_id}/team", json={"team": POISON}, headers=headers)
         assert refused.status_code == 422 and refused.json()["type"].endswith("not-storable")
         assert QUOTED_CPR not in refused.text and SYNTHETIC_CPR not in refused.text

@@ -16,6 +16,7 @@ from activities.contracts import AppendCaseEvents, AppendResult
 from activities.db import Pool
 from activities.eventstore import EventStore
 from tests.api_helpers import CASEWORKER, fresh_plan, post_plan, running_api
+from tests.staff_helpers import register_teams
 from workflows.identity import case_id_for_plan, workflow_id_for_case
 
 HANG_ONCE = "hang-once"
@@ -70,6 +71,7 @@ async def test_a_command_whose_append_was_lost_is_retried_within_the_answer_boun
     async with running_api(dev_server_env, pool, event_store=HangingOnceStore(pool)) as api:
         case_id = (await post_plan(api.http, fresh_plan())).json()["case_id"]
         headers = {"X-Actor": CASEWORKER}
+        await register_teams(pool, HANG_ONCE, "visitation-nord")
         answer = await api.http.post(f"/cases/{case_id}/team", json={"team": HANG_ONCE}, headers=headers)
         assert HangingOnceStore.hung
         assert answer.status_code == 200, answer.text

@@ -115,7 +115,9 @@ def _poisoned(body: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
             while len(target) <= part:
                 target.append(empty)
             target = target[part]
-    if isinstance(target, list):
+    if isinstance(target, list) and isinstance(path[-1], int) and path[-1] < len(target):
+        target[path[-1]] = value  # a list of strings the example fills (case ids): poison its item
+    elif isinstance(target, list):
         target.append(value)
     else:
         target[path[-1]] = value
@@ -163,7 +165,7 @@ _AFTER = (LAST_CALENDAR_DAY + timedelta(days=1)).isoformat()
 
 # A real case and application to address: a command on one that does not exist (or that the caller may not
 # see) is 404 before its body is read.
-_TARGETS: dict[str, str] = {"code": "101", "hold": "complaint"}
+_TARGETS: dict[str, str] = {"code": "101", "hold": "complaint", "team_id": "visitation", "subject": "local-caseworker"}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

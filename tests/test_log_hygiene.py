@@ -30,6 +30,7 @@ from tests.api_helpers import (
     wait_for_case,
 )
 from tests.failing_store import POISON, QUOTED_CPR, PoisonedEventStore
+from tests.staff_helpers import register_teams
 
 # Synthetic, and distinctive enough that no timestamp, id or port can contain them by chance.
 CPR = "1207928834"
@@ -106,6 +107,7 @@ async def run_a_whole_case(api: Api) -> str:
 
     too_early = await command(api.http, case_id, "completion", {})
     assert too_early.status_code == 409, too_early.text
+    await register_teams(api.pool, POISON, municipality=municipality)
     not_stored = await command(api.http, case_id, "team", {"team": POISON})
     assert not_stored.status_code == 422 and not_stored.json()["type"].endswith("not-storable"), not_stored.text
 

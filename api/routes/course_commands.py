@@ -23,6 +23,7 @@ from api.models.course_commands import (
     TrainingHospitalRequest,
     TransportAssessmentRequest,
 )
+from api.staff import municipality_of, registered_team, seen_caseworker
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import (
     AssessTransport,
@@ -56,8 +57,12 @@ async def assign_team(
     case: CaseCommandDep,
 ) -> CaseView:
     """The team that handles the case, and receives the reminder a working day before the contact deadline of
-    the local sundhedsaftale (no national rule). Assigning the same team again changes nothing."""
-    return await case.send("team", CaseWorkflow.assign_team, AssignTeam, **body.model_dump())
+    the local sundhedsaftale (no national rule). The team must be active in the staff register of the case's
+    municipality (`PUT /municipalities/{code}/teams/{team_id}`, or seen on a caseworker's token; **422** naming
+    `team` otherwise). Assigning the same team again changes nothing; whoever holds the case keeps it."""
+    await seen_caseworker(case.pool, case.principal)
+    team = await registered_team(case.pool, municipality_of(case), body.team, "team")
+    return await case.send("team", CaseWorkflow.assign_team, AssignTeam, team=team.team)
 
 
 @router.post("/contact-attempts", summary="Record a failed attempt to reach the citizen")
