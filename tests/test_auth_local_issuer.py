@@ -51,6 +51,7 @@ def test_dev_tokens(tmp_path: Path) -> None:
     principals = {role: verifier.verify(token) for role, token in tokens.items()}
     assert all(principal.roles == {Role(role)} for role, principal in principals.items())
     assert principals["caseworker"].municipality_code == "101"
+    assert principals["caseworker"].org_unit == "visitation"  # a claim puts the case in the caseworker's team
     assert principals["municipal_admin"].municipality_code == "101"
     assert principals["auditor"].municipality_code == "101"
     assert principals["hospital"].sor_id == "227871000016001"

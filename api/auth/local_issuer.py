@@ -184,7 +184,8 @@ def scope_problem(role: Role, *, municipality: str | None, sor: str | None, nati
 
 # What `deploy.local` writes to DATA_DIR/dev-tokens.json: one ready token per role.
 DEV_TOKEN_SCOPES: dict[Role, dict[str, Any]] = {
-    Role.CASEWORKER: {"municipality": "101", "name": "Local Caseworker"},
+    # With an organisation unit, as KOMBIT's orgenhed constraint gives one: a claim puts the case in that team.
+    Role.CASEWORKER: {"municipality": "101", "name": "Local Caseworker", "org_unit": "visitation"},
     Role.MUNICIPAL_ADMIN: {"municipality": "101", "name": "Local Municipal Admin"},
     Role.HOSPITAL: {"sor": "227871000016001"},
     Role.OPS: {"name": "Local Operator"},
