@@ -19,7 +19,7 @@ from typing import Any
 from psycopg import sql
 
 from activities.db import Pool
-from activities.keyset_pages import ascending_page
+from activities.keyset_pages import AscendingList
 from activities.read_model import CASES_TABLE
 from workflows.domain.calendar import add_working_days, end_of_local_day, local_date
 
@@ -101,7 +101,7 @@ def _conditions(view: InboxView, caller: InboxCaller, filters: InboxFilters) -> 
     return [_OPEN_IN_MUNICIPALITY, view_predicate(view, caller), *filters.conditions()]
 
 
-def _params(caller: InboxCaller, filters: InboxFilters, cutoff: datetime) -> dict[str, Any]:
+def query_params(caller: InboxCaller, filters: InboxFilters, cutoff: datetime) -> dict[str, Any]:
     return {
         "municipality": caller.municipality_code,
         "subject": caller.subject,
@@ -111,9 +111,35 @@ def _params(caller: InboxCaller, filters: InboxFilters, cutoff: datetime) -> dic
     }
 
 
-def _count_of(view: InboxView, caller: InboxCaller, filters: InboxFilters) -> sql.Composable:
+def count_query(view: InboxView, caller: InboxCaller, filters: InboxFilters) -> sql.Composed:
+    """The view's count, as a scalar subquery: it reads the view's own partial index only."""
     return sql.SQL("(SELECT count(*) FROM {} WHERE {})").format(
         sql.Identifier(CASES_TABLE), sql.SQL(" AND ").join(_conditions(view, caller, filters))
+    )
+
+
+def view_list(
+    view: InboxView, caller: InboxCaller, now: datetime, due_soon_working_days: int, filters: InboxFilters
+) -> AscendingList:
+    """The view's rows, soonest deadline first (cases without a running deadline last)."""
+    return AscendingList(
+        table=CASES_TABLE,
+        sort_column="inbox_due_at",
+        id_column="case_id",
+        columns=_PAGE_COLUMNS,
+        conditions=_conditions(view, caller, filters),
+        params=query_params(caller, filters, due_soon_cutoff(now, due_soon_working_days)),
+        scope=cursor_scope(view, filters),
+    )
+
+
+def counts_query(caller: InboxCaller, filters: InboxFilters) -> sql.Composed:
+    """Every view's count in one statement, one column per view (named after it)."""
+    return sql.SQL("SELECT {}").format(
+        sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(count_query(view, caller, filters), sql.Identifier(view.value))
+            for view in InboxView
+        )
     )
 
 
@@ -129,13 +155,8 @@ async def inbox_counts(
     """Every view's count for the caller, in one statement: one index-only count per view, each reading only
     its own view's rows (measured against one pass over the municipality's open cases: docs/benchmarks.md)."""
     filters = filters or InboxFilters()
-    query = sql.SQL("SELECT {}").format(
-        sql.SQL(", ").join(
-            sql.SQL("{} AS {}").format(_count_of(view, caller, filters), sql.Identifier(view.value))
-            for view in InboxView
-        )
-    )
-    params = _params(caller, filters, due_soon_cutoff(now, due_soon_working_days))
+    query = counts_query(caller, filters)
+    params = query_params(caller, filters, due_soon_cutoff(now, due_soon_working_days))
     async with pool.connection() as conn:
         cursor = await conn.execute(query, params)
         row = await cursor.fetchone()
@@ -165,21 +186,10 @@ async def inbox_page(
 
     Raises `keyset_pages.InvalidCursor` for a cursor this view with these filters did not give out."""
     filters = filters or InboxFilters()
-    params = _params(caller, filters, due_soon_cutoff(now, due_soon_working_days))
+    rows = view_list(view, caller, now, due_soon_working_days, filters)
     async with pool.connection() as conn:
-        rows, next_cursor = await ascending_page(
-            conn,
-            table=CASES_TABLE,
-            sort_column="inbox_due_at",
-            id_column="case_id",
-            columns=_PAGE_COLUMNS,
-            conditions=_conditions(view, caller, filters),
-            params=params,
-            limit=limit,
-            cursor=cursor,
-            scope=cursor_scope(view, filters),
-        )
-        counted = await conn.execute(sql.SQL("SELECT {}").format(_count_of(view, caller, filters)), params)
+        page, next_cursor = await rows.page(conn, limit, cursor)
+        counted = await conn.execute(sql.SQL("SELECT {}").format(count_query(view, caller, filters)), rows.params)
         count_row = await counted.fetchone()
     assert count_row is not None
-    return InboxPage(rows=rows, next_cursor=next_cursor, count=int(count_row[0]))
+    return InboxPage(rows=page, next_cursor=next_cursor, count=int(count_row[0]))

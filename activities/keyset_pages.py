@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -108,45 +109,49 @@ async def newest_first_page(
     return page, encode_cursor(page[-1]["received_at"], str(page[-1][id_column]))
 
 
-async def ascending_page(
-    conn: AsyncConnection[Any],
-    *,
-    table: str,
-    sort_column: str,
-    id_column: str,
-    columns: sql.Composable,
-    conditions: list[sql.Composable],
-    params: dict[str, Any],
-    limit: int,
-    cursor: str | None,
-    scope: str,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of rows matching `conditions`, soonest first by (`sort_column`, `id_column`), and the next page's
-    cursor (bound to `scope`), or None. `sort_column` must be NOT NULL: a NULL would fall out of the keyset."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValueError(f"limit must lie between 1 and {MAX_PAGE}")
-    params = {**params, "page_limit": limit + 1}
-    conditions = list(conditions)
-    if cursor is not None:
-        params["after_sort"], params["after_id"] = decode_scoped_cursor(cursor, scope)
-        conditions.append(
-            sql.SQL("({}, {}) > (%(after_sort)s, %(after_id)s)").format(
-                sql.Identifier(sort_column), sql.Identifier(id_column)
-            )
+@dataclass(frozen=True)
+class AscendingList:
+    """The rows matching `conditions`, soonest first by (`sort_column`, `id_column`), in pages whose cursors are
+    bound to `scope`. `sort_column` must be NOT NULL: a NULL would fall out of the keyset."""
+
+    table: str
+    sort_column: str
+    id_column: str
+    columns: sql.Composable
+    conditions: list[sql.Composable]
+    params: dict[str, Any]
+    scope: str
+
+    def page_query(self, limit: int, cursor: str | None) -> tuple[sql.Composed, dict[str, Any]]:
+        """The statement of one page (`limit` + 1 rows, to tell whether another follows) and its parameters."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must lie between 1 and {MAX_PAGE}")
+        params = {**self.params, "page_limit": limit + 1}
+        conditions = list(self.conditions)
+        sort, row_id = sql.Identifier(self.sort_column), sql.Identifier(self.id_column)
+        if cursor is not None:
+            params["after_sort"], params["after_id"] = decode_scoped_cursor(cursor, self.scope)
+            conditions.append(sql.SQL("({}, {}) > (%(after_sort)s, %(after_id)s)").format(sort, row_id))
+        query = sql.SQL(
+            "SELECT {columns} FROM {table} WHERE {conditions} ORDER BY {sort}, {id} LIMIT %(page_limit)s"
+        ).format(
+            columns=self.columns,
+            table=sql.Identifier(self.table),
+            conditions=sql.SQL(" AND ").join(conditions),
+            sort=sort,
+            id=row_id,
         )
-    query = sql.SQL(
-        "SELECT {columns} FROM {table} WHERE {conditions} ORDER BY {sort}, {id} LIMIT %(page_limit)s"
-    ).format(
-        columns=columns,
-        table=sql.Identifier(table),
-        conditions=sql.SQL(" AND ").join(conditions),
-        sort=sql.Identifier(sort_column),
-        id=sql.Identifier(id_column),
-    )
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, params)
-        rows = await cur.fetchall()
-    if len(rows) <= limit:
-        return rows, None
-    page = rows[:limit]
-    return page, encode_scoped_cursor(page[-1][sort_column], str(page[-1][id_column]), scope)
+        return query, params
+
+    async def page(
+        self, conn: AsyncConnection[Any], limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page and the next page's cursor, or None on the last."""
+        query, params = self.page_query(limit, cursor)
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(query, params)
+            rows = await cur.fetchall()
+        if len(rows) <= limit:
+            return rows, None
+        page = rows[:limit]
+        return page, encode_scoped_cursor(page[-1][self.sort_column], str(page[-1][self.id_column]), self.scope)
