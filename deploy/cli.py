@@ -61,7 +61,7 @@ def run(infra_only: bool) -> None:
 @main.command()
 def worker() -> None:
     """Run the worker (the image's default command, as `python -m workflows.worker`)."""
-    from workflows.worker import main as worker_main
+    from workflows.worker import run_as_process as worker_main
 
     worker_main()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Callable
 from datetime import timedelta
@@ -136,5 +137,17 @@ def main() -> None:
         raise SystemExit(2) from None
 
 
-if __name__ == "__main__":
+def run_as_process() -> None:
+    """`main`, then leave without finalizing the interpreter once the worker has stopped cleanly.
+
+    The SDK's native runtime keeps threads that may still touch the GIL while Python finalizes; once in a CI
+    run that aborted a cleanly stopped worker ("PyGILState_Release ... must be current", exit -6), which an
+    orchestrator reads as a crash. Everything is shut down and the logs are flushed before the exit.
+    """
     main()
+    logging.shutdown()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    run_as_process()
