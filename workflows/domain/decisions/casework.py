@@ -100,7 +100,8 @@ def _(command: ReleaseCase, state: CaseState, now: datetime) -> list[CaseEvent]:
 
 @decide_rule.register
 def _(command: AddNote, state: CaseState, now: datetime) -> list[CaseEvent]:
-    # Journalføringsbekendtgørelsen §§5, 7: a record is never changed; an error is corrected by a new note.
+    # Journalføringsbekendtgørelsen (§ not verified, docs/rules.md 23c): a record is never changed; an error is
+    # corrected by a later, dated note, so what was written stays readable.
     require_valid(command.note_id not in state.note_ids, "a note with this id is already recorded", "note_id")
     require_valid(
         command.corrects_note_id is None or command.corrects_note_id in state.note_ids,
