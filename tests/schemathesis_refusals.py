@@ -168,6 +168,7 @@ def _valid_request(operation: APIOperation[Any, Any, Any, Any], seeded: Seeded) 
         "hold": "complaint",
         "team_id": "visitation",  # the staff register's: refused before the register is read
         "subject": "local-caseworker",
+        "view": "mine",  # an inbox view
     }
     # A letter or message of the case: any id will do, the role and the scope are checked before the id is looked up.
     ids |= {"letter_id": "00000000-0000-4000-8000-000000000001", "message_id": "00000000-0000-4000-8000-000000000002"}

@@ -15,7 +15,7 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from activities.db import Pool
-from tests.api_helpers import Api, danish_today, distributed_case, running_api
+from tests.api_helpers import Api, danish_today, distributed_case, running_api, wait_for_messages_settled
 from tests.store_helpers import scalar
 
 
@@ -55,7 +55,8 @@ async def test_a_breached_case_has_both_letters_as_pdfs(api: Api) -> None:
     )
     assert exports == 1
 
-    case = (await api.http.get(f"/cases/{case_id}")).json()
+    # The letter list reads the outbox; the case records MessageSent when the sender reports back to it.
+    case = await wait_for_messages_settled(api.http, case_id)
     assert {m["status"] for m in case["messages"].values()} == {"sent"}
 
 
