@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from psycopg import sql
+from psycopg.errors import ForeignKeyViolation
 from psycopg.rows import dict_row
 
 from activities.db import Pool
@@ -23,7 +24,13 @@ _LIST_COLUMNS = sql.SQL(
     " delivery_failed, assignee, is_open, inbox_due_at, free_choice_open, unseen_warnings"
 )
 
-_MUNICIPALITY_COLUMNS = sql.SQL("code, name, contact_working_days, region, warning_working_days, updated_at")
+_MUNICIPALITY_COLUMNS = sql.SQL(
+    "code, name, contact_working_days, region, warning_working_days, intake_team, updated_at"
+)
+
+
+class UnknownIntakeTeam(Exception):
+    """The intake team named for a municipality is not in its register of teams."""
 
 
 class ProviderConflict(Exception):
@@ -113,18 +120,30 @@ async def upsert_municipality(
     contact_working_days: int,
     region: str | None = None,
     warning_working_days: int | None = None,
+    intake_team: str | None = None,
 ) -> dict[str, Any]:
+    """Register or update a municipality; `UnknownIntakeTeam` for an intake team its register lacks."""
+    try:
+        return await _upsert_municipality(
+            pool, (code, name, contact_working_days, region, warning_working_days, intake_team)
+        )
+    except ForeignKeyViolation:
+        raise UnknownIntakeTeam(f"team {intake_team} is not in the register of municipality {code}") from None
+
+
+async def _upsert_municipality(pool: Pool, values: tuple[object, ...]) -> dict[str, Any]:
     async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
             sql.SQL(
-                "INSERT INTO municipalities (code, name, contact_working_days, region, warning_working_days)"
-                " VALUES (%s, %s, %s, %s, %s)"
+                "INSERT INTO municipalities (code, name, contact_working_days, region, warning_working_days,"
+                " intake_team) VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
                 " contact_working_days = EXCLUDED.contact_working_days, region = EXCLUDED.region,"
-                " warning_working_days = EXCLUDED.warning_working_days, updated_at = now()"
+                " warning_working_days = EXCLUDED.warning_working_days, intake_team = EXCLUDED.intake_team,"
+                " updated_at = now()"
                 " RETURNING {}"
             ).format(_MUNICIPALITY_COLUMNS),
-            (code, name, contact_working_days, region, warning_working_days),
+            values,
         )
         row = await cur.fetchone()
     assert row is not None

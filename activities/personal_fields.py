@@ -93,7 +93,9 @@ PLAN_NON_PERSONAL = frozenset(
 
 _PLAN_EVENT = BodyFields(
     personal=_under("plan", PLAN_PERSONAL),
-    non_personal=frozenset({f"plan.{path}" for path in PLAN_NON_PERSONAL} | {"plan_fingerprint", "warnings[]"}),
+    non_personal=frozenset(
+        {f"plan.{path}" for path in PLAN_NON_PERSONAL} | {"plan_fingerprint", "warnings[]", "intake_team"}
+    ),
     citizen="plan.patient.cpr",
 )
 _PROVIDER = frozenset({"provider.provider_id", "provider.name", "provider.municipality_code"})
@@ -158,7 +160,7 @@ CASE_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
         "AppointmentCancelled": _free_text("reason"),
         "FreeChoiceDeclined": _free_text("note"),
         "StartPostponedByCitizen": _free_text("note"),
-        "CaseTransferred": BodyFields({}, frozenset({"from_municipality_code", "to_municipality_code"})),
+        "CaseTransferred": BodyFields({}, frozenset({"from_municipality_code", "to_municipality_code", "intake_team"})),
         "PlanRevoked": BodyFields({"reason": T}, frozenset({"plan_id"})),
         "TransportAssessed": _NOTHING,
         # The plan's own words on when to start (from rehabilitation_deadline_text) and a caseworker's reason.

@@ -281,3 +281,47 @@ async def test_notes_are_never_edited_only_corrected_and_sealed_like_the_plan(ap
     erased = (await api.http.get(f"/cases/{case_id}/notes", headers=writer)).json()["notes"]
     assert [n["text"] for n in erased] == [ERASED_TEXT, ERASED_TEXT]
     assert erased[0]["corrected_by"] == [corrected.json()["note_id"]]  # ids and authors stay
+
+
+async def test_new_and_transferred_cases_start_in_the_municipalitys_intake_team(api: Api) -> None:
+    home, receiving = await unused_municipality(api.pool), await unused_municipality(api.pool)
+    for code, team in ((home, "modtagelse"), (receiving, "visitation-syd")):
+        await api.http.put(f"/municipalities/{code}/teams/{team}", json={"name": team}, headers=admin(code))
+    unknown = await api.http.put(
+        f"/municipalities/{home}",
+        json={"name": "Hjem", "contact_working_days": 5, "intake_team": "no-such-team"},
+        headers=admin(home),
+    )
+    assert unknown.status_code == 422 and field_names(unknown) == ["intake_team"]
+    for code, team in ((home, "modtagelse"), (receiving, "visitation-syd")):
+        put = await api.http.put(
+            f"/municipalities/{code}",
+            json={"name": code, "contact_working_days": 5, "intake_team": team},
+            headers=admin(code),
+        )
+        assert put.status_code == 200 and put.json()["intake_team"] == team
+
+    case_id = await new_case(api, home)
+    case = (await api.http.get(f"/cases/{case_id}", headers=caseworker(home, "cw-a"))).json()
+    assert (case["team"], case["assignee"]) == ("modtagelse", None)
+    inbox = await api.http.get("/inbox/team_unassigned", headers=caseworker(home, "cw-a", org_unit="modtagelse"))
+    assert case_id in [item["case_id"] for item in inbox.json()["items"]]
+
+    moved = await post(
+        api,
+        case_id,
+        "transfer",
+        {"to_municipality_code": receiving, "reason": "citizen_moved"},
+        caseworker(home, "cw-a"),
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["team"], moved.json()["assignee"]) == ("visitation-syd", None)
+    (transferred,) = of_type(await timeline(api.http, case_id), "CaseTransferred")
+    assert transferred["data"]["intake_team"] == "visitation-syd"
+
+    # A team set inactive takes no new cases: they start in no team.
+    await api.http.put(
+        f"/municipalities/{home}/teams/modtagelse", json={"name": "x", "active": False}, headers=admin(home)
+    )
+    later = await new_case(api, home)
+    assert (await api.http.get(f"/cases/{later}", headers=caseworker(home, "cw-a"))).json()["team"] is None

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.domain_helpers import state_at
-from tests.factories import at, make_command
+from tests.factories import at, make_command, make_plan
 from workflows.domain.case_state import CaseState
 from workflows.domain.casework import (
     AddNote,
@@ -21,8 +21,10 @@ from workflows.domain.casework import (
     ReleaseCase,
     TeamRef,
 )
+from workflows.domain.commands import ReceivePlan
 from workflows.domain.decider import decide
 from workflows.domain.decisions.core import CommandRejected, Rejection
+from workflows.domain.events import PlanReceived
 from workflows.domain.model import CaseStatus
 from workflows.domain.state import evolve
 
@@ -206,3 +208,23 @@ def test_the_events_fold_into_who_holds_the_case_and_its_notes() -> None:
         for event in decide(state, command, NOW):
             state = evolve(state, event)
     assert (state.assignee, state.team, state.note_ids) == (None, "syd", ["n1"])
+
+
+@pytest.mark.parametrize(
+    ("intake_team", "expected_team"),
+    [("modtagelse", "modtagelse"), (None, None)],
+    ids=["the-municipality-names-an-intake-team", "no-intake-team"],
+)
+def test_a_new_case_starts_in_the_intake_team_nobody_holding_it(
+    intake_team: str | None, expected_team: str | None
+) -> None:
+    command = make_command(
+        ReceivePlan, plan=make_plan(), contact_working_days=5, intake_team=intake_team, actor="hospital:x"
+    )
+    events = decide(CaseState(case_id="c"), command, NOW)
+    received = events[0]
+    assert isinstance(received, PlanReceived) and received.intake_team == intake_team
+    state = CaseState(case_id="c")
+    for event in events:
+        state = evolve(state, event)
+    assert (state.team, state.assignee) == (expected_team, None)

@@ -47,6 +47,13 @@ class MunicipalityRequest(RequestBody):
         description="How many working days before the contact deadline and the start guarantee fall due the case's "
         "caseworker (or team) is warned; null: the service's setting CASE_WARNING_WORKING_DAYS, else 2",
     )
+    intake_team: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="The team of this municipality's register that receives its new cases (and their warnings) "
+        "until someone takes them; null: new cases start in no team",
+    )
     region: str | None = Field(
         default=None,
         description="The region the municipality lies in; citizens choose hospitals for specialiseret "
@@ -68,6 +75,7 @@ class Municipality(UtcTimestamps):
     contact_working_days: int
     region: str | None = None
     warning_working_days: int | None = None
+    intake_team: str | None = None
     updated_at: datetime
 
 

@@ -119,6 +119,7 @@ async def transfer_case(
         TransferCase,
         contact_working_days=deadlines.contact_working_days,
         warning_working_days=deadlines.warning_working_days,
+        intake_team=deadlines.intake_team,
         **body.model_dump(),
     )
 

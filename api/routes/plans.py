@@ -231,6 +231,7 @@ async def _receive(
         plan=plan,
         contact_working_days=deadlines.contact_working_days,
         warning_working_days=deadlines.warning_working_days,
+        intake_team=deadlines.intake_team,
     )
     options = UpdateOptions.for_request(settings, command.command_id)
     try:

@@ -13,7 +13,8 @@ from api.auth.principal import Principal, Role
 from api.deps import PoolDep
 from api.models.registers import Municipality, MunicipalityRequest, Provider, ProviderRegistration
 from api.openapi import problems
-from api.problems import ProblemError
+from api.problems import ProblemError, field_problem
+from api.staff import registered_team
 
 router = APIRouter(prefix="/municipalities", tags=["registers"])
 
@@ -41,12 +42,19 @@ CodePath = Annotated[
 async def put_municipality(
     code: CodePath, body: MunicipalityRequest, pool: PoolDep, principal: PrincipalDep
 ) -> Municipality:
-    """Sets the municipality's contact deadline and the lead time of its deadline warnings, used for plans
-    received (and cases transferred to it) from now on. For the municipality's own administrators."""
+    """Sets the municipality's contact deadline, the lead time of its deadline warnings and its intake team,
+    used for plans received (and cases transferred to it) from now on. The intake team must be an active team
+    of the municipality's register (`PUT /municipalities/{code}/teams/{team_id}` first; **422** naming
+    `intake_team` otherwise). For the municipality's own administrators."""
     _keeps_register(principal, code)
-    row = await case_queries.upsert_municipality(
-        pool, code, body.name, body.contact_working_days, body.region, body.warning_working_days
-    )
+    if body.intake_team is not None:
+        await registered_team(pool, code, body.intake_team, "intake_team")
+    try:
+        row = await case_queries.upsert_municipality(
+            pool, code, body.name, body.contact_working_days, body.region, body.warning_working_days, body.intake_team
+        )
+    except case_queries.UnknownIntakeTeam as error:  # the team went between the check and the write
+        raise field_problem(("intake_team", str(error))) from None
     return Municipality.model_validate(row)
 
 

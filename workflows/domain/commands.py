@@ -36,10 +36,17 @@ WarningDays = Annotated[
 ]
 
 
+IntakeTeam = Annotated[
+    str | None,
+    Field(min_length=1, max_length=100, description="The municipality's team that receives its new cases (register)"),
+]
+
+
 class ReceivePlan(Command):
     plan: RehabilitationPlan
     contact_working_days: int = Field(ge=1, le=30, description="The municipality's contact deadline")
     warning_working_days: WarningDays = None
+    intake_team: IntakeTeam = None
 
 
 class RecordPlanDelivery(Command):
@@ -165,6 +172,7 @@ class TransferCase(Command):
     reason: TransferReason
     contact_working_days: int = Field(ge=1, le=30, description="The receiving municipality's contact deadline")
     warning_working_days: WarningDays = None
+    intake_team: IntakeTeam = None
 
 
 class RevokePlan(Command):

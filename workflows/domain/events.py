@@ -61,6 +61,7 @@ class PlanReceived(_Event):
     contact_due_on: date
     responsible_authority: ResponsibleAuthority = ResponsibleAuthority.MUNICIPALITY
     warning_working_days: int | None = Field(default=None, description="Warning lead time; None: the rules'")
+    intake_team: str | None = Field(default=None, description="The municipality's team for new cases, if it has one")
     warnings: list[str] = Field(default_factory=list, description="e.g. cpr_fails_modulus_11: accepted, flagged")
 
 
@@ -191,6 +192,7 @@ class CaseTransferred(_Event):
     contact_working_days: int
     contact_due_on: date
     warning_working_days: int | None = None
+    intake_team: str | None = Field(default=None, description="The receiving municipality's team for new cases")
 
 
 class PlanRevoked(_Event):

@@ -70,7 +70,13 @@ def _plan_changes(event: ev.PlanReceived | ev.PlanReplaced) -> dict[str, object]
 
 @_changes.register
 def _(event: ev.PlanReceived, state: CaseState) -> dict[str, object]:
-    return {**_plan_changes(event), "received_at": event.occurred_at, "warnings": event.warnings}
+    # A new case starts in the municipality's intake team, if it names one: its unassigned cases (docs/casework.md).
+    return {
+        **_plan_changes(event),
+        "received_at": event.occurred_at,
+        "warnings": event.warnings,
+        "team": event.intake_team,
+    }
 
 
 @_changes.register
@@ -250,7 +256,7 @@ def _(event: ev.CaseTransferred, state: CaseState) -> dict[str, object]:
         "responsible_municipality_code": event.to_municipality_code,
         # The receiving municipality's own caseworkers take it on: nobody of the old one holds it any more.
         "assignee": None,
-        "team": None,
+        "team": event.intake_team,
         "warning_working_days": event.warning_working_days,
         "sub_level": None,
         "contacted_at": None,

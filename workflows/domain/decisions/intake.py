@@ -80,6 +80,7 @@ def _(command: ReceivePlan, state: CaseState, now: datetime) -> list[CaseEvent]:
             contact_due_on=contact_due_on(local_date(now), command.contact_working_days),
             responsible_authority=responsible_authority(plan.level, rules),
             warning_working_days=command.warning_working_days,
+            intake_team=command.intake_team,
             warnings=_plan_warnings(plan),
         ),
         *start_date_proposed(plan, now),  # accepting the plan proposes the later start its text names
@@ -149,6 +150,7 @@ def _(command: TransferCase, state: CaseState, now: datetime) -> list[CaseEvent]
             contact_working_days=command.contact_working_days,
             contact_due_on=contact_due_on(local_date(now), command.contact_working_days),
             warning_working_days=command.warning_working_days,
+            intake_team=command.intake_team,
         )
     ]
 
