@@ -163,6 +163,7 @@ CASE_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
         "CaseTransferred": BodyFields({}, frozenset({"from_municipality_code", "to_municipality_code", "intake_team"})),
         "PlanRevoked": BodyFields({"reason": T}, frozenset({"plan_id"})),
         "TransportAssessed": _NOTHING,
+        "TransportRequested": _free_text("note"),
         # The plan's own words on when to start (from rehabilitation_deadline_text) and a caseworker's reason.
         "StartDateProposed": BodyFields({"source_text": T}, frozenset({"plan_id"})),
         "ProposedStartDateConfirmed": BodyFields({}, frozenset({"plan_id"})),

@@ -185,3 +185,29 @@ async def test_a_plan_copy_awaiting_its_receipt_needs_confirming(
         assert await closing_check(running.http, case_id) == [awaiting]
         refused = await command(running.http, case_id, "closure", {"reason": "deceased"})
         assert needs_attention(refused) == [awaiting]
+
+
+async def test_a_transport_request_waits_for_its_assessment_before_the_case_ends(api: Api) -> None:
+    case_id = await started_case(api.http, await unused_municipality(api.pool), patient=patient(new_cpr()))
+    requested = await ok(api.http, case_id, "transport-request", {"note": "Kan ikke tage bussen"})
+    today = requested["transport_requested_on"]
+    assert today is not None
+    future = await api.http.post(f"/cases/{case_id}/transport-request", json={"requested_on": "2070-01-01"})
+    assert future.status_code == 422 and field_names(future) == ["requested_on"]
+    assert await closing_check(api.http, case_id) == [
+        {"kind": "transport_undecided", "ref": None, "detail": f"requested:{today}"}
+    ]
+    assert needs_attention(await api.http.post(f"/cases/{case_id}/completion", json={}))
+
+    assessment = {
+        "is_pensioner": True,
+        "condition_rules_out_public_transport": False,
+        "distance_km": "12",
+        "round_trip_cost_dkk": "80.00",
+    }
+    decided = await ok(api.http, case_id, "transport-assessment", assessment)
+    assert decided["transport_requested_on"] is None and decided["transport"]["entitled"] is True
+    assert await closing_check(api.http, case_id) == []
+    assert (await ok(api.http, case_id, "completion", {}))["status"] == "completed"
+    (request,) = of_type(await timeline(api.http, case_id), "TransportRequested")
+    assert request["data"]["requested_on"] == today

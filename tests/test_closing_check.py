@@ -92,6 +92,12 @@ TRANSPORT_UNDECIDED = AttentionItem(kind=K.TRANSPORT_UNDECIDED, detail="individu
         ),
         pytest.param(case(transport=transport(TransportGround.PENSIONER)), [], [], id="transport-decided"),
         pytest.param(
+            case(transport_requested_on=date(2026, 11, 16)),
+            [],
+            [AttentionItem(kind=AttentionKind.TRANSPORT_UNDECIDED, detail="requested:2026-11-16")],
+            id="transport-requested-not-yet-assessed",
+        ),
+        pytest.param(
             case(
                 messages={"m1": message(DeliveryStatus.SENT), "m2": message(DeliveryStatus.FAILED)},
                 transport=transport(TransportGround.INDIVIDUAL_ASSESSMENT_REQUIRED),

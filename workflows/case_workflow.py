@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         RecordCitizenContact,
         RecordContactAttempt,
         RecordProviderRefusal,
+        RecordTransportRequest,
         RejectProposedStartDate,
         ReplacePlan,
         RevokePlan,
@@ -247,6 +248,14 @@ class CaseWorkflow(CaseworkUpdates):
 
     @assess_transport.validator
     def _validate_assess_transport(self, command: AssessTransport) -> None:
+        self._validate(command)
+
+    @workflow.update
+    async def record_transport_request(self, command: RecordTransportRequest) -> CaseState:
+        return await self._handle(command)
+
+    @record_transport_request.validator
+    def _validate_record_transport_request(self, command: RecordTransportRequest) -> None:
         self._validate(command)
 
     @workflow.update

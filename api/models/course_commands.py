@@ -6,6 +6,7 @@ As in `api.models.commands`, only the command's own fields: `command_id` and `ac
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -164,3 +165,12 @@ class TransportAssessmentRequest(RequestBody):
     assigned_site_round_trip_cost_dkk: Kroner | None = Field(
         default=None, description="Cost to the assigned site, when the citizen chose another site"
     )
+
+
+class TransportRequestBody(RequestBody):
+    """The citizen asks for transport or a transport allowance; the assessment that decides it comes later."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"requested_on": "2026-11-20", "note": "Ringede"}]})
+
+    requested_on: date | None = Field(default=None, description="When the citizen asked; defaults to today")
+    note: Note | None = None

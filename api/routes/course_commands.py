@@ -22,6 +22,7 @@ from api.models.course_commands import (
     TeamRequest,
     TrainingHospitalRequest,
     TransportAssessmentRequest,
+    TransportRequestBody,
 )
 from api.staff import municipality_of, registered_team, seen_caseworker
 from workflows.case_workflow import CaseWorkflow
@@ -33,6 +34,7 @@ from workflows.domain.commands import (
     ReclassifyAlmenLevel,
     RecordContactAttempt,
     RecordProviderRefusal,
+    RecordTransportRequest,
 )
 from workflows.domain.transport import LegalBasis, TransportAssessmentInput
 
@@ -138,4 +140,18 @@ async def assess_transport(
     assessment = TransportAssessmentInput(legal_basis=LegalBasis.SUNDHEDSLOVEN_140, **body.model_dump())
     return await case.send(
         "transport-assessment", CaseWorkflow.assess_transport, AssessTransport, assessment=assessment
+    )
+
+
+@router.post("/transport-request", summary="Record that the citizen asks for transport")
+async def record_transport_request(
+    body: TransportRequestBody,
+    case: CaseCommandDep,
+) -> CaseView:
+    """The citizen applies for transport or a transport allowance (BEK nr. 816 af 18/06/2018; SUL §§171-172). The
+    case then shows `transport_requested_on` until `POST /transport-assessment` decides it, and closing or
+    completing the case asks for confirmation while it is undecided (`transport_undecided`). Asking again while
+    a request waits changes nothing. **422** naming `requested_on` for a date after today."""
+    return await case.send(
+        "transport-request", CaseWorkflow.record_transport_request, RecordTransportRequest, **body.model_dump()
     )

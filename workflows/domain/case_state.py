@@ -69,6 +69,9 @@ class CaseState(BaseModel):
     free_choice_open: bool = False
     guarantee_status_reason: GuaranteeStatusReason | None = None
     transport: TransportDecision | None = None
+    transport_requested_on: date | None = Field(
+        default=None, description="The citizen asked for transport and no assessment has decided it since"
+    )
     close_reason: CloseReason | None = None
     opt_out_reason: OptOutReason | None = None
     start_date_proposal: StartDateProposal | None = Field(

@@ -38,8 +38,12 @@ def _own_items(state: CaseState) -> list[AttentionItem]:
         if (detail := _undelivered(delivery)) is not None
     ]
     # BEK 816/2018 (domain-notes §5): a transport that needs an individual assessment is a decision still owed.
+    # The citizen asked for transport and no assessment has answered it yet.
     transport = state.transport
-    if transport is not None and TransportGround.INDIVIDUAL_ASSESSMENT_REQUIRED in transport.grounds:
+    if state.transport_requested_on is not None:
+        requested = f"requested:{state.transport_requested_on.isoformat()}"
+        items.append(AttentionItem(kind=AttentionKind.TRANSPORT_UNDECIDED, detail=requested))
+    elif transport is not None and TransportGround.INDIVIDUAL_ASSESSMENT_REQUIRED in transport.grounds:
         ground = TransportGround.INDIVIDUAL_ASSESSMENT_REQUIRED.value
         items.append(AttentionItem(kind=AttentionKind.TRANSPORT_UNDECIDED, detail=ground))
     return items

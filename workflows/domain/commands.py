@@ -187,6 +187,13 @@ class AssessTransport(Command):
     assessment: TransportAssessmentInput
 
 
+class RecordTransportRequest(Command):
+    """The citizen asks for transport or a transport allowance (BEK 816/2018): a decision is now owed."""
+
+    requested_on: date | None = Field(default=None, description="When the citizen asked; defaults to today")
+    note: Note | None = None
+
+
 class ReplacePlan(Command):
     """A new plan after re-admission replaces this case's plan."""
 
@@ -234,6 +241,7 @@ CaseCommand = (
     | RevokePlan
     | ReplacePlan
     | AssessTransport
+    | RecordTransportRequest
     | ConfirmProposedStartDate
     | RejectProposedStartDate
     | RecordMessageQueued

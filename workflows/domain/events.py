@@ -214,6 +214,12 @@ class PlanReplaced(_Event):
     warning_working_days: int | None = None
 
 
+class TransportRequested(_Event):
+    type: Literal["TransportRequested"] = "TransportRequested"
+    requested_on: date
+    note: str | None = None
+
+
 class TransportAssessed(_Event):
     type: Literal["TransportAssessed"] = "TransportAssessed"
     assessment: TransportAssessmentInput
@@ -250,6 +256,7 @@ CaseEvent = Annotated[
     | ProposedStartDateRejected
     | ProposedStartDateSuperseded
     | TransportAssessed
+    | TransportRequested
     | MessageQueued
     | MessageSent
     | MessageAcknowledged

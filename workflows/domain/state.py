@@ -297,7 +297,12 @@ def _(event: ev.PlanRevoked, state: CaseState) -> dict[str, object]:
 
 @_changes.register
 def _(event: ev.TransportAssessed, state: CaseState) -> dict[str, object]:
-    return {"transport": event.decision}
+    return {"transport": event.decision, "transport_requested_on": None}
+
+
+@_changes.register
+def _(event: ev.TransportRequested, state: CaseState) -> dict[str, object]:
+    return {"transport_requested_on": event.requested_on}
 
 
 @_changes.register

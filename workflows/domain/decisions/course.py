@@ -16,6 +16,7 @@ from workflows.domain.commands import (
     RecordCitizenContact,
     RecordContactAttempt,
     RecordProviderRefusal,
+    RecordTransportRequest,
 )
 from workflows.domain.decisions.core import decide_rule, require, require_status, require_valid
 from workflows.domain.events import (
@@ -29,6 +30,7 @@ from workflows.domain.events import (
     TeamAssigned,
     TrainingHospitalChosen,
     TransportAssessed,
+    TransportRequested,
 )
 from workflows.domain.model import CaseStatus, Level, ProviderKind
 from workflows.domain.rules import current_region, rules_for
@@ -176,3 +178,15 @@ def _(command: AssessTransport, state: CaseState, now: datetime) -> list[CaseEve
     )
     decision = decide_transport(assessment, local_date(now))
     return [TransportAssessed(occurred_at=now, assessment=assessment, decision=decision)]
+
+
+@decide_rule.register
+def _(command: RecordTransportRequest, state: CaseState, now: datetime) -> list[CaseEvent]:
+    # BEK 816/2018 (SUL §§171-172): a citizen may apply for transport to training; the municipality decides it.
+    require(state.is_open and state.plan is not None, "transport is requested for an open case")
+    today = local_date(now)
+    requested_on = command.requested_on or today
+    require_valid(requested_on <= today, "the request cannot lie in the future", "requested_on")
+    if state.transport_requested_on is not None:
+        return []  # already waiting for its decision
+    return [TransportRequested(occurred_at=now, requested_on=requested_on, note=command.note)]
