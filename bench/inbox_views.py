@@ -7,10 +7,10 @@ databases may be created), it fills the `cases` read model by COPY with years of
 weighted by size, about 3% open (the rest completed or closed over the years before), teams of 5-15
 caseworkers, deadlines spread over the coming weeks, some overdue, failed and in free choice. Then, as a
 caseworker of the biggest municipality, it times each view's first page of 50 with its count
-(`inbox_page`, as GET /inbox/{view} does) and the counts of all seven views (`inbox_counts`, GET /inbox),
-`--runs` times each, plus the alternative single pass over the municipality's open cases with
-count(*) FILTER. At the largest size it writes `EXPLAIN (ANALYZE, BUFFERS)` of every statement to
-`--explain-out`. Figures go to docs/benchmarks.md.
+(`inbox_page`, as GET /inbox/{view} does), a later page of each view (with a cursor: `later_page_of`), and
+the counts of all seven views (`inbox_counts`, GET /inbox), `--runs` times each, plus the alternative single
+pass over the municipality's open cases with count(*) FILTER. At the largest size it writes
+`EXPLAIN (ANALYZE, BUFFERS)` of every statement to `--explain-out`. Figures go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ from workflows.domain.calendar import end_of_local_day, local_date
 logger = logging.getLogger("bench.inbox_views")
 NOW = datetime(2026, 12, 2, 9, tzinfo=UTC)  # a Wednesday
 DUE_SOON_WORKING_DAYS = 2
+PAGE = 50
+# A later page starts after this row: page 3 (the first page's cursor followed twice) where the view holds more
+# than 200 rows, else the middle of the view (a small view has no third page of 50).
+LATER_PAGE_AFTER = 2 * PAGE
 MUNICIPALITIES = [str(code) for code in range(101, 199)]  # 98, the biggest first
 OPEN_STATUSES = ("received", "distributed", "classified", "citizen_contacted", "provider_chosen", "training_started")
 OPEN_CASES_PER_CASEWORKER = 25
@@ -214,13 +218,29 @@ async def explain(pool: Pool, label: str, query: sql.Composable, params: dict[st
     return f"-- {label}\n{plan}\n"
 
 
-async def explain_all(pool: Pool, caller: InboxCaller) -> str:
-    """The plan of every view's first page and count, of all counts, and of the one-pass alternative."""
+def later_page_start(count: int) -> int:
+    """After how many rows of a view of `count` rows its later page starts (0: the view has no later page)."""
+    return min(LATER_PAGE_AFTER, count // 2)
+
+
+async def cursor_after(pool: Pool, view: InboxView, caller: InboxCaller, rows: int) -> str | None:
+    """The cursor the API gives out after the view's first `rows` rows (a page of that size), None if none."""
+    if rows < 1:
+        return None
+    return (await inbox_page(pool, view, caller, NOW, DUE_SOON_WORKING_DAYS, limit=rows)).next_cursor
+
+
+async def explain_all(pool: Pool, caller: InboxCaller, later_after: dict[InboxView, int]) -> str:
+    """The plan of every view's first page, later page and count, of all counts, and of the one-pass alternative."""
     params = query_params(caller, InboxFilters(), due_soon_cutoff(NOW, DUE_SOON_WORKING_DAYS))
     plans = []
     for view in InboxView:
         rows = view_list(view, caller, NOW, DUE_SOON_WORKING_DAYS, InboxFilters())
-        plans.append(await explain(pool, f"{view.value}: first page", *rows.page_query(50, None)))
+        plans.append(await explain(pool, f"{view.value}: first page", *rows.page_query(PAGE, None)))
+        cursor = await cursor_after(pool, view, caller, later_after[view])
+        if cursor is not None:
+            label = f"{view.value}: later page (after row {later_after[view]})"
+            plans.append(await explain(pool, label, *rows.page_query(PAGE, cursor)))
         plans.append(
             await explain(
                 pool,
@@ -236,7 +256,16 @@ async def explain_all(pool: Pool, caller: InboxCaller) -> str:
 
 def page_of(pool: Pool, view: InboxView, caller: InboxCaller) -> Work:
     """The view's first page of 50 and its count, as GET /inbox/{view} asks for them."""
-    return lambda: inbox_page(pool, view, caller, NOW, DUE_SOON_WORKING_DAYS)
+    return lambda: inbox_page(pool, view, caller, NOW, DUE_SOON_WORKING_DAYS, limit=PAGE)
+
+
+async def later_page_of(pool: Pool, view: InboxView, caller: InboxCaller, after: int) -> Work | None:
+    """The view's page of 50 after its first `after` rows (with the API's own cursor) and its count, as
+    GET /inbox/{view}?cursor=... asks for them; None if the view has no rows after them."""
+    cursor = await cursor_after(pool, view, caller, after)
+    if cursor is None:
+        return None
+    return lambda: inbox_page(pool, view, caller, NOW, DUE_SOON_WORKING_DAYS, limit=PAGE, cursor=cursor)
 
 
 def counts_of(pool: Pool, caller: InboxCaller) -> Work:
@@ -274,15 +303,37 @@ async def filled_store(stack: AsyncExitStack, server_url: str, size: int, open_s
     return Store(size, pool, InboxCaller(biggest, members[0], team))
 
 
+async def later_pages(
+    stores: list[Store], counts: list[dict[InboxView, int]], later_after: list[dict[InboxView, int]]
+) -> list[tuple[str, list[str], list[Work]]]:
+    """Each view's later page at every size (label, count and start per size, works); a view without rows after
+    its start at some size is left out (logged)."""
+    measured: list[tuple[str, list[str], list[Work]]] = []
+    for view in InboxView:
+        works = []
+        for store, count, after in zip(stores, counts, later_after, strict=True):
+            work = await later_page_of(store.pool, view, store.caller, after[view])
+            if work is None:
+                logger.info("%s: no later page at %d cases (count %d)", view.value, store.size, count[view])
+                break
+            works.append(work)
+        else:
+            found = [f"{count[view]:,} (after row {a[view]})" for count, a in zip(counts, later_after, strict=True)]
+            measured.append((f"{view.value}, later page", found, works))
+    return measured
+
+
 async def run(server_url: str, sizes: list[int], runs: int, open_share: float, state_bytes: int, out: Path) -> None:
     async with AsyncExitStack() as stack:
         stores = [await filled_store(stack, server_url, size, open_share, state_bytes) for size in sizes]
         counts = [await inbox_counts(store.pool, store.caller, NOW, DUE_SOON_WORKING_DAYS) for store in stores]
-        measured: list[tuple[str, list[int], list[Work]]] = [
-            (view.value, [count[view] for count in counts], [page_of(s.pool, view, s.caller) for s in stores])
+        measured: list[tuple[str, list[str], list[Work]]] = [
+            (view.value, [f"{count[view]:,}" for count in counts], [page_of(s.pool, view, s.caller) for s in stores])
             for view in InboxView
         ]
-        totals = [sum(count.values()) for count in counts]
+        later_after = [{view: later_page_start(count[view]) for view in InboxView} for count in counts]
+        measured.extend(await later_pages(stores, counts, later_after))
+        totals = [f"{sum(count.values()):,}" for count in counts]
         measured.append(("all seven counts (GET /inbox)", totals, [counts_of(s.pool, s.caller) for s in stores]))
         measured.append(
             (
@@ -297,9 +348,9 @@ async def run(server_url: str, sizes: list[int], runs: int, open_share: float, s
         for label, found, works in measured:
             # The one-pass alternative scans the whole table at the largest size: a tenth of the runs tell as much.
             figures = await timed(works, runs if "FILTER" not in label else max(20, runs // 10))
-            cells = " | ".join(f"{n:,}, {p50:.2f} / {p99:.2f}" for n, (p50, p99) in zip(found, figures, strict=True))
+            cells = " | ".join(f"{n}, {p50:.2f} / {p99:.2f}" for n, (p50, p99) in zip(found, figures, strict=True))
             logger.info("| %s | %s | %.2f |", label, cells, figures[-1][1] / figures[0][1])
-        plans = await explain_all(stores[-1].pool, stores[-1].caller)
+        plans = await explain_all(stores[-1].pool, stores[-1].caller, later_after[-1])
         await asyncio.to_thread(out.write_text, plans)
 
 
