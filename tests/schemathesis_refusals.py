@@ -47,7 +47,17 @@ TABLES = ("cases", "applications", "municipalities", "providers")  # the read mo
 # Operations whose request names no organisation, so an allowed role of another one is answered (an erasure request
 # for a citizen that municipality holds nothing on answers `nothing_held`).
 # Bulk assignment answers another municipality's caseworker per case (404 each); anyone may ask who they are.
-ORGANISATION_FREE = frozenset({"POST /erasure-requests", "POST /case-assignments", "GET /me"})
+ORGANISATION_FREE = frozenset(
+    {
+        "POST /erasure-requests",
+        "POST /case-assignments",
+        "GET /me",
+        # A caseworker's own inbox and warnings: the municipality comes from the token, none is named.
+        "GET /inbox",
+        "GET /inbox/{view}",
+        "GET /me/warnings",
+    }
+)
 
 
 @dataclass(frozen=True)
