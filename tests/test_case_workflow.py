@@ -19,6 +19,7 @@ from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state
 from workflows import search_attributes as keys
 from workflows.case_workflow import CaseWorkflow
+from workflows.domain.casework import CaseworkerRef, ClaimCase
 from workflows.domain.commands import CompleteCourse
 from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus
 from workflows.domain.state import CaseState, fold
@@ -52,7 +53,10 @@ async def test_almen_route_end_to_end(running: tuple[WorkflowEnvironment, InMemo
     )
     assert received.status is CaseStatus.RECEIVED
     await wait_for_state(handle, _distributed)
-    for command in (classify(), contact(), choose(), offer(today + timedelta(days=2))):
+    claim = ClaimCase(
+        command_id="claim-1", actor="caseworker:cw-1", caseworker=CaseworkerRef(subject="cw-1", municipality_code="101")
+    )
+    for command in (classify(), claim, contact(), choose(), offer(today + timedelta(days=2))):
         await send(handle, command)
     final = await send(handle, CompleteCourse(command_id="done-1", actor="caseworker:cw-1"))
     assert final.status is CaseStatus.COMPLETED
@@ -68,7 +72,7 @@ async def test_almen_route_end_to_end(running: tuple[WorkflowEnvironment, InMemo
     assert [key[1] for key in store.outbox if key[0] == final.case_id] == ["letter_first_contact"]
     metadata = await handle.query("__temporal_workflow_metadata")
     details = metadata.current_details  # what the Temporal UI shows on the workflow page
-    assert "Status: **completed**" in details and "Level: almen / basal" in details
+    assert "Status: **completed**" in details and "Level: almen / basal" in details and "held by cw-1" in details
     assert final.plan is not None and final.plan.patient.cpr not in details and final.plan.patient.name not in details
 
 

@@ -39,7 +39,8 @@ def markdown_summary(state: CaseState) -> str:
     if plan is not None:
         lines += [
             f"- Municipality: {state.responsible_municipality_code} · hospital SOR {plan.sending_hospital_sor_id}"
-            + (f" · team {state.team}" if state.team else ""),
+            + (f" · team {state.team}" if state.team else "")
+            + (f" · held by {state.assignee}" if state.assignee else ""),
             f"- Level: {plan.level.value}" + (f" / {state.sub_level.value}" if state.sub_level else ""),
             f"- Discharged: {plan.discharge_date.isoformat()} ({plan.discharge_kind.value})",
             f"- Start guarantee due: {_date(state.start_guarantee_due_on)}"
@@ -61,6 +62,8 @@ def markdown_summary(state: CaseState) -> str:
         lines.append(f"- First appointment: {state.first_appointment_on.isoformat()}")
     if upcoming is not None:
         lines.append(f"- Next deadline: {upcoming[0].value} at {upcoming[1].isoformat()}")
+    if state.unseen_warnings:  # docs/casework.md: warned before a deadline, not yet marked seen
+        lines.append(f"- Unseen deadline warnings: {len(state.unseen_warnings)}")
     if state.close_reason is not None:
         lines.append(f"- Closed: {state.close_reason.value}")
     return "\n".join(lines)
