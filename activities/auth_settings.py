@@ -7,7 +7,7 @@ reads one `Settings`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -78,6 +78,12 @@ class AuthSettings(BaseSettings):
     auth_claim_sor: str = Field(default="sor", description="Claim with a hospital client's SOR id")
     auth_claim_org_unit: str = Field(
         default="org_unit", description="Claim with the caseworker's organisation unit (KOMBIT orgenhed constraint)"
+    )
+    auth_org_unit_scope: Literal["municipality", "team"] = Field(
+        default="municipality",
+        description="What a caseworker whose token names an organisation unit sees: `municipality`, every case "
+        "of their municipality; `team`, only its cases in the team of that unit, in no team yet, or held by the "
+        "caseworker (docs/security.md, Organisation-unit scope). A token without the unit sees the municipality",
     )
     auth_claim_cvr: str = Field(default="cvr", description="Claim with the organisation's CVR number")
     auth_claim_national: str = Field(
