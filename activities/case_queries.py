@@ -8,6 +8,7 @@ from psycopg import sql
 from psycopg.errors import ForeignKeyViolation
 from psycopg.rows import dict_row
 
+from activities.case_scope import TeamScope, scope_conditions, scope_params
 from activities.db import Pool
 from activities.erased_models import load_opened
 from activities.eventstore import EventStore, StoredEvent
@@ -46,13 +47,15 @@ async def list_cases(
     *,
     delivery_failed: bool | None = None,
     cursor: str | None = None,
+    team_scope: TeamScope | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of cases, newest first, and the cursor of the next page (None on the last page).
+    """One page of cases, newest first, and the cursor of the next page (None on the last page); `team_scope`
+    narrows it to a caseworker's organisation unit (activities/case_scope.py).
 
     Only cases that hold a plan are listed; every stream starts with one, so that is all of them.
     """
-    conditions: list[sql.Composable] = []
-    params: dict[str, Any] = {}
+    conditions: list[sql.Composable] = scope_conditions(team_scope)
+    params: dict[str, Any] = scope_params(team_scope)
     if municipality is not None:
         # The municipality now responsible: the home municipality, or the one the case was transferred to.
         conditions.append(sql.SQL("responsible_municipality_code = %(municipality)s"))

@@ -7,13 +7,18 @@ replacing plan may name another citizen), for the case and for the others alike.
 recorded before citizen keys existed) has no known citizen: nothing is found for it.
 
 Only streams the same municipality handles are listed: the caseworker who closes may see those, and another
-municipality's cases of the citizen are not theirs to learn of.
+municipality's cases of the citizen are not theirs to learn of. A caseworker limited to their organisation
+unit (AUTH_ORG_UNIT_SCOPE=team) is shown only the other cases within that scope, for the same reason;
+applications have no teams and are listed as before.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from psycopg import sql
+
+from activities.case_scope import TeamScope, scope_params
 from activities.db import Pool
 from workflows.applications.model import ApplicationStatus
 from workflows.domain.attention import AttentionItem, AttentionKind
@@ -47,6 +52,7 @@ same_citizen AS (
  FROM same_citizen o JOIN cases c ON c.case_id = o.stream_id
  WHERE o.stream_type = 'case' AND c.status = ANY(%(open_cases)s)
    AND COALESCE(c.responsible_municipality_code, c.municipality_code) = %(municipality)s
+   AND {case_scope}
  ORDER BY c.received_at DESC, c.case_id DESC
  LIMIT %(limit)s)
 UNION ALL
@@ -61,11 +67,18 @@ UNION ALL
 _KINDS = {"case": AttentionKind.OTHER_OPEN_CASE, "application": AttentionKind.OTHER_OPEN_APPLICATION}
 
 
-async def attention_elsewhere(pool: Pool, case_id: str, municipality_code: str | None) -> list[AttentionItem]:
-    """The citizen's other open cases, then open applications, that `municipality_code` handles (newest first)."""
+async def attention_elsewhere(
+    pool: Pool, case_id: str, municipality_code: str | None, team_scope: TeamScope | None = None
+) -> list[AttentionItem]:
+    """The citizen's other open cases, then open applications, that `municipality_code` handles (newest first);
+    the cases only within `team_scope` when the caseworker has one."""
     if municipality_code is None:
         return []
+    query = sql.SQL(_OTHER_OPEN_STREAMS).format(
+        case_scope=team_scope.condition("c") if team_scope is not None else sql.SQL("true")
+    )
     params: dict[str, Any] = {
+        **scope_params(team_scope),
         "case_id": case_id,
         "municipality": municipality_code,
         "open_cases": _OPEN_CASE_STATUSES,
@@ -73,7 +86,7 @@ async def attention_elsewhere(pool: Pool, case_id: str, municipality_code: str |
         "limit": _LIMIT_PER_KIND,
     }
     async with pool.connection() as conn:
-        cursor = await conn.execute(_OTHER_OPEN_STREAMS, params)
+        cursor = await conn.execute(query, params)
         rows = await cursor.fetchall()
     return [
         AttentionItem(kind=_KINDS[stream_type], ref=stream_id, detail=status) for stream_type, stream_id, status in rows

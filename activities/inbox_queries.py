@@ -4,7 +4,8 @@ Each view is a named predicate over the open cases (`is_open`) whose responsible
 A view's predicate is written literally (not as a parameter) where a partial index of migration 0018 keys on
 it, so a page is a range scan of that index in (inbox_due_at, case_id) order and a count reads the view's rows
 only: years of completed and closed cases cost nothing. Filters (level, status, team, assignee) narrow any
-view with AND.
+view with AND, and so does a caseworker's organisation-unit scope (AUTH_ORG_UNIT_SCOPE=team,
+activities/case_scope.py): a filter on the view's index scan, on `team` and `assignee` of the rows it reads.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from psycopg import sql
 
+from activities.case_scope import TeamScope, scope_conditions, scope_params
 from activities.db import Pool
 from activities.keyset_pages import AscendingList
 from activities.read_model import CASES_TABLE
@@ -46,11 +48,13 @@ class InboxView(StrEnum):
 
 @dataclass(frozen=True)
 class InboxCaller:
-    """Whose inbox: a caseworker (token subject) of one municipality, in a team (the token's org_unit) or none."""
+    """Whose inbox: a caseworker (token subject) of one municipality, in a team (the token's org_unit) or none,
+    and limited to that team's scope or not (`api.auth.access.team_scope`)."""
 
     municipality_code: str
     subject: str
     team: str | None
+    scope: TeamScope | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ def view_predicate(view: InboxView, caller: InboxCaller) -> sql.Composable:
 
 
 def _conditions(view: InboxView, caller: InboxCaller, filters: InboxFilters) -> list[sql.Composable]:
-    return [_OPEN_IN_MUNICIPALITY, view_predicate(view, caller), *filters.conditions()]
+    return [_OPEN_IN_MUNICIPALITY, view_predicate(view, caller), *scope_conditions(caller.scope), *filters.conditions()]
 
 
 def query_params(caller: InboxCaller, filters: InboxFilters, cutoff: datetime) -> dict[str, Any]:
@@ -107,6 +111,7 @@ def query_params(caller: InboxCaller, filters: InboxFilters, cutoff: datetime) -
         "subject": caller.subject,
         "team": caller.team,
         "due_soon_cutoff": cutoff,
+        **scope_params(caller.scope),
         **filters.params(),
     }
 

@@ -13,8 +13,9 @@ from activities.access_log_entries import AccessAction, AccessOutcome
 from activities.db import Pool
 from api.access_logging import citizen_of_application, citizen_of_case, log_access
 from api.application_updates import not_found as application_not_found
-from api.auth.access import require, sees_application, sees_case
+from api.auth.access import require, sees_application, sees_case, team_scope
 from api.auth.principal import Principal, Role
+from api.deps import get_app_settings
 from api.temporal_errors import case_not_found
 
 
@@ -42,12 +43,13 @@ async def _log_look_up(
 async def visible_case(
     request: Request, pool: Pool, principal: Principal, case_id: str, action: AccessAction, *roles: Role
 ) -> dict[str, Any]:
-    """The case's row if the caller, in one of `roles`, may see it; else 404 as if it did not exist."""
+    """The case's row if the caller, in one of `roles`, may see it; else 404 as if it did not exist (a case of
+    another municipality, or outside the caseworker's organisation unit, is refused and logged alike)."""
     require(principal, "read a case" if action is AccessAction.READ else "act on a case", *roles)
     row = await case_queries.get_case(pool, case_id)
     if row is None:
         raise case_not_found(case_id)  # no case: no citizen's data was touched, nothing to log
-    visible = sees_case(principal, row, *roles)
+    visible = sees_case(principal, row, *roles, scope=team_scope(principal, get_app_settings(request)))
     await _log_look_up(request, pool, principal, action, visible, citizen_of_case(row), case_id=case_id)
     if not visible:
         raise case_not_found(case_id)

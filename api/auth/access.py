@@ -7,8 +7,10 @@
 
 Scopes: a caseworker sees the cases and applications whose responsible municipality is its own (a case
 transferred away leaves its scope with the transfer's event, which updates the read model in the same
-transaction); a hospital sees the cases of the plans it sent; a municipal administrator keeps its own
-municipality's registers; ops sees operational metadata only (lists without personal data, health).
+transaction), and with AUTH_ORG_UNIT_SCOPE=team only those cases of it that its organisation unit's team has,
+that no team has yet, or that it holds (`team_scope`; applications have no teams); a hospital sees the cases
+of the plans it sent; a municipal administrator keeps its own municipality's registers; ops sees operational
+metadata only (lists without personal data, health).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from activities.auth_settings import AuthSettings
+from activities.case_scope import TeamScope
 from api.auth.principal import Principal, Role
 from api.problems import ProblemError
 from workflows.domain.commands import Actor
@@ -46,12 +50,24 @@ def _plan_sender(state: Mapping[str, Any]) -> str | None:
     return str(sender) if sender is not None else None
 
 
-def sees_case(principal: Principal, row: Mapping[str, Any], *roles: Role) -> bool:
-    """Whether the caller, in one of `roles`, may see the case of this read-model row."""
+def team_scope(principal: Principal, settings: AuthSettings) -> TeamScope | None:
+    """The organisation unit a caseworker's cases are limited to, or None: the whole municipality.
+
+    Only with AUTH_ORG_UNIT_SCOPE=team, and only for a token that names a unit: a broker that set no orgenhed
+    constraint granted the municipality (KOMBIT's constraints narrow a role; their absence does not)."""
+    if settings.auth_org_unit_scope != "team" or not principal.has(Role.CASEWORKER) or principal.org_unit is None:
+        return None
+    return TeamScope(team=principal.org_unit, subject=principal.subject)
+
+
+def sees_case(principal: Principal, row: Mapping[str, Any], *roles: Role, scope: TeamScope | None) -> bool:
+    """Whether the caller, in one of `roles`, may see the case of this read-model row; `scope` is the caller's
+    `team_scope`, which narrows what a caseworker sees within its municipality."""
     if Role.CASEWORKER in roles and principal.has(Role.CASEWORKER):
         responsible = row.get("responsible_municipality_code") or row.get("municipality_code")
         if principal.municipality_code is not None and responsible == principal.municipality_code:
-            return True
+            if scope is None or scope.admits(row):
+                return True
     if Role.HOSPITAL in roles and principal.has(Role.HOSPITAL):
         return principal.sor_id is not None and _plan_sender(row.get("state") or {}) == principal.sor_id
     return False

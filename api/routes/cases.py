@@ -10,10 +10,10 @@ from activities import case_queries, keyset_pages
 from activities.access_log_entries import AccessAction
 from activities.case_history import case_as_of
 from api.access_logging import log_access
-from api.auth.access import list_scope
+from api.auth.access import list_scope, team_scope
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
-from api.deps import CaseIdPath, PoolDep
+from api.deps import CaseIdPath, PoolDep, SettingsDep
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
 from api.openapi import problems
 from api.problems import ProblemError, checked_as_of, invalid_cursor_problem
@@ -32,6 +32,7 @@ async def list_cases(
     request: Request,
     pool: PoolDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
     municipality: Annotated[
         MunicipalityCode | None,
         Query(description="The responsible municipality: the home municipality, or the one a case was transferred to"),
@@ -47,9 +48,12 @@ async def list_cases(
     """One page of cases without personal data, newest first; `next_cursor` fetches the next. A `cursor` this
     list did not give out (or gave out for other filters) is **422** naming `cursor`.
 
-    A caseworker sees its own municipality's cases (asking for another's is **403**); ops sees every
-    municipality's."""
+    A caseworker sees its own municipality's cases (asking for another's is **403**), with
+    AUTH_ORG_UNIT_SCOPE=team only those of its organisation unit's team, of no team yet, or that it holds; ops
+    sees every municipality's."""
     scope = list_scope(principal, municipality, "list cases")
+    # Ops lists every municipality (list_scope above): an org unit in its token narrows nothing.
+    narrowed = None if principal.has(Role.OPS) else team_scope(principal, settings)
     criterion = {
         "list": "cases",
         "municipality": scope,
@@ -67,6 +71,7 @@ async def list_cases(
             limit=limit,
             cursor=cursor,
             delivery_failed=delivery_failed,
+            team_scope=narrowed,
         )
     except keyset_pages.InvalidCursor as error:
         raise invalid_cursor_problem(error) from None

@@ -15,11 +15,13 @@ from pydantic import BaseModel, Field
 
 from activities import case_queries, closing_queries
 from activities.access_log_entries import AccessAction
+from activities.case_scope import TeamScope
 from activities.db import Pool
+from api.auth.access import team_scope
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.command_requests import CaseCommandRequest
-from api.deps import CaseIdPath, PoolDep
+from api.deps import CaseIdPath, PoolDep, SettingsDep
 from api.openapi import problems
 from api.problems import ProblemError
 from api.scoped_rows import visible_case
@@ -45,11 +47,12 @@ class ClosingCheck(BaseModel):
     )
 
 
-async def _attention(pool: Pool, row: dict[str, Any]) -> list[AttentionItem]:
+async def _attention(pool: Pool, row: dict[str, Any], scope: TeamScope | None) -> list[AttentionItem]:
     state = case_queries.case_state(row)
-    # The municipality the caseworker acts for: as api.auth.access.sees_case scopes the case itself.
+    # The municipality (and organisation unit) the caseworker acts for: as api.auth.access.sees_case scopes the
+    # case itself, so the other cases named are ones the caseworker may open.
     municipality = row["responsible_municipality_code"] or row["municipality_code"]
-    elsewhere = await closing_queries.attention_elsewhere(pool, state.case_id, municipality)
+    elsewhere = await closing_queries.attention_elsewhere(pool, state.case_id, municipality, scope)
     return closing_attention(state, elsewhere)
 
 
@@ -64,7 +67,7 @@ async def checked(case: CaseCommandRequest, command: C, confirm: bool) -> C:
     row = await case_queries.get_case(case.pool, str(case.case_id))
     if row is None:
         raise case_not_found(str(case.case_id))
-    items = await _attention(case.pool, row)
+    items = await _attention(case.pool, row, team_scope(case.principal, case.settings))
     if items and not confirm and _accepted(case_queries.case_state(row), command):
         raise ProblemError(
             409,
@@ -88,11 +91,12 @@ def _accepted(state: CaseState, command: CloseCase | CompleteCourse) -> bool:
 
 @router.get("/closing-check", summary="What needs attention before the case ends", responses=problems(404, 422))
 async def get_closing_check(
-    case_id: CaseIdPath, request: Request, pool: PoolDep, principal: PrincipalDep
+    case_id: CaseIdPath, request: Request, pool: PoolDep, principal: PrincipalDep, settings: SettingsDep
 ) -> ClosingCheck:
     """What `closure` or `completion` would answer 409 `closing-needs-attention` for now: the case's messages not
     yet delivered (`queued`, `failed`, or sent and `awaiting_receipt`), a transport that needs an individual
-    decision, and the citizen's other open cases and applications in this municipality. Ids and codes only.
+    decision, and the citizen's other open cases and applications in this municipality (with
+    AUTH_ORG_UNIT_SCOPE=team, the other cases within the caller's organisation unit only). Ids and codes only.
     Empty for a case that has ended. For the caseworkers of the responsible municipality."""
     row = await visible_case(request, pool, principal, str(case_id), AccessAction.READ, Role.CASEWORKER)
-    return ClosingCheck(attention=await _attention(pool, row))
+    return ClosingCheck(attention=await _attention(pool, row, team_scope(principal, settings)))

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from activities import keyset_pages
 from activities.access_log_entries import AccessAction
 from activities.inbox_queries import InboxCaller, InboxFilters, InboxView, due_soon_cutoff, inbox_counts, inbox_page
+from activities.settings import Settings
 from api.access_logging import log_access
-from api.auth.access import forbidden, require
+from api.auth.access import forbidden, require, team_scope
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import PoolDep, SettingsDep
@@ -64,12 +65,14 @@ def inbox_query(
 InboxQueryDep = Annotated[InboxQuery, Depends(inbox_query)]
 
 
-def inbox_caller(principal: Principal) -> InboxCaller:
-    """The caller's own inbox: its municipality, subject and team from the token, never from the request."""
+def inbox_caller(principal: Principal, settings: Settings) -> InboxCaller:
+    """The caller's own inbox: its municipality, subject and team from the token, never from the request, and
+    with AUTH_ORG_UNIT_SCOPE=team only the cases its organisation unit may see."""
     require(principal, "read an inbox", Role.CASEWORKER)
     if principal.municipality_code is None:
         raise forbidden(principal, "read an inbox without a municipality in its token")
-    return InboxCaller(principal.municipality_code, principal.subject, principal.org_unit)
+    scope = team_scope(principal, settings)
+    return InboxCaller(principal.municipality_code, principal.subject, principal.org_unit, scope)
 
 
 def _criterion(caller: InboxCaller, view: InboxView | None, query: InboxQuery, working_days: int) -> dict[str, object]:
@@ -89,8 +92,10 @@ async def get_inbox(
     """The count of every view of the caller's inbox (the numbers a badge shows), in one round trip: its open
     cases of its own municipality (from the token). The filters narrow every count. For caseworkers.
 
-    A caller whose token names no team (`org_unit`) has no team's unassigned cases: that count is 0."""
-    caller = inbox_caller(principal)
+    A caller whose token names no team (`org_unit`) has no team's unassigned cases: that count is 0. With
+    AUTH_ORG_UNIT_SCOPE=team, a caller whose token names one counts only the cases of its team, of no team yet,
+    or that it holds."""
+    caller = inbox_caller(principal, settings)
     working_days = query.within_working_days or settings.inbox_due_soon_working_days
     await log_access(
         request, pool, principal, AccessAction.SEARCH, criterion=_criterion(caller, None, query, working_days)
@@ -125,8 +130,11 @@ async def list_inbox_view(
     - `team_unassigned`: its team's (the token's `org_unit`) that nobody holds; empty without a team;
     - `due_soon`: not overdue, next deadline by `due_soon_until` (`within_working_days`);
     - `overdue`; `waiting_for_citizen`: contacted, no provider chosen yet;
-    - `delivery_failed`: a message could not be delivered; `free_choice_open`: the citizen may still choose."""
-    caller = inbox_caller(principal)
+    - `delivery_failed`: a message could not be delivered; `free_choice_open`: the citizen may still choose.
+
+    With AUTH_ORG_UNIT_SCOPE=team, every view of a caller whose token names a team (`org_unit`) lists only the
+    cases of that team, of no team yet, or that it holds."""
+    caller = inbox_caller(principal, settings)
     working_days = query.within_working_days or settings.inbox_due_soon_working_days
     await log_access(
         request, pool, principal, AccessAction.SEARCH, criterion=_criterion(caller, view, query, working_days)

@@ -2,7 +2,9 @@
 
 Who may: a caseworker of the responsible municipality or that municipality's administrator (municipal_admin)
 places and lifts holds; an erasure request is the municipality's administrator's (the data controller answers
-it, GDPR art. 12 and 17). A case or application outside the caller's municipality answers 404.
+it, GDPR art. 12 and 17). A case or application outside the caller's municipality answers 404, and so does a
+case outside a caseworker's organisation unit (AUTH_ORG_UNIT_SCOPE=team; the administrator keeps the whole
+municipality's records).
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from activities.retention_events import HoldKind
 from activities.retention_holds import HoldRefused, change_hold, current_status
 from api.access_logging import citizen_of_application, citizen_of_case, log_access
 from api.application_updates import not_found as application_not_found
-from api.auth.access import acted_by, require
+from api.auth.access import acted_by, require, team_scope
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
-from api.deps import ApplicationIdPath, CaseIdPath, PoolDep
+from api.deps import ApplicationIdPath, CaseIdPath, PoolDep, get_app_settings
 from api.models.retention import HoldLiftRequest, HoldRequest, RetentionView
 from api.openapi import problems
 from api.problems import ProblemError
@@ -60,6 +62,9 @@ async def _subject(
     if row is None:
         raise missing
     visible = principal.municipality_code is not None and municipality == principal.municipality_code
+    if visible and subject_type == "case" and not principal.has(Role.MUNICIPAL_ADMIN):
+        scope = team_scope(principal, get_app_settings(request))
+        visible = scope is None or scope.admits(row)
     await log_access(
         request,
         pool,
