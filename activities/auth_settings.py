@@ -93,6 +93,19 @@ class AuthSettings(BaseSettings):
         default="national_reader",
         description="Claim that is `true` for a report_reader of every municipality (e.g. KL or the ministry)",
     )
+    auth_claim_loa: str = Field(
+        default="loa",
+        description="Claim with the NSIS level of assurance of the person's sign-in (`low`, `substantial`, `high`, "
+        "or the NSIS URI `https://data.gov.dk/concept/core/nsis/loa/Substantial`; case-insensitive). A broker in "
+        "front of KOMBIT's Context Handler passes it as `https://data.gov.dk/concept/core/nsis/loa`",
+    )
+    auth_min_loa: str | None = Field(
+        default="substantial",
+        description="The least NSIS level of assurance a person's token must carry (`low`, `substantial`, `high`); "
+        "a token below it, or without it, is 401 `insufficient_user_authentication`. System clients (the `hospital` "
+        "role alone) carry none and are not asked. `none` or empty switches the check off, for a broker that gives "
+        "no level: a conscious risk, see docs/security.md",
+    )
     auth_role_map: dict[str, str] = Field(
         default_factory=dict,
         description="JSON object from role values in tokens (e.g. KOMBIT role URIs) to this service's roles "
@@ -115,6 +128,19 @@ class AuthSettings(BaseSettings):
                 f"refused: {', '.join(refused) or 'an empty list'}"
             )
         return tuple(dict.fromkeys(value))
+
+    @field_validator("auth_min_loa", mode="before")
+    @classmethod
+    def _nsis_level(cls, value: object) -> object:
+        # Imported here, as Role below: the NSIS levels belong to the API's auth package.
+        from api.auth.assurance import NSIS_LEVELS, SWITCHED_OFF, nsis_level
+
+        if value is None or (isinstance(value, str) and value.strip().lower() in SWITCHED_OFF):
+            return None
+        level = nsis_level(value)
+        if level is None:
+            raise ValueError(f"AUTH_MIN_LOA must be one of {', '.join(NSIS_LEVELS)}, or none to switch the check off")
+        return level
 
     @field_validator("auth_jwks_url")
     @classmethod

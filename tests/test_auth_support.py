@@ -64,7 +64,7 @@ class RsaIssuer:
         """Signed with the key `key_of` (default: `kid`'s own), naming `kid` in the header."""
         now = int(time.time())
         payload = {"iss": self.issuer, "aud": self.audience, "sub": "u1", "iat": now, "exp": now + 300}
-        payload |= {"roles": ["caseworker"], "municipality": "101"} | claims
+        payload |= {"roles": ["caseworker"], "municipality": "101", "loa": "substantial"} | claims
         return jwt.encode(payload, self.keys[key_of or kid], algorithm="RS256", headers={"kid": kid})
 
     def settings(self, url: str = "https://broker.example/jwks", **overrides: Any) -> Settings:

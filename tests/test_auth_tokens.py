@@ -36,7 +36,7 @@ def claims(issuer: LocalIssuer, **changes: Any) -> dict[str, Any]:
     now = int(time.time())
     base = {"iss": issuer.issuer, "aud": issuer.audience, "sub": "cw-7", "iat": now, "exp": now + 600}
     resolved = {name: now + value if isinstance(value, FromNow) else value for name, value in changes.items()}
-    return base | {"roles": ["caseworker"], "municipality": "101"} | resolved
+    return base | {"roles": ["caseworker"], "municipality": "101", "loa": "substantial"} | resolved
 
 
 def refused(verifier: TokenVerifier, token: str) -> str:

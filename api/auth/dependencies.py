@@ -1,7 +1,8 @@
 """`PrincipalDep`: the FastAPI dependency that turns `Authorization: Bearer <JWT>` into a `Principal`.
 
-A refused token is answered 401 problem+json with an RFC 6750 challenge; the detail and the challenge name
-the reason code only, never anything from the token. A key source that cannot be reached is a 503: the
+A refused token is answered 401 problem+json with an RFC 6750 challenge (RFC 9470's
+`insufficient_user_authentication` for a person's too weak sign-in); the detail and the challenge name the
+reason code only, never anything from the token. A key source that cannot be reached is a 503: the
 token may be fine, and the client should retry rather than sign in again.
 
 The dependency is a plain function on purpose: FastAPI runs it in its thread pool, so the rare JWKS fetch
@@ -46,6 +47,7 @@ _DESCRIPTIONS: dict[Reason, str] = {
     "missing_claim": "The token lacks a required claim",
     "unknown_key": "The token is signed with an unknown key",
     "invalid": "The token is not valid",
+    "insufficient_assurance": "The sign-in's level of assurance is too low for this service",
 }
 _verifier_lock = threading.Lock()
 
@@ -55,6 +57,12 @@ def unauthenticated(reason: Reason) -> ProblemError:
     description = _DESCRIPTIONS[reason]
     if reason == "missing":
         challenge = f'Bearer realm="{REALM}"'
+    elif reason == "insufficient_assurance":
+        # RFC 9470 §3: the token is genuine, the sign-in too weak; the client signs in again, more strongly.
+        # acr_values is left out: the broker knows its own names for the NSIS levels, the service does not.
+        challenge = (
+            f'Bearer realm="{REALM}", error="insufficient_user_authentication", error_description="{description}"'
+        )
     else:
         challenge = f'Bearer realm="{REALM}", error="invalid_token", error_description="{description}"'
     return ProblemError(

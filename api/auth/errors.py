@@ -17,6 +17,9 @@ Reason = Literal[
     "missing_claim",  # one of exp, iat, iss, aud, or the subject claim is absent
     "unknown_key",  # the `kid` is in no configured key source
     "invalid",  # any other refusal by the JWT library
+    # A person's token without the level of assurance AUTH_MIN_LOA asks for (RFC 9470
+    # insufficient_user_authentication): the token is genuine, the sign-in behind it too weak.
+    "insufficient_assurance",
 ]
 
 

@@ -6,6 +6,10 @@ per role to DATA_DIR/dev-tokens.json. More tokens:
 
     python -m api.auth.local_issuer --role caseworker --municipality 101 [--org-unit U] [--name N] [--hours 8]
     python -m api.auth.local_issuer --role hospital --sor 227871000016001
+    python -m api.auth.local_issuer --role caseworker --municipality 101 --loa low   # refused: 401
+
+A person's token carries `loa: substantial` (NSIS level of assurance, as AUTH_MIN_LOA asks by default); a
+hospital's, a system client's, carries none.
 
 Only a service that trusts this key file accepts these tokens; in production it is never configured.
 """
@@ -35,6 +39,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from activities.settings import get_settings
+from api.auth.assurance import NSIS_LEVELS
 from api.auth.keys import thumbprint
 from api.auth.principal import Role
 
@@ -45,6 +50,7 @@ PUBLIC_KEY_FILE = "signing-key.pub.pem"
 DEV_TOKENS_FILE = "dev-tokens.json"  # in DATA_DIR, written by `python -m deploy.local`
 ALGORITHM = "ES256"
 MAX_HOURS = 24 * 30
+PERSON_LOA = "substantial"  # the least level AUTH_MIN_LOA asks of a person by default
 
 
 def _write_private(path: Path, data: bytes, *, replace: bool) -> None:
@@ -140,10 +146,12 @@ class LocalIssuer:
         org_unit: str | None = None,
         national: bool = False,
         hours: float = 8,
+        loa: str | None = PERSON_LOA,
         extra_claims: Mapping[str, Any] | None = None,
     ) -> str:
         """A signed token. Nothing is checked here (tests need odd tokens too); `extra_claims` overrides any
-        claim, e.g. `{"exp": ...}` for an expired one."""
+        claim, e.g. `{"exp": ...}` for an expired one. `loa` (None: no claim) is left out of a hospital's token:
+        a system client is not a person and has no level of assurance."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -158,6 +166,8 @@ class LocalIssuer:
         claims |= {key: value for key, value in optional.items() if value is not None}
         if national:
             claims["national_reader" if role is Role.REPORT_READER else "national_auditor"] = True
+        if loa is not None and role is not Role.HOSPITAL:
+            claims["loa"] = loa
         claims |= dict(extra_claims or {})
         return self.sign(claims)
 
@@ -212,11 +222,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="the person's name")
     parser.add_argument("--subject", help="the `sub` claim (default: local-<role>)")
     parser.add_argument("--hours", type=float, default=8.0, help=f"validity, 0 < hours <= {MAX_HOURS} (default 8)")
+    parser.add_argument(
+        "--loa",
+        choices=[*NSIS_LEVELS, "none"],
+        help=f"the person's NSIS level of assurance (default {PERSON_LOA}); low or none to try the refusal",
+    )
     args = parser.parse_args(argv)
     role = Role(args.role)
     problem = scope_problem(role, municipality=args.municipality, sor=args.sor, national=args.national)
     if problem is None and not 0 < args.hours <= MAX_HOURS:
         problem = f"--hours must be more than 0 and at most {MAX_HOURS}"
+    if problem is None and args.loa is not None and role is Role.HOSPITAL:
+        problem = "a hospital token carries no --loa: a system client is not a person"
     if problem is not None:
         parser.error(problem)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
@@ -233,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         org_unit=args.org_unit,
         national=args.national,
         hours=args.hours,
+        loa=PERSON_LOA if args.loa is None else None if args.loa == "none" else args.loa,
     )
     sys.stdout.write(token + "\n")  # stdout carries the token alone: TOKEN=$(python -m api.auth.local_issuer ...)
     return 0

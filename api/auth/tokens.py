@@ -6,9 +6,10 @@ can verify; exp, iat, iss and aud are required; issuer and audience are compared
 60 s (Settings). The key is the configured public key file's, or the issuer's JWKS key that the token's `kid`
 names (`api.auth.jwks`).
 
-Then the claims become a `Principal` through the configured claim names and role map. A valid token whose
-roles the service does not know still yields a Principal, with no roles: it is authenticated (the issuer
-vouches for the subject) but may do nothing, so authorization answers 403, not 401.
+Then the claims become a `Principal` through the configured claim names and role map. A person's token must
+carry the level of assurance AUTH_MIN_LOA asks for (`api.auth.assurance`); a token with no known role counts
+as a person's. A valid token whose roles the service does not know still yields a Principal, with no roles: it
+is authenticated (the issuer vouches for the subject) but may do nothing, so authorization answers 403, not 401.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import jwt
 
 from activities.settings import Settings
+from api.auth.assurance import require_assurance
 from api.auth.errors import AuthenticationFailed, Reason
 from api.auth.jwks import Fetch, JwksKey, JwksKeys, fetch_url
 from api.auth.keys import algorithms_for, load_public_key_file, thumbprint
@@ -173,11 +175,13 @@ def principal_from_claims(claims: Mapping[str, Any], settings: Settings) -> Prin
         raise AuthenticationFailed("missing_claim")
     if len(subject) > _MAX_SUBJECT or not subject.isprintable():
         raise AuthenticationFailed("invalid")
+    roles = roles_from(claim(claims, settings.auth_claim_roles), settings.auth_role_map)
+    require_assurance(claim(claims, settings.auth_claim_loa), roles, settings.auth_min_loa)
     national = claim(claims, settings.auth_claim_national)
     national_reader = claim(claims, settings.auth_claim_national_reader)
     return Principal(
         subject=subject,
-        roles=roles_from(claim(claims, settings.auth_claim_roles), settings.auth_role_map),
+        roles=roles,
         name=_text(claim(claims, settings.auth_claim_name)),
         municipality_code=_shaped(_text(claim(claims, settings.auth_claim_municipality)), "municipality"),
         sor_id=_shaped(_text(claim(claims, settings.auth_claim_sor)), "sor"),
