@@ -17,7 +17,8 @@ from api.schema_rules import state_input_rules
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _DESCRIPTIONS = {
     400: "Malformed JSON",
-    401: "No valid bearer token (missing, expired, wrongly signed, another issuer or audience)",
+    401: "No valid bearer token (missing, expired, wrongly signed, another issuer or audience), or a person's "
+    "sign-in below the required level of assurance (`insufficient_user_authentication`)",
     403: "The token's role may not do this (or its organisation is not the one the request names)",
     404: "Not found",
     409: "Conflicts with the case's state",
