@@ -19,6 +19,7 @@ from activities.temporal_connection import data_converter_for
 from tests.encryption_helpers import encrypting_settings
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
+from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -33,6 +34,9 @@ def test_histories_are_present() -> None:
         "start_date_proposal_confirmed",  # a plan whose free text proposed a later start, confirmed
         "truthful_messages",  # letters queued, sent, failed and resent; copies withheld (no PlanDelivered)
         "deadline_warnings_seen",  # assigned; warnings before both deadlines (patch deadline-warnings), one seen
+        # MessageDeliveryWorkflow (tests/record_delivery_histories.py), before patch medcom-automatic-resends:
+        "delivery_acknowledged",
+        "delivery_not_acknowledged",
     }
 
 
@@ -47,7 +51,10 @@ def test_histories_are_present() -> None:
     ids=lambda h: h.workflow_id,
 )
 async def test_saved_history_replays_with_current_code(history: WorkflowHistory, converter: DataConverter) -> None:
-    # The history names its workflow type: case histories replay CaseWorkflow, application_*.json ApplicationWorkflow.
-    replayer = Replayer(workflows=[CaseWorkflow, ApplicationWorkflow], data_converter=converter)
+    # The history names its workflow type: case histories replay CaseWorkflow, application_*.json ApplicationWorkflow,
+    # delivery_*.json MessageDeliveryWorkflow.
+    replayer = Replayer(
+        workflows=[CaseWorkflow, ApplicationWorkflow, MessageDeliveryWorkflow], data_converter=converter
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
