@@ -56,8 +56,7 @@ from workflows.applications.rejections import (
 from workflows.applications.state import ASSESSING, ApplicationState
 from workflows.domain.calendar import local_date
 from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage
-from workflows.messaging.decisions import NotFailed, UnknownMessage, outcome_events, resend_events
-from workflows.messaging.events import MessageQueued
+from workflows.messaging.decisions import NotFailed, UnknownMessage, outcome_events, queued_events, resend_events
 
 Status = ApplicationStatus
 
@@ -184,18 +183,7 @@ def _(command: MarkApplicationDeadlinePassed, state: ApplicationState, now: date
 
 @_decide.register
 def _(command: RecordMessageQueued, state: ApplicationState, now: datetime) -> list[ApplicationEvent]:
-    if command.message_id is None or command.message_id in state.messages:
-        return []
-    return [
-        MessageQueued(
-            occurred_at=now,
-            message_id=command.message_id,
-            kind=command.kind,
-            channel=command.channel,
-            recipient=command.recipient,
-            ack_expected=command.ack_expected,
-        )
-    ]
+    return list(queued_events(state.messages, command, now, plan_id=None))  # an application has no plans
 
 
 @_decide.register

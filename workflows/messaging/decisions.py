@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflows.messaging.commands import Outcome, RecordMessageOutcome, ResendMessage
+from workflows.messaging.commands import Outcome, RecordMessageOutcome, RecordMessageQueued, ResendMessage
 from workflows.messaging.events import (
     MessageAcknowledged,
     MessageDeliveryFailed,
@@ -25,6 +25,27 @@ class UnknownMessage(LookupError):
 
 class NotFailed(ValueError):
     """Only a message whose delivery failed is sent again."""
+
+
+def queued_events(
+    messages: Messages, command: RecordMessageQueued, now: datetime, *, plan_id: str | None
+) -> list[MessageEvent]:
+    """The message the stream's workflow queued, recorded once however often the workflow reports it.
+
+    `plan_id` is the stream's part: a case's plan copy names its plan, an application has no plans."""
+    if command.message_id is None or command.message_id in messages:
+        return []
+    return [
+        MessageQueued(
+            occurred_at=now,
+            message_id=command.message_id,
+            kind=command.kind,
+            channel=command.channel,
+            recipient=command.recipient,
+            plan_id=plan_id,
+            ack_expected=command.ack_expected,
+        )
+    ]
 
 
 def outcome_events(messages: Messages, command: RecordMessageOutcome, now: datetime) -> list[MessageEvent]:

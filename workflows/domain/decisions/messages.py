@@ -9,8 +9,7 @@ from workflows.domain.decisions.core import CommandRejected, Rejection, decide_r
 from workflows.domain.events import CaseEvent, PlanDeliveryWithheld
 from workflows.domain.model import Recipient
 from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage
-from workflows.messaging.decisions import NotFailed, UnknownMessage, outcome_events, resend_events
-from workflows.messaging.events import MessageQueued
+from workflows.messaging.decisions import NotFailed, UnknownMessage, outcome_events, queued_events, resend_events
 
 
 def _plan_recipient(command: RecordMessageQueued) -> Recipient | None:
@@ -29,19 +28,7 @@ def _(command: RecordMessageQueued, state: CaseState, now: datetime) -> list[Cas
         require(served is not None, "only a plan copy can be withheld")
         assert served is not None
         return [PlanDeliveryWithheld(occurred_at=now, recipient=served, reason=command.withheld_reason or "no_consent")]
-    if command.message_id in state.messages:
-        return []
-    return [
-        MessageQueued(
-            occurred_at=now,
-            message_id=command.message_id,
-            kind=command.kind,
-            channel=command.channel,
-            recipient=command.recipient,
-            plan_id=command.plan_id,
-            ack_expected=command.ack_expected,
-        )
-    ]
+    return list(queued_events(state.messages, command, now, plan_id=command.plan_id))
 
 
 @decide_rule.register
