@@ -40,6 +40,8 @@ class MessageOutcome(BaseModel):
     resend: int = 0
     transport_ref: str | None = None
     failure: DeliveryFailure | None = None
+    automatic_resend: int = 0  # the sender's n-th resend of a MedCom message for want of a receipt
+    envelope_id: str | None = None  # MedCom: the envelope id the send carried
     # Set for a message queued outside the owner's workflow (a receipt the intake queued for the case's
     # hospital): the owner then records it as queued before its outcome.
     kind: MessageKind | None = None

@@ -69,7 +69,9 @@ def outcome_events(messages: Messages, command: RecordMessageOutcome, now: datet
             return []
         return [MessageAcknowledged(occurred_at=now, message_id=report.message_id)]
     if report.outcome is Outcome.SENT:
-        if known.status is not DeliveryStatus.QUEUED:
+        # An automatic resend (MedCom: no receipt in time) is recorded as a send of its own, once each.
+        resent = known.status is DeliveryStatus.SENT and report.automatic_resend > known.automatic_resends
+        if known.status is not DeliveryStatus.QUEUED and not resent:
             return []
         return [
             MessageSent(
@@ -77,6 +79,8 @@ def outcome_events(messages: Messages, command: RecordMessageOutcome, now: datet
                 message_id=report.message_id,
                 transport_ref=report.transport_ref or "",
                 resend=report.resend,
+                automatic_resend=report.automatic_resend,
+                envelope_id=report.envelope_id,
             )
         ]
     if known.status in (DeliveryStatus.FAILED, DeliveryStatus.ACKNOWLEDGED) or report.failure is None:

@@ -42,12 +42,18 @@ class MessageQueued(_Event):
 
 
 class MessageSent(_Event):
-    """The transport took the message (the VANS mailbox file is written; Digital Post accepted the letter)."""
+    """The transport took the message (the VANS mailbox file is written; Digital Post accepted the letter).
+
+    Recorded again for each automatic resend of a MedCom message that got no receipt (`automatic_resend`)."""
 
     type: Literal["MessageSent"] = "MessageSent"
     message_id: str
     transport_ref: str = Field(description="The transport's reference, e.g. the file name in the mailbox")
     resend: int = Field(default=0, description="0 for the first delivery, n for the n-th resend")
+    automatic_resend: int = Field(
+        default=0, description="0 for the delivery's first send, n for the sender's n-th resend for want of a receipt"
+    )
+    envelope_id: str | None = Field(default=None, description="MedCom: the envelope id this send carried")
 
 
 class MessageAcknowledged(_Event):

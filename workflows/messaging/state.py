@@ -34,6 +34,7 @@ class MessageDelivery(BaseModel):
     status: DeliveryStatus = DeliveryStatus.QUEUED
     resends: int = 0
     ack_expected: bool = False
+    automatic_resends: int = 0  # of the current delivery (a caseworker's resend starts again at 0)
 
 
 Messages = dict[str, MessageDelivery]
@@ -52,13 +53,14 @@ def fold_message(messages: Messages, event: MessageEvent) -> Messages:
     if isinstance(event, MessageSent):
         # A receipt that came before the send was recorded keeps the message acknowledged.
         status = known.status if known.status is DeliveryStatus.ACKNOWLEDGED else DeliveryStatus.SENT
-        changed = known.model_copy(update={"status": status})
+        changed = known.model_copy(update={"status": status, "automatic_resends": event.automatic_resend})
     elif isinstance(event, MessageAcknowledged):
         changed = known.model_copy(update={"status": DeliveryStatus.ACKNOWLEDGED})
     elif isinstance(event, MessageDeliveryFailed):
         changed = known.model_copy(update={"status": DeliveryStatus.FAILED})
     elif isinstance(event, MessageResendRequested):
-        changed = known.model_copy(update={"status": DeliveryStatus.QUEUED, "resends": event.resend})
+        update = {"status": DeliveryStatus.QUEUED, "resends": event.resend, "automatic_resends": 0}
+        changed = known.model_copy(update=update)
     return {**messages, event.message_id: changed}
 
 
