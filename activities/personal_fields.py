@@ -113,7 +113,7 @@ _CONFIRMED_ATTENTION = frozenset({"confirmed_attention[].ref", "confirmed_attent
 # content stays sealed in the outbox.
 _MESSAGE_EVENTS: dict[str, BodyFields] = {
     "MessageQueued": BodyFields({}, frozenset({"message_id", "plan_id"})),
-    "MessageSent": BodyFields({}, frozenset({"message_id", "transport_ref"})),
+    "MessageSent": BodyFields({}, frozenset({"message_id", "transport_ref", "envelope_id"})),
     "MessageAcknowledged": BodyFields({}, frozenset({"message_id"})),
     "MessageDeliveryFailed": BodyFields({}, frozenset({"message_id"})),
     "MessageResendRequested": BodyFields({}, frozenset({"message_id"})),
