@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -30,6 +31,11 @@ from workflows.worker_health import WorkerHealthSettings, health_app, serving_he
 async def _temporal_down() -> Client:
     # Nothing listens on port 9 (discard): the lazy client connects on first use and fails.
     return await Client.connect("127.0.0.1:9", lazy=True, data_converter=pydantic_data_converter)
+
+
+def _failures_logged(caplog: pytest.LogCaptureFixture, logger: str) -> set[str]:
+    """The readiness failures the probe's own logger wrote: the error's type only, never its message."""
+    return {record.getMessage() for record in caplog.records if record.name == logger and "check failed" in record.msg}
 
 
 async def _becomes_alive(http: httpx.AsyncClient) -> bool:
@@ -50,7 +56,9 @@ async def test_api_ready_when_both_dependencies_answer(dev_server_env: WorkflowE
         assert (await http.get("/readyz")).json() == {"status": "ok", "postgres": "ok", "temporal": "ok"}
 
 
-async def test_api_readiness_fails_and_liveness_stays_up_while_temporal_is_down(pool: Pool) -> None:
+async def test_api_readiness_fails_and_liveness_stays_up_while_temporal_is_down(
+    pool: Pool, caplog: pytest.LogCaptureFixture
+) -> None:
     app = create_app(pool=pool, temporal_client=await _temporal_down(), settings=settings_for("unused"))
     async with api_client(app, pool) as http:
         alive = await http.get("/livez")
@@ -60,10 +68,11 @@ async def test_api_readiness_fails_and_liveness_stays_up_while_temporal_is_down(
             assert ready.status_code == 503 and ready.headers["content-type"] == PROBLEM_JSON
             assert ready.json()["detail"] == "Not reachable: Temporal"  # PostgreSQL is up: only Temporal named
             assert ready.json()["type"].endswith("unhealthy")
+    assert _failures_logged(caplog, "genoptraening.api") == {"readiness: Temporal check failed (RuntimeError)"}
 
 
 async def test_worker_probes_follow_its_pollers_and_dependencies(
-    dev_server_env: WorkflowEnvironment, pool: Pool
+    dev_server_env: WorkflowEnvironment, pool: Pool, caplog: pytest.LogCaptureFixture
 ) -> None:
     worker = Worker(dev_server_env.client, task_queue=f"probe-{uuid.uuid4().hex[:8]}", workflows=[CaseWorkflow])
     transport = httpx.ASGITransport(app=health_app(dev_server_env.client, pool, lambda: worker.is_running))
@@ -82,6 +91,8 @@ async def test_worker_probes_follow_its_pollers_and_dependencies(
         ready = await http.get("/readyz")
         assert ready.status_code == 503 and ready.headers["content-type"] == PROBLEM_JSON
         assert ready.json()["detail"] == "Not reachable: Temporal"
+    logged = _failures_logged(caplog, "genoptraening.worker.health")
+    assert logged == {"worker readiness: Temporal check failed (RuntimeError)"}
 
 
 async def test_worker_serves_its_probes_on_a_port_and_runs_on_without_one(

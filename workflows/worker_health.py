@@ -4,8 +4,9 @@ worker reaches PostgreSQL and Temporal), for Kubernetes and compose health check
 A worker has no HTTP traffic of its own, so this is a separate server (uvicorn, as the API's) in the worker's
 event loop, bound to WORKER_HEALTH_HOST:WORKER_HEALTH_PORT (default 0.0.0.0:8081; port 0 turns it off). It
 answers the same shapes as the API's probes (api/routes/health.py): `{"status": "ok", ...}` or a 503
-problem+json naming what is down. Liveness checks no dependency: an outage of Temporal or the database must
-not make the orchestrator restart every worker, only take them out of a rollout's count.
+problem+json naming what is down, from the same checks (activities/readiness.py). Liveness checks no
+dependency: an outage of Temporal or the database must not make the orchestrator restart every worker, only
+take them out of a rollout's count.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import contextlib
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from datetime import timedelta
 
 import uvicorn
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,17 +23,16 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.db import Pool
+from activities.readiness import check_reachability
 
 logger = logging.getLogger("genoptraening.worker.health")
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE = "https://genoptraening.example/problems/unhealthy"
-CHECK_TIMEOUT_SECONDS = 3.0  # each check; both run at once, so a probe answers well within 5 s
 
 
 class WorkerHealthSettings(BaseSettings):
@@ -43,28 +42,6 @@ class WorkerHealthSettings(BaseSettings):
 
     host: str = "0.0.0.0"  # probed by the kubelet on the pod's address; answers carry no data
     port: int = 8081
-
-
-async def _postgres_ok(pool: Pool) -> bool:
-    try:
-        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), pool.connection() as conn:
-            cursor = await conn.execute("SELECT 1")
-            return await cursor.fetchone() == (1,)
-    except Exception as error:
-        logger.warning("worker readiness: PostgreSQL check failed (%s)", type(error).__name__)
-        return False
-
-
-async def _temporal_ok(client: Client) -> bool:
-    try:
-        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            await client.workflow_service.get_system_info(
-                GetSystemInfoRequest(), timeout=timedelta(seconds=CHECK_TIMEOUT_SECONDS)
-            )
-        return True
-    except Exception as error:
-        logger.warning("worker readiness: Temporal check failed (%s)", type(error).__name__)
-        return False
 
 
 def _answer(path: str, failed: list[str], checks: dict[str, str]) -> JSONResponse:
@@ -88,8 +65,8 @@ def health_app(client: Client, pool: Pool, pollers_running: Callable[[], bool]) 
         return _answer(request.url.path, [] if running else ["poller"], {"poller": "ok"} if running else {})
 
     async def readyz(request: Request) -> JSONResponse:
-        postgres, temporal = await asyncio.gather(_postgres_ok(pool), _temporal_ok(client))
-        results = {"poller": pollers_running(), "postgres": postgres, "temporal": temporal}
+        reached = await check_reachability(pool, client, logger, "worker readiness")
+        results = {"poller": pollers_running(), "postgres": reached.postgres, "temporal": reached.temporal}
         names = {"poller": "poller (not running)", "postgres": "PostgreSQL", "temporal": "Temporal"}
         failed = [names[key] for key, ok in results.items() if not ok]
         return _answer(request.url.path, failed, dict.fromkeys(results, "ok"))
