@@ -17,7 +17,8 @@ from workflows.applications.state import ApplicationState
 
 _LIST_COLUMNS = sql.SQL(
     "application_id, municipality_code, status, legal_basis, care_level, application_date, decision_outcome,"
-    " granted_from, granted_to, next_deadline_at, next_deadline_kind, overdue, received_at, updated_at, version"
+    " granted_from, granted_to, next_deadline_at, next_deadline_kind, overdue, delivery_failed, received_at,"
+    " updated_at, version"
 )
 
 
@@ -27,6 +28,8 @@ async def list_applications(
     status: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    *,
+    delivery_failed: bool | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of applications, newest first, and the cursor of the next page (None on the last page).
 
@@ -40,6 +43,9 @@ async def list_applications(
     if status is not None:
         conditions.append(sql.SQL("status = %(status)s"))
         params["status"] = status
+    if delivery_failed is not None:
+        # Literal predicates, not a parameter, so the planner can use applications_delivery_failed_idx (0021).
+        conditions.append(sql.SQL("delivery_failed") if delivery_failed else sql.SQL("NOT delivery_failed"))
     return await newest_first_page(
         pool,
         table="applications",

@@ -32,6 +32,7 @@ APPLICATION_COLUMNS: tuple[str, ...] = (
     "next_deadline_at",
     "next_deadline_kind",
     "overdue",
+    "delivery_failed",
     "received_at",
     "updated_at",
     "version",
@@ -57,6 +58,8 @@ def application_row(state: ApplicationState, last_global_position: int) -> dict[
         "next_deadline_at": deadline[1] if deadline else None,
         "next_deadline_kind": deadline[0].value if deadline else None,
         "overdue": is_overdue(state),
+        # A letter of the application could not be delivered (migration 0021): GET /applications?delivery_failed=true.
+        "delivery_failed": state.delivery_failed,
         "received_at": state.received_at,
         "updated_at": state.updated_at,
         "version": state.version,

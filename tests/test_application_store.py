@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -19,6 +20,7 @@ from activities.application_read_model import application_row
 from activities.case_queries import get_case
 from activities.db import Pool, open_pool
 from activities.eventstore import ConcurrencyConflict, EventStore, InvalidAppend
+from activities.migrate import apply_migrations
 from activities.personal_data import open_state
 from activities.personal_fields import APPLICATION_STATE, CASE_STATE
 from activities.projection import rebuild_applications_projection, rebuild_cases_projection
@@ -39,6 +41,10 @@ from tests.store_helpers import append_all
 from workflows.applications.commands import ApplicationCommand
 from workflows.applications.events import ApplicationEvent
 from workflows.applications.state import ApplicationState, fold
+from workflows.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.messaging.state import DeliveryStatus, MessageDelivery
+
+MIGRATION_0021 = "0021_application_delivery_failed.sql"
 
 
 def application_batches(application_id: str) -> list[list[ApplicationEvent]]:
@@ -173,4 +179,40 @@ async def test_rebuilds_fold_each_kind_into_its_own_read_model(empty_pool: Pool)
     assert await rows(empty_pool, "applications") == applications_before
     async with empty_pool.connection() as conn:
         indexes = await conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'applications'")
-        assert {row[0] for row in await indexes.fetchall()} >= {"applications_pkey", "applications_status_idx"}
+        assert {row[0] for row in await indexes.fetchall()} >= {
+            "applications_pkey",
+            "applications_status_idx",
+            "applications_delivery_failed_idx",
+        }
+
+
+def _stored_with_letter(status: DeliveryStatus) -> ApplicationState:
+    letter = MessageDelivery(
+        kind=MessageKind.LETTER_DECISION,
+        channel=Channel.DIGITAL_POST,
+        recipient=MessageRecipient.PATIENT,
+        status=status,
+    )
+    return ApplicationState(application_id=str(uuid.uuid4()), messages={str(uuid.uuid4()): letter})
+
+
+async def test_migration_0021_marks_the_applications_stored_with_a_failed_letter(
+    empty_pool: Pool, fresh_database_url: str
+) -> None:
+    failed, sent = _stored_with_letter(DeliveryStatus.FAILED), _stored_with_letter(DeliveryStatus.SENT)
+    without = ApplicationState(application_id=str(uuid.uuid4()))
+    async with empty_pool.connection() as conn:
+        for state in (failed, sent, without):
+            await conn.execute(
+                "INSERT INTO applications (application_id, status, version, last_global_position, state)"
+                " VALUES (%s, 'refused', 1, 1, %s)",
+                (state.application_id, Jsonb(state.model_dump(mode="json"))),
+            )
+        # As the table was before the migration: no column, and the migration not applied.
+        await conn.execute("ALTER TABLE applications DROP COLUMN delivery_failed")
+        await conn.execute("DELETE FROM schema_migrations WHERE name = %s", (MIGRATION_0021,))
+
+    assert await apply_migrations(fresh_database_url) == [MIGRATION_0021]
+    async with empty_pool.connection() as conn:
+        cursor = await conn.execute("SELECT application_id FROM applications WHERE delivery_failed")
+        assert [row[0] for row in await cursor.fetchall()] == [failed.application_id]
