@@ -10,16 +10,21 @@ from workflows.applications.deadlines import next_deadline
 from workflows.applications.state import ApplicationState, is_overdue
 
 
-def search_attribute_values(state: ApplicationState) -> dict[str, object]:
+def search_attribute_values(state: ApplicationState, *, with_delivery_failed: bool) -> dict[str, object]:
+    """The values to publish; `DeliveryFailed` only with `with_delivery_failed` (the workflow's patch decides)
+    and only once the application has messages, as for a case."""
     application = state.application
     upcoming = next_deadline(state)
-    return {
+    values: dict[str, object] = {
         keys.CASE_STATUS.name: state.status.value,
         keys.MUNICIPALITY_CODE.name: application.municipality_code if application else None,
         keys.CARE_LEVEL.name: state.legal_reference.care_level.value if state.legal_reference else None,
         keys.NEXT_DEADLINE.name: upcoming[1] if upcoming else None,
         keys.CASE_OVERDUE.name: is_overdue(state),
     }
+    if with_delivery_failed and state.messages:
+        values[keys.DELIVERY_FAILED.name] = state.delivery_failed
+    return values
 
 
 def _day(value: date | datetime | None) -> str:
@@ -52,6 +57,8 @@ def markdown_summary(state: ApplicationState) -> str:
         )
     if upcoming is not None:
         lines.append(f"- Next deadline: {upcoming[0].value} at {upcoming[1].isoformat()}")
+    if state.delivery_failed:
+        lines.append("- A letter could not be delivered — **delivery failed**: resend it")
     if state.close_reason is not None:
         lines.append(f"- Closed: {state.close_reason.value}")
     return "\n".join(lines)

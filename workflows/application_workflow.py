@@ -45,6 +45,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.workflow_support import event_metadata
 
 
+# Applications publish the `DeliveryFailed` search attribute (as cases do) from this patch on.
+DELIVERY_FAILED_ATTRIBUTE_PATCH = "application-delivery-failed-attribute"
+
+
 class ApplicationWorkflowInput(BaseModel):
     application_id: str
     state: ApplicationState | None = Field(default=None, description="Carried over by continue-as-new")
@@ -202,7 +206,10 @@ class ApplicationWorkflow(MessagingApplicationShell):
         return fold(self._state, events)
 
     def _search_attribute_values(self) -> dict[str, object]:
-        return search_attribute_values(self._state)
+        # An upsert is a command: an application recorded with messages but without this attribute must replay
+        # without the extra upsert. Asked only once there are messages, so a marker goes where it first matters.
+        with_delivery_failed = bool(self._state.messages) and workflow.patched(DELIVERY_FAILED_ATTRIBUTE_PATCH)
+        return search_attribute_values(self._state, with_delivery_failed=with_delivery_failed)
 
     def _summary(self) -> str:
         return markdown_summary(self._state)
