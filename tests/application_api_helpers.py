@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,25 +18,34 @@ from activities.db import Pool
 from activities.messaging_setup import messaging_parts
 from activities.store_activities import StoreActivities
 from activities.transport_settings import TransportSettings
+from activities.transports.base import Transport
 from api.main import create_app
 from tests.api_helpers import Api, api_client, settings_for
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
+from workflows.messaging.model import Channel
 
 CASEWORKER = "caseworker:cw-86"
 
 
 @asynccontextmanager
 async def running_application_api(
-    env: WorkflowEnvironment, pool: Pool, **settings_overrides: Any
+    env: WorkflowEnvironment,
+    pool: Pool,
+    *,
+    transports: Callable[[Path], dict[Channel, Transport]] | None = None,
+    **settings_overrides: Any,
 ) -> AsyncIterator[Api]:
-    """A worker with both workflows and the real store activities on its own task queue, and the app."""
+    """A worker with both workflows and the real store activities on its own task queue, and the app;
+    `transports` (given the data directory) replaces the embedded transports, to make letters fail, say."""
     task_queue = f"application-api-{uuid.uuid4().hex[:8]}"
     store = StoreActivities(pool)
     settings = settings_for(task_queue, **settings_overrides)
     app = create_app(pool=pool, temporal_client=env.client, settings=settings)
     # The sender with its embedded transports in a throw-away directory (the plans' copies are not forwarded).
-    sender = messaging_parts(pool, env.client, task_queue, TransportSettings(), Path(tempfile.mkdtemp(prefix="genop-")))
+    data_dir = Path(tempfile.mkdtemp(prefix="genop-"))
+    chosen = transports(data_dir) if transports is not None else None
+    sender = messaging_parts(pool, env.client, task_queue, TransportSettings(), data_dir, chosen)
     async with (
         Worker(
             env.client,

@@ -111,6 +111,9 @@ class ApplicationSummary(UtcTimestamps):
     granted_to: date | None
     next_deadline: ApplicationDeadline | None
     overdue: bool
+    delivery_failed: bool = Field(
+        default=False, description="A letter of the application could not be delivered; resend it"
+    )
     received_at: datetime | None
     updated_at: datetime | None
     version: int

@@ -204,13 +204,18 @@ async def list_applications(
     principal: PrincipalDep,
     municipality: Annotated[MunicipalityCode | None, Query(description="Municipality code")] = None,
     status: Annotated[ApplicationStatus | None, Query(description="Only applications in this status")] = None,
+    delivery_failed: Annotated[
+        bool | None,
+        Query(description="Only applications with (true) or without (false) a letter that failed to arrive"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
 ) -> ApplicationPage:
     """One page of applications, newest first; `next_cursor` fetches the next. A `cursor` this list did not
-    give out is **422** naming `cursor`."""
+    give out is **422** naming `cursor`. `delivery_failed=true` lists the applications with a decision letter
+    whose delivery failed (it must be sent again), `false` the others."""
     scope = list_scope(principal, municipality, "list applications")
-    criterion = {"list": "applications", "municipality": scope, "status": status}
+    criterion = {"list": "applications", "municipality": scope, "status": status, "delivery_failed": delivery_failed}
     await log_access(request, pool, principal, AccessAction.SEARCH, criterion=criterion)
     try:
         rows, next_cursor = await application_queries.list_applications(
@@ -219,6 +224,7 @@ async def list_applications(
             status=status.value if status else None,
             limit=limit,
             cursor=cursor,
+            delivery_failed=delivery_failed,
         )
     except keyset_pages.InvalidCursor as error:
         raise invalid_cursor_problem(error) from None
