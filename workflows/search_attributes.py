@@ -18,7 +18,7 @@ CARE_LEVEL: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("CareLevel"
 ALMEN_SUB_LEVEL: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("AlmenSubLevel")
 NEXT_DEADLINE: SearchAttributeKey[datetime] = SearchAttributeKey.for_datetime("NextDeadline")
 CASE_OVERDUE: SearchAttributeKey[bool] = SearchAttributeKey.for_bool("CaseOverdue")
-# A message of the case could not be delivered within the give-up period (set by cases with messages only).
+# A message could not be delivered within the give-up period (set by cases and applications with messages only).
 DELIVERY_FAILED: SearchAttributeKey[bool] = SearchAttributeKey.for_bool("DeliveryFailed")
 
 ALL_SEARCH_ATTRIBUTES: tuple[SearchAttributeKey[Any], ...] = (
