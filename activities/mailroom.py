@@ -8,7 +8,8 @@
 
 The inbound layout mirrors the outbound one: `inbound/<sender EAN>/<file>`, the directory being the VANS
 envelope's sender (what the mailbox vouches for). A file directly in `inbound/` has no vouched sender: a
-receipt there is still matched by the envelope id it quotes, a GGOP message there goes to failed/.
+receipt there is still matched by the envelope id it quotes (the first or an automatic resend's), a GGOP
+message there goes to failed/.
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class Mailroom:
     read_receipt: ReceiptReader
     take_ggop: GgopIntake | None = None
     sweep_grace_seconds: float = SWEEP_GRACE_SECONDS
+    # MedCom's resend rule for a message that gets no receipt (MEDCOM_RESEND_AFTER_MINUTES, MEDCOM_AUTOMATIC_RESENDS).
+    resend_after: timedelta | None = None
+    automatic_resends: int = 0
 
     @activity.defn(name=START_UNDISPATCHED_DELIVERIES)
     async def start_undispatched_deliveries(self) -> int:
@@ -108,6 +112,8 @@ class Mailroom:
                     resend=message.resends,
                     ack_expected=message.ack_expected,
                     give_up_after=self.give_up_after,
+                    resend_after=self.resend_after,
+                    automatic_resends=self.automatic_resends,
                     kind=message.kind,
                     channel=message.channel,
                     recipient=message.recipient,

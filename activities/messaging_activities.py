@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -18,6 +19,7 @@ from activities import outbox
 from activities.application_messages import application_events, render_application_message
 from activities.case_messages import NothingToQueue, case_state, render_case_message
 from activities.db import Pool
+from activities.medcom.outbound_envelope import with_envelope_id
 from activities.service_metrics import DELIVERY_ATTEMPTS, DELIVERY_FAILURES
 from activities.store_activities import database_failure
 from activities.transport_settings import TransportSettings
@@ -37,7 +39,7 @@ from workflows.messaging.contracts import (
     SendRequest,
     SendResult,
 )
-from workflows.messaging.model import Channel
+from workflows.messaging.model import Channel, resend_envelope_id
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,18 @@ class MessagingActivities:
 
     @property
     def give_up_after(self) -> timedelta:
-        return timedelta(hours=self._settings.message_give_up_hours)
+        return self._settings.give_up_after
+
+    def _queued(self, message_id: str, channel: Channel, ack_expected: bool) -> Queued:
+        """The message as queued, with MedCom's resend rule where a receipt is expected."""
+        return Queued(
+            message_id=message_id,
+            channel=channel,
+            ack_expected=ack_expected,
+            give_up_after=self.give_up_after,
+            resend_after=self._settings.medcom_resend_after if ack_expected else None,
+            automatic_resends=self._settings.medcom_automatic_resends if ack_expected else 0,
+        )
 
     @activity.defn(name=QUEUE_CASE_MESSAGE)
     async def queue_case_message(self, request: QueueCaseMessage) -> Queued:
@@ -71,12 +84,7 @@ class MessagingActivities:
             raise database_failure(exc) from None
         except NothingToQueue as exc:
             raise ApplicationError(str(exc), type="NothingToQueue") from None  # retried: the read model may lag
-        return Queued(
-            message_id=rendered.message_id,
-            channel=rendered.channel,
-            ack_expected=rendered.ack_expected,
-            give_up_after=self.give_up_after,
-        )
+        return self._queued(rendered.message_id, rendered.channel, rendered.ack_expected)
 
     @activity.defn(name=QUEUE_APPLICATION_MESSAGE)
     async def queue_application_message(self, request: QueueApplicationMessage) -> Queued:
@@ -100,9 +108,10 @@ class MessagingActivities:
             raise ApplicationError(
                 "the message's content is unavailable", type="MessageUnavailable", non_retryable=True
             )
+        delivery = await self._delivery(message, request)
         transport = self._transports[message.channel]
         try:
-            reference = await transport.send(Delivery(message=message, resend=request.resend))
+            reference = await transport.send(delivery)
         except TransportRefused:
             DELIVERY_ATTEMPTS.labels(message.channel.value, "error").inc()
             await self._attempt(request.message_id, "TransportRefused")
@@ -119,7 +128,19 @@ class MessagingActivities:
             await outbox.mark_sent(conn, request.message_id, reference)
         DELIVERY_ATTEMPTS.labels(message.channel.value, "sent").inc()
         logger.info("message %s sent over %s as %s", request.message_id, message.channel.value, reference)
-        return SendResult(transport_ref=reference)
+        return SendResult(transport_ref=reference, envelope_id=delivery.message.envelope_id)
+
+    async def _delivery(self, message: outbox.QueuedMessage, request: SendRequest) -> Delivery:
+        """The delivery to hand over; an automatic resend carries its own new envelope id (MedCom), recorded on
+        the message before it leaves so that a receipt quoting it is matched however soon it comes."""
+        if not request.automatic_resend or message.envelope_id is None:
+            return Delivery(message=message, resend=request.resend)
+        envelope_id = resend_envelope_id(request.message_id, request.resend, request.automatic_resend)
+        async with self._pool.connection() as conn:
+            await outbox.add_envelope_id(conn, request.message_id, envelope_id)
+        content = with_envelope_id(message.content, envelope_id) if message.content_type.endswith("xml") else None
+        resent = replace(message, envelope_id=envelope_id, content=content or message.content)
+        return Delivery(message=resent, resend=request.resend, automatic_resend=request.automatic_resend)
 
     async def _attempt(self, message_id: str, error_kind: str) -> None:
         try:
@@ -145,9 +166,4 @@ class MessagingActivities:
             raise ApplicationError(
                 "the message's content is unavailable", type="MessageUnavailable", non_retryable=True
             )
-        return Queued(
-            message_id=message.message_id,
-            channel=message.channel,
-            ack_expected=message.ack_expected,
-            give_up_after=self.give_up_after,
-        )
+        return self._queued(message.message_id, message.channel, message.ack_expected)

@@ -93,6 +93,8 @@ def messaging_parts(
         vans_root=settings.vans_root(data_dir),
         message_task_queue=message_task_queue(task_queue),
         give_up_after=timedelta(hours=settings.message_give_up_hours),
+        resend_after=settings.medcom_resend_after,
+        automatic_resends=settings.medcom_automatic_resends,
         read_receipt=medcom_receipt_reader(),
         take_ggop=ggop_intake(pool, client, service_settings) if service_settings is not None else None,
     )

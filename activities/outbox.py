@@ -178,14 +178,28 @@ async def mark_resent(conn: psycopg.AsyncConnection[Any], message_id: str, resen
     )
 
 
+async def add_envelope_id(conn: psycopg.AsyncConnection[Any], message_id: str, envelope_id: str) -> None:
+    """Record the new envelope id of an automatic resend (idempotent), so its receipt finds the message."""
+    await conn.execute(
+        "UPDATE outbox SET envelope_ids = array_append(envelope_ids, %s)"
+        " WHERE message_id = %s AND NOT (%s = ANY (envelope_ids))",
+        (envelope_id, message_id, envelope_id),
+    )
+
+
+_BY_ENVELOPE = "SELECT message_id::text, case_id, application_id, resends FROM outbox WHERE "
+
+
 async def message_for_envelope(conn: psycopg.AsyncConnection[Any], envelope_id: str) -> dict[str, Any] | None:
-    """The message a receipt quoting `envelope_id` answers: its id and owner, or None."""
+    """The message a receipt quoting `envelope_id` answers: its id and owner, or None. Any envelope the
+    message was sent in counts: the first, or an automatic resend's (MedCom: each resend has a new one)."""
     async with conn.cursor(row_factory=dict_row) as cursor:
-        await cursor.execute(
-            "SELECT message_id::text, case_id, application_id, resends FROM outbox WHERE envelope_id = %s",
-            (envelope_id,),
-        )
-        return await cursor.fetchone()
+        await cursor.execute(_BY_ENVELOPE + "envelope_id = %s", (envelope_id,))
+        found = await cursor.fetchone()
+        if found is None:
+            await cursor.execute(_BY_ENVELOPE + "envelope_ids @> ARRAY[%s]::text[]", (envelope_id,))
+            found = await cursor.fetchone()
+        return found
 
 
 async def undispatched(conn: psycopg.AsyncConnection[Any], older_than_seconds: float, limit: int) -> list[str]:

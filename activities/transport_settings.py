@@ -1,5 +1,6 @@
-"""The transports block of the settings (VANS_*, DIGITAL_POST_*, MESSAGE_*, OUTBOX_*, INBOX_*): where the
-embedded transports keep their files, whom the service forwards plans to, and how long the sender tries.
+"""The transports block of the settings (VANS_*, DIGITAL_POST_*, MESSAGE_*, MEDCOM_*RESEND*, OUTBOX_*,
+INBOX_*): where the embedded transports keep their files, whom the service forwards plans to, and how long
+the sender tries and waits before it resends a MedCom message.
 `activities.settings.Settings` inherits them.
 
 The embedded defaults put everything under DATA_DIR (`.data/vans`, `.data/digital-post`); a deployment with a
@@ -9,6 +10,7 @@ spool transport (docs/medcom.md, "Transports").
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -44,6 +46,22 @@ class TransportSettings(BaseSettings):
         description="How long the sender keeps trying (and waits for a MedCom receipt) before it records "
         "MessageDeliveryFailed on the case",
     )
+    # MedCom's reliable messaging (medcomdk/MedCom-FHIR-Communication): a sender may resend after 30 minutes,
+    # at most twice, each time with a new envelope id.
+    medcom_resend_after_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        le=24 * 60,
+        description="How long a MedCom message waits for its receipt before the sender resends it with a new "
+        "envelope id (within MESSAGE_GIVE_UP_HOURS)",
+    )
+    medcom_automatic_resends: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="How many times the sender resends a MedCom message that got no receipt (0: never); "
+        "MessageDeliveryFailed (not_acknowledged) still comes at MESSAGE_GIVE_UP_HOURS",
+    )
     outbox_sweep_seconds: int = Field(
         default=60, ge=5, le=3600, description="How often messages queued outside a workflow are picked up"
     )
@@ -58,6 +76,14 @@ class TransportSettings(BaseSettings):
             if not (len(code) == 3 and code.isdigit() and len(ean) == 13 and ean.isdigit()):
                 raise ValueError("MEDCOM_PLAN_FORWARD_EANS maps 3-digit municipality codes to 13-digit EANs")
         return value
+
+    @property
+    def give_up_after(self) -> timedelta:
+        return timedelta(hours=self.message_give_up_hours)
+
+    @property
+    def medcom_resend_after(self) -> timedelta:
+        return timedelta(minutes=self.medcom_resend_after_minutes)
 
     def vans_root(self, data_dir: Path) -> Path:
         return self.vans_dir or data_dir / "vans"

@@ -68,9 +68,19 @@ async def delivery_not_acknowledged(env: WorkflowEnvironment) -> Delivery:
     return handle
 
 
+async def delivery_automatic_resends(env: WorkflowEnvironment) -> Delivery:
+    """No receipt for 30 minutes, twice: resent twice with new envelopes; the receipt comes after the second
+    resend (patch medcom-automatic-resends)."""
+    handle = await _start(env, resend_after=timedelta(minutes=30), automatic_resends=2)
+    await _receipt_after(env, handle, timedelta(minutes=65), handle.id.removeprefix("message-"))
+    await handle.result()
+    return handle
+
+
 SCENARIOS: dict[str, Scenario] = {
     "delivery_acknowledged": delivery_acknowledged,
     "delivery_not_acknowledged": delivery_not_acknowledged,
+    "delivery_automatic_resends": delivery_automatic_resends,
 }
 
 

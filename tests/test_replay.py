@@ -37,6 +37,7 @@ def test_histories_are_present() -> None:
         # MessageDeliveryWorkflow (tests/record_delivery_histories.py), before patch medcom-automatic-resends:
         "delivery_acknowledged",
         "delivery_not_acknowledged",
+        "delivery_automatic_resends",  # after it: no receipt, resent twice with new envelopes, then acknowledged
     }
 
 

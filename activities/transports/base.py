@@ -1,7 +1,7 @@
 """The one interface every transport implements: take one message, return the transport's reference.
 
-A transport must send each delivery at most once: called again for the same message and resend (a retried
-activity after a crash), it returns the first reference and sends nothing new.
+A transport must send each delivery at most once: called again for the same message, resend and automatic
+resend (a retried activity after a crash), it returns the first reference and sends nothing new.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from activities.outbox import QueuedMessage
 class Delivery:
     message: QueuedMessage
     resend: int  # 0 for the first delivery, n for the caseworker's n-th resend
+    automatic_resend: int = 0  # n for the sender's n-th resend for want of a MedCom receipt (a new envelope id)
 
     @property
     def name(self) -> str:
-        """The delivery's stable name: the message id, and the resend for a resend."""
+        """The delivery's stable name: the message id, the resend for a resend, the automatic resend for one."""
         suffix = f"-resend-{self.resend}" if self.resend else ""
+        suffix += f"-auto-{self.automatic_resend}" if self.automatic_resend else ""
         return f"{self.message.message_id}{suffix}"
 
 

@@ -54,6 +54,8 @@ class Queued(_Contract):
     ack_expected: bool = False
     give_up_after: timedelta = Field(description="How long the sender tries before it reports a failure")
     withheld_reason: str | None = None
+    resend_after: timedelta | None = Field(default=None, description="MedCom: resend when no receipt came by then")
+    automatic_resends: int = Field(default=0, ge=0, description="MedCom: at most this many automatic resends")
 
 
 class DeliveryInput(_Contract):
@@ -64,6 +66,9 @@ class DeliveryInput(_Contract):
     resend: int = 0
     ack_expected: bool
     give_up_after: timedelta
+    # MedCom's resend rule (MEDCOM_RESEND_AFTER_MINUTES, MEDCOM_AUTOMATIC_RESENDS): none for inputs from before it.
+    resend_after: timedelta | None = None
+    automatic_resends: int = Field(default=0, ge=0)
     # For a message its owner did not queue itself (see `MessageOutcome`).
     kind: MessageKind | None = None
     channel: Channel | None = None
@@ -73,10 +78,12 @@ class DeliveryInput(_Contract):
 class SendRequest(_Contract):
     message_id: str
     resend: int = 0
+    automatic_resend: int = Field(default=0, ge=0, description="n: the n-th automatic resend, with a new envelope id")
 
 
 class SendResult(_Contract):
     transport_ref: str
+    envelope_id: str | None = Field(default=None, description="MedCom: the envelope id this send carried")
 
 
 class ResendRequest(_Contract):

@@ -91,3 +91,11 @@ class OutboundMessage(BaseModel):
 def message_id_for(*parts: str) -> str:
     """A deterministic message id for an obligation named by `parts` (e.g. case id, kind, plan id)."""
     return str(uuid.uuid5(_MESSAGE_NAMESPACE, "/".join(parts)))
+
+
+def resend_envelope_id(message_id: str, resend: int, automatic_resend: int) -> str:
+    """The new envelope id of a message's `automatic_resend`-th automatic resend within its delivery `resend`.
+
+    MedCom: each resend of a message that got no receipt carries a new envelope id (the letter stays the same).
+    Derived, so a retried send writes the same id; 32 hex digits, as OIOXML writes ids (without hyphens)."""
+    return uuid.uuid5(_MESSAGE_NAMESPACE, f"{message_id}/envelope/{resend}/{automatic_resend}").hex

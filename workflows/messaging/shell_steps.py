@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
 async def record_outcome(shell: EventSourcedShell[Any, Any, Any], outcome: MessageOutcome) -> None:
     """The sender's report (sent, acknowledged, failed) as the stream's own command, once per outcome."""
     resend = f":r{outcome.resend}" if outcome.resend else ""
+    resend += f":a{outcome.automatic_resend}" if outcome.automatic_resend else ""
     await shell._apply_own(
         RecordMessageOutcome(
             command_id=f"outcome:{outcome.message_id}:{outcome.outcome.value}{resend}",

@@ -39,6 +39,8 @@ async def start_delivery(queued: Queued, message_id: str, resend: int) -> None:
                 resend=resend,
                 ack_expected=queued.ack_expected,
                 give_up_after=queued.give_up_after,
+                resend_after=queued.resend_after,
+                automatic_resends=queued.automatic_resends,
             ),
             id=delivery_workflow_id(message_id, resend),
             task_queue=message_task_queue(),
