@@ -134,7 +134,7 @@ class MessagingActivities:
         """The delivery to hand over; an automatic resend carries its own new envelope id (MedCom), recorded on
         the message before it leaves so that a receipt quoting it is matched however soon it comes."""
         if not request.automatic_resend or message.envelope_id is None:
-            return Delivery(message=message, resend=request.resend)
+            return Delivery(message=message, resend=request.resend, automatic_resend=request.automatic_resend)
         envelope_id = resend_envelope_id(request.message_id, request.resend, request.automatic_resend)
         async with self._pool.connection() as conn:
             await outbox.add_envelope_id(conn, request.message_id, envelope_id)
