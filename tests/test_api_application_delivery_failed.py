@@ -86,3 +86,27 @@ async def test_a_delivery_failed_that_is_not_a_boolean_is_422(running: Running) 
     response = await api.http.get("/applications", params={"delivery_failed": "perhaps"})
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM_JSON
     assert [error["field"] for error in response.json()["errors"]] == ["query.delivery_failed"]
+
+
+async def test_a_caseworker_resends_a_failed_letter_and_the_application_leaves_the_list(running: Running) -> None:
+    api, digital_post = running
+    municipality = await unused_municipality(api.pool)
+    failed = await _refused(running, municipality, letter_fails=True)
+    view = (await api.http.get(f"/applications/{failed}")).json()
+    (message_id,) = view["messages"]
+
+    unknown = await api.http.post(f"/applications/{failed}/messages/00000000-0000-4000-8000-000000000000/resend")
+    assert unknown.status_code == 404
+    digital_post.refused.discard(failed)  # the mailbox takes it now
+    resent = await api.http.post(f"/applications/{failed}/messages/{message_id}/resend")
+    assert resent.status_code == 200, resent.text
+    for _ in range(300):
+        view = (await api.http.get(f"/applications/{failed}")).json()
+        if view["messages"][message_id]["status"] == "sent":
+            break
+        await asyncio.sleep(0.05)
+    assert view["messages"][message_id] | {"status": "sent"} == view["messages"][message_id]
+    assert view["messages"][message_id]["resends"] == 1
+    assert await _listed(api, municipality, "true") == []
+    again = await api.http.post(f"/applications/{failed}/messages/{message_id}/resend")
+    assert again.status_code == 409  # it has not failed (any more)

@@ -1,19 +1,23 @@
 """The letters an application sent the citizen (its decisions, with their klagevejledning), as the PDFs the
-citizen got. Included by api.routes.applications (prefix /applications)."""
+citizen got, and the resend of a failed one. Included by api.routes.applications (prefix /applications)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from activities import letter_queries
+from activities import application_queries, letter_queries
 from activities.access_log_entries import AccessAction
 from api.auth.dependencies import PrincipalDep
+from api.command_requests import ApplicationCommandDep
 from api.deps import ApplicationIdPath, PoolDep
+from api.models.applications import ApplicationView
 from api.openapi import problems
 from api.problems import ProblemError
-from api.routes.letters import LetterIdPath, LetterSummary, pdf_response
+from api.routes.letters import LetterIdPath, LetterSummary, MessageIdPath, pdf_response
 from api.scoped_rows import visible_application
+from workflows.application_workflow import ApplicationWorkflow
+from workflows.messaging.commands import ResendMessage
 
 router = APIRouter(prefix="/{application_id}")
 
@@ -62,3 +66,24 @@ async def get_application_letter(
             404, f"The application has no letter {letter_id}", slug="letter-not-found", title="Letter not found"
         )
     return pdf_response(pdf, str(letter_id))
+
+
+@router.post(
+    "/messages/{message_id}/resend",
+    tags=["commands"],
+    summary="Send a failed letter again",
+    responses=problems(404, 409, 412, 422),
+)
+async def resend_application_message(message_id: MessageIdPath, application: ApplicationCommandDep) -> ApplicationView:
+    """A letter whose delivery failed (`delivery_failed` on the application) goes out again with the same content
+    and id; the application records `MessageResendRequested`, then what became of it. **409** when the message has
+    not failed. For the caseworkers of the application's municipality."""
+    row = await application_queries.get_application(application.pool, str(application.application_id))
+    messages = ((row or {}).get("state") or {}).get("messages") or {}
+    if str(message_id) not in messages:
+        raise ProblemError(
+            404, f"The application has no message {message_id}", slug="message-not-found", title="Message not found"
+        )
+    return await application.send(
+        f"resend:{message_id}", ApplicationWorkflow.resend_message, ResendMessage, message_id=str(message_id)
+    )
