@@ -193,6 +193,8 @@ async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[
         decision_letter = message_id_for(application_id, MessageKind.LETTER_DECISION.value, "1")
         await wait_for_letter(pool, decision_letter)
         _OPERATION_TARGETS["getApplicationLetter"] = {"letter_id": decision_letter}
+        # Its decision letter is the message to (try to) resend: 409 for the caseworker, as it has not failed.
+        _OPERATION_TARGETS["resendApplicationMessage"] = {"message_id": decision_letter}
         case_id = case.json()["case_id"]
         plan_id = case.json()["plan"]["plan_id"]
         # The first-contact letter every new case sends: a letter to fetch, and a message to (try to) resend.
