@@ -14,7 +14,6 @@ from pathlib import Path
 import pypdf
 import pytest_asyncio
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.db import Pool
 from activities.eventstore import EventStore
@@ -23,13 +22,12 @@ from activities.mailroom import Mailroom, medcom_receipt_reader
 from activities.medcom.receipts import Original, build_positive_receipt
 from activities.messaging_setup import embedded_transports, messaging_parts
 from activities.outbox import load_message
-from activities.store_activities import StoreActivities
 from activities.transport_settings import TransportSettings
 from activities.transports.base import Delivery
 from activities.transports.vans_file_drop import VansFileDrop
 from tests.factories import make_plan, receive_plan
+from tests.sender_helpers import case_and_message_workers
 from tests.workflow_helpers import start_case, terminate_started_cases, wait_for_state
-from workflows.case_workflow import CaseWorkflow
 from workflows.messaging.model import Channel, MessageKind
 from workflows.messaging.state import DeliveryStatus
 
@@ -51,22 +49,8 @@ async def stack(
     settings = TransportSettings(medcom_plan_forward_eans={"101": EHR_EAN})
     task_queue = f"messages-{uuid.uuid4().hex[:8]}"
     client = time_skipping_env.client
-    store = StoreActivities(pool)
     parts = messaging_parts(pool, client, task_queue, settings, data_dir)
-    async with (
-        Worker(
-            client,
-            task_queue=task_queue,
-            workflows=[CaseWorkflow, *parts.case_queue_workflows],
-            activities=[store.append_case_events, store.deliver_plan, *parts.case_queue_activities],
-        ),
-        Worker(
-            client,
-            task_queue=f"{task_queue}-messages",
-            workflows=parts.message_queue_workflows,
-            activities=parts.message_queue_activities,
-        ),
-    ):
+    async with case_and_message_workers(client, pool, task_queue, parts):
         yield time_skipping_env, pool, task_queue, settings, data_dir
         await terminate_started_cases()
 

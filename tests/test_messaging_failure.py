@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest_asyncio
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities import case_queries
 from activities.db import Pool
@@ -19,13 +18,12 @@ from activities.eventstore import EventStore
 from activities.mailroom import Mailroom, medcom_receipt_reader
 from activities.medcom.receipts import Original, build_positive_receipt
 from activities.messaging_setup import embedded_transports, messaging_parts
-from activities.store_activities import StoreActivities
 from activities.transport_settings import TransportSettings
 from activities.transports.base import Delivery, Transport
 from tests.factories import make_plan, receive_plan
+from tests.sender_helpers import case_and_message_workers
 from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state
 from workflows import search_attributes as keys
-from workflows.case_workflow import CaseWorkflow
 from workflows.domain.state import CaseState
 from workflows.messaging.commands import ResendMessage
 from workflows.messaging.model import Channel, MessageKind
@@ -66,22 +64,8 @@ async def stack(time_skipping_env: WorkflowEnvironment, pool: Pool) -> AsyncIter
     transports[Channel.MEDCOM] = medcom
     task_queue = f"msgfail-{uuid.uuid4().hex[:8]}"
     client = time_skipping_env.client
-    store = StoreActivities(pool)
     parts = messaging_parts(pool, client, task_queue, settings, data_dir, transports)
-    async with (
-        Worker(
-            client,
-            task_queue=task_queue,
-            workflows=[CaseWorkflow, *parts.case_queue_workflows],
-            activities=[store.append_case_events, store.deliver_plan, *parts.case_queue_activities],
-        ),
-        Worker(
-            client,
-            task_queue=f"{task_queue}-messages",
-            workflows=parts.message_queue_workflows,
-            activities=parts.message_queue_activities,
-        ),
-    ):
+    async with case_and_message_workers(client, pool, task_queue, parts):
         yield time_skipping_env, pool, task_queue, medcom
         await terminate_started_cases()
 

@@ -16,7 +16,6 @@ import pytest_asyncio
 from lxml import etree
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.db import Pool
 from activities.eventstore import EventStore
@@ -25,9 +24,9 @@ from activities.medcom.outbound_envelope import with_envelope_id
 from activities.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
 from activities.messaging_setup import messaging_parts
 from activities.outbox import queue_outbound
-from activities.store_activities import StoreActivities
 from activities.transport_settings import TransportSettings
 from tests.factories import make_plan, receive_plan
+from tests.sender_helpers import case_and_message_workers
 from tests.store_helpers import scalar
 from tests.workflow_helpers import start_case, terminate_started_cases, wait_for_state
 from workflows.case_workflow import CaseWorkflow
@@ -92,22 +91,8 @@ async def stack(time_skipping_env: WorkflowEnvironment, pool: Pool) -> AsyncIter
     settings = TransportSettings(medcom_plan_forward_eans={MUNICIPALITY: EHR_EAN}, message_give_up_hours=2)
     task_queue = f"resends-{uuid.uuid4().hex[:8]}"
     client = time_skipping_env.client
-    store = StoreActivities(pool)
     parts = messaging_parts(pool, client, task_queue, settings, data_dir)
-    async with (
-        Worker(
-            client,
-            task_queue=task_queue,
-            workflows=[CaseWorkflow, *parts.case_queue_workflows],
-            activities=[store.append_case_events, store.deliver_plan, *parts.case_queue_activities],
-        ),
-        Worker(
-            client,
-            task_queue=f"{task_queue}-messages",
-            workflows=parts.message_queue_workflows,
-            activities=parts.message_queue_activities,
-        ),
-    ):
+    async with case_and_message_workers(client, pool, task_queue, parts):
         yield Stack(time_skipping_env, pool, task_queue, settings.vans_root(data_dir))
         await terminate_started_cases()
 
