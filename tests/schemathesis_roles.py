@@ -58,6 +58,7 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "GET /cases/{case_id}/letters": (CASEWORKER,),
     "GET /cases/{case_id}/letters/{letter_id}": (CASEWORKER,),
     "POST /cases/{case_id}/messages/{message_id}/resend": (CASEWORKER,),
+    "POST /applications/{application_id}/messages/{message_id}/resend": (CASEWORKER,),
     "GET /applications/{application_id}/letters": (CASEWORKER,),
     "GET /applications/{application_id}/letters/{letter_id}": (CASEWORKER,),
     "POST /applications": (CASEWORKER,),
