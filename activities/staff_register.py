@@ -70,24 +70,30 @@ class UnknownTeam(Exception):
     """The team named for a caseworker is not in the municipality's register."""
 
 
-async def put_team(pool: Pool, municipality: str, team_id: str, name: str, active: bool) -> dict[str, Any]:
+async def _one(pool: Pool, query: str, params: tuple[object, ...]) -> dict[str, Any] | None:
     async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_PUT_TEAM, (municipality, team_id, name, active))
-        row = await cur.fetchone()
+        await cur.execute(query, params)
+        return await cur.fetchone()
+
+
+async def _all(pool: Pool, query: str, params: tuple[object, ...]) -> list[dict[str, Any]]:
+    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        return await cur.fetchall()
+
+
+async def put_team(pool: Pool, municipality: str, team_id: str, name: str, active: bool) -> dict[str, Any]:
+    row = await _one(pool, _PUT_TEAM, (municipality, team_id, name, active))
     assert row is not None
     return row
 
 
 async def get_team(pool: Pool, municipality: str, team_id: str) -> dict[str, Any] | None:
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_TEAM, (municipality, team_id))
-        return await cur.fetchone()
+    return await _one(pool, _TEAM, (municipality, team_id))
 
 
 async def list_teams(pool: Pool, municipality: str) -> list[dict[str, Any]]:
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_TEAMS, (municipality,))
-        return await cur.fetchall()
+    return await _all(pool, _TEAMS, (municipality,))
 
 
 async def put_caseworker(
@@ -96,9 +102,7 @@ async def put_caseworker(
     """The administrator's entry for a caseworker, replacing what was there; `UnknownTeam` for a team the
     municipality's register lacks."""
     try:
-        async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(_PUT_CASEWORKER, (municipality, subject, name, team_id, active))
-            row = await cur.fetchone()
+        row = await _one(pool, _PUT_CASEWORKER, (municipality, subject, name, team_id, active))
     except ForeignKeyViolation:
         raise UnknownTeam(f"team {team_id} is not in the register of municipality {municipality}") from None
     assert row is not None
@@ -107,15 +111,11 @@ async def put_caseworker(
 
 async def get_caseworker(pool: Pool, municipality: str, subject: str) -> dict[str, Any] | None:
     """The caseworker's row and `team_active` (whether their team, if any, is active)."""
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_CASEWORKER, (municipality, subject))
-        return await cur.fetchone()
+    return await _one(pool, _CASEWORKER, (municipality, subject))
 
 
 async def list_caseworkers(pool: Pool, municipality: str) -> list[dict[str, Any]]:
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_CASEWORKERS, (municipality,))
-        return await cur.fetchall()
+    return await _all(pool, _CASEWORKERS, (municipality,))
 
 
 def _fits(value: str | None, longest: int) -> str | None:

@@ -69,6 +69,17 @@ async def temporary_database(server_url: str, *, migrate: bool = True) -> AsyncI
             await admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@asynccontextmanager
+async def temporary_pool(server_url: str, *, max_size: int) -> AsyncIterator[Pool]:
+    """A pool on a new migrated database of its own (`temporary_database`), closed and dropped on exit."""
+    async with temporary_database(server_url) as url:
+        opened = await open_pool(url, min_size=1, max_size=max_size)
+        try:
+            yield opened
+        finally:
+            await opened.close()
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def postgres_server_url() -> AsyncIterator[str]:
     external = os.environ.get("TEST_DATABASE_URL")

@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 
 from activities.citizen_keys import destroy_key
-from activities.db import Pool, open_pool
+from activities.db import Pool
 from activities.eventstore import EventStore
 from activities.personal_data import ERASED_TEXT
 from api.auth.principal import Role
@@ -46,19 +46,15 @@ class Reported:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def reported(postgres_server_url: str) -> AsyncIterator[Reported]:
-    from tests.conftest import temporary_database
+    from tests.conftest import temporary_pool
 
-    async with temporary_database(postgres_server_url) as url:
-        pool = await open_pool(url, min_size=1, max_size=4)
-        try:
-            citizens = await play(EventStore(pool), HOME, OTHER)
-            before = datetime.now(UTC)
-            await correct_error(citizens)
-            app = create_app(pool=pool, settings=settings_for("reports-tests"))
-            async with api_client(app, pool) as http:
-                yield Reported(http, pool, citizens, before)
-        finally:
-            await pool.close()
+    async with temporary_pool(postgres_server_url, max_size=4) as pool:
+        citizens = await play(EventStore(pool), HOME, OTHER)
+        before = datetime.now(UTC)
+        await correct_error(citizens)
+        app = create_app(pool=pool, settings=settings_for("reports-tests"))
+        async with api_client(app, pool) as http:
+            yield Reported(http, pool, citizens, before)
 
 
 def _figures(body: dict[str, Any], code: str) -> dict[str | None, dict[str, Any]]:

@@ -15,12 +15,12 @@ from psycopg import AsyncClientCursor, sql
 from psycopg.types.json import Jsonb
 
 from activities.case_scope import TeamScope
-from activities.db import Pool, open_pool
+from activities.db import Pool
 from activities.inbox_queries import InboxCaller, InboxFilters, InboxView, count_query, view_list
 from activities.settings import Settings
 from api.auth.access import sees_case, team_scope
 from api.auth.principal import Principal, Role
-from tests.conftest import temporary_database
+from tests.conftest import temporary_pool
 from tests.factories import new_case_id
 
 TEAM_SCOPE = Settings(auth_org_unit_scope="team")
@@ -122,12 +122,8 @@ _codes = itertools.count(700)
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def scope_pool(postgres_server_url: str) -> AsyncIterator[Pool]:
-    async with temporary_database(postgres_server_url) as url:
-        opened = await open_pool(url, max_size=2)
-        try:
-            yield opened
-        finally:
-            await opened.close()
+    async with temporary_pool(postgres_server_url, max_size=2) as opened:
+        yield opened
 
 
 async def fill(pool: Pool, municipality: str, count: int) -> None:

@@ -18,7 +18,7 @@ import pytest_asyncio
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from activities.db import Pool, open_pool
+from activities.db import Pool
 from activities.inbox_queries import (
     InboxCaller,
     InboxFilters,
@@ -29,7 +29,7 @@ from activities.inbox_queries import (
 )
 from activities.keyset_pages import InvalidCursor
 from activities.read_model import INBOX_NO_DEADLINE
-from tests.conftest import temporary_database
+from tests.conftest import temporary_pool
 from tests.factories import new_case_id
 from workflows.domain.calendar import DANISH_TIME, end_of_local_day
 
@@ -40,12 +40,8 @@ _codes = itertools.count(500)
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def inbox_pool(postgres_server_url: str) -> AsyncIterator[Pool]:
-    async with temporary_database(postgres_server_url) as url:
-        opened = await open_pool(url, max_size=3)
-        try:
-            yield opened
-        finally:
-            await opened.close()
+    async with temporary_pool(postgres_server_url, max_size=3) as opened:
+        yield opened
 
 
 @dataclass

@@ -17,7 +17,6 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
-from activities.db import open_pool
 from activities.eventstore import EventStore
 from api.auth.principal import Role
 from api.main import create_app
@@ -46,29 +45,25 @@ def _free_port() -> int:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def served_report(postgres_server_url: str) -> AsyncIterator[str]:
-    from tests.conftest import temporary_database
+    from tests.conftest import temporary_pool
 
-    async with temporary_database(postgres_server_url) as url:
-        pool = await open_pool(url, min_size=1, max_size=4)
+    async with temporary_pool(postgres_server_url, max_size=4) as pool:
+        # Two municipalities, so the national reader's page shows them side by side.
+        await correct_error(await play(EventStore(pool), "147", "851"))
+        await play(EventStore(pool), "851", "147")
+        app = create_app(pool=pool, settings=settings_for("browser-tests"))
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        serving = asyncio.create_task(server.serve())
+        for _ in range(200):  # uvicorn offers no event for this: poll its flag, at most 10 s
+            if server.started:
+                break
+            await asyncio.sleep(0.05)
         try:
-            # Two municipalities, so the national reader's page shows them side by side.
-            await correct_error(await play(EventStore(pool), "147", "851"))
-            await play(EventStore(pool), "851", "147")
-            app = create_app(pool=pool, settings=settings_for("browser-tests"))
-            port = _free_port()
-            server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-            serving = asyncio.create_task(server.serve())
-            for _ in range(200):  # uvicorn offers no event for this: poll its flag, at most 10 s
-                if server.started:
-                    break
-                await asyncio.sleep(0.05)
-            try:
-                yield f"http://127.0.0.1:{port}/reports/start-guarantee?from=2026-01-01&to=2026-03-31"
-            finally:
-                server.should_exit = True
-                await serving
+            yield f"http://127.0.0.1:{port}/reports/start-guarantee?from=2026-01-01&to=2026-03-31"
         finally:
-            await pool.close()
+            server.should_exit = True
+            await serving
 
 
 @pytest.mark.timeout(120)

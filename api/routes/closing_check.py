@@ -47,8 +47,7 @@ class ClosingCheck(BaseModel):
     )
 
 
-async def _attention(pool: Pool, row: dict[str, Any], scope: TeamScope | None) -> list[AttentionItem]:
-    state = case_queries.case_state(row)
+async def _attention(pool: Pool, row: dict[str, Any], state: CaseState, scope: TeamScope | None) -> list[AttentionItem]:
     # The municipality (and organisation unit) the caseworker acts for: as api.auth.access.sees_case scopes the
     # case itself, so the other cases named are ones the caseworker may open.
     municipality = row["responsible_municipality_code"] or row["municipality_code"]
@@ -67,8 +66,9 @@ async def checked(case: CaseCommandRequest, command: C, confirm: bool) -> C:
     row = await case_queries.get_case(case.pool, str(case.case_id))
     if row is None:
         raise case_not_found(str(case.case_id))
-    items = await _attention(case.pool, row, team_scope(case.principal, case.settings))
-    if items and not confirm and _accepted(case_queries.case_state(row), command):
+    state = case_queries.case_state(row)  # opened once: it is the whole folded case
+    items = await _attention(case.pool, row, state, team_scope(case.principal, case.settings))
+    if items and not confirm and _accepted(state, command):
         raise ProblemError(
             409,
             f"{len(items)} thing(s) still need attention before the case ends; send `confirm: true` to end it anyway",
@@ -99,4 +99,6 @@ async def get_closing_check(
     AUTH_ORG_UNIT_SCOPE=team, the other cases within the caller's organisation unit only). Ids and codes only.
     Empty for a case that has ended. For the caseworkers of the responsible municipality."""
     row = await visible_case(request, pool, principal, str(case_id), AccessAction.READ, Role.CASEWORKER)
-    return ClosingCheck(attention=await _attention(pool, row, team_scope(principal, settings)))
+    return ClosingCheck(
+        attention=await _attention(pool, row, case_queries.case_state(row), team_scope(principal, settings))
+    )
