@@ -10,12 +10,15 @@ from enum import StrEnum
 
 import pytest
 
+from tests.application_factories import close as close_application
 from tests.application_factories import noon, receive
 from tests.application_factories import run as run_application
 from tests.domain_helpers import run_commands
 from tests.factories import at, receive_plan
 from workflows.applications.rejections import ApplicationCommandRejected, ApplicationRejection
+from workflows.domain.commands import CloseCase
 from workflows.domain.decider import CommandRejected, Rejection
+from workflows.domain.model import CloseReason
 from workflows.messaging.commands import (
     MessageOutcome,
     Outcome,
@@ -39,6 +42,7 @@ class Stream:
     rejected: type[BusinessRejection]
     invalid: StrEnum
     not_allowed_now: StrEnum
+    end: Callable[[], object]  # a caseworker's command that ends the stream
 
 
 def _run_case(commands: list[Command]) -> list[object]:
@@ -53,13 +57,18 @@ def _run_application(commands: list[Command]) -> list[object]:
     return list(run_application([(command, now) for command in commands], state)[1])
 
 
-CASE = Stream("case", _run_case, CommandRejected, Rejection.INVALID, Rejection.NOT_ALLOWED_NOW)
+def _close_case() -> CloseCase:
+    return CloseCase(command_id=uuid.uuid4().hex, actor="caseworker:cw-1", reason=CloseReason.PLAN_SENT_IN_ERROR)
+
+
+CASE = Stream("case", _run_case, CommandRejected, Rejection.INVALID, Rejection.NOT_ALLOWED_NOW, _close_case)
 APPLICATION = Stream(
     "application",
     _run_application,
     ApplicationCommandRejected,
     ApplicationRejection.INVALID,
     ApplicationRejection.NOT_ALLOWED_NOW,
+    close_application,
 )
 
 
@@ -119,6 +128,13 @@ def test_a_queued_message_is_recorded_once(stream: Stream, plan_id: str | None, 
 def test_only_a_failed_message_is_resent(stream: Stream) -> None:
     events = stream.run([queued("m-1"), failed("m-1"), resend("m-1")])
     assert _event_fields(events[-1]) == {"type": "MessageResendRequested", "message_id": "m-1", "resend": 1}
+
+
+@pytest.mark.parametrize("stream", [CASE, APPLICATION], ids=lambda stream: stream.name)
+def test_a_message_that_failed_after_the_end_is_still_resent(stream: Stream) -> None:
+    # The letter or copy is owed whether or not the stream has ended since it was sent.
+    events = stream.run([queued("m-1"), stream.end(), failed("m-1"), resend("m-1")])  # type: ignore[list-item]
+    assert [type(event).__name__ for event in events][-2:] == ["MessageDeliveryFailed", "MessageResendRequested"]
 
 
 @pytest.mark.parametrize("stream", [CASE, APPLICATION], ids=lambda stream: stream.name)

@@ -8,8 +8,11 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest_asyncio
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities import case_queries
@@ -24,6 +27,8 @@ from tests.factories import make_plan, receive_plan
 from tests.sender_helpers import case_and_message_workers
 from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state
 from workflows import search_attributes as keys
+from workflows.domain.commands import CloseCase
+from workflows.domain.model import CaseStatus, CloseReason
 from workflows.domain.state import CaseState
 from workflows.messaging.commands import ResendMessage
 from workflows.messaging.model import Channel, MessageKind
@@ -77,6 +82,12 @@ def _forward(state: CaseState) -> tuple[str, DeliveryStatus] | None:
     return None
 
 
+async def _closed(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether the workflow has closed (describe() cannot decode this test server's search attributes)."""
+    history = await handle.fetch_history()
+    return any(event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED for event in history.events)
+
+
 async def test_a_failing_transport_is_retried_then_failed_then_resent(stack: Stack) -> None:
     env, pool, task_queue, medcom = stack
     today = (await env.get_current_time()).date()
@@ -104,6 +115,38 @@ async def test_a_failing_transport_is_retried_then_failed_then_resent(stack: Sta
     stored = await EventStore(pool).read_stream(state.case_id)
     about = [e.event.type for e in stored if getattr(e.event, "message_id", None) == message_id]
     assert about == ["MessageQueued", "MessageDeliveryFailed", "MessageResendRequested", "MessageSent"]
+
+
+async def test_a_copy_that_fails_after_the_case_ended_is_still_resent(stack: Stack) -> None:
+    """The case is closed while its copy is still on the way; the copy then fails. The copy is owed all the same:
+    the ended case's workflow stays to take the resend, and the failure flag clears once the copy goes out."""
+    env, pool, task_queue, medcom = stack
+    medcom.up = False
+    today = (await env.get_current_time()).date()
+    plan = make_plan(discharge_date=today.isoformat(), home_municipality_code=MUNICIPALITY)
+    handle, _ = await start_case(env.client, task_queue, receive_plan(plan))
+    state = await wait_for_state(handle, lambda s: _forward(s) is not None)
+    message_id = state.messages and _forward(state)[0]  # type: ignore[index]
+    assert message_id
+    close = CloseCase(command_id=f"close-{uuid.uuid4()}", actor="caseworker:cw", reason=CloseReason.PLAN_SENT_IN_ERROR)
+    assert (await send(handle, close)).status is CaseStatus.CLOSED
+
+    await env.sleep(timedelta(hours=3))  # past the give-up period of 2 hours
+    state = await wait_for_state(handle, lambda s: s.messages[message_id].status is DeliveryStatus.FAILED)
+    assert state.delivery_failed and state.status is CaseStatus.CLOSED
+    assert not await _closed(handle)  # the workflow waits for the resend
+    assert await search_attribute(handle, keys.DELIVERY_FAILED.name) is True
+    rows, _ = await case_queries.list_cases(pool, municipality=MUNICIPALITY, delivery_failed=True)
+    assert state.case_id in [row["case_id"] for row in rows]
+
+    medcom.up = True
+    resend = ResendMessage(command_id=f"resend-{uuid.uuid4()}", actor="caseworker:cw", message_id=message_id)
+    assert (await send(handle, resend)).status is CaseStatus.CLOSED
+    state = await wait_for_state(handle, lambda s: s.messages[message_id].status is DeliveryStatus.SENT)
+    assert not state.delivery_failed and state.messages[message_id].resends == 1
+    assert await search_attribute(handle, keys.DELIVERY_FAILED.name) is False
+    rows, _ = await case_queries.list_cases(pool, municipality=MUNICIPALITY, delivery_failed=True)
+    assert state.case_id not in [row["case_id"] for row in rows]
 
 
 async def test_a_receipt_after_the_give_up_period_still_counts(stack: Stack) -> None:

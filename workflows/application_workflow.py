@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.applications.state import ApplicationState, fold
     from workflows.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
-    from workflows.messaging.starting import settle
+    from workflows.messaging.starting import await_resend_after_end, settle
     from workflows.workflow_support import event_metadata
 
 
@@ -70,22 +70,27 @@ class ApplicationWorkflow(MessagingApplicationShell):
     async def run(self, application_input: ApplicationWorkflowInput) -> ApplicationState:
         await self._await_first_command(lambda: self._state.status is not ApplicationStatus.NEW)
         while self._state.is_open:
-            if workflow.info().is_continue_as_new_suggested():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(
-                    ApplicationWorkflowInput(
-                        application_id=self._state.application_id,
-                        state=self._state,
-                        handled_command_ids=list(self._handled),
-                        handled_fingerprints=self._handled_fingerprints(),
-                    )
-                )
+            await self._continue_as_new_if_suggested()
             if await self._send_decision_letters():  # each decision is written to the citizen
                 continue
             await self._wait_for_change_or_deadline()
         await settle(lambda: self._state.messages)  # what becomes of letters sent before the end is recorded
+        while await await_resend_after_end(lambda: self._state.messages):  # a failed one may still be resent
+            await self._continue_as_new_if_suggested()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
+
+    async def _continue_as_new_if_suggested(self) -> None:
+        if workflow.info().is_continue_as_new_suggested():
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            workflow.continue_as_new(
+                ApplicationWorkflowInput(
+                    application_id=self._state.application_id,
+                    state=self._state,
+                    handled_command_ids=list(self._handled),
+                    handled_fingerprints=self._handled_fingerprints(),
+                )
+            )
 
     @workflow.query
     def current_state(self) -> ApplicationState:

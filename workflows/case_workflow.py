@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.state import CaseState
     from workflows.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
-    from workflows.messaging.starting import settle
+    from workflows.messaging.starting import await_resend_after_end, settle
 
 
 class CaseWorkflowInput(BaseModel):
@@ -67,16 +67,7 @@ class CaseWorkflow(CaseworkUpdates):
     async def run(self, case_input: CaseWorkflowInput) -> CaseState:
         await self._await_first_command(lambda: self._state.plan is not None)
         while self._state.is_open:
-            if workflow.info().is_continue_as_new_suggested():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(
-                    CaseWorkflowInput(
-                        case_id=self._state.case_id,
-                        state=self._state,
-                        handled_command_ids=list(self._handled),
-                        handled_fingerprints=self._handled_fingerprints(),
-                    )
-                )
+            await self._continue_as_new_if_suggested()
             if recipients_to_serve(self._state):
                 await self._distribute_plan()  # a new plan, or the hospital chosen for specialised training
                 continue
@@ -84,8 +75,22 @@ class CaseWorkflow(CaseworkUpdates):
                 continue
             await self._wait_for_change_or_deadline()
         await settle(lambda: self._state.messages)  # what becomes of messages sent before the end is recorded
+        while await await_resend_after_end(lambda: self._state.messages):  # a failed one may still be resent
+            await self._continue_as_new_if_suggested()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
+
+    async def _continue_as_new_if_suggested(self) -> None:
+        if workflow.info().is_continue_as_new_suggested():
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            workflow.continue_as_new(
+                CaseWorkflowInput(
+                    case_id=self._state.case_id,
+                    state=self._state,
+                    handled_command_ids=list(self._handled),
+                    handled_fingerprints=self._handled_fingerprints(),
+                )
+            )
 
     @workflow.query
     def current_state(self) -> CaseState:

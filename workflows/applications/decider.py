@@ -66,8 +66,9 @@ def application_fingerprint(application: Application) -> str:
 
 
 def decide(state: ApplicationState, command: ApplicationCommand, now: datetime) -> list[ApplicationEvent]:
-    # What became of a message sent before it closed is still recorded (the sender's reports).
-    if state.status.is_terminal and not isinstance(command, (ReceiveApplication, RecordMessageOutcome)):
+    # What became of a message sent before it closed is still recorded (the sender's reports), and a failed
+    # letter is sent again: the decision letter is owed whether or not the application has closed since.
+    if state.status.is_terminal and not isinstance(command, (ReceiveApplication, RecordMessageOutcome, ResendMessage)):
         raise ApplicationCommandRejected(
             ApplicationRejection.APPLICATION_CLOSED, "the application is closed; it takes no commands"
         )

@@ -13,7 +13,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from workflows.messaging.contracts import DeliveryInput, Queued, delivery_workflow_id
     from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
-    from workflows.messaging.state import DeliveryStatus, Messages
+    from workflows.messaging.state import DeliveryStatus, Messages, any_failed
 
 # Set on the cases and applications that send messages (so histories from before replay unchanged).
 TRUTHFUL_MESSAGES_PATCH = "truthful-messages"
@@ -21,6 +21,8 @@ TRUTHFUL_MESSAGES_PATCH = "truthful-messages"
 QUEUE_TIMEOUT = timedelta(seconds=30)
 # The longest an ended case or application waits for its messages in flight (past any give-up period in use).
 SETTLE_TIMEOUT = timedelta(days=31)
+# Cases and applications that ended before this waited for no resend: they replay (and end) as they did.
+RESENDS_AFTER_END_PATCH = "resends-after-end"
 
 
 def message_task_queue() -> str:
@@ -71,3 +73,15 @@ async def settle(messages: Callable[[], Messages]) -> None:
         )
     except TimeoutError:
         pass
+
+
+async def await_resend_after_end(messages: Callable[[], Messages]) -> bool:
+    """After the end, while a message has failed and was not sent again: wait for a caseworker's resend (or for
+    the server to suggest continue-as-new), then for that delivery to settle. The citizen's letter and the plan's
+    copies are owed whether or not the case has ended, so the workflow stays to take the resend. False when no
+    message has failed (the owner may finish), or for a history from before this existed."""
+    if not any_failed(messages()) or not workflow.patched(RESENDS_AFTER_END_PATCH):
+        return False
+    await workflow.wait_condition(lambda: not any_failed(messages()) or workflow.info().is_continue_as_new_suggested())
+    await settle(messages)
+    return True

@@ -50,11 +50,13 @@ def decide_rule(command: CaseCommand, state: CaseState, now: datetime) -> list[C
 def decide(state: CaseState, command: CaseCommand, now: datetime) -> list[CaseEvent]:
     """The events `command` causes in `state` at `now`, or `CommandRejected`."""
     from workflows.domain.commands import ReceivePlan, RecordPlanDelivery
-    from workflows.messaging.commands import RecordMessageOutcome
+    from workflows.messaging.commands import RecordMessageOutcome, ResendMessage
 
     # A copy of the plan sent before the case ended is still recorded: the copies are an obligation of
     # their own (MedCom; BEK §§4 ff.), and a delivery in flight may come back after a quick completion.
-    # So is what became of a message sent before (the sender's reports).
-    if state.status.is_terminal and not isinstance(command, (ReceivePlan, RecordPlanDelivery, RecordMessageOutcome)):
+    # So is what became of a message sent before (the sender's reports), and a failed one is sent again: the
+    # citizen's letter and the copies are owed whether or not the case has ended since.
+    after_end = (ReceivePlan, RecordPlanDelivery, RecordMessageOutcome, ResendMessage)
+    if state.status.is_terminal and not isinstance(command, after_end):
         raise CommandRejected(Rejection.CASE_CLOSED, f"the case is {state.status.value}; it takes no commands")
     return decide_rule(command, state, now)
