@@ -1,6 +1,7 @@
-"""The caseworker's inbox: seven views of one municipality's open cases, soonest deadline first, and their counts.
+"""The caseworker's inbox: seven views of one municipality's cases, soonest deadline first, and their counts.
 
-Each view is a named predicate over the open cases (`is_open`) whose responsible municipality is the caller's.
+Each view is a named predicate over the open cases (`is_open`) whose responsible municipality is the caller's;
+`delivery_failed` also holds ended cases, whose failed letter or copy is still owed and can be resent.
 A view's predicate is written literally (not as a parameter) where a partial index of migration 0018 keys on
 it, so a page is a range scan of that index in (inbox_due_at, case_id) order and a count reads the view's rows
 only: years of completed and closed cases cost nothing. Filters (level, status, team, assignee) narrow any
@@ -31,6 +32,7 @@ _PAGE_COLUMNS = sql.SQL(
     " responsible_municipality_code, team, contact_reminder_sent, contact_overdue, guarantee_status_reason,"
     " delivery_failed, assignee, inbox_due_at, free_choice_open, unseen_warnings"
 )
+_IN_MUNICIPALITY = sql.SQL("responsible_municipality_code = %(municipality)s")
 _OPEN_IN_MUNICIPALITY = sql.SQL("is_open AND responsible_municipality_code = %(municipality)s")
 # Nothing matches: the view of a caller without a team (its token names no org_unit).
 _EMPTY = sql.SQL("false")
@@ -42,7 +44,7 @@ class InboxView(StrEnum):
     DUE_SOON = "due_soon"  # not overdue, next deadline within N working days
     OVERDUE = "overdue"
     WAITING_FOR_CITIZEN = "waiting_for_citizen"  # the citizen was contacted, no provider chosen yet
-    DELIVERY_FAILED = "delivery_failed"  # a message of the case could not be delivered
+    DELIVERY_FAILED = "delivery_failed"  # a message of the case could not be delivered (open or ended case)
     FREE_CHOICE_OPEN = "free_choice_open"  # the citizen may still choose another provider
 
 
@@ -102,7 +104,9 @@ def view_predicate(view: InboxView, caller: InboxCaller) -> sql.Composable:
 
 
 def _conditions(view: InboxView, caller: InboxCaller, filters: InboxFilters) -> list[sql.Composable]:
-    return [_OPEN_IN_MUNICIPALITY, view_predicate(view, caller), *scope_conditions(caller.scope), *filters.conditions()]
+    # A failed letter of an ended case is still owed (workflows.messaging.starting.await_resend_after_end).
+    cases = _IN_MUNICIPALITY if view is InboxView.DELIVERY_FAILED else _OPEN_IN_MUNICIPALITY
+    return [cases, view_predicate(view, caller), *scope_conditions(caller.scope), *filters.conditions()]
 
 
 def query_params(caller: InboxCaller, filters: InboxFilters, cutoff: datetime) -> dict[str, Any]:
