@@ -30,6 +30,9 @@ class EventMetadata(BaseModel):
     command_type: str
     workflow_id: str
     run_id: str
+    # A hash of what the request asked (api.command_requests.request_fingerprint), so a repeat of the command
+    # after its stream's workflow has finished is still told apart from another request under the same key.
+    request_fingerprint: str | None = None
 
 
 class AppendCaseEvents(BaseModel):

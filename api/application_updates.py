@@ -18,6 +18,7 @@ from activities.db import Pool
 from api.models.applications import ApplicationView
 from api.observability import observed_command
 from api.problems import ProblemError
+from api.repeated_commands import applied_before, workflow_gone
 from api.temporal_errors import REJECTIONS, rejection_problem, temporal_problem
 from api.update_options import UpdateOptions
 from workflows.application_workflow import ApplicationWorkflow
@@ -75,6 +76,11 @@ async def send_application_update(
                 update, command, id=options.update_id, rpc_timeout=options.answer_timeout
             )
         except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
+            if workflow_gone(error) and await applied_before(pool, str(application_id), command):
+                row = await application_queries.get_application(pool, str(application_id))
+                if row is not None:
+                    logger.info("application %s: %s repeated after the end", application_id, type(command).__name__)
+                    return ApplicationView.of_row(row)
             problem = await application_problem(error, str(application_id), pool, options)
             if problem is None:
                 raise

@@ -14,10 +14,12 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
+from activities import case_queries
 from activities.db import Pool
 from api.models.cases import CaseView
 from api.observability import observed_command
 from api.problems import FieldError, ProblemError
+from api.repeated_commands import applied_before, workflow_gone
 from api.temporal_errors import temporal_problem
 from api.update_options import UpdateOptions
 from workflows.case_workflow import CaseWorkflow
@@ -60,6 +62,11 @@ async def send_update(
                 update, command, id=options.update_id, rpc_timeout=options.answer_timeout
             )
         except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
+            if workflow_gone(error) and await applied_before(pool, str(case_id), command):
+                row = await case_queries.get_case(pool, str(case_id))
+                if row is not None:
+                    logger.info("case %s: %s repeated after the end", case_id, type(command).__name__)
+                    return CaseView.of_row(row)
             problem = await temporal_problem(error, str(case_id), pool, options)
             if problem is None:
                 raise

@@ -146,6 +146,27 @@ async def test_an_idempotency_key_belongs_to_its_first_accepted_request(api: Api
     assert (await api.http.get(f"/cases/{case_id}")).json()["provider"]["provider_id"] == provider
 
 
+async def test_the_command_that_ended_a_case_answers_its_repeat_after_the_workflow_finished(api: Api) -> None:
+    # A client told to send the command again with the same key (a 503 says so) learns that it was applied.
+    case_id, key = await distributed_case(api.http), str(uuid.uuid4())
+    body = {"reason": "citizen_did_not_show", "confirm": True}
+    closed = await post(api.http, case_id, "closure", body, Idempotency_Key=key)
+    assert closed.status_code == 200, closed.text
+    await api.env.client.get_workflow_handle(f"case-{case_id}").result()  # the workflow has finished
+
+    again = await post(api.http, case_id, "closure", body, Idempotency_Key=key)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "closed" and again.headers["ETag"] == f'"{again.json()["version"]}"'
+    timeline = (await api.http.get(f"/cases/{case_id}/events")).json()["events"]
+    assert [event["type"] for event in timeline].count("CaseClosed") == 1
+
+    other = await post(api.http, case_id, "closure", {**body, "reason": "deceased"}, Idempotency_Key=key)
+    assert other.status_code == 422 and other.json()["type"].endswith("idempotency-key-reused")
+    assert [error["field"] for error in other.json()["errors"]] == ["header.Idempotency-Key"]
+    fresh_key = await post(api.http, case_id, "closure", body, Idempotency_Key=str(uuid.uuid4()))
+    assert fresh_key.status_code == 409 and fresh_key.json()["type"].endswith("case-closed")
+
+
 async def test_an_application_command_with_a_stale_if_match_is_412(
     dev_server_env: WorkflowEnvironment, pool: Pool
 ) -> None:

@@ -75,6 +75,7 @@ def event_metadata(command: Command) -> EventMetadata:
         command_type=type(command).__name__,
         workflow_id=info.workflow_id,
         run_id=info.run_id,
+        request_fingerprint=command.request_fingerprint,
     )
 
 
