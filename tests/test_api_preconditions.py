@@ -27,6 +27,8 @@ from tests.api_helpers import (
     register_provider,
     running_api,
     unused_municipality,
+    wait_for_case,
+    wait_for_messages_settled,
 )
 from tests.staff_helpers import register_teams
 
@@ -88,6 +90,24 @@ async def test_if_match_naming_an_older_version_answers_412_and_changes_nothing(
     assert fresh.status_code == 200 and fresh.json()["sub_level"] == "basal"
     star = await post(api.http, case_id, "team", {"team": "visitation-nord"}, If_Match="*")
     assert star.status_code == 200
+
+
+async def test_an_if_match_from_before_the_letters_went_out_still_holds(api: Api) -> None:
+    # The plan's copies and the citizen's letter go out in the background after the plan is received; a
+    # caseworker acting on the case as it was read must not be refused for that (only the case's facts count).
+    created = await post_plan(api.http, fresh_plan())
+    case_id, seen = created.json()["case_id"], created.headers["ETag"]
+    await wait_for_case(api.http, case_id, status="distributed")  # every copy and the letter are queued
+    settled = await wait_for_messages_settled(api.http, case_id)
+    assert settled["version"] > created.json()["version"] and settled["messages"]  # letters went out since
+    assert settled["facts_version"] == created.json()["facts_version"] == created.json()["version"]
+
+    classified = await post(api.http, case_id, "classification", {"sub_level": "basal"}, If_Match=seen)
+    assert classified.status_code == 200, classified.text
+    assert classified.json()["facts_version"] == classified.json()["version"]  # a fact: the next If-Match needs it
+    await register_teams(api.pool, "visitation-syd")
+    stale = await post(api.http, case_id, "team", {"team": "visitation-syd"}, If_Match=seen)
+    assert stale.status_code == 412 and stale.json()["current_version"] == classified.json()["version"]
 
 
 @pytest.mark.parametrize("value", ['W/"7"', '"7", "8"', '"seven"', '"-1"', "**"])

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.contracts import STORE_REJECTIONS, AppendResult, EventMetadata
     from workflows.domain.commands import Command
+    from workflows.domain.facts_version import precondition_holds
     from workflows.rejection import BusinessRejection
     from workflows.search_attributes import search_attribute_updates
 
@@ -44,6 +45,9 @@ START_GRACE = timedelta(minutes=2)
 SYSTEM_COMMAND_BACKOFF = timedelta(hours=1)
 START_GRACE_PATCH = "start-grace"
 OWN_COMMAND_BACKOFF_PATCH = "own-command-backoff"
+# An If-Match holds while only message delivery happened since (workflows.domain.facts_version); a command refused
+# with 412 before this existed replays refused.
+FACTS_VERSION_PRECONDITION_PATCH = "facts-version-precondition"
 
 VERSION_MISMATCH = "VersionMismatch"
 IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"
@@ -53,6 +57,9 @@ NOT_STARTED = "NotStarted"
 class VersionedState(Protocol):
     @property
     def version(self) -> int: ...
+
+    @property
+    def facts_version(self) -> int: ...
 
 
 class DomainEvent(Protocol):
@@ -161,7 +168,7 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
                     non_retryable=True,
                 )
             return True
-        if command.expected_version is not None and command.expected_version != self._state.version:
+        if command.expected_version is not None and not self._precondition_holds(command.expected_version):
             raise ApplicationError(
                 f"The version is {self._state.version}, not {command.expected_version}: read it again and decide",
                 {"current_version": self._state.version},
@@ -169,6 +176,16 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
                 non_retryable=True,
             )
         return False
+
+    def _precondition_holds(self, expected_version: int) -> bool:
+        """Whether an If-Match naming `expected_version` holds: the same version, or only messages went out since."""
+        if expected_version == self._state.version:
+            return True
+        if not precondition_holds(expected_version, self._state.facts_version, self._state.version):
+            return False
+        # A validator records no marker and decides nothing that reaches the history; the handler records the
+        # patch the first time the wider precondition lets a command through.
+        return workflow.unsafe.is_read_only() or workflow.patched(FACTS_VERSION_PRECONDITION_PATCH)
 
     def _validate(self, command: CommandT) -> None:
         if self._lock.locked():

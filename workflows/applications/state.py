@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import singledispatch
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workflows.applications.commands import Application
 from workflows.applications.events import (
@@ -38,6 +39,7 @@ from workflows.applications.model import (
     DecisionOutcome,
     ReassessmentOutcome,
 )
+from workflows.domain.facts_version import FACTS_VERSION_DESCRIPTION, facts_version_after, facts_version_of_stored
 from workflows.messaging.events import (
     MessageAcknowledged,
     MessageDeliveryFailed,
@@ -48,6 +50,8 @@ from workflows.messaging.events import (
 )
 from workflows.messaging.state import Messages, any_failed, fold_message
 
+# The delivery of the application's letters: no fact of the application (workflows.domain.facts_version).
+_DELIVERY = (MessageQueued, MessageSent, MessageAcknowledged, MessageDeliveryFailed, MessageResendRequested)
 # While the municipality is assessing: first (or again, after Ankestyrelsen) and on reassessment.
 ASSESSING = (ApplicationStatus.UNDER_ASSESSMENT, ApplicationStatus.APPEALED)
 
@@ -57,6 +61,7 @@ class ApplicationState(BaseModel):
 
     application_id: str
     version: int = 0
+    facts_version: int = Field(default=0, description=FACTS_VERSION_DESCRIPTION)
     status: ApplicationStatus = ApplicationStatus.NEW
     application: Application | None = None
     application_fingerprint: str | None = None
@@ -92,6 +97,11 @@ class ApplicationState(BaseModel):
     messages: Messages = Field(default_factory=dict)
     close_reason: ApplicationCloseReason | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _facts_version_of_older_states(cls, data: Any) -> Any:
+        return facts_version_of_stored(data)
+
     @property
     def is_open(self) -> bool:
         return self.status is not ApplicationStatus.NEW and not self.status.is_terminal
@@ -120,7 +130,11 @@ def is_overdue(state: ApplicationState) -> bool:
 
 def evolve(state: ApplicationState, event: ApplicationEvent) -> ApplicationState:
     changes = _changes(event, state)
-    return state.model_copy(update={**changes, "version": state.version + 1, "updated_at": event.occurred_at})
+    version = state.version + 1
+    facts_version = facts_version_after(state.facts_version, version, delivery_only=isinstance(event, _DELIVERY))
+    return state.model_copy(
+        update={**changes, "version": version, "facts_version": facts_version, "updated_at": event.occurred_at}
+    )
 
 
 def fold(state: ApplicationState, events: list[ApplicationEvent]) -> ApplicationState:

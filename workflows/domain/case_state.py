@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workflows.domain.casework import UnseenWarning
 from workflows.domain.commands import HospitalRef, ProviderRef
+from workflows.domain.facts_version import FACTS_VERSION_DESCRIPTION, facts_version_of_stored
 from workflows.domain.model import (
     AlmenSubLevel,
     CaseStatus,
@@ -29,6 +31,7 @@ class CaseState(BaseModel):
 
     case_id: str
     version: int = 0
+    facts_version: int = Field(default=0, description=FACTS_VERSION_DESCRIPTION)
     status: CaseStatus = CaseStatus.NEW
     plan: RehabilitationPlan | None = None
     plan_fingerprint: str | None = None
@@ -78,6 +81,11 @@ class CaseState(BaseModel):
         default=None, description="A later start read from the plan's rehabilitation_deadline_text, and its outcome"
     )
     messages: Messages = Field(default_factory=dict, description="Outbound messages by id, with their delivery state")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _facts_version_of_older_states(cls, data: Any) -> Any:
+        return facts_version_of_stored(data)
 
     @property
     def delivery_failed(self) -> bool:

@@ -12,6 +12,7 @@ from workflows.domain import events as ev
 from workflows.domain.case_state import CaseState
 from workflows.domain.casework import CaseworkEvent
 from workflows.domain.casework_state import CASEWORK_FIELDS, casework_changes
+from workflows.domain.facts_version import facts_version_after
 from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, GuaranteeStatusReason, Recipient, TransferReason
 from workflows.domain.start_proposal import (
     ProposalEvent,
@@ -34,9 +35,25 @@ from workflows.messaging.state import fold_message
 __all__ = ["CaseState", "evolve", "fold"]
 
 
+# The delivery of the plan's copies and the case's letters: no fact of the case (workflows.domain.facts_version).
+_DELIVERY = (
+    MessageQueued,
+    MessageSent,
+    MessageAcknowledged,
+    MessageDeliveryFailed,
+    MessageResendRequested,
+    ev.PlanDelivered,
+    ev.PlanDeliveryWithheld,
+)
+
+
 def evolve(state: CaseState, event: ev.CaseEvent) -> CaseState:
     changes = _changes(event, state)
-    return state.model_copy(update={**changes, "version": state.version + 1, "updated_at": event.occurred_at})
+    version = state.version + 1
+    facts_version = facts_version_after(state.facts_version, version, delivery_only=isinstance(event, _DELIVERY))
+    return state.model_copy(
+        update={**changes, "version": version, "facts_version": facts_version, "updated_at": event.occurred_at}
+    )
 
 
 def fold(state: CaseState, events: list[ev.CaseEvent]) -> CaseState:
