@@ -21,6 +21,7 @@ from activities.process_observability import start_observability
 from activities.settings import Settings, get_settings
 from activities.startup_checks import StartupError
 from activities.temporal_connection import connect_temporal, payload_codec_for
+from api.answer_bound import AnswerBound
 from api.http_limits import RequestContract
 from api.observability import install_observability
 from api.openapi import install_openapi
@@ -183,6 +184,13 @@ def create_app(
     app.state.temporal_client = temporal_client
     # Added before the problem handlers, so ProblemOnCrash (outside it) still catches its own failures.
     app.add_middleware(RequestContract, router=app.router, max_body_bytes=app_settings.max_body_bytes)
+    # Outside the body's contract: the bound starts when the request arrives (docs/api.md, "Every request is
+    # answered within a bound").
+    app.add_middleware(
+        AnswerBound,
+        bound_seconds=app_settings.command_answer_timeout_seconds,
+        retry_after_seconds=app_settings.retry_after_seconds,
+    )
     install_problem_handlers(app)
     install_unavailable_handlers(app)
     for module in (

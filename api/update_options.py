@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from activities.settings import Settings
+from api.answer_bound import answer_time_left, not_answered_in_time
+
+# Less than this left of the request's bound: the Update is not sent at all (and the answer says to send it again).
+_TOO_LITTLE_TIME = timedelta(milliseconds=100)
 
 
 @dataclass(frozen=True)
@@ -22,9 +26,14 @@ class UpdateOptions:
 
     @classmethod
     def for_request(cls, settings: Settings, command_id: str, idempotency_key: str | None = None) -> UpdateOptions:
+        """The options of an Update sent now; a `ProblemError` (503) when the request's bound is all but spent."""
+        # What is left of the request's whole bound (api.answer_bound), not a fresh bound per call.
+        left = answer_time_left(timedelta(seconds=settings.command_answer_timeout_seconds))
+        if left < _TOO_LITTLE_TIME:
+            raise not_answered_in_time(settings.retry_after_seconds, idempotency_key)
         return cls(
             update_id=f"{command_id}#{uuid.uuid4().hex[:12]}",
-            answer_timeout=timedelta(seconds=settings.command_answer_timeout_seconds),
+            answer_timeout=left,
             retry_after_seconds=settings.retry_after_seconds,
             idempotency_key=idempotency_key,
         )

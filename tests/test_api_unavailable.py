@@ -6,17 +6,20 @@ Against the Temporal dev server and PostgreSQL, through the API.
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import time
 import uuid
 from datetime import timedelta
 
+import httpx
 from psycopg_pool import AsyncConnectionPool
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.db import Pool
+from activities.db import Pool, open_pool
 from activities.orphan_workflows import Orphan, end_orphans, find_orphans
 from activities.store_activities import StoreActivities
 from api.main import create_app
@@ -53,6 +56,70 @@ async def test_a_command_no_worker_takes_answers_503_and_the_same_request_later_
             again = await post_plan(http, plan)
             assert again.status_code in (200, 201), again.text
             assert again.json()["plan"]["plan_id"] == plan["plan_id"] and again.json()["version"] >= 1
+
+
+async def _answer_while_the_database_is_busy(
+    env: WorkflowEnvironment, database_url: str, pool: Pool, busy_seconds: float, bound_seconds: float
+) -> tuple[float, httpx.Response, list[str]]:
+    """POST a plan (no worker takes it) to an app whose only database connection is held for `busy_seconds`: how
+    long the answer took, the answer, and what asyncio logged meanwhile."""
+    task_queue = f"no-worker-{uuid.uuid4().hex[:8]}"
+    settings = settings_for(task_queue, command_answer_timeout_seconds=bound_seconds, database_wait_seconds=30)
+    app_pool = await open_pool(database_url, min_size=1, max_size=1, checkout_seconds=30)
+    logged: list[str] = []
+    handler = _Collect(logged)
+    logging.getLogger("asyncio").addHandler(handler)
+    try:
+        app = create_app(pool=app_pool, temporal_client=env.client, settings=settings)
+
+        async def hold() -> None:
+            async with app_pool.connection():
+                await asyncio.sleep(busy_seconds)
+
+        holder = asyncio.create_task(hold())
+        await asyncio.sleep(0.05)  # the connection is taken
+        async with api_client(app, pool) as http:
+            started = time.monotonic()
+            answer = await post_plan(http, fresh_plan())
+            took = time.monotonic() - started
+        await holder
+        gc.collect()  # an unread future's error is logged when it is collected
+        await asyncio.sleep(0.1)
+    finally:
+        logging.getLogger("asyncio").removeHandler(handler)
+        await app_pool.close()
+    return took, answer, logged
+
+
+class _Collect(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__()
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(record.getMessage())
+
+
+async def test_the_bound_is_the_whole_wait_not_a_limit_per_call(
+    dev_server_env: WorkflowEnvironment, database_url: str, pool: Pool
+) -> None:
+    # 2.5 s waiting for a connection, then an Update no worker takes: one bound of 3 s for both, not 2.5 + 3.
+    took, answer, logged = await _answer_while_the_database_is_busy(dev_server_env, database_url, pool, 2.5, 3.0)
+    assert answer.status_code == 503 and answer.json()["type"].endswith("command-not-answered"), answer.text
+    assert answer.headers["Retry-After"] and "may still be applied" in answer.json()["detail"]
+    assert took < 4.5, took  # the bound and a margin for a loaded machine; per call it would be 5.5 s and more
+    assert not [line for line in logged if "never retrieved" in line]
+
+
+async def test_a_wait_that_outlasts_the_bound_is_stopped_at_the_bound(
+    dev_server_env: WorkflowEnvironment, database_url: str, pool: Pool
+) -> None:
+    # The connection stays busy past the bound (the pool would wait 30 s): the answer comes at the bound.
+    took, answer, logged = await _answer_while_the_database_is_busy(dev_server_env, database_url, pool, 6.0, 2.0)
+    assert answer.status_code == 503 and answer.json()["type"].endswith("command-not-answered"), answer.text
+    assert answer.headers["Retry-After"] == "5"
+    assert took < 3.5, took
+    assert not [line for line in logged if "never retrieved" in line]
 
 
 async def test_an_unreachable_database_answers_503_with_retry_after(dev_server_env: WorkflowEnvironment) -> None:

@@ -44,6 +44,7 @@ from api.routes import application_commands, application_letters
 from api.scoped_rows import visible_application
 from api.temporal_errors import REJECTIONS, etag
 from api.update_options import UpdateOptions
+from api.update_with_start import execute_update_with_start
 from workflows import search_attributes as keys
 from workflows.application_workflow import ApplicationWorkflow, ApplicationWorkflowInput
 from workflows.applications.commands import Application, ReceiveApplication
@@ -170,12 +171,12 @@ async def receive_application(
         return _from_read_model(existing, fingerprint)
     options = UpdateOptions.for_request(settings, command.command_id, idempotency_key)
     try:
-        state: ApplicationState = await client.execute_update_with_start_workflow(
+        state: ApplicationState = await execute_update_with_start(
+            client,
             ApplicationWorkflow.receive_application,
             command,
-            start_workflow_operation=_start_operation(application_id, application, settings),
-            id=options.update_id,
-            rpc_timeout=options.answer_timeout,
+            _start_operation(application_id, application, settings),
+            options,
         )
     except WorkflowAlreadyStartedError:
         row = await application_queries.get_application(pool, application_id)

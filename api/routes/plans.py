@@ -39,6 +39,7 @@ from api.openapi import problems
 from api.problems import FieldError, ProblemError
 from api.temporal_errors import REJECTIONS, etag, temporal_problem
 from api.update_options import UpdateOptions
+from api.update_with_start import execute_update_with_start
 from workflows import search_attributes as keys
 from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
 from workflows.domain.commands import ReceivePlan, ReplacePlan
@@ -235,12 +236,8 @@ async def _receive(
     )
     options = UpdateOptions.for_request(settings, command.command_id)
     try:
-        state: CaseState = await client.execute_update_with_start_workflow(
-            CaseWorkflow.receive_plan,
-            command,
-            start_workflow_operation=_start_operation(case_id, plan, settings),
-            id=options.update_id,
-            rpc_timeout=options.answer_timeout,
+        state: CaseState = await execute_update_with_start(
+            client, CaseWorkflow.receive_plan, command, _start_operation(case_id, plan, settings), options
         )
     except WorkflowAlreadyStartedError:
         # The workflow completed (the case ended) and REJECT_DUPLICATE refused a new run.
