@@ -1,7 +1,8 @@
 """`python -m activities.citizen_key_rotation`: rewrap every live citizen key with the current KEK.
 
 After putting a new KEK first in CITIZEN_KEK_KEYS (old one still listed) and restarting, run this once; then the
-old KEK can leave the list. Reads DATABASE_URL (the application role suffices: it may UPDATE citizen_keys).
+old KEK can leave the list. Reads DATABASE_URL (the application role suffices: it rewraps through the database's
+rewrap_citizen_key(), which records each rewrap in citizen_key_transitions, migration 0023).
 """
 
 from __future__ import annotations

@@ -125,6 +125,9 @@ class CitizenKeyRow:
 
 _SELECT_BY_HASH = "SELECT key_id, key_version, kek_id, wrapped_key FROM citizen_keys WHERE lookup_hash = %s"
 _SELECT_BY_ID = "SELECT key_id, key_version, kek_id, wrapped_key FROM citizen_keys WHERE key_id = %s"
+# Row locks need UPDATE privilege, which the application role does not have (migration 0023): they are taken
+# by functions, and every change of a key goes through one that records it in citizen_key_transitions.
+_HOLD_BY_HASH = "SELECT key_id, key_version, kek_id, wrapped_key FROM hold_citizen_key_for_sealing(%s)"
 _INSERT = """
 INSERT INTO citizen_keys (key_id, lookup_hash, kek_id, wrapped_key) VALUES (%s, %s, %s, %s)
 ON CONFLICT (lookup_hash) DO NOTHING
@@ -142,7 +145,7 @@ async def find_key(
 
     `lock` holds the row FOR SHARE until the caller's transaction ends: the retention sweep cannot destroy a
     key that a new case is being sealed with (it re-checks the citizen's cases after taking the row)."""
-    cursor = await conn.execute(_SELECT_BY_HASH + (" FOR SHARE" if lock else ""), (config.lookup_hash(cpr),))
+    cursor = await conn.execute(_HOLD_BY_HASH if lock else _SELECT_BY_HASH, (config.lookup_hash(cpr),))
     row = await cursor.fetchone()
     return _row(row) if row else None
 
@@ -165,25 +168,32 @@ async def key_by_id(conn: AsyncConnection[Any], key_id: uuid.UUID) -> CitizenKey
     return _row(row) if row else None
 
 
+async def hold_for_destruction(conn: AsyncConnection[Any], key_id: uuid.UUID) -> bool | None:
+    """Lock the key until the transaction ends, so no new data is sealed with it while the caller decides;
+    True if it is destroyed already, None if there is no such key."""
+    cursor = await conn.execute("SELECT hold_citizen_key_for_destruction(%s)", (key_id,))
+    row = await cursor.fetchone()
+    return None if row is None or row[0] is None else bool(row[0])
+
+
 async def destroy_key(conn: AsyncConnection[Any], key_id: uuid.UUID, reason: str) -> bool:
-    """Destroy the data key and the look-up hash; True if this call destroyed it (False: already destroyed)."""
-    cursor = await conn.execute(
-        "UPDATE citizen_keys SET wrapped_key = NULL, kek_id = NULL, lookup_hash = NULL, destroyed_at = now(),"
-        " destroyed_reason = %s WHERE key_id = %s AND wrapped_key IS NOT NULL",
-        (reason, key_id),
-    )
-    return cursor.rowcount == 1
+    """Destroy the data key and the look-up hash, recorded with `reason` (an ErasureBasis value); True if this
+    call destroyed it (False: already destroyed)."""
+    cursor = await conn.execute("SELECT destroy_citizen_key(%s, %s)", (key_id, reason))
+    row = await cursor.fetchone()
+    return bool(row and row[0])
 
 
 async def rewrap_keys(conn: AsyncConnection[Any], config: CitizenKeyConfig, batch_size: int = 500) -> int:
     """KEK rotation: rewrap every live key not wrapped by the current KEK; returns how many were rewrapped.
-    The old KEK can leave CITIZEN_KEK_KEYS once this has run."""
+    The old KEK can leave CITIZEN_KEK_KEYS once this has run. Each rewrap is recorded by the database; a key
+    destroyed or rewrapped by someone else meanwhile is left as it is."""
     current, _ = await config.kek.wrap(bytes(DATA_KEY_BYTES))
     done = 0
     while True:
         cursor = await conn.execute(
             "SELECT key_id, key_version, kek_id, wrapped_key FROM citizen_keys"
-            " WHERE wrapped_key IS NOT NULL AND kek_id <> %s LIMIT %s FOR UPDATE",
+            " WHERE wrapped_key IS NOT NULL AND kek_id <> %s ORDER BY key_id LIMIT %s",
             (current, batch_size),
         )
         rows = [_row(row) for row in await cursor.fetchall()]
@@ -193,7 +203,8 @@ async def rewrap_keys(conn: AsyncConnection[Any], config: CitizenKeyConfig, batc
             assert row.kek_id is not None and row.wrapped_key is not None
             data_key = await config.kek.unwrap(row.kek_id, row.wrapped_key)
             kek_id, wrapped = await config.kek.wrap(data_key)
-            await conn.execute(
-                "UPDATE citizen_keys SET kek_id = %s, wrapped_key = %s WHERE key_id = %s", (kek_id, wrapped, row.key_id)
+            cursor = await conn.execute(
+                "SELECT rewrap_citizen_key(%s, %s, %s, %s)", (row.key_id, row.kek_id, kek_id, wrapped)
             )
-        done += len(rows)
+            rewrapped = await cursor.fetchone()
+            done += bool(rewrapped and rewrapped[0])

@@ -21,7 +21,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from activities.citizen_key_settings import CitizenKeySettings, RetentionRule
-from activities.citizen_keys import destroy_key
+from activities.citizen_keys import destroy_key, hold_for_destruction
 from activities.contracts import EventMetadata
 from activities.db import Pool
 from activities.eventstore import ConcurrencyConflict, EventStore
@@ -103,15 +103,12 @@ async def destroy_if_unneeded(
         await conn.execute("SELECT set_config('lock_timeout', '5s', true)")
         # The key first (a new case takes it FOR SHARE while it appends), then the holds (a hold's append writes
         # retention_status without waiting for the key): in this order neither can wait for the other in a cycle.
-        cursor = await conn.execute(
-            "SELECT wrapped_key IS NULL FROM citizen_keys WHERE key_id = %s FOR UPDATE", (key_id,)
-        )
-        row = await cursor.fetchone()
+        destroyed = await hold_for_destruction(conn, key_id)
         await conn.execute("LOCK TABLE retention_status IN SHARE ROW EXCLUSIVE MODE")  # no hold lands meanwhile
         streams = await streams_of_key(conn, key_id)
-        if row is None:
+        if destroyed is None:
             return KeyVerdict(False, streams, streams)
-        if row[0]:
+        if destroyed:
             return KeyVerdict(True, [], streams)
         retaining = [facts for facts in streams if is_live(facts, rules, today)]
         if retaining:

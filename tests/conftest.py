@@ -42,7 +42,7 @@ os.environ.setdefault("CITIZEN_KEK_KEYS", new_key_ring_entry(f"test-kek-{secrets
 os.environ.setdefault("CITIZEN_LOOKUP_SECRET", base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
 
 # Other fixture modules join here, e.g. "tests.temporal_fixtures".
-pytest_plugins: list[str] = ["tests.temporal_fixtures"]
+pytest_plugins: list[str] = ["tests.temporal_fixtures", "tests.app_role"]
 
 
 def with_database(server_url: str, dbname: str) -> str:

@@ -1,7 +1,6 @@
 """The application role (migrations 0009, 0010): what the running service may and may not do in the database.
 
-Each test connects AS a login member of genoptraening_app in a database of its own. Roles belong to the
-whole cluster, so the login role has a unique name and is dropped afterwards.
+Each test connects AS a login member of genoptraening_app in a database of its own (tests/app_role.py).
 """
 
 from __future__ import annotations
@@ -9,32 +8,24 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import psycopg
 import pytest
-import pytest_asyncio
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from activities import access_log, case_queries
 from activities.access_log import AccessAction, AccessLogEntry, AccessOutcome
 from activities.access_log_retention import purge_older_than
 from activities.contracts import PlanDelivery
-from activities.db import Pool, open_pool
 from activities.eventstore import EventStore
 from activities.store_activities import StoreActivities
 from deploy.embedded_postgres import service_url
+from tests.app_role import APPLICATION_ROLE, INSUFFICIENT_PRIVILEGE, RAISED_BY_TRIGGER, AppDatabase, refused
 from tests.factories import lifecycle_batches, new_case_id
 from tests.store_helpers import append_all
 from tests.test_application_store import append_application
 from workflows.domain.model import ProviderKind, Recipient
-
-APPLICATION_ROLE = "genoptraening_app"
-INSUFFICIENT_PRIVILEGE = "42501"
-RAISED_BY_TRIGGER = "P0001"
 
 # What 0009 and 0010 intend, table by table; a new table fails this test until its migration grants
 # explicitly (there are no default privileges).
@@ -42,7 +33,10 @@ EXPECTED_GRANTS = {
     "access_log": {"SELECT"},  # INSERT is granted on columns: see test_the_application_cannot_choose_the_time
     "applications": {"SELECT", "INSERT", "UPDATE"},
     "cases": {"SELECT", "INSERT", "UPDATE"},
-    "citizen_keys": {"SELECT", "INSERT", "UPDATE"},  # made, destroyed, rewrapped; never deleted (a trigger)
+    # INSERT on four columns only; rewrapped and destroyed through functions that record it (0023), never
+    # updated directly, never deleted (a trigger). See tests/test_citizen_key_transitions.py.
+    "citizen_keys": {"SELECT"},
+    "citizen_key_transitions": set(),  # written only by those functions
     "citizen_streams": {"SELECT", "INSERT"},
     "caseworkers": {"SELECT", "INSERT", "UPDATE"},  # the municipality's register (0017)
     "retention_status": {"SELECT", "INSERT", "UPDATE"},
@@ -63,33 +57,6 @@ EXPECTED_GRANTS = {
 }
 
 
-@dataclass(frozen=True)
-class AppDatabase:
-    owner_url: str
-    app_url: str
-    app_pool: Pool
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def app_database(fresh_database_url: str) -> AsyncIterator[AppDatabase]:
-    login, password = f"genop_test_app_{secrets.token_hex(6)}", secrets.token_urlsafe(24)
-    async with await psycopg.AsyncConnection.connect(fresh_database_url, autocommit=True) as owner:
-        # A password too, so a TEST_DATABASE_URL server that does not trust its clients works as well.
-        await owner.execute(
-            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-                sql.Identifier(login), sql.Literal(password), sql.Identifier(APPLICATION_ROLE)
-            )
-        )
-    app_url = make_conninfo(**{**conninfo_to_dict(fresh_database_url), "user": login, "password": password})
-    pool = await open_pool(app_url, min_size=1, max_size=4, application_name="genop-tests-app-role")
-    try:
-        yield AppDatabase(fresh_database_url, app_url, pool)
-    finally:
-        await pool.close()
-        async with await psycopg.AsyncConnection.connect(fresh_database_url, autocommit=True) as owner:
-            await owner.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))
-
-
 def entry(**fields: object) -> AccessLogEntry:
     values: dict[str, object] = {
         "user_id": "cw-1",
@@ -101,15 +68,6 @@ def entry(**fields: object) -> AccessLogEntry:
         "outcome": AccessOutcome.ALLOWED,
     }
     return AccessLogEntry.model_validate(values | fields)
-
-
-async def refused(app_url: str, statement: str, *params: object) -> str:
-    """Run one statement as the application role; returns the SQLSTATE it was refused with."""
-    async with await psycopg.AsyncConnection.connect(app_url, autocommit=True) as conn:
-        with pytest.raises(psycopg.Error) as failure:
-            await conn.execute(statement.encode(), params or None)
-    assert failure.value.sqlstate is not None
-    return failure.value.sqlstate
 
 
 async def test_the_application_appends_and_searches_the_access_log(app_database: AppDatabase) -> None:
