@@ -4,7 +4,8 @@
   GGOP intake queued) or whose start was lost, so nothing queued is ever left behind;
 - the inbox poll reads the VANS inbound directory: a receiver's receipt goes to the delivery that waits for
   it (or, when that has ended, to the message's owner), a GGOP message to the GGOP intake. Each file then
-  moves to processed/ or failed/; nothing is deleted.
+  moves to processed/ or failed/; nothing is deleted. A file that cannot be moved goes back to its mailbox
+  and is taken again at the next poll: the intake knows it by then and answers it as a duplicate.
 
 The inbound layout mirrors the outbound one: `inbound/<sender EAN>/<file>`, the directory being the VANS
 envelope's sender (what the mailbox vouches for). A file directly in `inbound/` has no vouched sender: a
@@ -32,6 +33,7 @@ from temporalio.service import RPCError
 from activities import outbox
 from activities.db import Pool
 from activities.medcom.receipts import parse_receipt
+from activities.service_metrics import INBOUND_MOVE_FAILURES
 from activities.transports import vans_inbox
 from activities.transports.vans_file_drop import FAILED, PROCESSED
 from workflows.identity import workflow_id_for_case
@@ -137,19 +139,45 @@ class Mailroom:
         """Take every file in the inbound directory; returns how many were taken (moved on)."""
         waiting = await asyncio.to_thread(vans_inbox.waiting_files, self.vans_root)
         taken = 0
+        failing: set[str] = set()  # destinations a move failed into this round: one try each after that
         for file in waiting:
             claimed = await asyncio.to_thread(vans_inbox.claim, file)
             if claimed is None:
                 continue  # another poller has it
-            raw = await asyncio.to_thread(vans_inbox.read_limited, claimed, MAX_INBOUND_BYTES)
-            outcome = await self._take(raw, claimed.sender_ean) if raw is not None else False
+            try:
+                raw = await asyncio.to_thread(vans_inbox.read_limited, claimed, MAX_INBOUND_BYTES)
+                outcome = await self._take(raw, claimed.sender_ean) if raw is not None else False
+            except BaseException:
+                # Broken off (the database, a cancelled activity): back now, not after the stale-claim window.
+                await asyncio.to_thread(vans_inbox.give_back_if_possible, claimed)
+                raise
             if outcome is None:
                 await asyncio.to_thread(vans_inbox.give_back, claimed)  # it waits for the next round
                 continue
-            await asyncio.to_thread(vans_inbox.move, claimed, self.vans_root / (PROCESSED if outcome else FAILED))
-            taken += 1
+            if await self._settle(claimed, PROCESSED if outcome else FAILED, failing):
+                taken += 1
             activity.heartbeat(taken)
         return taken
+
+    async def _settle(self, claimed: vans_inbox.InboundFile, destination: str, failing: set[str]) -> bool:
+        """Move a handled file on; one that cannot be moved goes back to its mailbox for the next poll."""
+        await asyncio.to_thread(vans_inbox.keep_private, claimed)
+        retry_delays = () if destination in failing else vans_inbox.MOVE_RETRY_DELAYS
+        unmoved = await asyncio.to_thread(vans_inbox.settle, claimed, self.vans_root / destination, retry_delays)
+        if unmoved is None:
+            failing.discard(destination)
+            return True
+        failing.add(destination)
+        INBOUND_MOVE_FAILURES.labels(destination, unmoved.error).inc()
+        # The content's hash, never the file's name: the sender chose that name, and it may hold a CPR.
+        logger.warning(
+            "inbound file sha256:%s could not be moved to %s/ (%s): %s",
+            unmoved.fingerprint,
+            destination,
+            unmoved.error,
+            "back in its mailbox for the next poll" if unmoved.given_back else "left claimed for the stale-claim rule",
+        )
+        return False
 
     async def _take(self, raw: bytes, sender_ean: str | None) -> bool | None:
         """True when taken, False when it must go to failed/, None when it must wait."""

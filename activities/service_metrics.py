@@ -57,6 +57,12 @@ DELIVERY_FAILURES = Counter(
     "genoptraening_outbox_delivery_failures", "Outbound messages given up on (marked failed)", ["channel"]
 )
 
+INBOUND_MOVE_FAILURES = Counter(
+    "genoptraening_vans_inbound_move_failures",
+    "Handled VANS inbound files that could not be moved to processed/ or failed/ (back in their mailbox)",
+    ["destination", "error"],
+)
+
 
 @contextmanager
 def timed(histogram: Histogram, *labels: str) -> Iterator[None]:

@@ -1,10 +1,15 @@
 """The VANS mailbox end to end: a GGOP message dropped into inbound/<sender EAN>/ becomes a case, its receipt is
 written to outbound/<sender EAN>/ by the outbox sweep, and the case records the receipt as queued and sent;
-files without a vouched sender or unknown receipts go to failed/, never deleted."""
+files without a vouched sender or unknown receipts go to failed/, never deleted; a file that cannot be moved
+on goes back to its mailbox and is taken again at the next poll, without a second case."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
+import logging
+import stat
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -12,7 +17,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
+from prometheus_client import REGISTRY
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.db import Pool
@@ -146,3 +153,62 @@ async def test_the_municipality_ehr_gets_the_hospitals_own_ggop(stack: Stack) ->
         queued = await load_message(conn, message_id)
     assert queued is not None and queued.address == EHR_EAN
     assert (queued.content, queued.content_type) == (raw, "application/xml")  # the letter as the hospital wrote it
+
+
+def _move_failures(destination: str, error: str) -> float:
+    labels = {"destination": destination, "error": error}
+    return REGISTRY.get_sample_value("genoptraening_vans_inbound_move_failures_total", labels) or 0.0
+
+
+async def test_a_ggop_that_cannot_be_moved_is_taken_again_at_the_next_poll_without_a_second_case(
+    stack: Stack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, shared, _ = stack
+    mailroom = dataclasses.replace(shared, vans_root=tmp_path)  # its own mailbox: processed/ is broken below
+    tag = uuid.uuid4().hex[:6].upper()
+    raw = fresh(_today(ggop("almen.xml")), suffix=tag)
+    cpr = "0101459992"  # almen.xml's citizen; the sender named the file by it
+    (tmp_path / "inbound" / SENDER_EAN).mkdir(parents=True)
+    dropped = tmp_path / "inbound" / SENDER_EAN / f"{cpr}.xml"
+    dropped.write_bytes(raw)
+    dropped.chmod(0o644)
+    (tmp_path / "processed").write_bytes(b"")  # a file where the directory should be: no move, even as root
+    before = _move_failures("processed", "EEXIST")
+
+    with caplog.at_level(logging.INFO):
+        assert await ActivityEnvironment().run(mailroom.poll_inbox) == 0
+    assert dropped.exists() and not list((tmp_path / "inbound" / ".claimed").iterdir())  # back, not stranded
+    assert stat.S_IMODE(dropped.stat().st_mode) == 0o600  # its clear copy for the service's user alone
+    assert _move_failures("processed", "EEXIST") == before + 1
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "activities.mailroom"]
+    assert f"sha256:{hashlib.sha256(raw).hexdigest()[:16]}" in line and "EEXIST" in line and "mailbox" in line
+    assert cpr not in caplog.text and "Testesen" not in caplog.text
+
+    (tmp_path / "processed").unlink()  # the archive can be written again
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert await ActivityEnvironment().run(mailroom.poll_inbox) == 1
+    assert [p.name.endswith(f"-{SENDER_EAN}-{cpr}.xml") for p in (tmp_path / "processed").iterdir()] == [True]
+    assert not dropped.exists() and _move_failures("processed", "EEXIST") == before + 1
+    assert any("GGOP duplicate" in r.getMessage() for r in caplog.records)  # the intake knew it: answered again
+
+    envelope = f"E{tag}0000001"
+    ((case_id,),) = await _rows(api.pool, "SELECT case_id FROM inbound_messages WHERE envelope_id = %s", envelope)
+    receipts = await _rows(
+        api.pool, "SELECT 1 FROM outbox WHERE kind = 'receipt' AND details->>'original_envelope_id' = %s", envelope
+    )
+    events = (await api.http.get(f"/cases/{case_id}/events")).json()["events"]
+    assert len(receipts) == 1 and [e["type"] for e in events].count("PlanReceived") == 1
+
+
+async def test_a_file_whose_handling_breaks_off_goes_back_to_its_mailbox_at_once(stack: Stack, tmp_path: Path) -> None:
+    async def cut_off(raw: bytes, sender_ean: str) -> bool:
+        raise asyncio.CancelledError  # the worker shutting down, or the activity's heartbeat timing out
+
+    mailroom = dataclasses.replace(stack[1], vans_root=tmp_path, take_ggop=cut_off)
+    (tmp_path / "inbound" / SENDER_EAN).mkdir(parents=True)
+    dropped = tmp_path / "inbound" / SENDER_EAN / "ggop-cut.xml"
+    dropped.write_bytes(fresh(_today(ggop("almen.xml"))))
+    with pytest.raises(asyncio.CancelledError):
+        await ActivityEnvironment().run(mailroom.poll_inbox)
+    assert dropped.exists() and not list((tmp_path / "inbound" / ".claimed").iterdir())
