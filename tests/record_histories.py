@@ -31,6 +31,7 @@ from workflows.domain.casework import AcknowledgeWarning, AssignCase, Caseworker
 from workflows.domain.commands import (
     AcceptFreeChoice,
     ChooseTrainingHospital,
+    CloseCase,
     CompleteCourse,
     ConfirmProposedStartDate,
     FreeChoiceProvider,
@@ -39,13 +40,14 @@ from workflows.domain.commands import (
     ReplacePlan,
     TransferCase,
 )
-from workflows.domain.model import CaseStatus, Level, TransferReason
+from workflows.domain.model import CaseStatus, CloseReason, Level, TransferReason
 from workflows.domain.plan import PreviousPlan
 from workflows.domain.state import CaseState
 from workflows.messaging.commands import ResendMessage
+from workflows.messaging.starting import in_flight
 
 HISTORIES = Path(__file__).parent / "histories"
-_WITH_STORE = {"truthful_messages"}  # scenarios that steer the fake transport
+_WITH_STORE = {"truthful_messages", "resent_after_end"}  # scenarios that steer the fake transport
 TASK_QUEUE = "record"
 logger = logging.getLogger(__name__)
 
@@ -139,6 +141,24 @@ async def truthful_messages(env: WorkflowEnvironment, today: date, store: InMemo
     return handle
 
 
+async def resent_after_end(env: WorkflowEnvironment, today: date, store: InMemoryCaseStore) -> Case:
+    """A caseworker acts with an If-Match read before the letters went out (patch facts-version-precondition);
+    the case is closed while its letters fail; a failed letter is resent after the end (patch resends-after-end),
+    and the workflow finishes once nothing has failed."""
+    store.refuse_sends = True
+    handle, received = await start_case(env.client, TASK_QUEUE, receive_plan(make_plan(discharge_date=today)))
+    await wait_for_state(handle, lambda s: s.version > s.facts_version)  # a letter went out since the read
+    await send(handle, classify().model_copy(update={"expected_version": received.version}))
+    await send(handle, CloseCase(command_id=cid(), actor=CASEWORKER, reason=CloseReason.PLAN_SENT_IN_ERROR))
+    state = await wait_for_state(handle, lambda s: s.delivery_failed and not in_flight(s.messages))
+    store.refuse_sends = False
+    for message_id, message in state.messages.items():
+        if message.status.value == "failed":
+            await send(handle, ResendMessage(command_id=cid(), actor=CASEWORKER, message_id=message_id))
+    await handle.result()
+    return handle
+
+
 async def deadline_warnings_seen(env: WorkflowEnvironment, today: date) -> Case:
     """Warnings before both deadlines (the municipality's lead of 3 working days) to the caseworker who holds the
     case; one marked seen, and seen again; then the deadlines pass without a second warning."""
@@ -174,6 +194,7 @@ SCENARIOS: dict[str, Scenario] = {
     "start_date_proposal_confirmed": start_date_proposal_confirmed,
     "truthful_messages": truthful_messages,
     "deadline_warnings_seen": deadline_warnings_seen,
+    "resent_after_end": resent_after_end,
 }
 
 

@@ -19,7 +19,7 @@ from activities.messaging_setup import embedded_transports, message_task_queue, 
 from activities.store_activities import StoreActivities
 from activities.transport_settings import TransportSettings
 from tests.api_helpers import unused_municipality
-from tests.application_factories import make_application, receive, refuse
+from tests.application_factories import close, make_application, receive, refuse
 from tests.application_workflow_helpers import (
     Handle,
     own_time_skipping_env,
@@ -118,6 +118,22 @@ async def test_a_failed_letter_marks_the_application_until_it_is_resent(pool: Po
     assert not await _row_says_failed(pool, failed_id)
     assert await _listed(pool, municipality, delivery_failed=True) == []
     assert await search_attribute(failed, keys.DELIVERY_FAILED.name) is False  # type: ignore[arg-type]
+
+
+async def test_a_letter_that_failed_is_resent_after_the_application_closed(pool: Pool, stack: Stack) -> None:
+    # The decision letter is owed whether or not the application has closed since: the workflow stays for it.
+    failed, message_id = await _refused_application(stack, await unused_municipality(pool), refuse_letter=True)
+    await send(failed, close())
+    state = await wait_for(failed, lambda s: s.status.is_terminal)
+    assert state.delivery_failed
+
+    stack[2].refused.discard(failed.id.removeprefix("application-"))
+    resend = ResendMessage(command_id=f"resend-{uuid.uuid4()}", actor="caseworker:cw-86", message_id=message_id)
+    answered = await failed.execute_update(ApplicationWorkflow.resend_message, resend, id=resend.command_id)
+    assert answered.status.is_terminal
+    state = await wait_for(failed, lambda s: s.messages[message_id].status is DeliveryStatus.SENT)
+    assert not state.delivery_failed and state.messages[message_id].resends == 1
+    await failed.result()  # nothing has failed any more: the workflow finishes
 
 
 async def test_a_history_recorded_with_the_attribute_replays(pool: Pool, stack: Stack) -> None:

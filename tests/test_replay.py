@@ -34,6 +34,9 @@ def test_histories_are_present() -> None:
         "start_date_proposal_confirmed",  # a plan whose free text proposed a later start, confirmed
         "truthful_messages",  # letters queued, sent, failed and resent; copies withheld (no PlanDelivered)
         "deadline_warnings_seen",  # assigned; warnings before both deadlines (patch deadline-warnings), one seen
+        # An If-Match from before the letters went out (patch facts-version-precondition); closed while its letters
+        # failed, one resent after the end (patch resends-after-end), then finished.
+        "resent_after_end",
         # MessageDeliveryWorkflow (tests/record_delivery_histories.py), before patch medcom-automatic-resends:
         "delivery_acknowledged",
         "delivery_not_acknowledged",
