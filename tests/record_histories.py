@@ -43,13 +43,14 @@ from workflows.domain.model import CaseStatus, Level, TransferReason
 from workflows.domain.plan import PreviousPlan
 from workflows.domain.state import CaseState
 from workflows.messaging.commands import ResendMessage
+from workflows.workflow_results import CaseResult
 
 HISTORIES = Path(__file__).parent / "histories"
 _WITH_STORE = {"truthful_messages"}  # scenarios that steer the fake transport
 TASK_QUEUE = "record"
 logger = logging.getLogger(__name__)
 
-Case = WorkflowHandle[CaseWorkflow, CaseState]
+Case = WorkflowHandle[CaseWorkflow, CaseResult]
 Scenario = Callable[[WorkflowEnvironment, date], Awaitable[Case]]
 
 

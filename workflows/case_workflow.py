@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
     from workflows.messaging.starting import settle
+    from workflows.workflow_results import CaseResult
 
 
 class CaseWorkflowInput(BaseModel):
@@ -64,7 +65,7 @@ class CaseWorkflow(CaseworkUpdates):
         )
 
     @workflow.run
-    async def run(self, case_input: CaseWorkflowInput) -> CaseState:
+    async def run(self, case_input: CaseWorkflowInput) -> CaseResult:
         await self._await_first_command(lambda: self._state.plan is not None)
         while self._state.is_open:
             if workflow.info().is_continue_as_new_suggested():
@@ -85,7 +86,7 @@ class CaseWorkflow(CaseworkUpdates):
             await self._wait_for_change_or_deadline()
         await settle(lambda: self._state.messages)  # what becomes of messages sent before the end is recorded
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._state
+        return CaseResult.of(self._state)  # no personal data in the history's result (workflows/workflow_results.py)
 
     @workflow.query
     def current_state(self) -> CaseState:
