@@ -9,9 +9,11 @@ Payloads that are not encrypted come back unchanged.
 
 Whoever can call `/codec/decode` can read every payload encrypted with the service's keys, so both routes take
 a verified token with the role `ops_decrypt` (401 without one or with a bad one, 403 for another role), and
-every decode is one access-log row (action `decode`, purpose "teknisk bistand", the caller, the outcome, the
-source address, a correlation id and the number of payloads). A decode whose row cannot be written is refused:
-nothing is decoded unlogged. Encoding reveals nothing and is not logged.
+every decode is access-logged (action `decode`, purpose "teknisk bistand", the caller, the outcome, the source
+address, the trace id and the number of payloads): a row per citizen shown and the municipality of their case
+(`api.codec_access_log`), once per CODEC_DECODE_LOG_WINDOW_SECONDS, as the UI decodes one page in many requests.
+A decode whose rows cannot be written is refused: nothing is decoded unlogged. Encoding reveals nothing and is
+not logged.
 
 Local mode (CODEC_AUTH_REQUIRED=false) is for `make run`, whose dev UI has no login and so cannot send a token:
 a request without `Authorization` from a loopback address then acts as `local-operator`, still access-logged.
