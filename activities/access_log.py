@@ -11,7 +11,7 @@ Personal data: rows name the citizen by a keyed hash of the CPR and hold the CPR
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg import AsyncConnection, sql
@@ -63,18 +63,26 @@ _INSERT_CITIZEN = sql.SQL("INSERT INTO access_log ({columns}) VALUES ({values})"
 )
 
 
-async def record(pool: Pool, entry: AccessLogEntry) -> None:
-    """Append one entry. A failure raises (psycopg.Error): the caller decides whether to refuse the request.
+async def record(pool: Pool, entry: AccessLogEntry, *, unless_within: timedelta | None = None) -> bool:
+    """Append one entry; False when `unless_within` found it written already. A failure raises (psycopg.Error):
+    the caller decides whether to refuse the request.
 
     The citizen is stored as the keyed hash of the CPR (what searches compare) and the CPR sealed with the
-    citizen's key: once the key is destroyed, no row names the CPR in clear."""
+    citizen's key: once the key is destroyed, no row names the CPR in clear.
+
+    `unless_within`: no new row when the same user has a row of the same action and outcome about the same citizen
+    and municipality from within that period (the Temporal UI decodes one page in many requests). Concurrent calls
+    with one key queue on a transaction-scoped advisory lock, so they write one row between them."""
     params: dict[str, Any] = entry.model_dump(mode="json")
     if entry.search_criterion is not None:
         params["search_criterion"] = Jsonb(params["search_criterion"])
+    hashed = None if entry.citizen_cpr is None else citizen_key_config().lookup_hash(entry.citizen_cpr)
     async with pool.connection() as conn:
+        if unless_within is not None and await _written_within(conn, entry, hashed, unless_within):
+            return False
         if entry.citizen_cpr is None:
             await conn.execute(_INSERT, params)
-            return
+            return True
         # Sealed with the citizen's key, made if they have none yet (an auditor's search for someone the service
         # holds nothing about): an erasure request destroys that key too. The erasure's own row keeps the hash
         # only, so it does not make a new key that would hold the CPR again.
@@ -83,12 +91,47 @@ async def record(pool: Pool, entry: AccessLogEntry) -> None:
             if entry.action is AccessAction.ERASE
             else await seal_for_citizen(conn, entry.citizen_cpr, entry.citizen_cpr.encode("ascii"))
         )
-        hashed = citizen_key_config().lookup_hash(entry.citizen_cpr)
         params |= {"citizen_cpr": None, "citizen_hash": hashed, "citizen_sealed": sealed}
         await conn.execute(_INSERT_CITIZEN, params)
+    return True
+
+
+_WRITTEN_WITHIN = sql.SQL(
+    "SELECT 1 FROM access_log WHERE user_id = %(user_id)s AND action = %(action)s AND outcome = %(outcome)s"
+    " AND citizen_hash IS NOT DISTINCT FROM %(citizen_hash)s"
+    " AND responsible_municipality_code IS NOT DISTINCT FROM %(responsible_municipality_code)s"
+    " AND occurred_at > now() - %(within)s LIMIT 1"
+)
+
+
+async def _written_within(
+    conn: AsyncConnection[Any], entry: AccessLogEntry, hashed: bytes | None, within: timedelta
+) -> bool:
+    """Whether `entry`'s row exists from within `within`, holding the key's lock until the transaction ends."""
+    citizen = hashed.hex() if hashed else ""
+    lock = "|".join(
+        ("access_log", entry.user_id, entry.action, entry.outcome, citizen, entry.responsible_municipality_code or "")
+    )
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock,))
+    found = await conn.execute(
+        _WRITTEN_WITHIN,
+        {
+            "user_id": entry.user_id,
+            "action": entry.action.value,
+            "outcome": entry.outcome.value,
+            "citizen_hash": hashed,
+            "responsible_municipality_code": entry.responsible_municipality_code,
+            "within": within,
+        },
+    )
+    return await found.fetchone() is not None
 
 
 _CITIZEN_MATCH = sql.SQL("(citizen_hash = %(citizen_hash)s OR citizen_cpr = %(citizen_cpr)s)")
+# A municipal auditor's scope: its own users' rows, and the rows about its cases and applications by anyone else.
+_MUNICIPALITY_MATCH = sql.SQL(
+    "(municipality_code = %(municipality_code)s OR responsible_municipality_code = %(municipality_code)s)"
+)
 
 
 def _citizen_params(citizen_cpr: str) -> dict[str, Any]:
@@ -130,7 +173,8 @@ async def search(
     """A page of entries matching every given criterion, newest first, and the next page's cursor (or None).
 
     `occurred_from` is inclusive, `occurred_to` exclusive. `municipality_code` is a municipal auditor's
-    scope (entries of that municipality's users); None searches every municipality (a national auditor).
+    scope (entries of that municipality's users, and entries about its cases and applications); None searches
+    every municipality (a national auditor).
     Raises `InvalidCursor` for a cursor this search did not produce, `InvalidCpr` for a malformed CPR.
     """
     if not 1 <= limit <= MAX_PAGE:
@@ -147,9 +191,11 @@ async def search(
     }
     conditions: list[sql.Composable] = [
         sql.SQL("{column} = {value}").format(column=sql.Identifier(name), value=sql.Placeholder(name))
-        for name in ("user_id", "case_id", "application_id", "municipality_code")
+        for name in ("user_id", "case_id", "application_id")
         if params[name] is not None
     ]
+    if municipality_code is not None:
+        conditions.append(_MUNICIPALITY_MATCH)
     if citizen_cpr is not None:
         conditions.append(_CITIZEN_MATCH)
     conditions += _period(occurred_from, occurred_to)
@@ -191,7 +237,8 @@ async def citizen_extract(
 
     The employee's identity (user id, name, role) is filled only with `include_employee`: CJEU C-579/21
     gives it where the citizen needs it to exercise their rights, not by default. `municipality_code`
-    limits the extract to entries of that municipality (a municipal auditor answering for it).
+    limits the extract to entries of that municipality, by its users or about its cases (a municipal auditor
+    answering for it).
     """
     params: dict[str, Any] = {
         **_citizen_params(citizen_cpr),
@@ -201,7 +248,7 @@ async def citizen_extract(
     }
     conditions: list[sql.Composable] = [_CITIZEN_MATCH]
     if municipality_code is not None:
-        conditions.append(sql.SQL("municipality_code = %(municipality_code)s"))
+        conditions.append(_MUNICIPALITY_MATCH)
     conditions += _period(occurred_from, occurred_to)
     shown = [name for name in ExtractRow.model_fields if include_employee or name not in _EMPLOYEE_COLUMNS]
     query = sql.SQL("SELECT {columns} FROM access_log WHERE {conditions} ORDER BY occurred_at, id").format(

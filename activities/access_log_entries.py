@@ -65,10 +65,15 @@ class Actor(Protocol):
     def cvr(self) -> str | None: ...
 
 
+def looks_like_cpr(text: str) -> bool:
+    """Whether `text` is a CPR number's shape (ten digits, the dash optional), not ten digits inside an id (a UUID
+    has them one time in ninety)."""
+    return _CPR_IN_TEXT.fullmatch(text.strip()) is not None
+
+
 def _cpr_in(value: JsonValue) -> bool:
-    # A value that is a CPR number, not ten digits inside an id (a UUID has them one time in ninety).
     if isinstance(value, str):
-        return _CPR_IN_TEXT.fullmatch(value.strip()) is not None
+        return looks_like_cpr(value)
     if isinstance(value, dict):
         return any(_cpr_in(key) or _cpr_in(item) for key, item in value.items())
     if isinstance(value, list):
@@ -86,6 +91,9 @@ class AccessLogEntry(BaseModel):
     user_name: str | None = Field(default=None, max_length=200)
     user_role: str = Field(min_length=1, max_length=50)
     municipality_code: str | None = Field(default=None, pattern=r"^[0-9]{3}$")
+    # The municipality responsible for the case or application used (migration 0024), named where the user is not
+    # of it (a hospital, an operator), so that its auditor reads the row too.
+    responsible_municipality_code: str | None = Field(default=None, pattern=r"^[0-9]{3}$")
     sor_id: str | None = Field(default=None, max_length=50)
     cvr: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
     org_unit: str | None = Field(default=None, max_length=200)
@@ -146,6 +154,7 @@ class ExtractRow(BaseModel):
     purpose: str
     outcome: AccessOutcome
     municipality_code: str | None
+    responsible_municipality_code: str | None = None
     sor_id: str | None
     cvr: str | None
     org_unit: str | None

@@ -65,6 +65,14 @@ class Settings(AuthSettings, CitizenKeySettings, MedComSettings, KlGatewaySettin
         "allowed only with API_HOST set to a loopback address (the API refuses to start otherwise); decodes are "
         "still access-logged, as `local-operator`",
     )
+    codec_decode_log_window_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=3600,
+        description="One access-log row per user, citizen and municipality for the decodes within this many seconds: "
+        "the Temporal UI decodes one page in many requests and sends nothing that names the page. 0: a row for "
+        "every decode request",
+    )
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)

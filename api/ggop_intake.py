@@ -34,17 +34,19 @@ from activities.medcom.inbound_messages import InboundMessage, keep_answer
 from activities.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
 from activities.medcom.safe_xml import XmlRefused, parse_untrusted
 from activities.settings import Settings
+from activities.tracing import current_trace_id
 from api.ggop_sender import GgopSender, SenderRefused, sending_hospital
 from api.problems import ProblemError
 from api.routes.plans import take_plan
 from workflows.domain.model import PlanRelation
-from workflows.domain.plan import PreviousPlan
+from workflows.domain.plan import PreviousPlan, RehabilitationPlan
 from workflows.identity import case_id_for_plan
 
 logger = logging.getLogger("genoptraening.medcom")
 
-# Called with the citizen's CPR and the case id before the plan reaches its case (no plan without its row).
-AccessRecorder = Callable[[str, str], Awaitable[None]]
+# Called with the plan and its case id before the plan reaches its case (no plan without its row): the row names
+# the citizen and the plan's home municipality, whose auditor reads it.
+AccessRecorder = Callable[[RehabilitationPlan, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -105,15 +107,17 @@ def _outcome(row: InboundMessage, *, duplicate: bool, created: bool = False) -> 
 
 
 def _default_recorder(sender: GgopSender, pool: Pool) -> AccessRecorder:
-    async def recorded(cpr: str, case_id: str) -> None:
+    async def recorded(plan: RehabilitationPlan, case_id: str) -> None:
         entry = AccessLogEntry.by(
             sender.principal,
             action=AccessAction.CREATE,
             purpose=Purpose.CASEWORK,
             outcome=AccessOutcome.ALLOWED,
-            citizen_cpr=cpr,
+            citizen_cpr=plan.patient.cpr,
             case_id=case_id,
-            correlation_id=f"medcom:{sender.channel}",
+            responsible_municipality_code=plan.home_municipality_code,
+            # The mailbox poll's trace (its activity's log lines carry it), or at least the door it came through.
+            correlation_id=current_trace_id() or f"medcom:{sender.channel}",
         )
         await record(pool, entry)
 
@@ -220,7 +224,7 @@ async def _take_plan(
             link = PreviousPlan(plan_id=earlier, relation=PlanRelation.REPLACES)
             plan = plan.model_copy(update={"previous_plan": link})
     # As POST /plans: the access-log row before the plan reaches a case, naming the case its id derives.
-    await (record_access or _default_recorder(sender, pool))(plan.patient.cpr, case_id_for_plan(sor_id, plan.plan_id))
+    await (record_access or _default_recorder(sender, pool))(plan, case_id_for_plan(sor_id, plan.plan_id))
     try:
         view, created = await take_plan(plan, pool, client, settings, sender.principal)
     except ProblemError as problem:

@@ -20,8 +20,9 @@ from workflows.application_workflow import ApplicationWorkflow, ApplicationWorkf
 from workflows.applications.commands import ApplicationCommand, ReceiveApplication
 from workflows.applications.identity import workflow_id_for_application
 from workflows.applications.state import ApplicationState
+from workflows.workflow_results import ApplicationResult
 
-Handle = WorkflowHandle[ApplicationWorkflow, ApplicationState]
+Handle = WorkflowHandle[ApplicationWorkflow, ApplicationResult]
 
 # Applications left open when a test's worker stops would keep firing timers on the shared time-skipping
 # server while no worker serves them; fixtures terminate them on teardown.

@@ -45,13 +45,14 @@ from workflows.domain.plan import PreviousPlan
 from workflows.domain.state import CaseState
 from workflows.messaging.commands import ResendMessage
 from workflows.messaging.starting import in_flight
+from workflows.workflow_results import CaseResult
 
 HISTORIES = Path(__file__).parent / "histories"
 _WITH_STORE = {"truthful_messages", "resent_after_end"}  # scenarios that steer the fake transport
 TASK_QUEUE = "record"
 logger = logging.getLogger(__name__)
 
-Case = WorkflowHandle[CaseWorkflow, CaseState]
+Case = WorkflowHandle[CaseWorkflow, CaseResult]
 Scenario = Callable[[WorkflowEnvironment, date], Awaitable[Case]]
 
 

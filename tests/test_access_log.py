@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -91,6 +93,42 @@ async def test_a_municipal_auditor_sees_only_its_municipality(pool: Pool) -> Non
 
     assert [row.municipality_code for row in municipal] == ["101", "101"]
     assert sorted(row.municipality_code or "" for row in national) == ["101", "101", "147"]
+
+
+async def test_a_municipal_auditor_sees_the_rows_about_its_cases_by_users_outside_it(pool: Pool) -> None:
+    cpr = new_cpr()
+    hospital = entry(citizen_cpr=cpr, municipality_code=None, sor_id="6008010", responsible_municipality_code="147")
+    operator = entry(citizen_cpr=cpr, municipality_code=None, user_role="ops_decrypt", action=AccessAction.DECODE)
+    await record_all(pool, [hospital, operator])
+
+    municipal, _ = await access_log.search(pool, citizen_cpr=cpr, municipality_code="147")
+    extract = await access_log.citizen_extract(pool, cpr, include_employee=False, municipality_code="147")
+    elsewhere, _ = await access_log.search(pool, citizen_cpr=cpr, municipality_code="101")
+
+    assert [(row.sor_id, row.responsible_municipality_code) for row in municipal] == [("6008010", "147")]
+    assert [(row.sor_id, row.responsible_municipality_code) for row in extract] == [("6008010", "147")]
+    assert elsewhere == []  # the operator's row names no municipality: a national auditor's only
+
+
+async def test_unless_within_writes_one_row_for_concurrent_repeats(pool: Pool) -> None:
+    cpr, user = new_cpr(), f"user-{uuid.uuid4()}"
+    decode = entry(user_id=user, citizen_cpr=cpr, action=AccessAction.DECODE, responsible_municipality_code="101")
+    within = timedelta(minutes=5)
+
+    written = await asyncio.gather(*(access_log.record(pool, decode, unless_within=within) for _ in range(8)))
+    others = [
+        decode.model_copy(update={"outcome": AccessOutcome.FAILED}),
+        decode.model_copy(update={"responsible_municipality_code": "147"}),
+        decode.model_copy(update={"citizen_cpr": None}),
+    ]
+    for other in others:
+        assert await access_log.record(pool, other, unless_within=within)
+    assert not await access_log.record(pool, decode, unless_within=within)
+    assert await access_log.record(pool, decode)  # without a window every call is a row
+
+    assert sorted(written) == [False] * 7 + [True]
+    rows, _ = await access_log.search(pool, user_id=user)
+    assert len(rows) == 5
 
 
 async def test_a_cpr_is_found_with_or_without_its_dash(pool: Pool) -> None:

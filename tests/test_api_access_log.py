@@ -14,6 +14,7 @@ from activities.db import Pool
 from api.auth.principal import Role
 from tests.api_helpers import Api, fresh_plan, post_plan, running_api, unused_municipality
 from tests.auth_helpers import bearer
+from tests.factories import HOSPITAL_SOR_ID
 from tests.staff_helpers import register_teams
 
 
@@ -68,6 +69,48 @@ async def test_reads_changes_and_denied_look_ups_are_logged_and_found_by_citizen
     assert read["source_address"] and read["purpose"] == "sagsbehandling"
 
 
+async def test_a_hospitals_plan_is_logged_for_the_cases_municipality_whose_auditor_finds_it(api: Api) -> None:
+    municipality, other = await unused_municipality(api.pool), await unused_municipality(api.pool)
+    cpr = _cpr()
+    case_id = await _case(api, municipality, cpr)
+    found = await _search(api, {"citizen_cpr": cpr}, municipality=municipality)
+    [created] = [row for row in found if row["action"] == "create"]
+    assert (created["user_role"], created["case_id"], created["sor_id"]) == ("hospital", case_id, HOSPITAL_SOR_ID)
+    assert created["municipality_code"] is None  # the hospital's own organisation has none ...
+    assert created["responsible_municipality_code"] == municipality  # ... the case's does: its auditor reads it
+    elsewhere = await _search(api, {"citizen_cpr": cpr}, municipality=other)
+    assert [row["purpose"] for row in elsewhere] == ["tilsyn"]  # that auditor's own search only
+    auditor = bearer(Role.AUDITOR, municipality=municipality)
+    extract = await api.http.post("/access-log/citizen-extract", json={"citizen_cpr": cpr}, headers=auditor)
+    entries = extract.json()["entries"]  # the citizen's art. 15 extract from their municipality is complete
+    assert [(entry["action"], entry["sor_id"]) for entry in entries if entry["purpose"] != "tilsyn"] == [
+        ("create", HOSPITAL_SOR_ID)
+    ]
+
+
+async def _read_with(api: Api, case_id: str, municipality: str, **headers: str) -> tuple[str, str | None]:
+    """Read the case with `headers`: the answer's X-Correlation-Id (the trace id) and the row's correlation id."""
+    subject = f"cw-{uuid.uuid4()}"
+    reader = bearer(Role.CASEWORKER, municipality=municipality, subject=subject)
+    answer = await api.http.get(f"/cases/{case_id}", headers={**reader, **headers})
+    assert answer.status_code == 200, answer.text
+    [row] = await _search(api, {"user_id": subject}, national=True)
+    return answer.headers["X-Correlation-Id"], row["correlation_id"]
+
+
+async def test_a_rows_correlation_id_is_the_requests_trace_id_or_the_callers_well_formed_reference(api: Api) -> None:
+    municipality = await unused_municipality(api.pool)
+    case_id = await _case(api, municipality, _cpr())
+    trace_id, logged = await _read_with(api, case_id, municipality)
+    assert len(trace_id) == 32 and int(trace_id, 16) and logged == trace_id  # follow the row into logs and traces
+    reference = "INC-4711:sag.7_b"
+    assert (await _read_with(api, case_id, municipality, **{"X-Correlation-Id": reference}))[1] == reference
+    # Too long, odd characters or a CPR number: ignored, and the trace id serves.
+    for bad in ("x" * 101, "two words", "<script>", "a\tb", "-leading-dash", "250947-9989", "2509479989"):
+        trace_id, logged = await _read_with(api, case_id, municipality, **{"X-Correlation-Id": bad})
+        assert logged == trace_id, bad
+
+
 async def test_ids_with_ten_digits_in_a_row_are_searchable(api: Api) -> None:
     # About one UUID in ninety holds ten digits in a row; that is an id, not a CPR number in the criterion.
     case_id = "ab123456-7890-4abc-8def-0123456789ab"
@@ -82,7 +125,8 @@ async def test_a_municipal_auditor_sees_its_municipality_and_other_roles_none(ap
     case_id = await _case(api, municipality, cpr)
     reader = bearer(Role.CASEWORKER, municipality=municipality, subject="cw-scope")
     assert (await api.http.get(f"/cases/{case_id}", headers=reader)).status_code == 200
-    assert [r["user_id"] for r in await _search(api, {"case_id": case_id}, municipality=municipality)] == ["cw-scope"]
+    found = await _search(api, {"case_id": case_id}, municipality=municipality)
+    assert [row["user_id"] for row in found] == ["cw-scope", HOSPITAL_SOR_ID]  # the reader, the hospital's create
     assert await _search(api, {"case_id": case_id}, municipality=other) == []
     for role in (Role.CASEWORKER, Role.OPS, Role.HOSPITAL):
         refused = await api.http.post(

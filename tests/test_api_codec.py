@@ -1,5 +1,6 @@
 """The codec endpoint for the Temporal UI: protocol, an ops_decrypt token for both routes, an access-log row for
-every decode, CORS for the UI's origin only (with credentials), and its errors."""
+every decode, CORS for the UI's origin only (with credentials), and its errors. Which rows a page's many decodes
+write, and with which municipality: tests/test_codec_access_log.py."""
 
 from __future__ import annotations
 
@@ -127,17 +128,6 @@ async def test_decode_answers_what_the_codec_encoded_and_logs_it(pool: Pool) -> 
     assert row.correlation_id == correlation
     assert row.search_criterion == {"payloads": 2, "encrypted_payloads": 1, "citizens": 1}
     assert row.citizen_cpr == SYNTHETIC_CPR  # the decode is in that citizen's extract
-
-
-async def test_every_decode_is_its_own_row_with_its_own_correlation_id(pool: Pool) -> None:
-    encrypted = await codec().encode([plan_payload()])
-    subject, headers = operator()
-    async with codec_api(SETTINGS, pool) as http:
-        for _ in range(2):
-            assert (await http.post("/codec/decode", json=to_json(encrypted), headers=headers)).status_code == 200
-    rows = await rows_of(pool, subject)
-    assert len(rows) == 2
-    assert all(row.correlation_id for row in rows) and rows[0].correlation_id != rows[1].correlation_id
 
 
 async def test_encode_encrypts_with_the_current_key_and_is_not_logged(pool: Pool) -> None:

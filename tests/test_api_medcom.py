@@ -86,6 +86,20 @@ async def test_each_level_starts_its_case_with_the_receipt_the_envelope_asks_for
         assert answer["receipt"] is None
 
 
+async def test_the_case_is_created_in_the_access_log_for_its_municipality(api: Api, pool: Pool) -> None:
+    response = await _send(api, fresh(_today(ggop("almen.xml"))))
+    assert response.status_code == 201, response.text
+    case_id = response.json()["case_id"]
+    home = (await _case(api, case_id))["plan"]["home_municipality_code"]
+    logged = await _rows(
+        pool,
+        "SELECT action, sor_id, municipality_code, responsible_municipality_code, correlation_id FROM access_log"
+        " WHERE case_id = %s AND action = 'create'",
+        case_id,
+    )
+    assert logged == [("create", DEFAULT_SOR, None, home, response.headers["X-Correlation-Id"])]
+
+
 async def test_a_duplicate_gets_the_identical_receipt_and_no_second_case(api: Api, pool: Pool) -> None:
     raw = fresh(_today(ggop("almen.xml")))
     first, again = await _send(api, raw), await _send(api, raw)
@@ -227,9 +241,12 @@ async def test_the_vans_door_takes_the_same_message_with_the_mailbox_vouching_fo
     assert outcome.status == 201 and outcome.case_id is not None and outcome.receipt is not None
     assert parse_receipt(outcome.receipt).positive
     logged = await _rows(
-        api.pool, "SELECT user_id, user_role, action FROM access_log WHERE case_id = %s", outcome.case_id
+        api.pool,
+        "SELECT user_id, user_role, action, responsible_municipality_code FROM access_log WHERE case_id = %s",
+        outcome.case_id,
     )
-    assert logged == [(f"vans:{SENDER_EAN}", "hospital", "create")]
+    home = (await _case(api, outcome.case_id))["plan"]["home_municipality_code"]
+    assert logged == [(f"vans:{SENDER_EAN}", "hospital", "create", home)]  # the case's auditor reads it
     again = await take_ggop_message(raw, sender=GgopSender.vans(SENDER_EAN), **door)
     assert again.duplicate and again.receipt == outcome.receipt and again.case_id == outcome.case_id
     with pytest.raises(SenderRefused):  # the message names another sender than its VANS envelope

@@ -23,8 +23,8 @@ from tests.workflow_helpers import send
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.casework import AssignCase, CaseworkerRef
 from workflows.domain.commands import AssignTeam
-from workflows.domain.state import CaseState
 from workflows.identity import workflow_id_for_case
+from workflows.workflow_results import CaseResult
 
 LONGEST_LEAD = 20
 
@@ -55,7 +55,7 @@ async def _warned_case(api: Api, municipality: str) -> dict[str, Any]:
     raise AssertionError(f"case {case_id} was never warned: {case['unseen_warnings']}")
 
 
-def _workflow(api: Api, case: dict[str, Any]) -> WorkflowHandle[CaseWorkflow, CaseState]:
+def _workflow(api: Api, case: dict[str, Any]) -> WorkflowHandle[CaseWorkflow, CaseResult]:
     return api.env.client.get_workflow_handle_for(CaseWorkflow.run, workflow_id_for_case(case["case_id"]))
 
 

@@ -28,9 +28,10 @@ from workflows.domain.commands import AssignTeam, ConfirmProposedStartDate, Rece
 from workflows.domain.events import ContactReminderDue
 from workflows.domain.model import CaseStatus, DeadlineKind, TransferReason
 from workflows.domain.state import CaseState, fold
+from workflows.workflow_results import CaseResult
 
 Running = tuple[WorkflowEnvironment, InMemoryCaseStore, str]
-Case = WorkflowHandle[CaseWorkflow, CaseState]
+Case = WorkflowHandle[CaseWorkflow, CaseResult]
 CONTACT, GUARANTEE = DeadlineKind.CONTACT, DeadlineKind.START_GUARANTEE
 MARGIN = timedelta(minutes=1)
 RULES_LEAD = 2  # RuleSet.deadline_warning_working_days

@@ -37,6 +37,7 @@ from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 from workflows.messaging.events import DeliveryFailure, MessageDeliveryFailed, MessageSent
 from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
 from workflows.messaging.state import DeliveryStatus
+from workflows.workflow_results import CaseResult
 
 EHR_EAN = "5790001234574"
 MUNICIPALITY = "187"  # a municipality no other messaging test forwards to
@@ -101,7 +102,7 @@ def _forward_id(state: CaseState) -> str | None:
     return next((i for i, m in state.messages.items() if m.kind is MessageKind.PLAN_FORWARD), None)
 
 
-async def _forwarded_case(stack: Stack) -> tuple[WorkflowHandle[CaseWorkflow, CaseState], str]:
+async def _forwarded_case(stack: Stack) -> tuple[WorkflowHandle[CaseWorkflow, CaseResult], str]:
     today = (await stack.env.get_current_time()).date()
     plan = make_plan(discharge_date=today.isoformat(), home_municipality_code=MUNICIPALITY)
     handle, _ = await start_case(stack.env.client, stack.task_queue, receive_plan(plan))

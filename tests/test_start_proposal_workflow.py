@@ -23,6 +23,7 @@ from workflows.domain.events import StartGuaranteeBreached
 from workflows.domain.model import CaseStatus
 from workflows.domain.start_proposal import ProposalOutcome
 from workflows.domain.state import CaseState, fold
+from workflows.workflow_results import CaseResult
 
 Running = tuple[WorkflowEnvironment, InMemoryCaseStore, str]
 
@@ -40,7 +41,7 @@ async def running(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Runni
         await terminate_started_cases()
 
 
-async def _case_with_proposal(running: Running) -> tuple[WorkflowHandle[CaseWorkflow, CaseState], CaseState, date]:
+async def _case_with_proposal(running: Running) -> tuple[WorkflowHandle[CaseWorkflow, CaseResult], CaseState, date]:
     env, store, task_queue = running
     today = (await env.get_current_time()).date()
     plan = make_plan(

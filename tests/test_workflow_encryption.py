@@ -3,6 +3,7 @@ while the client still reads the plan back, and the encrypted history replays.""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -16,14 +17,15 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.payload_codec import ENCRYPTED_ENCODING
-from activities.temporal_connection import data_converter_for
-from tests.domain_helpers import classify
+from activities.temporal_connection import data_converter_for, payload_codec_for
+from tests.domain_helpers import CASEWORKER, cid, classify
 from tests.encryption_helpers import encrypting_settings
 from tests.factories import SYNTHETIC_CPR, make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import send, start_case, terminate_started_cases, wait_for_state
 from workflows.case_workflow import CaseWorkflow
-from workflows.domain.model import CaseStatus
+from workflows.domain.commands import CloseCase
+from workflows.domain.model import CaseStatus, CloseReason
 
 CITIZEN_NAME = "Testa Testesen"
 SETTINGS = encrypting_settings()
@@ -122,3 +124,26 @@ async def test_an_encrypted_history_replays_with_the_encrypting_converter(sides:
     history, _ = await run_case(secret)
     replayer = Replayer(workflows=[CaseWorkflow], data_converter=data_converter_for(SETTINGS))
     assert (await replayer.replay_workflow(history, raise_on_replay_failure=True)).replay_failure is None
+
+
+async def test_a_finished_cases_result_holds_no_personal_data(sides: tuple[Side, Side]) -> None:
+    # The result is the first thing the Temporal UI shows of a closed workflow: decoding it (ops_decrypt) must not
+    # show the citizen. The state stays in the event store.
+    secret, _ = sides
+    handle, _ = await start_case(secret.client, secret.task_queue, receive_plan())
+    await wait_for_state(handle, lambda state: state.status is CaseStatus.DISTRIBUTED)
+    await send(handle, classify())
+    close = CloseCase(command_id=cid(), actor=CASEWORKER, reason=CloseReason.NO_FURTHER_NEED_CITIZEN)
+    closed = await send(handle, close)
+    assert closed.status is CaseStatus.CLOSED
+    await handle.result()
+    [completed] = [
+        event.workflow_execution_completed_event_attributes
+        for event in (await handle.fetch_history()).events
+        if event.HasField("workflow_execution_completed_event_attributes")
+    ]
+    codec = payload_codec_for(SETTINGS)
+    assert codec is not None
+    [result] = await codec.decode(list(completed.result.payloads))
+    assert SYNTHETIC_CPR.encode() not in result.data and b"Testesen" not in result.data
+    assert json.loads(result.data) == {"case_id": closed.case_id, "status": "closed", "version": closed.version}

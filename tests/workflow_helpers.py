@@ -21,11 +21,12 @@ from workflows.domain.commands import CaseCommand, ReceivePlan
 from workflows.domain.state import CaseState
 from workflows.identity import workflow_id_for_case
 from workflows.messaging.contracts import delivery_workflow_id
+from workflows.workflow_results import CaseResult
 
 
 async def start_case(
     client: Client, task_queue: str, command: ReceivePlan, case_id: str | None = None
-) -> tuple[WorkflowHandle[CaseWorkflow, CaseState], CaseState]:
+) -> tuple[WorkflowHandle[CaseWorkflow, CaseResult], CaseState]:
     case_id = case_id or str(uuid.uuid4())
     start = WithStartWorkflowOperation(
         CaseWorkflow.run,
@@ -44,7 +45,7 @@ async def start_case(
 
 # Cases left open when a test's worker stops would keep firing timers on the shared time-skipping server
 # while no worker serves them; fixtures terminate them on teardown.
-_started: list[WorkflowHandle[CaseWorkflow, CaseState]] = []
+_started: list[WorkflowHandle[CaseWorkflow, CaseResult]] = []
 
 
 async def terminate_started_cases() -> None:
@@ -77,7 +78,7 @@ async def terminate_deliveries(handle: WorkflowHandle[Any, Any]) -> None:
 
 
 async def wait_for_state(
-    handle: WorkflowHandle[CaseWorkflow, CaseState], condition: Callable[[CaseState], bool], attempts: int = 200
+    handle: WorkflowHandle[CaseWorkflow, CaseResult], condition: Callable[[CaseState], bool], attempts: int = 200
 ) -> CaseState:
     for _ in range(attempts):
         state = await handle.query(CaseWorkflow.current_state)
@@ -87,7 +88,7 @@ async def wait_for_state(
     raise AssertionError(f"condition never held; last state: {state.status}")
 
 
-async def search_attribute(handle: WorkflowHandle[CaseWorkflow, CaseState], name: str) -> object:
+async def search_attribute(handle: WorkflowHandle[CaseWorkflow, CaseResult], name: str) -> object:
     """One search attribute's value as the server stores it.
 
     Read raw because the Java test server keeps an unset attribute as JSON null, which the SDK's typed
@@ -113,7 +114,7 @@ def _updates_by_command() -> dict[type, Any]:
 _UPDATES = _updates_by_command()
 
 
-async def send(handle: WorkflowHandle[CaseWorkflow, CaseState], command: CaseCommand) -> CaseState:
+async def send(handle: WorkflowHandle[CaseWorkflow, CaseResult], command: CaseCommand) -> CaseState:
     """Send `command` as the Update that takes it, with its command id as the update id."""
     state: CaseState = await handle.execute_update(
         _UPDATES[type(command)], command, id=command.command_id, result_type=CaseState

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
     from workflows.messaging.starting import await_resend_after_end, settle
+    from workflows.workflow_results import ApplicationResult
     from workflows.workflow_support import event_metadata
 
 
@@ -67,7 +68,7 @@ class ApplicationWorkflow(MessagingApplicationShell):
         )
 
     @workflow.run
-    async def run(self, application_input: ApplicationWorkflowInput) -> ApplicationState:
+    async def run(self, application_input: ApplicationWorkflowInput) -> ApplicationResult:
         await self._await_first_command(lambda: self._state.status is not ApplicationStatus.NEW)
         while self._state.is_open:
             await self._continue_as_new_if_suggested()
@@ -78,7 +79,7 @@ class ApplicationWorkflow(MessagingApplicationShell):
         while await await_resend_after_end(lambda: self._state.messages):  # a failed one may still be resent
             await self._continue_as_new_if_suggested()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._state
+        return ApplicationResult.of(self._state)  # no personal data in the result (workflows/workflow_results.py)
 
     async def _continue_as_new_if_suggested(self) -> None:
         if workflow.info().is_continue_as_new_suggested():

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
     from workflows.messaging.starting import await_resend_after_end, settle
+    from workflows.workflow_results import CaseResult
 
 
 class CaseWorkflowInput(BaseModel):
@@ -64,7 +65,7 @@ class CaseWorkflow(CaseworkUpdates):
         )
 
     @workflow.run
-    async def run(self, case_input: CaseWorkflowInput) -> CaseState:
+    async def run(self, case_input: CaseWorkflowInput) -> CaseResult:
         await self._await_first_command(lambda: self._state.plan is not None)
         while self._state.is_open:
             await self._continue_as_new_if_suggested()
@@ -78,7 +79,7 @@ class CaseWorkflow(CaseworkUpdates):
         while await await_resend_after_end(lambda: self._state.messages):  # a failed one may still be resent
             await self._continue_as_new_if_suggested()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._state
+        return CaseResult.of(self._state)  # no personal data in the history's result (workflows/workflow_results.py)
 
     async def _continue_as_new_if_suggested(self) -> None:
         if workflow.info().is_continue_as_new_suggested():

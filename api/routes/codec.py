@@ -9,9 +9,11 @@ Payloads that are not encrypted come back unchanged.
 
 Whoever can call `/codec/decode` can read every payload encrypted with the service's keys, so both routes take
 a verified token with the role `ops_decrypt` (401 without one or with a bad one, 403 for another role), and
-every decode is one access-log row (action `decode`, purpose "teknisk bistand", the caller, the outcome, the
-source address, a correlation id and the number of payloads). A decode whose row cannot be written is refused:
-nothing is decoded unlogged. Encoding reveals nothing and is not logged.
+every decode is access-logged (action `decode`, purpose "teknisk bistand", the caller, the outcome, the source
+address, the trace id and the number of payloads): a row per citizen shown and the municipality of their case
+(`api.codec_access_log`), once per CODEC_DECODE_LOG_WINDOW_SECONDS, as the UI decodes one page in many requests.
+A decode whose rows cannot be written is refused: nothing is decoded unlogged. Encoding reveals nothing and is
+not logged.
 
 Local mode (CODEC_AUTH_REQUIRED=false) is for `make run`, whose dev UI has no login and so cannot send a token:
 a request without `Authorization` from a loopback address then acts as `local-operator`, still access-logged.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Security
@@ -36,7 +39,7 @@ from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload, Payloads
 
 from activities.access_log import record
-from activities.access_log_entries import AccessLogEntry, AccessOutcome
+from activities.access_log_entries import AccessOutcome
 from activities.db import Pool
 from activities.payload_codec import (
     EncryptionCodec,
@@ -48,7 +51,7 @@ from activities.startup_checks import StartupError
 from api.auth.access import forbidden
 from api.auth.dependencies import bearer_scheme, current_principal
 from api.auth.principal import Principal, Role
-from api.codec_access_log import citizens_in, decode_entry
+from api.codec_access_log import SeenCitizen, citizens_in, decode_entries
 from api.codec_setup import CodecCORS, unknown_payload_key
 from api.problems import FieldError, ProblemError, field_problem
 from api.unavailable import unavailable
@@ -178,10 +181,33 @@ def _access_log_unavailable(request: Request) -> ProblemError:
     )
 
 
-async def _log(request: Request, pool: Pool, entry: AccessLogEntry) -> None:
-    """Append `entry`, or raise the 503 that refuses the decode (no unlogged decode)."""
+async def _write(
+    request: Request,
+    pool: Pool,
+    principal: Principal,
+    outcome: AccessOutcome,
+    asked: list[CodecPayload],
+    citizens: dict[str, SeenCitizen] | None = None,
+) -> None:
+    """Append the decode's rows, each unless the caller's same row (user, outcome, citizen, municipality) is younger
+    than CODEC_DECODE_LOG_WINDOW_SECONDS: the Temporal UI decodes one page in many requests."""
+    window = _app_settings(request).codec_decode_log_window_seconds
+    within = timedelta(seconds=window) if window else None
+    for entry in await decode_entries(request, pool, principal, outcome, asked, citizens):
+        await record(pool, entry, unless_within=within)
+
+
+async def _log(
+    request: Request,
+    pool: Pool,
+    principal: Principal,
+    outcome: AccessOutcome,
+    asked: list[CodecPayload],
+    citizens: dict[str, SeenCitizen] | None = None,
+) -> None:
+    """`_write`, or raise the 503 that refuses the decode (no unlogged decode)."""
     try:
-        await record(pool, entry)
+        await _write(request, pool, principal, outcome, asked, citizens)
     except Exception as err:  # any failure to log refuses the decode; the error text may quote the row
         logger.error("decode refused on %s: the access log row failed (%s)", request.url.path, type(err).__name__)
         raise _access_log_unavailable(request) from None
@@ -210,7 +236,7 @@ async def decode(
     if not principal.has(Role.OPS_DECRYPT):
         if pool is not None:
             try:  # best effort: nothing was decoded, and the caller is answered 403 either way
-                await record(pool, decode_entry(request, principal, AccessOutcome.DENIED, body.payloads, set()))
+                await _write(request, pool, principal, AccessOutcome.DENIED, body.payloads)
             except Exception as err:
                 logger.warning("a refused decode was not access-logged (%s)", type(err).__name__)
         raise forbidden(principal, "decode Temporal payloads")
@@ -221,12 +247,10 @@ async def decode(
     try:
         plain = await codec.decode(payloads)
     except PayloadDecryptionError as err:  # names key ids only, never data
-        await _log(request, pool, decode_entry(request, principal, AccessOutcome.FAILED, body.payloads, set()))
+        await _log(request, pool, principal, AccessOutcome.FAILED, body.payloads)
         raise _not_decodable(err) from None
-    # Logged before the answer is built: if the row cannot be written, the decoded payloads never leave.
-    await _log(
-        request, pool, decode_entry(request, principal, AccessOutcome.ALLOWED, body.payloads, citizens_in(plain))
-    )
+    # Logged before the answer is built: if a row cannot be written, the decoded payloads never leave.
+    await _log(request, pool, principal, AccessOutcome.ALLOWED, body.payloads, citizens_in(plain))
     return _from_proto(plain)
 
 

@@ -32,6 +32,7 @@ from api.ggop_sender import GgopSender, SenderRefused
 from api.http_limits import too_large
 from api.openapi import problems
 from api.problems import PROBLEM_JSON, FieldError, Problem, ProblemError
+from workflows.domain.plan import RehabilitationPlan
 
 router = APIRouter(tags=["medcom"])
 
@@ -147,8 +148,16 @@ async def receive_ggop(
         )
     raw = await _body(request, settings.medcom_max_message_bytes)
 
-    async def logged(cpr: str, case_id: str) -> None:
-        await log_access(request, pool, principal, AccessAction.CREATE, citizen_cpr=cpr, case_id=case_id)
+    async def logged(plan: RehabilitationPlan, case_id: str) -> None:
+        await log_access(
+            request,
+            pool,
+            principal,
+            AccessAction.CREATE,
+            citizen_cpr=plan.patient.cpr,
+            case_id=case_id,
+            responsible_municipality_code=plan.home_municipality_code,
+        )
 
     try:
         outcome = await take_ggop_message(

@@ -192,7 +192,15 @@ async def receive_plan(
     # Logged before the case is touched: no plan reaches a case without its row (the row names the case the
     # plan's id derives; a replacing plan goes on in its earlier plan's case).
     case_id = case_id_for_plan(plan.sending_hospital_sor_id, plan.plan_id)
-    await log_access(request, pool, principal, AccessAction.CREATE, citizen_cpr=plan.patient.cpr, case_id=case_id)
+    await log_access(
+        request,
+        pool,
+        principal,
+        AccessAction.CREATE,
+        citizen_cpr=plan.patient.cpr,
+        case_id=case_id,
+        responsible_municipality_code=plan.home_municipality_code,  # the hospital has none: the case's auditor
+    )
     return await _receive(plan, response, pool, client, settings, principal)
 
 
