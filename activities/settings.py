@@ -201,6 +201,25 @@ class Settings(AuthSettings, CitizenKeySettings, MedComSettings, KlGatewaySettin
             )
         return keys
 
+    def require_temporal_tls(self) -> None:
+        """StartupError when the TEMPORAL_TLS_* files cannot serve: a certificate without its key (or the other way
+        round), or a file that cannot be read. Checked at start, not when the client first connects."""
+        problems = []
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            problems.append("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together")
+        for name, path in (
+            ("TEMPORAL_TLS_CA", self.temporal_tls_ca),
+            ("TEMPORAL_TLS_CERT", self.temporal_tls_cert),
+            ("TEMPORAL_TLS_KEY", self.temporal_tls_key),
+        ):
+            if path is not None:
+                try:
+                    path.read_bytes()
+                except OSError as err:
+                    problems.append(f"{name} cannot be read ({type(err).__name__})")
+        if problems:
+            raise StartupError("; ".join(problems))
+
     def require_database_url(self) -> str:
         """The database URL, or a clear error for a process started outside `deploy.local` without one."""
         if self.database_url is None:
