@@ -14,6 +14,9 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+# 0 done, 1 a failure, 2 a setting is missing or invalid (deploy/cli.py): every entry point alike.
+SETTINGS_EXIT_CODE = 2
+
 DATABASE_URL_FORM = "postgresql://user:password@host:5432/dbname, or libpq key=value pairs"
 
 

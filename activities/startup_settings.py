@@ -22,10 +22,9 @@ from pydantic_settings import BaseSettings
 
 from activities.logging_setup import configure_logging
 from activities.settings import Settings
-from activities.startup_checks import StartupError, describe_validation_errors
+from activities.startup_checks import SETTINGS_EXIT_CODE, StartupError, describe_validation_errors
 
-# 0 done, 1 a failure, 2 a setting is missing or invalid (deploy/cli.py): every entry point alike.
-SETTINGS_EXIT_CODE = 2
+__all__ = ["SETTINGS_EXIT_CODE", "Requirement", "refuse_to_start", "startup_settings"]
 
 logger = logging.getLogger("genoptraening.startup")
 

@@ -134,6 +134,6 @@ async def test_the_first_request_after_a_quick_restart_is_answered_at_once(
                 asked = await _until_connectable(url)
                 answer = await http.get("/cases", headers=headers)
                 assert answer.status_code == 200, answer.text
-                assert time.monotonic() - asked < 1.0
+                assert time.monotonic() - asked < 1.5  # the stock pool: 503 after its 3 s wait
         finally:
             await pool.close()
