@@ -5,7 +5,8 @@ service. Run it once per namespace before the first worker starts:
 
     python -m activities.search_attribute_registration
 
-(A cluster operator can instead run `temporal operator search-attribute create`, see deploy/README.md.)
+It sends no workflow payload, so it needs no PAYLOAD_ENCRYPTION_KEYS. (A cluster operator can instead run
+`temporal operator search-attribute create`, see deploy/README.md.)
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.observability_settings import ObservabilitySettings
+from activities.settings import Settings
+from activities.startup_checks import StartupError
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 logger = logging.getLogger(__name__)
+SERVICE = "genoptraening-cli"
 
 
 async def _registered(client: Client, namespace: str) -> dict[str, IndexedValueType.ValueType] | None:
@@ -82,13 +87,10 @@ async def _add(client: Client, namespace: str, attributes: dict[str, IndexedValu
     return list(attributes)
 
 
-async def _main() -> None:
-    from activities.settings import get_settings
+async def _register(settings: Settings) -> None:
     from activities.temporal_connection import connect_temporal
 
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    client = await connect_temporal(settings)
+    client = await connect_temporal(settings, sends_payloads=False)  # no payloads: no payload key needed
     added = await ensure_search_attributes(client, settings.temporal_namespace)
     logger.info(
         "Namespace %s at %s: %s",
@@ -99,10 +101,33 @@ async def _main() -> None:
 
 
 def main() -> int:
-    """`python -m activities.search_attribute_registration` and `genoptraening register-search-attributes`."""
-    asyncio.run(_main())
+    """`python -m activities.search_attribute_registration` and `genoptraening register-search-attributes`:
+    0 done, 1 Temporal unreachable or refusing, 2 a setting is invalid. Needs no payload key."""
+    from activities.process_observability import start_observability
+    from activities.startup_settings import TEMPORAL_TLS, refuse_to_start, startup_settings
+
+    try:
+        settings = startup_settings([TEMPORAL_TLS], blocks=(ObservabilitySettings,))
+    except StartupError as err:
+        return refuse_to_start(SERVICE, "cannot register search attributes", err)
+    start_observability(SERVICE, settings.log_level, traced=False)
+    try:
+        asyncio.run(_register(settings))
+    except RPCError as err:  # e.g. no operator permission on a managed cluster
+        logger.error("cannot register search attributes: Temporal answered %s", err.status.name)
+        return 1
+    except RuntimeError as err:  # the SDK's "Failed client connect" (the address, no credentials), a type clash
+        logger.error("cannot register search attributes: %s", " ".join(str(err).split()))
+        return 1
     return 0
 
 
+def run_as_process() -> None:
+    """`main`, then leave as the worker does (`activities.process_exit`): the client started the SDK's runtime."""
+    from activities.process_exit import run_and_leave
+
+    run_and_leave(main, "search attribute registration")
+
+
 if __name__ == "__main__":
-    main()
+    run_as_process()

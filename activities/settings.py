@@ -7,6 +7,7 @@ same `Settings` through `get_settings()`.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +19,12 @@ from activities.citizen_key_settings import CitizenKeySettings
 from activities.kl_gateway.settings import KlGatewaySettings
 from activities.medcom_settings import MedComSettings
 from activities.payload_codec import KEY_FORMAT, KeyRingError, PayloadKey, parse_key_ring
-from activities.startup_checks import StartupError, check_database_url, describe_validation_errors
+from activities.startup_checks import (
+    SETTINGS_EXIT_CODE,
+    StartupError,
+    check_database_url,
+    describe_validation_errors,
+)
 
 DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
 DEFAULT_TASK_QUEUE = "genoptraening-cases"
@@ -209,6 +215,25 @@ class Settings(AuthSettings, CitizenKeySettings, MedComSettings, KlGatewaySettin
             )
         return keys
 
+    def require_temporal_tls(self) -> None:
+        """StartupError when the TEMPORAL_TLS_* files cannot serve: a certificate without its key (or the other way
+        round), or a file that cannot be read. Checked at start, not when the client first connects."""
+        problems = []
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            problems.append("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together")
+        for name, path in (
+            ("TEMPORAL_TLS_CA", self.temporal_tls_ca),
+            ("TEMPORAL_TLS_CERT", self.temporal_tls_cert),
+            ("TEMPORAL_TLS_KEY", self.temporal_tls_key),
+        ):
+            if path is not None:
+                try:
+                    path.read_bytes()
+                except OSError as err:
+                    problems.append(f"{name} cannot be read ({type(err).__name__})")
+        if problems:
+            raise StartupError("; ".join(problems))
+
     def require_database_url(self) -> str:
         """The database URL, or a clear error for a process started outside `deploy.local` without one."""
         if self.database_url is None:
@@ -235,10 +260,13 @@ def is_loopback(host: str | None) -> bool:
 def get_settings() -> Settings:
     """The process-wide settings, read from the environment once.
 
-    An invalid setting ends the process with one line naming it (SystemExit: Python prints the message and
-    exits 1, without a traceback). A SystemExit rather than an exception because uvicorn reads the settings
-    while it imports `api.main`, and prints any other import error as a traceback. Tests build `Settings()`."""
+    An invalid setting ends the process with one line naming each (logged, or on stderr before logging is set
+    up) and exit code 2, without a traceback. Entry points check first with `activities.startup_settings`,
+    which names the other settings blocks' problems too. Tests build `Settings()`."""
     try:
         return Settings()
     except ValidationError as err:
-        raise SystemExit(f"invalid setting: {describe_validation_errors(err.errors())}") from None
+        logging.getLogger("genoptraening.startup").critical(
+            "invalid setting: %s", describe_validation_errors(err.errors())
+        )
+        raise SystemExit(SETTINGS_EXIT_CODE) from None

@@ -14,6 +14,9 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+# 0 done, 1 a failure, 2 a setting is missing or invalid (deploy/cli.py): every entry point alike.
+SETTINGS_EXIT_CODE = 2
+
 DATABASE_URL_FORM = "postgresql://user:password@host:5432/dbname, or libpq key=value pairs"
 
 
@@ -49,13 +52,13 @@ def database_unreachable(url: str, error: BaseException, setting: str = "DATABAS
     return StartupError(f"cannot connect to the database of {setting} ({database_target(url)}): {type(error).__name__}")
 
 
-def describe_validation_errors(errors: Sequence[Any]) -> str:
+def describe_validation_errors(errors: Sequence[Any], env_prefix: str = "") -> str:
     """One line from pydantic's errors of `Settings` (`hide_input_in_errors`: they never hold the value), naming
-    each setting as its environment variable."""
+    each setting as its environment variable (`env_prefix` and the field's name)."""
     parts = []
     for error in errors:
         location = ".".join(str(part) for part in error.get("loc", ())) or "settings"
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        name = location.upper()
+        name = f"{env_prefix}{location}".upper()
         parts.append(message if message.startswith(name) else f"{name}: {message}")
     return "; ".join(parts)

@@ -65,17 +65,21 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
+async def connect_temporal(settings: Settings, *, lazy: bool = False, sends_payloads: bool = True) -> Client:
     """A client for `settings.temporal_namespace` with `data_converter_for(settings)` (the same on every side).
 
     `lazy` connects on first use instead of now (the API: it must start and answer 503 during an outage).
-    Raises `StartupError` without payload keys, unless ALLOW_UNENCRYPTED_PAYLOADS is true."""
-    settings.require_payload_keys()
+    Raises `StartupError` without payload keys, unless ALLOW_UNENCRYPTED_PAYLOADS is true. `sends_payloads=False`
+    is for a command that only speaks to the operator service (registering search attributes): it sends no
+    workflow payload, so it needs no payload key and is told nothing about them."""
+    if sends_payloads:
+        settings.require_payload_keys()
+    converter = data_converter_for(settings) if sends_payloads else pydantic_data_converter
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=data_converter_for(settings),
+        data_converter=converter,
         tls=tls_config(settings),
         api_key=api_key,
         lazy=lazy,

@@ -1,7 +1,9 @@
 """The HTTP API of the genoptræning case service (`uvicorn api.main:app`).
 
 `create_app` builds the application; in production its lifespan opens the PostgreSQL pool and connects to
-Temporal, while tests pass their own pool and client.
+Temporal, while tests pass their own pool and client. `app`, the process's application, is built when uvicorn
+first asks for it, not when the module is imported: a process of its own checks every setting it needs first
+and refuses to start, in one line naming each bad one (`activities.startup_settings`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,19 @@ from activities.observability_settings import ObservabilitySettings
 from activities.process_observability import start_observability
 from activities.settings import Settings, get_settings
 from activities.startup_checks import StartupError
+from activities.startup_settings import (
+    CITIZEN_KEYS,
+    CODEC_AUTH,
+    DATABASE_URL,
+    PAYLOAD_KEYS,
+    TEMPORAL_TLS,
+    Requirement,
+    refuse_to_start,
+    startup_settings,
+)
 from activities.temporal_connection import connect_temporal, payload_codec_for
 from api.answer_bound import AnswerBound
+from api.auth.tokens import require_token_keys
 from api.http_limits import RequestContract
 from api.observability import install_observability
 from api.openapi import install_openapi
@@ -137,17 +150,31 @@ TAGS = [
 ]
 
 
+# What an app of its own needs besides well-formed settings (the order is the order of the message); the
+# process (`uvicorn api.main:app`) needs the rest too: without a key source no token could be verified.
+TOKEN_KEYS = Requirement(("auth_jwks_url", "auth_public_key_file"), require_token_keys)
+APP_REQUIREMENTS = (PAYLOAD_KEYS, CODEC_AUTH, CITIZEN_KEYS)
+PROCESS_REQUIREMENTS = (*APP_REQUIREMENTS, TOKEN_KEYS, TEMPORAL_TLS, DATABASE_URL)
+
+
+def checked_settings(requirements: tuple[Requirement, ...], settings: Settings | None = None) -> Settings:
+    """The settings (read from the environment unless given), checked whole before uvicorn serves and before any
+    thread starts; ends the process with exit code 2 and one line naming every bad setting (no traceback)."""
+    try:
+        return startup_settings(requirements, blocks=(ObservabilitySettings,), settings=settings)
+    except StartupError as err:
+        raise SystemExit(refuse_to_start("genoptraening-api", "API cannot start", err)) from None
+
+
 def create_app(
     *, pool: Pool | None = None, temporal_client: Client | None = None, settings: Settings | None = None
 ) -> FastAPI:
     """The API. Without `pool` or `temporal_client`, the lifespan opens them from the settings."""
-    app_settings = settings or get_settings()
-    if temporal_client is None:  # a process of its own (tests bring their client): the one log format, traces
+    if temporal_client is None:  # a process of its own (tests bring their client): checked, then logs and traces
+        app_settings = checked_settings(APP_REQUIREMENTS, settings)
         start_observability("genoptraening-api", app_settings.log_level)
-        try:
-            app_settings.require_payload_keys()  # before uvicorn starts: one line, not its traceback
-        except StartupError as err:
-            raise SystemExit(f"API cannot start: {err}") from None
+    else:
+        app_settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -217,12 +244,22 @@ def create_app(
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
     install_observability(app, ObservabilitySettings().metrics_cache_seconds)  # last: its middleware is outermost
     install_openapi(app)
-    if pool is None:  # after the codec's own check, so each refusal names its own setting
+    if pool is None:  # personal data is sealed with them (a process's settings were checked above)
         try:
-            configure_citizen_keys(app_settings.require_citizen_keys())  # personal data is sealed with them
+            configure_citizen_keys(app_settings.require_citizen_keys())
         except StartupError as err:
-            raise SystemExit(f"API cannot start: {err}") from None
+            raise SystemExit(refuse_to_start("genoptraening-api", "API cannot start", err)) from None
     return app
 
 
-app = create_app()
+_process_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> FastAPI:
+    """`api.main:app` for uvicorn: built on first use (PEP 562), so importing this module starts nothing."""
+    global _process_app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _process_app is None:
+        _process_app = create_app(settings=checked_settings(PROCESS_REQUIREMENTS))
+    return _process_app

@@ -91,10 +91,10 @@ def rebuild_read_models() -> None:
 
 @main.command("register-search-attributes")
 def register_search_attributes() -> None:
-    """Register the case workflows' search attributes on TEMPORAL_NAMESPACE (idempotent)."""
-    from activities.search_attribute_registration import main as register_main
+    """Register the case workflows' search attributes on TEMPORAL_NAMESPACE (idempotent; no payload key needed)."""
+    from activities.search_attribute_registration import run_as_process as register_main
 
-    _exit(register_main())
+    register_main()
 
 
 @main.command("new-payload-key")

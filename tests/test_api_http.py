@@ -55,7 +55,12 @@ async def test_real_http_server_with_its_own_pool_and_client(
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", timeout=10, auth=ScopedAuth(api.pool)
             ) as http:
-                assert (await http.get("/health")).json() == {"status": "ok", "postgres": "ok", "temporal": "ok"}
+                assert (await http.get("/health")).json() == {
+                    "status": "ok",
+                    "postgres": "ok",
+                    "temporal": "ok",
+                    "issuer_keys": "ok",
+                }
                 created = await http.post("/plans", json=fresh_plan())
                 assert created.status_code == 201, created.text
                 case_id = created.json()["case_id"]

@@ -10,7 +10,7 @@ import pytest
 
 from activities.settings import Settings
 from api.auth.principal import Role
-from api.auth.tokens import TokenVerifier
+from api.auth.tokens import TokenVerifier, require_token_keys
 from deploy.local import Supervisor
 
 
@@ -30,6 +30,7 @@ def test_local_mode_makes_an_issuer_the_children_trust(tmp_path: Path, monkeypat
         monkeypatch.setenv(name, value)
     child_settings = Settings(data_dir=tmp_path)
     assert not child_settings.auth_is_local
+    require_token_keys(child_settings)  # the API started by `make run` has its key source: it starts
     verifier = TokenVerifier(child_settings)
     assert verifier.verify(tokens["hospital"]).sor_id == "227871000016001"
     assert verifier.verify(tokens["caseworker"]).municipality_code == "101"

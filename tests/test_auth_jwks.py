@@ -1,7 +1,10 @@
-"""Keys from the issuer's JWKS: cached, an unknown kid refetches at most once per cool-down, one shared refresh."""
+"""Keys from the issuer's JWKS: cached, an unknown kid refetches at most once per cool-down after a successful
+fetch, one shared refresh; while the issuer is unreachable an unknown kid is a 503, and its key is taken as soon
+as the issuer answers again."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -9,13 +12,17 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
+from api.auth.dependencies import PrincipalDep
 from api.auth.errors import AuthenticationFailed, AuthenticationUnavailable
 from api.auth.jwks import JwksKeys, parse_jwks
 from api.auth.principal import Role
 from api.auth.tokens import TokenVerifier
-from tests.test_auth_support import RsaIssuer, forge
+from api.problems import PROBLEM_JSON, install_problem_handlers
+from tests.test_auth_support import JwksServer, RsaIssuer, forge
 
 
 class Clock:
@@ -207,3 +214,104 @@ def test_over_http(broker: RsaIssuer, jwks_server: tuple[str, list[str]]) -> Non
         with pytest.raises(AuthenticationFailed, match="unknown_key"):
             verifier.verify(broker.token(f"forged-{n}", key_of="k1"))
     assert requests == ["/realms/kommune/certs"]
+
+
+def test_a_failed_fetch_does_not_hold_back_the_next(broker: RsaIssuer) -> None:
+    clock, up = Clock(), {"value": True}
+
+    def flaky(url: str, timeout: float) -> bytes:
+        if not up["value"]:
+            raise ConnectionRefusedError("refused")
+        return broker.jwks()
+
+    keys = JwksKeys(
+        "https://x/jwks",
+        ("RS256",),
+        cache_seconds=300,
+        cooldown_seconds=60,
+        timeout_seconds=1,
+        fetch=flaky,
+        clock=clock,
+    )
+    keys.key("k1")
+    up["value"], clock.now = False, clock.now + 61
+    with pytest.raises(AuthenticationUnavailable):  # an unknown kid, the issuer unreachable: not a verdict
+        keys.key("k2-rotated")
+    assert keys.key("k1").key is not None  # the known keys keep serving
+    up["value"], clock.now = True, clock.now + 1
+    with pytest.raises(AuthenticationFailed, match="unknown_key"):  # asked at once: the issuer does not have it
+        keys.key("k2-rotated")
+    assert keys.fetches == 3
+    for _ in range(20):  # and that successful fetch starts the cool-down again
+        with pytest.raises(AuthenticationFailed, match="unknown_key"):
+            keys.key("forged")
+    assert keys.fetches == 3
+
+
+def test_callers_during_a_failing_fetch_share_its_failure(broker: RsaIssuer) -> None:
+    calls: list[float] = []
+
+    def slow_failure(url: str, timeout: float) -> bytes:
+        calls.append(time.monotonic())
+        time.sleep(0.3)
+        raise TimeoutError("timed out")
+
+    keys = JwksKeys(
+        "https://x/jwks", ("RS256",), cache_seconds=300, cooldown_seconds=60, timeout_seconds=1, fetch=slow_failure
+    )
+    start = threading.Barrier(20)
+
+    def look_up(kid: str) -> str:
+        start.wait()
+        try:
+            keys.key(kid)
+            return "found"
+        except AuthenticationUnavailable:
+            return "unavailable"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(look_up, [f"forged-{n}" for n in range(20)]))
+    assert results == ["unavailable"] * 20
+    assert len(calls) == 1  # a burst of forged kids against an unreachable issuer: one fetch, not twenty
+
+
+def _whoami_app(broker: RsaIssuer, url: str) -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.state.settings = broker.settings(
+        url=url, auth_jwks_cooldown_seconds=1, auth_jwks_timeout_seconds=1, retry_after_seconds=7
+    )
+
+    @app.get("/whoami")
+    def whoami(principal: PrincipalDep) -> str:
+        return principal.subject
+
+    return app
+
+
+async def test_an_issuer_that_goes_away_and_comes_back_over_http() -> None:
+    broker = RsaIssuer()
+    broker.add_key("k1")
+    server = JwksServer(broker)
+    transport = httpx.ASGITransport(app=_whoami_app(broker, server.url))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
+            async def whoami(kid: str) -> httpx.Response:
+                return await http.get("/whoami", headers={"Authorization": f"Bearer {broker.token(kid)}"})
+
+            assert (await whoami("k1")).status_code == 200
+            await asyncio.sleep(1.1)  # past the cool-down of that fetch: an unknown kid may ask the issuer again
+            server.stop()
+            broker.add_key("k2")  # the issuer rotates while the service cannot reach it
+            unavailable = await whoami("k2")
+            assert unavailable.status_code == 503, unavailable.text  # not 401: the token may well be good
+            assert unavailable.headers["content-type"] == PROBLEM_JSON
+            assert unavailable.headers["retry-after"] == "7"
+            assert unavailable.json()["type"] == "urn:genoptraening:problem:authentication-unavailable"
+            assert (await whoami("k1")).status_code == 200  # the key already fetched still serves
+            server.start()
+            assert (await whoami("k2")).status_code == 200  # at once, not after the 60 s cool-down
+            assert server.requests == 2
+    finally:
+        server.stop()

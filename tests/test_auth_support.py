@@ -1,4 +1,5 @@
-"""Helpers for the test_auth_* modules (no tests here): raw JWS forging, a local issuer, a JWKS issuer."""
+"""Helpers for the test_auth_* modules (no tests here): raw JWS forging, a local issuer, a JWKS issuer and its
+JWKS served over HTTP."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +72,45 @@ class RsaIssuer:
 
     def settings(self, url: str = "https://broker.example/jwks", **overrides: Any) -> Settings:
         return Settings(auth_issuer=self.issuer, auth_audience=self.audience, auth_jwks_url=url, **overrides)
+
+
+class JwksServer:
+    """The issuer's JWKS over HTTP on 127.0.0.1, which can go away and come back on the same port."""
+
+    def __init__(self, issuer: RsaIssuer) -> None:
+        self.issuer = issuer
+        self.requests = 0
+        self.port = 0
+        self._server: ThreadingHTTPServer | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/realms/kommune/certs"
+
+    def start(self) -> None:
+        server_self = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server_self.requests += 1
+                body = server_self.issuer.jwks()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)  # allow_reuse_address: same port
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        """Gone: the port refuses connections until `start`."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

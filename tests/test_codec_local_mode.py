@@ -94,11 +94,13 @@ def test_local_mode_needs_api_host_set_explicitly() -> None:
         Settings(codec_auth_required=False).require_codec_auth()
 
 
-def test_create_app_refuses_local_mode_off_loopback() -> None:
+def test_create_app_refuses_local_mode_off_loopback(caplog: pytest.LogCaptureFixture) -> None:
     settings = encrypting_settings(codec_auth_required=False, api_host="0.0.0.0")
-    with pytest.raises(SystemExit, match="API cannot start: CODEC_AUTH_REQUIRED=false") as refused:
+    with pytest.raises(SystemExit) as refused:
         create_app(settings=settings)
-    assert len(str(refused.value.code).splitlines()) == 1
+    assert refused.value.code == 2
+    [line] = [record.getMessage() for record in caplog.records if record.name == "genoptraening.startup"]
+    assert line.startswith("API cannot start: CODEC_AUTH_REQUIRED=false") and len(line.splitlines()) == 1
 
 
 def test_the_api_process_refuses_to_start_with_one_line() -> None:
@@ -108,6 +110,7 @@ def test_the_api_process_refuses_to_start_with_one_line() -> None:
         "PAYLOAD_ENCRYPTION_KEYS": new_key_ring_entry("k1"),
         "API_HOST": "0.0.0.0",
         "CODEC_AUTH_REQUIRED": "false",
+        "LOG_FORMAT": "text",
     }
     result = subprocess.run(
         [sys.executable, "-m", "uvicorn", "api.main:app", "--port", "1"],
@@ -119,8 +122,8 @@ def test_the_api_process_refuses_to_start_with_one_line() -> None:
         check=False,
     )
     output = (result.stdout + result.stderr).strip()
-    assert result.returncode != 0, output
-    assert output.splitlines()[-1].startswith("API cannot start: CODEC_AUTH_REQUIRED=false"), output
+    assert result.returncode == 2, output
+    assert "API cannot start: CODEC_AUTH_REQUIRED=false" in output.splitlines()[-1], output
     assert "Traceback" not in output, output
 
 

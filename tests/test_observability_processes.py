@@ -20,6 +20,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from activities.payload_codec import new_key_ring_entry
+from tests import auth_helpers
 from tests.temporal_fixtures import NAMESPACE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +128,9 @@ async def test_the_api_and_uvicorn_log_json_lines_with_the_requests_trace_id(
     dev_server_env: WorkflowEnvironment, database_url: str
 ) -> None:
     port = free_port()
-    env = environment(dev_server_env, database_url, ALLOW_UNENCRYPTED_PAYLOADS="true")
+    env = environment(
+        dev_server_env, database_url, ALLOW_UNENCRYPTED_PAYLOADS="true", **auth_helpers.test_issuer().environment()
+    )
     argv = ["-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
     async with process(argv, env, until="Uvicorn running") as lines:
         missing = await asyncio.to_thread(_get_status, f"http://127.0.0.1:{port}/nothing-here")

@@ -24,6 +24,7 @@ from activities.db import Pool
 from api.main import create_app
 from tests.api_helpers import PROBLEM_JSON, api_client, settings_for
 from tests.temporal_fixtures import NAMESPACE
+from tests.test_auth_support import JwksServer, RsaIssuer
 from workflows.case_workflow import CaseWorkflow
 from workflows.worker_health import WorkerHealthSettings, health_app, serving_health
 
@@ -53,7 +54,41 @@ async def test_api_ready_when_both_dependencies_answer(dev_server_env: WorkflowE
         for path in ("/livez", "/readyz", "/health"):
             answer = await http.get(path)
             assert answer.status_code == 200, (path, answer.text)
-        assert (await http.get("/readyz")).json() == {"status": "ok", "postgres": "ok", "temporal": "ok"}
+        assert (await http.get("/readyz")).json() == {
+            "status": "ok",
+            "postgres": "ok",
+            "temporal": "ok",
+            "issuer_keys": "ok",
+        }
+
+
+async def test_api_readiness_fails_while_no_token_issuer_key_is_loaded(
+    dev_server_env: WorkflowEnvironment, pool: Pool
+) -> None:
+    """Without a key every request would be refused: the replica is not ready until the issuer's JWKS answers."""
+    broker = RsaIssuer()
+    broker.add_key("k1")
+    server = JwksServer(broker)
+    server.stop()  # the issuer cannot be reached yet
+    try:
+        for source in ({}, {"auth_jwks_url": server.url, "auth_jwks_timeout_seconds": 1}):
+            issuer = {"auth_issuer": broker.issuer, "auth_audience": broker.audience, "auth_algorithms": ("RS256",)}
+            settings = settings_for("unused", auth_public_key_file=None, **issuer, **source)
+            app = create_app(pool=pool, temporal_client=dev_server_env.client, settings=settings)
+            async with api_client(app, pool) as http:
+                for path in ("/readyz", "/health"):
+                    ready = await http.get(path)
+                    assert ready.status_code == 503 and ready.headers["content-type"] == PROBLEM_JSON, ready.text
+                    assert ready.json()["detail"] == "No token issuer key loaded"  # PostgreSQL, Temporal are up
+                assert (await http.get("/livez")).status_code == 200
+                if source:
+                    server.start()
+                    ready = await http.get("/readyz")
+                    assert ready.status_code == 200 and ready.json()["issuer_keys"] == "ok", ready.text
+                    token = broker.token("k1", roles=["ops"])
+                    assert (await http.get("/cases", headers={"Authorization": f"Bearer {token}"})).status_code != 401
+    finally:
+        server.stop()
 
 
 async def test_api_readiness_fails_and_liveness_stays_up_while_temporal_is_down(

@@ -4,15 +4,16 @@
 Stops gracefully on SIGTERM/SIGINT: it finishes the activities in flight before it exits, so a rolling
 deploy never abandons an append half-way (the append is idempotent anyway).
 
-A process that cannot start (no payload keys, an invalid setting, a database or Temporal it cannot reach)
-logs one line naming the setting, never its value, and exits non-zero without a traceback.
+A process that cannot start logs one line and exits 2 without a traceback: every invalid or missing setting
+at once, named and never quoted, checked before anything starts (`activities.startup_settings`); or the
+database or Temporal it cannot reach. Every exit, a clean stop too, leaves through `activities.process_exit`:
+the SDK's native runtime could otherwise abort the interpreter's finalization.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 from collections.abc import Callable
 from datetime import timedelta
@@ -29,11 +30,22 @@ from activities.kl_gateway.reporting import ReportConfig
 from activities.kl_gateway.schedule import ensure_kl_report_schedule
 from activities.kl_gateway.transport import DirectoryTransport
 from activities.messaging_setup import message_task_queue, messaging_parts, start_schedules
+from activities.observability_settings import ObservabilitySettings
+from activities.process_exit import run_and_leave
 from activities.process_observability import install_worker_runtime, start_worker_metrics, start_worker_observability
 from activities.retention_activities import RetentionActivities
 from activities.retention_schedule import ensure_retention_schedule
-from activities.settings import Settings, get_settings
+from activities.settings import Settings
 from activities.startup_checks import StartupError, database_unreachable
+from activities.startup_settings import (
+    CITIZEN_KEYS,
+    DATABASE_URL,
+    PAYLOAD_KEYS,
+    SETTINGS_EXIT_CODE,
+    TEMPORAL_TLS,
+    refuse_to_start,
+    startup_settings,
+)
 from activities.store_activities import StoreActivities
 from activities.temporal_connection import connect_temporal
 from activities.transport_settings import TransportSettings
@@ -41,15 +53,17 @@ from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
 from workflows.kl_gateway_report import KlGatewayReportWorkflow
 from workflows.retention_sweep import RetentionSweepWorkflow
-from workflows.worker_health import serving_health
+from workflows.worker_health import WorkerHealthSettings, serving_health
 
 logger = logging.getLogger("genoptraening.worker")
 
+REQUIREMENTS = (PAYLOAD_KEYS, CITIZEN_KEYS, DATABASE_URL, TEMPORAL_TLS)
+SETTINGS_BLOCKS = (ObservabilitySettings, TransportSettings, WorkerHealthSettings)
+
 
 async def _connect(settings: Settings) -> tuple[Client, Pool]:
-    """Temporal first: it checks the payload keys, and a refusal should not wait for the database."""
-    settings.require_payload_keys()  # the first check, as before (connect_temporal makes it again)
-    configure_citizen_keys(settings.require_citizen_keys())  # StartupError without a KEK: personal data is sealed
+    """Temporal first, then the database (the settings were checked before)."""
+    configure_citizen_keys(settings.require_citizen_keys())  # personal data is sealed with them
     install_worker_runtime()  # the SDK's metrics port: only once the checks passed
     try:
         client = await connect_temporal(settings)
@@ -127,26 +141,26 @@ async def run_worker(settings: Settings) -> None:
         await pool.close()
 
 
-def main() -> None:
-    settings = get_settings()  # an invalid setting ends the process here, with one line
+def main() -> int:
+    """Run the worker until SIGTERM or SIGINT; returns the exit code (0 stopped, 2 could not start)."""
     try:
-        start_worker_observability(settings.log_level)  # logs, traces, metrics: before any client connects
+        settings = startup_settings(REQUIREMENTS, blocks=SETTINGS_BLOCKS)  # before any thread: nothing to abort
+    except StartupError as err:
+        return refuse_to_start("genoptraening-worker", "worker cannot start", err)
+    start_worker_observability(settings.log_level)  # logs, traces, the SDK's runtime: before any client connects
+    try:
         asyncio.run(run_worker(settings))
     except StartupError as err:
         logger.critical("worker cannot start: %s", err)
-        raise SystemExit(2) from None
+        return SETTINGS_EXIT_CODE
+    return 0
 
 
 def run_as_process() -> None:
-    """`main`, then leave without finalizing the interpreter once the worker has stopped cleanly.
-
-    The SDK's native runtime keeps threads that may still touch the GIL while Python finalizes; once in a CI
-    run that aborted a cleanly stopped worker ("PyGILState_Release ... must be current", exit -6), which an
-    orchestrator reads as a crash. Everything is shut down and the logs are flushed before the exit.
-    """
-    main()
-    logging.shutdown()
-    os._exit(0)
+    """`main`, then leave without finalizing the interpreter, whichever way the worker ended (a clean stop, a
+    refused start, a crash): the SDK's native threads may still touch the GIL while Python finalizes, which once
+    in a few runs aborted the process ("PyGILState_Release", exit -6) and hid its exit code."""
+    run_and_leave(main, "worker")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,17 @@
 """The issuer's signing keys from its JWKS URL: cached, and refetched on an unknown `kid` at most once per
-cool-down.
+cool-down after a successful fetch.
 
 The `kid` comes from the token, that is from whoever sends it: were every unknown kid a fetch, a burst of
-forged tokens would make the service hammer the issuer. So an unknown kid refetches only when the last fetch
-attempt is older than AUTH_JWKS_COOLDOWN_SECONDS, and callers arriving during a fetch wait for that one
-fetch instead of starting their own. Known keys are served without a lock. When the issuer cannot be reached
-the keys already fetched stay in use; with none at all, `AuthenticationUnavailable` (503) is raised.
+forged tokens would make the service hammer the issuer. So once a fetch has succeeded, an unknown kid refetches
+only when that fetch is older than AUTH_JWKS_COOLDOWN_SECONDS. A fetch that failed blocks nothing: the next
+unknown kid tries again at once, so a key the issuer publishes while it was unreachable is taken as soon as it
+answers. Fetches are one at a time, and callers arriving during a fetch wait for that one and share its
+outcome instead of starting their own: an unreachable issuer is asked at most once per fetch (each bounded by
+AUTH_JWKS_TIMEOUT_SECONDS), however many forged tokens arrive. Known keys are served without a lock.
+
+When the issuer cannot be reached the keys already fetched stay in use (a stale cache refetches once per
+cool-down); a kid that none of them has is `AuthenticationUnavailable` (503 with Retry-After: the token may be
+signed with a key the issuer published meanwhile), never a 401 that would have the client throw it away.
 
 Calls are blocking (the fetch is plain `urllib` with a timeout): FastAPI runs the dependency in its thread
 pool, so a fetch never stalls the event loop.
@@ -95,7 +101,9 @@ class JwksKeys:
         self._keys: Mapping[str, JwksKey] = {}  # replaced whole, never mutated: lock-free readers see one set
         self._fetched_at: float | None = None  # last successful fetch
         self._attempted_at: float | None = None  # last fetch, successful or not
+        self._failed = False  # whether the last fetch failed
         self.fetches = 0  # attempts so far (for the log and for tests)
+        self._finished = 0  # attempts that have ended: a caller that saw this change while it waited shares one
 
     def _fresh(self, now: float) -> bool:
         return self._fetched_at is not None and now - self._fetched_at < self.cache_seconds
@@ -104,18 +112,34 @@ class JwksKeys:
         found = self._keys.get(kid)
         if found is not None and self._fresh(self._clock()):
             return found
+        seen = self._finished
         with self._lock:
-            # Re-read under the lock: a caller that waited here finds the refresh it waited for.
-            now = self._clock()
-            if not self._fresh(now) or kid not in self._keys:
-                if self._attempted_at is None or now - self._attempted_at >= self.cooldown_seconds:
-                    self._refresh(now)
+            # A fetch that ended while this caller waited for the lock answers it too: no second fetch.
+            if self._finished == seen and self._refresh_due(kid, self._clock()):
+                self._refresh(self._clock())
             found = self._keys.get(kid)
             if found is not None:
                 return found  # possibly stale, when the issuer is unreachable: better than refusing everyone
-            if self._fetched_at is None:
+            if self._failed:
                 raise AuthenticationUnavailable("the issuer's keys could not be fetched")
             raise AuthenticationFailed("unknown_key")
+
+    def loaded(self) -> bool:
+        """Whether any signing key is at hand (for readiness); fetches once, as an unknown kid would, when none is."""
+        if self._keys:
+            return True
+        seen = self._finished
+        with self._lock:
+            if self._finished == seen and not self._keys:
+                self._refresh(self._clock())
+            return bool(self._keys)
+
+    def _refresh_due(self, kid: str, now: float) -> bool:
+        if kid in self._keys:  # known, only stale: one refresh per cool-down, the stale key serves meanwhile
+            return self._attempted_at is None or now - self._attempted_at >= self.cooldown_seconds
+        if self._failed or self._fetched_at is None:  # the issuer did not answer last time: ask again now
+            return True
+        return now - self._fetched_at >= self.cooldown_seconds
 
     def _refresh(self, now: float) -> None:
         self._attempted_at = now
@@ -123,7 +147,10 @@ class JwksKeys:
         try:
             keys = parse_jwks(self._fetch(self.url, self.timeout_seconds), self.allowed)
         except Exception as err:  # unreachable, timeout, bad JSON: keep the keys we have
+            self._failed = True
             logger.warning("JWKS fetch from %s failed (%s); keeping %d known key(s)", self.url, err, len(self._keys))
             return
-        self._keys, self._fetched_at = keys, now
+        finally:
+            self._finished += 1
+        self._keys, self._fetched_at, self._failed = keys, now, False
         logger.info("JWKS fetched from %s: %d signing key(s)", self.url, len(keys))

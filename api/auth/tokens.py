@@ -20,8 +20,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from activities.settings import Settings
+from activities.startup_checks import StartupError
 from api.auth.assurance import require_assurance
 from api.auth.errors import AuthenticationFailed, Reason
 from api.auth.jwks import Fetch, JwksKey, JwksKeys, fetch_url
@@ -73,6 +75,11 @@ class TokenVerifier:
         if self._file_key is None and self.jwks is None:
             logger.warning("Neither AUTH_JWKS_URL nor AUTH_PUBLIC_KEY_FILE is set: no token can be verified")
 
+    def keys_loaded(self) -> bool:
+        """Whether a token can be verified now (readiness): the key file's key, or a key from the issuer's JWKS,
+        fetched now if none has been yet. Blocking, as `verify`."""
+        return self._file_key is not None or (self.jwks is not None and self.jwks.loaded())
+
     def verify(self, token: str) -> Principal:
         """The caller the token proves, or `AuthenticationFailed` (401) / `AuthenticationUnavailable` (503)."""
         if not token:
@@ -114,6 +121,21 @@ class TokenVerifier:
         if self.jwks is not None and kid is not None:
             return self.jwks.key(kid)
         raise AuthenticationFailed("unknown_key")
+
+
+def require_token_keys(settings: Settings) -> None:
+    """StartupError when no token could be verified: neither AUTH_JWKS_URL nor AUTH_PUBLIC_KEY_FILE is set, or
+    the key file does not hold a public key. `make run` sets its local issuer's key file (deploy.local)."""
+    if settings.auth_jwks_url is None and settings.auth_public_key_file is None:
+        raise StartupError(
+            "neither AUTH_JWKS_URL nor AUTH_PUBLIC_KEY_FILE is set, so no token could be verified: set the issuer's "
+            "JWKS URL or its public key file (`make run` runs a local issuer and sets its key file)"
+        )
+    if settings.auth_public_key_file is not None:
+        try:
+            load_public_key_file(settings.auth_public_key_file)
+        except (OSError, ValueError, UnsupportedAlgorithm) as err:
+            raise StartupError(f"AUTH_PUBLIC_KEY_FILE is not a readable public key ({type(err).__name__})") from None
 
 
 def claim(claims: Mapping[str, Any], name: str) -> Any:

@@ -1,4 +1,5 @@
-"""The API's probes: `GET /livez` (the process answers), `GET /readyz` (PostgreSQL and Temporal reachable).
+"""The API's probes: `GET /livez` (the process answers), `GET /readyz` (PostgreSQL and Temporal reachable, and
+a key of the token issuer at hand: without one every request would be refused, so the replica is not ready).
 
 Liveness has no dependencies, so a Temporal or database outage never makes an orchestrator restart healthy API
 processes; readiness takes the replica out of the load balancer instead. `GET /health` is kept, as an alias of
@@ -7,13 +8,15 @@ processes; readiness takes the replica out of the load balancer instead. `GET /h
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from activities.readiness import check_reachability
+from activities.readiness import CHECK_TIMEOUT_SECONDS, check_reachability
+from api.auth.dependencies import token_verifier
 from api.deps import PoolDep, TemporalDep
 from api.openapi import problems
 from api.problems import ProblemError
@@ -30,13 +33,33 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
     postgres: Literal["ok"] = "ok"
     temporal: Literal["ok"] = "ok"
+    issuer_keys: Literal["ok"] = "ok"
 
 
-async def _ready(pool: PoolDep, client: TemporalDep) -> Health:
-    reached = await check_reachability(pool, client, logger, "readiness")
+async def _issuer_keys_loaded(request: Request) -> bool:
+    """A key of the token issuer at hand; with AUTH_JWKS_URL and none fetched yet, one fetch (in a thread: it
+    blocks) within the probe's time. Logged, as the other checks, with the error's type only."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            loaded = await asyncio.to_thread(token_verifier(request).keys_loaded)
+    except Exception as error:
+        logger.warning("readiness: issuer keys check failed (%s)", type(error).__name__)
+        return False
+    if not loaded:
+        logger.warning("readiness: no token issuer key loaded")
+    return loaded
+
+
+async def _ready(request: Request, pool: PoolDep, client: TemporalDep) -> Health:
+    reached, keys = await asyncio.gather(
+        check_reachability(pool, client, logger, "readiness"), _issuer_keys_loaded(request)
+    )
     failed = [name for name, ok in (("PostgreSQL", reached.postgres), ("Temporal", reached.temporal)) if not ok]
-    if failed:
-        raise ProblemError(503, f"Not reachable: {', '.join(failed)}", slug="unhealthy", title="Unhealthy")
+    problems = [f"Not reachable: {', '.join(failed)}"] if failed else []
+    if not keys:
+        problems.append("No token issuer key loaded")
+    if problems:
+        raise ProblemError(503, "; ".join(problems), slug="unhealthy", title="Unhealthy")
     return Health()
 
 
@@ -45,11 +68,15 @@ async def livez() -> Alive:
     return Alive()
 
 
-@router.get("/readyz", summary="Readiness: PostgreSQL and Temporal are reachable", responses=problems(503))
-async def readyz(pool: PoolDep, client: TemporalDep) -> Health:
-    return await _ready(pool, client)
+@router.get(
+    "/readyz",
+    summary="Readiness: PostgreSQL and Temporal are reachable, a token issuer key is loaded",
+    responses=problems(503),
+)
+async def readyz(request: Request, pool: PoolDep, client: TemporalDep) -> Health:
+    return await _ready(request, pool, client)
 
 
 @router.get("/health", summary="Readiness, as /readyz (kept for older monitors)", responses=problems(503))
-async def health(pool: PoolDep, client: TemporalDep) -> Health:
-    return await _ready(pool, client)
+async def health(request: Request, pool: PoolDep, client: TemporalDep) -> Health:
+    return await _ready(request, pool, client)
