@@ -1,6 +1,6 @@
 """The authentication block of the settings (AUTH_*): who may call the API and how their tokens are read.
 
-`api.auth.tokens.TokenVerifier` reads these; `activities.settings.Settings` inherits them, so every process
+`api.auth.tokens.TokenVerifier` reads these; `activities.runtime.settings.Settings` inherits them, so every process
 reads one `Settings`.
 """
 

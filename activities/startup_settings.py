@@ -3,7 +3,7 @@
 A process (the worker, the API, an operator's command) calls `startup_settings` first: it reads `Settings`
 and the process's other settings blocks (observability, transports, probes), then checks its requirements (a
 key that must be set, a file that must load). Each problem names its setting, never its value (the blocks
-hide input in their errors, `activities.startup_checks`); all of them are joined into one line, so a
+hide input in their errors, `activities.platform.startup_checks`); all of them are joined into one line, so a
 deployment with three mistakes learns of all three from one failed start, not one a restart. The process then
 logs that line and exits with SETTINGS_EXIT_CODE, without a traceback (`refuse_to_start`).
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from activities.logging_setup import configure_logging
-from activities.settings import Settings
-from activities.startup_checks import SETTINGS_EXIT_CODE, StartupError, describe_validation_errors
+from activities.platform.logging_setup import configure_logging
+from activities.platform.startup_checks import SETTINGS_EXIT_CODE, StartupError, describe_validation_errors
+from activities.runtime.settings import Settings
 
 __all__ = ["SETTINGS_EXIT_CODE", "Requirement", "refuse_to_start", "startup_settings"]
 

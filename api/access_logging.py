@@ -15,10 +15,10 @@ from typing import Any
 from fastapi import Request
 from opentelemetry import trace
 
-from activities.access_log import record
-from activities.access_log_entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose, looks_like_cpr
-from activities.db import Pool
-from activities.tracing import current_trace_id
+from activities.access_log.entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose, looks_like_cpr
+from activities.access_log.records import record
+from activities.platform.db import Pool
+from activities.platform.tracing import current_trace_id
 from api.auth.principal import Principal
 
 CORRELATION_HEADER = "X-Correlation-Id"

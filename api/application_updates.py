@@ -13,8 +13,8 @@ from typing import Any
 from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities import application_queries
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.queries import applications as application_queries
 from api.models.applications import ApplicationView
 from api.observability import observed_command
 from api.problems import ProblemError

@@ -14,8 +14,8 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
-from activities import case_queries
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.queries import cases as case_queries
 from api.models.cases import CaseView
 from api.observability import observed_command
 from api.problems import FieldError, ProblemError

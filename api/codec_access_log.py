@@ -17,10 +17,10 @@ from typing import Any, Protocol
 from fastapi import Request
 from temporalio.api.common.v1 import Payload
 
-from activities.access_log_entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
-from activities.citizen_municipalities import municipalities_of_citizen
-from activities.db import Pool
-from activities.payload_codec import ENCODING_KEY, ENCRYPTED_ENCODING
+from activities.access_log.citizen_municipalities import municipalities_of_citizen
+from activities.access_log.entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
+from activities.platform.db import Pool
+from activities.sealing.payload_codec import ENCODING_KEY, ENCRYPTED_ENCODING
 from api.access_logging import correlation_id
 from api.auth.principal import Principal
 from workflows.domain.cpr import InvalidCpr, check_cpr

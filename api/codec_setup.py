@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from activities.payload_codec import UnknownPayloadKeyError
+from activities.sealing.payload_codec import UnknownPayloadKeyError
 from api.problems import ProblemError, problem_response
 
 logger = logging.getLogger("genoptraening.api")

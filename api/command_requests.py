@@ -17,9 +17,9 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request, Response
 from temporalio.client import Client
 
-from activities.access_log_entries import AccessAction
-from activities.db import Pool
-from activities.settings import Settings
+from activities.access_log.entries import AccessAction
+from activities.platform.db import Pool
+from activities.runtime.settings import Settings
 from api.application_updates import send_application_update
 from api.auth.access import acted_by
 from api.auth.dependencies import PrincipalDep

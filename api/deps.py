@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 from temporalio.client import Client
 
-from activities.db import Pool
-from activities.settings import Settings
+from activities.platform.db import Pool
+from activities.runtime.settings import Settings
 
 
 def get_pool(request: Request) -> Pool:

@@ -19,22 +19,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from activities.messaging.medcom.ggop_envelope import MessageIds, read_ids
+from activities.messaging.medcom.ggop_mapping import GgopNotMapped, plan_from_ggop
+from activities.messaging.medcom.ggop_schema import GGOP_NAMESPACE, check_ggop
+from activities.messaging.medcom.ggop_sections import message_sor_id
+from activities.messaging.medcom.inbound_messages import InboundMessage, keep_answer
+from activities.messaging.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
+from activities.messaging.medcom.safe_xml import XmlRefused, parse_untrusted
 from lxml import etree
 from temporalio.client import Client
 
-from activities.access_log import record
-from activities.access_log_entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
-from activities.db import Pool
-from activities.medcom import inbound_messages
-from activities.medcom.ggop_envelope import MessageIds, read_ids
-from activities.medcom.ggop_mapping import GgopNotMapped, plan_from_ggop
-from activities.medcom.ggop_schema import GGOP_NAMESPACE, check_ggop
-from activities.medcom.ggop_sections import message_sor_id
-from activities.medcom.inbound_messages import InboundMessage, keep_answer
-from activities.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
-from activities.medcom.safe_xml import XmlRefused, parse_untrusted
-from activities.settings import Settings
-from activities.tracing import current_trace_id
+from activities.access_log.entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
+from activities.access_log.records import record
+from activities.messaging.medcom import inbound_messages
+from activities.platform.db import Pool
+from activities.platform.tracing import current_trace_id
+from activities.runtime.settings import Settings
 from api.ggop_sender import GgopSender, SenderRefused, sending_hospital
 from api.problems import ProblemError
 from api.routes.plans import take_plan

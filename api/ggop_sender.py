@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from activities.medcom.ggop_envelope import MessageIds
-from activities.medcom.inbound_messages import InboundChannel
-from activities.medcom.receipts import RefuseCode
-from activities.medcom_settings import MedComSettings
+from activities.messaging.medcom.ggop_envelope import MessageIds
+from activities.messaging.medcom.inbound_messages import InboundChannel
+from activities.messaging.medcom.receipts import RefuseCode
+
+from activities.messaging.medcom.settings import MedComSettings
 from api.auth.principal import Principal, Role
 
 

@@ -16,12 +16,13 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from temporalio.client import Client
 
-from activities.citizen_cipher import configure_citizen_keys
-from activities.db import Pool, open_pool
-from activities.observability_settings import ObservabilitySettings
-from activities.process_observability import start_observability
-from activities.settings import Settings, get_settings
-from activities.startup_checks import StartupError
+from activities.platform.db import Pool, open_pool
+from activities.platform.startup_checks import StartupError
+from activities.runtime.observability_settings import ObservabilitySettings
+from activities.runtime.process_observability import start_observability
+from activities.runtime.settings import Settings, get_settings
+from activities.runtime.temporal_connection import connect_temporal, payload_codec_for
+from activities.sealing.citizen_cipher import configure_citizen_keys
 from activities.startup_settings import (
     CITIZEN_KEYS,
     CODEC_AUTH,
@@ -32,7 +33,6 @@ from activities.startup_settings import (
     refuse_to_start,
     startup_settings,
 )
-from activities.temporal_connection import connect_temporal, payload_codec_for
 from api.answer_bound import AnswerBound
 from api.auth.tokens import require_token_keys
 from api.http_limits import RequestContract

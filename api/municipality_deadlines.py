@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from activities import case_queries, staff_register
-from activities.db import Pool
-from activities.settings import Settings
+from activities.platform.db import Pool
+from activities.queries import cases as case_queries
+from activities.queries import staff_register
+from activities.runtime.settings import Settings
 
 
 @dataclass(frozen=True)

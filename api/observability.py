@@ -6,7 +6,7 @@
 - `GET /metrics`: Prometheus text, no token. It holds counts by route, command type, municipality code, status
   and channel only: no personal data, no case ids. Keep it off the public ingress (docs/observability.md).
 - FastAPI's OpenTelemetry instrumentation makes the request's span, so a trace id exists even when traces are
-  not exported (`activities.tracing`).
+  not exported (`activities.platform.tracing`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from activities.read_model_metrics import ReadModelMetrics
-from activities.service_metrics import COMMAND_DURATION, COMMANDS, HTTP_DURATION, HTTP_REQUESTS
-from activities.tracing import configure_tracing, current_trace_id
+from activities.platform.metrics import COMMAND_DURATION, COMMANDS, HTTP_DURATION, HTTP_REQUESTS
+from activities.platform.tracing import configure_tracing, current_trace_id
+from activities.runtime.read_model_metrics import ReadModelMetrics
 from api.problems import ProblemError
 
 CORRELATION_HEADER = b"x-correlation-id"

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from activities.tracing import current_trace_id
+from activities.platform.tracing import current_trace_id
 from workflows.domain.attention import AttentionItem
 
 logger = logging.getLogger("genoptraening.api")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.applied_commands import applied_command
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.store.applied_commands import applied_command
 from api.problems import FieldError, ProblemError
 from api.temporal_errors import REJECTIONS
 from workflows.domain.commands import Command

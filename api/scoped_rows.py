@@ -8,9 +8,10 @@ from typing import Any
 
 from fastapi import Request
 
-from activities import application_queries, case_queries
-from activities.access_log_entries import AccessAction, AccessOutcome
-from activities.db import Pool
+from activities.access_log.entries import AccessAction, AccessOutcome
+from activities.platform.db import Pool
+from activities.queries import applications as application_queries
+from activities.queries import cases as case_queries
 from api.access_logging import citizen_of_application, citizen_of_case, log_access
 from api.application_updates import not_found as application_not_found
 from api.auth.access import require, sees_application, sees_case, team_scope

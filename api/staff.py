@@ -1,5 +1,5 @@
 """Caseworkers and teams as the API hands them to the decider: resolved against the municipality's staff
-register (activities/staff_register.py), and the acting caseworker recorded there from their token.
+register (activities/queries/staff_register.py), and the acting caseworker recorded there from their token.
 
 The decider checks that a reference belongs to the case's municipality; here the register says whether the
 named person or team exists and is active. Refusals are 422 naming the body field that named them.
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from activities import staff_register
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.queries import staff_register
 from api.auth.principal import Principal, Role
 from api.command_requests import CaseCommandRequest
 from api.problems import FieldError, ProblemError

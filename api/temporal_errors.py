@@ -26,8 +26,8 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities import case_queries
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.queries import cases as case_queries
 from api.problems import FieldError, ProblemError
 from api.unavailable import TRANSIENT_RPC_STATUSES
 from api.update_options import UpdateOptions
@@ -58,7 +58,7 @@ REJECTIONS: dict[str, ProblemKind] = {
     IDEMPOTENCY_KEY_REUSED: ProblemKind(
         422, "idempotency-key-reused", "The idempotency key was used for another request"
     ),
-    # The store refused the append for good (activities.contracts.STORE_REJECTIONS); nothing was recorded.
+    # The store refused the append for good (workflows.contracts.store.STORE_REJECTIONS); nothing was recorded.
     "StoreRejected": _NOT_STORABLE,
     "InvalidAppend": _NOT_STORABLE,
     "ConcurrencyConflict": ProblemKind(409, "concurrency-conflict", "The case changed while the command was stored"),

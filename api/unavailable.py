@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.settings import Settings
+from activities.runtime.settings import Settings
 from api.problems import ProblemError, problem_response
 
 logger = logging.getLogger("genoptraening.api")

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from activities.settings import Settings
+from activities.runtime.settings import Settings
 from api.answer_bound import answer_time_left, not_answered_in_time
 
 # Less than this left of the request's bound: the Update is not sent at all (and the answer says to send it again).

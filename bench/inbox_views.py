@@ -34,8 +34,8 @@ from typing import Any
 from psycopg import AsyncClientCursor, sql
 from psycopg.types.json import Jsonb
 
-from activities.db import Pool, open_pool
-from activities.inbox_queries import (
+from activities.platform.db import Pool, open_pool
+from activities.queries.inbox import (
     InboxCaller,
     InboxFilters,
     InboxView,
@@ -47,7 +47,7 @@ from activities.inbox_queries import (
     query_params,
     view_list,
 )
-from activities.read_model import INBOX_NO_DEADLINE
+from activities.store.read_models.cases import INBOX_NO_DEADLINE
 from tests.conftest import temporary_database
 from workflows.domain.calendar import end_of_local_day, local_date
 

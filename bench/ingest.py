@@ -23,8 +23,8 @@ import httpx
 from temporalio import workflow
 from temporalio.worker import Worker
 
-from activities.settings import get_settings
-from activities.temporal_connection import connect_temporal
+from activities.runtime.settings import get_settings
+from activities.runtime.temporal_connection import connect_temporal
 from tests.factories import plan_payload
 
 

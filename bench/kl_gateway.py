@@ -22,21 +22,21 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
 from activities.kl_gateway import store
 from activities.kl_gateway.bundle import delivery_report
-from activities.kl_gateway.contracts import BatchRequest, RunPlan
 from activities.kl_gateway.delta import delta
 from activities.kl_gateway.facts import case_facts
 from activities.kl_gateway.reporting import ReportConfig, report_batch
 from activities.kl_gateway.resources import Identity, citizen_resources
 from activities.kl_gateway.rules import check
 from activities.kl_gateway.transport import DirectoryTransport
+from activities.platform.db import Pool, open_pool
+from activities.store.eventstore import EventStore
 from tests import kl_gateway_scenarios as s
 from tests.conftest import temporary_database
 from tests.factories import make_append, make_plan
 from tests.retention_helpers import new_cpr
+from workflows.contracts.kl_gateway import BatchRequest, RunPlan
 
 logger = logging.getLogger("bench.kl_gateway")
 CONFIG = ReportConfig({"101": s.MUNICIPALITY_SOR}, {s.PROVIDER_ID: s.PROVIDER_SOR, s.FREE_CHOICE_ID: s.FREE_CHOICE_SOR})

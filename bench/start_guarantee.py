@@ -25,10 +25,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
-from activities.guarantee_facts_rebuild import facts_from_events
-from activities.guarantee_facts_store import read_counted
+from activities.platform.db import Pool, open_pool
+from activities.store.eventstore import EventStore
+from activities.store.read_models.guarantee_facts import read_counted
+from activities.store.read_models.guarantee_facts_rebuild import facts_from_events
 from tests.conftest import temporary_database
 from tests.guarantee_scenario import Citizen
 from workflows.domain.guarantee_tally import tally

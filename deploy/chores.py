@@ -9,19 +9,19 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from activities.citizen_cipher import configure_citizen_keys
-from activities.db import open_pool
-from activities.retention import sweep_batch
-from activities.settings import get_settings
+from activities.platform.db import open_pool
+from activities.retention.sweep import sweep_batch
+from activities.runtime.settings import get_settings
+from activities.sealing.citizen_cipher import configure_citizen_keys
 
 logger = logging.getLogger("genoptraening.cli")
 
 
 async def rebuild_read_models(conninfo: str) -> str:
-    """Rebuild `cases`, `applications` and the start-guarantee facts (activities.projection logs events folded)."""
-    # Imported here: the guarantee module builds on the projection's swap, as in activities.projection.
-    from activities.guarantee_facts_rebuild import rebuild_guarantee_facts
-    from activities.projection import rebuild_applications_projection, rebuild_cases_projection
+    """Rebuild `cases`, `applications` and the start-guarantee facts (activities.store.rebuild logs events folded)."""
+    # Imported here: the guarantee module builds on the projection's swap, as in activities.store.rebuild.
+    from activities.store.read_models.guarantee_facts_rebuild import rebuild_guarantee_facts
+    from activities.store.rebuild import rebuild_applications_projection, rebuild_cases_projection
 
     started = time.monotonic()
     pool = await open_pool(conninfo, max_size=2, application_name="genoptraening-rebuild")

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import click
 
-from activities.logging_setup import configure_logging
-from activities.observability_settings import ObservabilitySettings
-from activities.startup_checks import StartupError
+from activities.platform.logging_setup import configure_logging
+from activities.platform.startup_checks import StartupError
+from activities.runtime.observability_settings import ObservabilitySettings
 
 logger = logging.getLogger("genoptraening.cli")
 
@@ -60,8 +60,8 @@ def run(infra_only: bool) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the worker (the image's default command, as `python -m workflows.worker`)."""
-    from workflows.worker import run_as_process as worker_main
+    """Run the worker (the image's default command, as `python -m activities.runtime.worker`)."""
+    from activities.runtime.worker import run_as_process as worker_main
 
     worker_main()
 
@@ -69,7 +69,7 @@ def worker() -> None:
 @main.command()
 def migrate() -> None:
     """Apply the database migrations, as the owner (MIGRATION_DATABASE_URL, else DATABASE_URL)."""
-    from activities.migrate import main as migrate_main
+    from activities.store.migrate import main as migrate_main
 
     _exit(migrate_main())
 
@@ -92,7 +92,7 @@ def rebuild_read_models() -> None:
 @main.command("register-search-attributes")
 def register_search_attributes() -> None:
     """Register the case workflows' search attributes on TEMPORAL_NAMESPACE (idempotent; no payload key needed)."""
-    from activities.search_attribute_registration import run_as_process as register_main
+    from activities.runtime.search_attribute_registration import run_as_process as register_main
 
     register_main()
 
@@ -101,7 +101,7 @@ def register_search_attributes() -> None:
 @click.argument("key_id", required=False)
 def new_payload_key(key_id: str | None) -> None:
     """Print a new `keyid:base64` entry for PAYLOAD_ENCRYPTION_KEYS or CITIZEN_KEK_KEYS (default id k<today>)."""
-    from activities.payload_codec import main as codec_main
+    from activities.sealing.payload_codec import main as codec_main
 
     _exit(codec_main([key_id] if key_id else []))
 
@@ -128,7 +128,7 @@ def retention_sweep(batch_size: int | None) -> None:
 @main.command("purge-access-log")
 def purge_access_log() -> None:
     """Purge access-log rows older than ACCESS_LOG_RETENTION_DAYS, as the owner (the nightly CronJob)."""
-    from activities.access_log_retention import main as purge_main
+    from activities.access_log.retention import main as purge_main
 
     _exit(purge_main())
 
@@ -136,7 +136,7 @@ def purge_access_log() -> None:
 @main.command("rotate-citizen-keys")
 def rotate_citizen_keys() -> None:
     """Rewrap every live citizen key with the first key of CITIZEN_KEK_KEYS (after a KEK rotation)."""
-    from activities.citizen_key_rotation import main as rotation_main
+    from activities.sealing.rotation import main as rotation_main
 
     _exit(rotation_main())
 
@@ -155,7 +155,7 @@ def kl_report(ctx: click.Context) -> None:
 @click.option("--min-age-minutes", type=click.FloatRange(min=0), default=10.0, show_default=True)
 def orphans(terminate: bool, min_age_minutes: float) -> None:
     """List (and with --terminate end) running workflows whose case or application has no stored event."""
-    from activities.orphan_workflows import main as orphans_main
+    from activities.runtime.orphan_workflows import main as orphans_main
 
     _exit(orphans_main([*(["--terminate"] if terminate else []), "--min-age-minutes", str(min_age_minutes)]))
 

@@ -25,13 +25,14 @@ from typing import TypeVar
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
-from activities.payload_codec import KeyRingError, new_key_ring_entry, parse_key_ring
-from activities.process_observability import start_observability, worker_metrics_url
-from activities.search_attribute_registration import ensure_search_attributes
-from activities.settings import Settings, get_settings
-from activities.temporal_connection import connect_temporal
-from activities.transport_settings import TransportSettings
-from activities.transports.vans_file_drop import VansFileDrop
+from activities.messaging.settings import TransportSettings
+from activities.messaging.transports.vans_file_drop import VansFileDrop
+from activities.runtime.process_observability import start_observability, worker_metrics_url
+from activities.runtime.search_attribute_registration import ensure_search_attributes
+from activities.runtime.settings import Settings, get_settings
+from activities.runtime.temporal_connection import connect_temporal
+from activities.runtime.worker_health import worker_probes_url
+from activities.sealing.payload_codec import KeyRingError, new_key_ring_entry, parse_key_ring
 from api.auth.local_issuer import DEV_TOKEN_SCOPES
 from api.auth.principal import Role
 from deploy import temporal_dev_server
@@ -40,7 +41,6 @@ from deploy.embedded_postgres import EmbeddedPostgres, service_url, start_embedd
 from deploy.local_citizen_keys import local_citizen_key_env
 from deploy.processes import Child, ChildSpec, port_in_use, wait_for_port
 from deploy.supervision import ChildGroup, StopRequested, unless_stopped
-from workflows.worker_health import worker_probes_url
 
 # The sender EAN of the GGOP fixtures (tests/fixtures/ggop/): on make run it is the dev hospital token's mailbox,
 # so a fixture posted with that token is taken (docs/medcom.md, "Trying it with make run").
@@ -59,7 +59,7 @@ API_GRACEFUL_SHUTDOWN_SECONDS = 3
 API_STOP_TIMEOUT_SECONDS = 5.0
 WORKER_STOP_TIMEOUT_SECONDS = 5.0
 DEV_SERVER_STOP_TIMEOUT_SECONDS = 5.0
-CHILD_MODULES = {"worker": "workflows.worker", "API": "api.main"}
+CHILD_MODULES = {"worker": "activities.runtime.worker", "API": "api.main"}
 # Dropped from the children's environment when they talk to the local dev server (plain gRPC, no API key).
 _NOT_INHERITED = tuple(f"TEMPORAL_{name}" for name in ("TLS_CA", "TLS_CERT", "TLS_KEY", "TLS_SERVER_NAME", "API_KEY"))
 PAYLOAD_KEYS_FILE = "payload-keys"
@@ -336,7 +336,7 @@ class Supervisor:
 
 
 async def _apply_migrations(database_url: str) -> list[str]:
-    from activities.migrate import apply_migrations  # late: deploy.local imports without the store's modules
+    from activities.store.migrate import apply_migrations  # late: deploy.local imports without the store's modules
 
     return await apply_migrations(database_url)
 
@@ -347,7 +347,7 @@ async def _prepare_database(database_url: str, postgres: EmbeddedPostgres | None
     Embedded: the superuser owns, the children connect as the login role `service_url` creates. External:
     MIGRATION_DATABASE_URL owns (else DATABASE_URL, one role for both) and DATABASE_URL serves. The owner's
     URL is kept out of the children's environment either way."""
-    from activities.access_log_retention import purge_expired  # late, as _apply_migrations
+    from activities.access_log.retention import purge_expired  # late, as _apply_migrations
 
     external_owner = env.pop("MIGRATION_DATABASE_URL", "")
     owner_url = database_url if postgres is not None else external_owner or database_url

@@ -12,10 +12,10 @@ import secrets
 from base64 import b64encode
 from pathlib import Path
 
-from activities.citizen_key_settings import LOOKUP_SECRET_MIN_BYTES
-from activities.payload_codec import KeyRingError, new_key_ring_entry, parse_key_ring
-from activities.settings import Settings
-from activities.startup_checks import StartupError
+from activities.platform.startup_checks import StartupError
+from activities.runtime.settings import Settings
+from activities.sealing.payload_codec import KeyRingError, new_key_ring_entry, parse_key_ring
+from activities.sealing.settings import LOOKUP_SECRET_MIN_BYTES
 from api.auth.local_issuer import _write_once
 
 logger = logging.getLogger("deploy.local")

@@ -21,9 +21,9 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 from temporalio.service import RPCError
 
-from activities.logging_setup import wants_json
-from activities.settings import Settings
-from activities.temporal_connection import connect_temporal
+from activities.platform.logging_setup import wants_json
+from activities.runtime.settings import Settings
+from activities.runtime.temporal_connection import connect_temporal
 from deploy.binaries import temporal_cli
 from deploy.processes import Child, port_in_use, start_child
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES

@@ -19,12 +19,12 @@ from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.db import Pool
-from activities.eventstore import EventStore
-from activities.messaging_setup import messaging_parts
-from activities.settings import Settings
-from activities.store_activities import StoreActivities
-from activities.transport_settings import TransportSettings
+from activities.messaging.settings import TransportSettings
+from activities.messaging.setup import messaging_parts
+from activities.platform.db import Pool
+from activities.runtime.settings import Settings
+from activities.store.activities import StoreActivities
+from activities.store.eventstore import EventStore
 from api.main import create_app
 from tests.auth_helpers import ScopedAuth, auth_settings
 from tests.factories import plan_payload
@@ -69,7 +69,7 @@ async def running_api(
     app = create_app(pool=pool, temporal_client=env.client, settings=settings)
     # The sender with its embedded transports in a throw-away directory (the plans' copies are not forwarded).
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="genop-"))  # the embedded transports' directories
-    # The transports read their own settings (activities.transport_settings): overrides of theirs go there.
+    # The transports read their own settings (activities.messaging.settings): overrides of theirs go there.
     transports = TransportSettings(
         **{name: value for name, value in settings_overrides.items() if name in TransportSettings.model_fields}
     )

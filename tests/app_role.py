@@ -16,7 +16,7 @@ import pytest_asyncio
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from activities.db import Pool, open_pool
+from activities.platform.db import Pool, open_pool
 
 APPLICATION_ROLE = "genoptraening_app"
 INSUFFICIENT_PRIVILEGE = "42501"

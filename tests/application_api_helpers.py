@@ -14,11 +14,11 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.db import Pool
-from activities.messaging_setup import messaging_parts
-from activities.store_activities import StoreActivities
-from activities.transport_settings import TransportSettings
-from activities.transports.base import Transport
+from activities.messaging.settings import TransportSettings
+from activities.messaging.setup import messaging_parts
+from activities.messaging.transports.base import Transport
+from activities.platform.db import Pool
+from activities.store.activities import StoreActivities
 from api.main import create_app
 from tests.api_helpers import Api, api_client, settings_for
 from workflows.application_workflow import ApplicationWorkflow

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from activities.contracts import AppendApplicationEvents
 from tests.factories import SYNTHETIC_CPR, make_metadata
 from workflows.applications.commands import (
     Application,
@@ -41,6 +40,7 @@ from workflows.applications.model import (
 )
 from workflows.applications.rejections import ApplicationCommandRejected
 from workflows.applications.state import ApplicationState, evolve
+from workflows.contracts.store import AppendApplicationEvents
 
 CASEWORKER = "caseworker:cw-86"
 APPLIED_ON = date(2025, 11, 3)  # a Monday, after the Ældrelov came into force

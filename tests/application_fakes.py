@@ -10,10 +10,9 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.contracts import APPEND_APPLICATION_EVENTS, AppendApplicationEvents, AppendResult
 from tests.fakes import InMemoryStreams
 from workflows.applications.events import ApplicationEvent
-from workflows.messaging.contracts import (
+from workflows.contracts.messaging import (
     QUEUE_APPLICATION_MESSAGE,
     RECORD_DELIVERY_FAILURE,
     SEND_MESSAGE,
@@ -23,6 +22,7 @@ from workflows.messaging.contracts import (
     SendRequest,
     SendResult,
 )
+from workflows.contracts.store import APPEND_APPLICATION_EVENTS, AppendApplicationEvents, AppendResult
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 from workflows.messaging.model import Channel
 

@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx
 
-from activities import application_queries, case_queries
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.queries import applications as application_queries
+from activities.queries import cases as case_queries
 from api.auth.local_issuer import LocalIssuer
 from api.auth.principal import Role
 

@@ -29,12 +29,12 @@ import pytest_asyncio
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from activities.db import Pool, open_pool
-from activities.migrate import apply_migrations
-from activities.payload_codec import new_key_ring_entry
+from activities.platform.db import Pool, open_pool
+from activities.sealing.payload_codec import new_key_ring_entry
+from activities.store.migrate import apply_migrations
 
 # Tests build apps and workers without payload keys (the encryption tests bring their own); a real process
-# refuses to start that way unless told this is a throw-away setup (activities.startup_checks).
+# refuses to start that way unless told this is a throw-away setup (activities.platform.startup_checks).
 os.environ.setdefault("ALLOW_UNENCRYPTED_PAYLOADS", "true")
 # Personal data in the store is always sealed with citizen keys: the run makes its own KEK and look-up secret,
 # inherited by the processes it starts (a worker and an API must share them to read each other's data).

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from activities.payload_codec import new_key_ring_entry
-from activities.settings import Settings
+from activities.runtime.settings import Settings
+from activities.sealing.payload_codec import new_key_ring_entry
 
 # Random per run: nothing may depend on a particular key.
 CURRENT_KEY = new_key_ring_entry("test-current")

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from activities.contracts import AppendCaseEvents, EventMetadata
+from workflows.contracts.store import AppendCaseEvents, EventMetadata
 from workflows.domain.commands import (
     ChooseProvider,
     ClassifyAlmenLevel,

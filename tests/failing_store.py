@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from psycopg import errors
 
-from activities.contracts import AppendApplicationEvents, AppendCaseEvents, AppendResult
-from activities.eventstore import EventStore
+from activities.store.eventstore import EventStore
+from workflows.contracts.store import AppendApplicationEvents, AppendCaseEvents, AppendResult
 
 POISON = "poison-marker"
 QUOTED_CPR = "2509479989"

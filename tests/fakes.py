@@ -16,16 +16,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from activities.contracts import (
-    APPEND_CASE_EVENTS,
-    DELIVER_PLAN,
-    AppendCaseEvents,
-    AppendResult,
-    DeliveryReceipt,
-    PlanDelivery,
-)
-from workflows.domain.events import CaseEvent
-from workflows.messaging.contracts import (
+from workflows.contracts.messaging import (
     PREPARE_RESEND,
     QUEUE_CASE_MESSAGE,
     RECORD_DELIVERY_FAILURE,
@@ -37,6 +28,15 @@ from workflows.messaging.contracts import (
     SendRequest,
     SendResult,
 )
+from workflows.contracts.store import (
+    APPEND_CASE_EVENTS,
+    DELIVER_PLAN,
+    AppendCaseEvents,
+    AppendResult,
+    DeliveryReceipt,
+    PlanDelivery,
+)
+from workflows.domain.events import CaseEvent
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 from workflows.messaging.model import Channel, MessageKind
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from activities.eventstore import EventStore
+from activities.store.eventstore import EventStore
 from tests.factories import at, make_append, make_command, make_plan, make_provider_ref, receive_plan
 from workflows.domain.commands import (
     AcceptFreeChoice,

@@ -26,7 +26,7 @@ from temporalio.worker import Worker
 
 from deploy.binaries import temporal_test_server
 from tests.fakes import InMemoryCaseStore
-from workflows.messaging.contracts import RECEIPT_SIGNAL, DeliveryInput, ReceiptNotice, delivery_workflow_id
+from workflows.contracts.messaging import RECEIPT_SIGNAL, DeliveryInput, ReceiptNotice, delivery_workflow_id
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"

@@ -1,9 +1,9 @@
 """A transport that refuses the letters of chosen applications: their delivery fails at once, as a Digital
-Post mailbox that will never take them would (activities/transports/base.py TransportRefused)."""
+Post mailbox that will never take them would (activities/messaging/transports/base.py TransportRefused)."""
 
 from __future__ import annotations
 
-from activities.transports.base import Delivery, Transport, TransportRefused
+from activities.messaging.transports.base import Delivery, Transport, TransportRefused
 
 
 class RefusingTransport:

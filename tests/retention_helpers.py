@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from psycopg.types.json import Jsonb
 
-from activities.db import Pool
-from activities.eventstore import EventStore
-from activities.read_model import CASES, case_row
+from activities.platform.db import Pool
+from activities.store.eventstore import EventStore
+from activities.store.read_models.cases import CASES, case_row
 from tests.application_factories import close, make_application, make_application_append, receive, run
 from tests.factories import decide_all, lifecycle_commands, make_append, make_command, make_plan, plan_received
 from workflows.applications.state import ApplicationState

@@ -1,5 +1,5 @@
 """The whole stack as production runs it, for schemathesis: the API (`uvicorn api.main:app`) and the worker
-(`python -m workflows.worker`) as child processes on loopback, reading their settings from the environment,
+(`python -m activities.runtime.worker`) as child processes on loopback, reading their settings from the environment,
 against the test PostgreSQL and the Temporal dev server, trusting the run's token issuer
 (`tests.auth_helpers.test_issuer`). Also the realistic records the run starts from, made through the API by
 the roles that make them in production, all in one organisation (`tests.schemathesis_roles.SEEDED`).
@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import httpx
 
-from activities.payload_codec import new_key_ring_entry
+from activities.sealing.payload_codec import new_key_ring_entry
 from api.auth.principal import Role
 from tests.api_helpers import danish_today
 from tests.application_factories import application_payload
@@ -80,7 +80,7 @@ def serving_stack(database_url: str, temporal_address: str, log_path: Path) -> I
         listener.bind(("127.0.0.1", 0))
         listener.listen(128)
         port = listener.getsockname()[1]
-        worker = _child(["-m", "workflows.worker"], env, log)
+        worker = _child(["-m", "activities.runtime.worker"], env, log)
         stack.callback(_stop, worker)
         api_argv = ["-m", "uvicorn", "api.main:app", "--fd", str(listener.fileno()), "--no-access-log"]
         api = _child(api_argv, env, log, pass_fds=(listener.fileno(),))

@@ -11,10 +11,10 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.db import Pool
-from activities.messaging_setup import MessagingParts, message_task_queue, messaging_parts
-from activities.store_activities import StoreActivities
-from activities.transport_settings import TransportSettings
+from activities.messaging.settings import TransportSettings
+from activities.messaging.setup import MessagingParts, message_task_queue, messaging_parts
+from activities.platform.db import Pool
+from activities.store.activities import StoreActivities
 from workflows.case_workflow import CaseWorkflow
 
 

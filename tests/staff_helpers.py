@@ -3,8 +3,8 @@ would through `PUT /municipalities/{code}/teams/{team_id}` (a case's team must b
 
 from __future__ import annotations
 
-from activities import staff_register
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.queries import staff_register
 from tests.auth_helpers import DEFAULT_MUNICIPALITY
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from activities.contracts import AppendResult
-from activities.db import Pool
-from activities.eventstore import EventStore
+from activities.platform.db import Pool
+from activities.store.eventstore import EventStore
 from tests.factories import make_append
+from workflows.contracts.store import AppendResult
 from workflows.domain.events import CaseEvent
 
 

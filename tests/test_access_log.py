@@ -12,10 +12,10 @@ import psycopg
 import pytest
 from pydantic import ValidationError
 
-from activities import access_log
-from activities.access_log import AccessAction, AccessLogEntry, AccessLogRow, AccessOutcome, Purpose
-from activities.db import Pool
-from activities.keyset_pages import InvalidCursor
+from activities.access_log import records as access_log
+from activities.access_log.records import AccessAction, AccessLogEntry, AccessLogRow, AccessOutcome, Purpose
+from activities.platform.db import Pool
+from activities.platform.keyset_pages import InvalidCursor
 from workflows.domain.cpr import InvalidCpr
 
 

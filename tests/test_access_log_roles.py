@@ -14,17 +14,18 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from activities import access_log, case_queries
-from activities.access_log import AccessAction, AccessLogEntry, AccessOutcome
-from activities.access_log_retention import purge_older_than
-from activities.contracts import PlanDelivery
-from activities.eventstore import EventStore
-from activities.store_activities import StoreActivities
+from activities.access_log import records as access_log
+from activities.access_log.records import AccessAction, AccessLogEntry, AccessOutcome
+from activities.access_log.retention import purge_older_than
+from activities.queries import cases as case_queries
+from activities.store.activities import StoreActivities
+from activities.store.eventstore import EventStore
 from deploy.embedded_postgres import service_url
 from tests.app_role import APPLICATION_ROLE, INSUFFICIENT_PRIVILEGE, RAISED_BY_TRIGGER, AppDatabase, refused
 from tests.factories import lifecycle_batches, new_case_id
 from tests.store_helpers import append_all
 from tests.test_application_store import append_application
+from workflows.contracts.store import PlanDelivery
 from workflows.domain.model import ProviderKind, Recipient
 
 # What 0009 and 0010 intend, table by table; a new table fails this test until its migration grants

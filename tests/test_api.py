@@ -12,8 +12,8 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities import case_queries
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.queries import cases as case_queries
 from tests.api_helpers import (
     CASEWORKER,
     PROBLEM_JSON,

@@ -11,10 +11,10 @@ from typing import Any
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
-from activities.messaging_setup import embedded_transports
-from activities.transport_settings import TransportSettings
-from activities.transports.base import Transport
+from activities.messaging.settings import TransportSettings
+from activities.messaging.setup import embedded_transports
+from activities.messaging.transports.base import Transport
+from activities.platform.db import Pool
 from tests.api_helpers import PROBLEM_JSON, Api, danish_today, unused_municipality
 from tests.application_api_helpers import command, post_application, running_application_api
 from tests.application_factories import application_payload

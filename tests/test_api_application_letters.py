@@ -12,7 +12,7 @@ import pypdf
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from tests.api_helpers import Api, danish_today, unused_municipality
 from tests.application_api_helpers import command, post_application, running_application_api, wait_for_application
 from tests.application_factories import application_payload

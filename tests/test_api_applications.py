@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from tests.api_helpers import PROBLEM_JSON, Api, danish_today, unused_municipality
 from tests.application_api_helpers import (
     CASEWORKER,

@@ -10,9 +10,9 @@ from typing import Any
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.citizen_keys import destroy_key
-from activities.db import Pool
-from activities.personal_fields import ERASED_TEXT
+from activities.platform.db import Pool
+from activities.sealing.citizen_keys import destroy_key
+from activities.sealing.personal_fields import ERASED_TEXT
 from api.auth.principal import Role
 from tests.api_helpers import Api, fresh_plan, post_plan, running_api, unused_municipality
 from tests.auth_helpers import bearer

@@ -10,8 +10,8 @@ import httpx
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.closing_queries import attention_elsewhere
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.queries.closing import attention_elsewhere
 from api.auth.principal import Role
 from tests.api_helpers import (
     CASEWORKER,

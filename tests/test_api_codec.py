@@ -17,12 +17,12 @@ import psycopg
 import pytest
 from temporalio.api.common.v1 import Payload
 
-from activities import access_log
-from activities.access_log import AccessLogRow
-from activities.db import Pool
-from activities.payload_codec import KEY_ID_KEY, EncryptionCodec
-from activities.settings import Settings
-from activities.temporal_connection import payload_codec_for
+from activities.access_log import records as access_log
+from activities.access_log.records import AccessLogRow
+from activities.platform.db import Pool
+from activities.runtime.settings import Settings
+from activities.runtime.temporal_connection import payload_codec_for
+from activities.sealing.payload_codec import KEY_ID_KEY, EncryptionCodec
 from api.auth.local_issuer import LocalIssuer
 from api.auth.principal import Role
 from api.main import create_app

@@ -21,7 +21,7 @@ import pytest_asyncio
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from activities.db import open_pool
+from activities.platform.db import open_pool
 from api.auth.principal import Role
 from api.main import create_app
 from tests.api_helpers import api_client, settings_for

@@ -16,7 +16,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from api.main import create_app
 from tests.api_helpers import PROBLEM_JSON, Api, fresh_plan, running_api, wait_for_case
 from tests.auth_helpers import ScopedAuth

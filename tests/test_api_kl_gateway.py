@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
-from activities.kl_gateway.contracts import KL_REPORT_WORKFLOW, BatchRequest, RunPlan
 from activities.kl_gateway.reporting import ReportConfig, report_batch
 from activities.kl_gateway.store import finish_run, start_run
 from activities.kl_gateway.transport import DirectoryTransport
+from activities.platform.db import Pool
 from api.auth.principal import Role
 from tests.api_helpers import Api, fresh_plan, post_plan, running_api, unused_municipality
 from tests.auth_helpers import bearer
 from tests.factories import SYNTHETIC_CPR
+from workflows.contracts.kl_gateway import KL_REPORT_WORKFLOW, BatchRequest, RunPlan
 
 HOSPITAL_SOR = "451000016003"
 

@@ -14,7 +14,7 @@ import pypdf
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from tests.api_helpers import Api, danish_today, distributed_case, running_api, wait_for_messages_settled
 from tests.store_helpers import scalar
 

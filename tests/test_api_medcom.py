@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from activities.messaging.medcom.inbound_messages import original_message
+from activities.messaging.medcom.receipts import parse_receipt
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
-from activities.medcom.inbound_messages import original_message
-from activities.medcom.receipts import parse_receipt
+from activities.platform.db import Pool
 from api.auth.principal import Role
 from api.ggop_intake import take_ggop_message
 from api.ggop_sender import GgopSender, SenderRefused

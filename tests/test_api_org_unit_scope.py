@@ -12,7 +12,7 @@ from typing import Any
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from api.auth.principal import Role
 from tests.api_helpers import Api, distributed_case, running_api, unused_municipality
 from tests.auth_helpers import bearer

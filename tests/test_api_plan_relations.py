@@ -11,10 +11,10 @@ from typing import Any
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities import case_queries
-from activities.db import Pool
-from activities.eventstore import EventStore
-from activities.projection import rebuild_cases_projection
+from activities.platform.db import Pool
+from activities.queries import cases as case_queries
+from activities.store.eventstore import EventStore
+from activities.store.rebuild import rebuild_cases_projection
 from tests.api_helpers import Api, danish_today, fresh_plan, post_plan, running_api, unused_municipality, wait_for_case
 from tests.factories import HOSPITAL_SOR_ID, make_append, make_plan, new_case_id, plan_received
 from tests.rulebook_api_helpers import field_names, list_items, of_type, ok, timeline, wait_for_events

@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from tests.api_helpers import (
     CASEWORKER,
     PROBLEM_JSON,

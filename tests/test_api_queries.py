@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from tests.api_helpers import (
     PROBLEM_JSON,
     Api,

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
-from activities.eventstore import EventStore
-from activities.personal_fields import ERASED_TEXT
-from activities.retention_events import RetentionHoldPlaced, retention_stream
+from activities.platform.db import Pool
+from activities.sealing.personal_fields import ERASED_TEXT
+from activities.store.eventstore import EventStore
+from activities.store.retention_events import RetentionHoldPlaced, retention_stream
 from api.auth.principal import Role
 from tests.api_helpers import Api, fresh_plan, post_plan, running_api, unused_municipality
 from tests.auth_helpers import bearer

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from api.auth.principal import Role
 from api.main import create_app
 from tests.api_helpers import Api, danish_today, fresh_plan, post_plan, unused_municipality

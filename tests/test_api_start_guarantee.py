@@ -14,10 +14,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from activities.citizen_keys import destroy_key
-from activities.db import Pool
-from activities.eventstore import EventStore
-from activities.personal_data import ERASED_TEXT
+from activities.platform.db import Pool
+from activities.sealing.citizen_keys import destroy_key
+from activities.sealing.personal_data import ERASED_TEXT
+from activities.store.eventstore import EventStore
 from api.auth.principal import Role
 from api.main import create_app
 from api.routes.start_guarantee import ReportFormat, _format

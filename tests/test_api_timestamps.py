@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from api.timestamps import utc_text
 from tests.api_helpers import (
     Api,

@@ -19,9 +19,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.db import Pool, open_pool
-from activities.orphan_workflows import Orphan, end_orphans, find_orphans
-from activities.store_activities import StoreActivities
+from activities.platform.db import Pool, open_pool
+from activities.runtime.orphan_workflows import Orphan, end_orphans, find_orphans
+from activities.store.activities import StoreActivities
 from api.main import create_app
 from tests.api_helpers import CASEWORKER, PROBLEM_JSON, api_client, fresh_plan, post_plan, running_api, settings_for
 from tests.factories import SYNTHETIC_CPR

@@ -14,7 +14,7 @@ import pytest_asyncio
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from api.auth.principal import Role
 from tests.api_helpers import PROBLEM_JSON, Api, fresh_plan, post_plan, running_api, unused_municipality
 from tests.auth_helpers import bearer

@@ -12,11 +12,11 @@ import pytest
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from activities.contracts import AppendCaseEvents, AppendResult
-from activities.db import Pool
-from activities.eventstore import EventStore
+from activities.platform.db import Pool
+from activities.store.eventstore import EventStore
 from tests.api_helpers import CASEWORKER, fresh_plan, post_plan, running_api
 from tests.staff_helpers import register_teams
+from workflows.contracts.store import AppendCaseEvents, AppendResult
 from workflows.identity import case_id_for_plan, workflow_id_for_case
 
 HANG_ONCE = "hang-once"

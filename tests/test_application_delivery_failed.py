@@ -13,11 +13,11 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from activities import application_queries
-from activities.db import Pool
-from activities.messaging_setup import embedded_transports, message_task_queue, messaging_parts
-from activities.store_activities import StoreActivities
-from activities.transport_settings import TransportSettings
+from activities.messaging.settings import TransportSettings
+from activities.messaging.setup import embedded_transports, message_task_queue, messaging_parts
+from activities.platform.db import Pool
+from activities.queries import applications as application_queries
+from activities.store.activities import StoreActivities
 from tests.api_helpers import unused_municipality
 from tests.application_factories import close, make_application, receive, refuse
 from tests.application_workflow_helpers import (

@@ -15,17 +15,17 @@ from psycopg.types.json import Jsonb
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities import application_queries
-from activities.application_read_model import application_row
-from activities.case_queries import get_case
-from activities.db import Pool, open_pool
-from activities.eventstore import ConcurrencyConflict, EventStore, InvalidAppend
-from activities.migrate import apply_migrations
-from activities.personal_data import open_state
-from activities.personal_fields import APPLICATION_STATE, CASE_STATE
-from activities.projection import rebuild_applications_projection, rebuild_cases_projection
-from activities.store_activities import StoreActivities
-from activities.stored_events import StoredApplicationEvent, StoredEvent
+from activities.platform.db import Pool, open_pool
+from activities.queries import applications as application_queries
+from activities.queries.cases import get_case
+from activities.sealing.personal_data import open_state
+from activities.sealing.personal_fields import APPLICATION_STATE, CASE_STATE
+from activities.store.activities import StoreActivities
+from activities.store.eventstore import ConcurrencyConflict, EventStore, InvalidAppend
+from activities.store.migrate import apply_migrations
+from activities.store.read_models.applications import application_row
+from activities.store.rebuild import rebuild_applications_projection, rebuild_cases_projection
+from activities.store.stored_events import StoredApplicationEvent, StoredEvent
 from tests.application_factories import (
     gp_reply,
     grant,

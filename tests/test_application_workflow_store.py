@@ -11,9 +11,9 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.application_queries import application_timeline, get_application
-from activities.db import Pool
-from activities.store_activities import StoreActivities
+from activities.platform.db import Pool
+from activities.queries.applications import application_timeline, get_application
+from activities.store.activities import StoreActivities
 from tests.application_factories import grant, make_application, receive, request_gp, transport
 from tests.application_workflow_helpers import (
     own_time_skipping_env,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.settings import Settings
+from activities.runtime.settings import Settings
 from api.auth.principal import Role
 from api.auth.tokens import TokenVerifier, require_token_keys
 from deploy.local import Supervisor

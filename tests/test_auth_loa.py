@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
-from activities.settings import Settings, get_settings
+from activities.platform.db import Pool
+from activities.runtime.settings import Settings, get_settings
 from api.auth import local_issuer
 from api.auth.dependencies import PrincipalDep
 from api.auth.errors import AuthenticationFailed

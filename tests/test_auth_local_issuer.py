@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.settings import get_settings
+from activities.runtime.settings import get_settings
 from api.auth import local_issuer
 from api.auth.local_issuer import PRIVATE_KEY_FILE, LocalIssuer, write_dev_tokens
 from api.auth.principal import Role

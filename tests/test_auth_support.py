@@ -16,7 +16,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from activities.settings import Settings
+from activities.runtime.settings import Settings
 from api.auth.keys import public_jwk
 from api.auth.local_issuer import LocalIssuer
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from activities.settings import Settings
+from activities.runtime.settings import Settings
 from api.auth.errors import AuthenticationFailed
 from api.auth.local_issuer import LocalIssuer
 from api.auth.principal import Role

@@ -14,10 +14,10 @@ import pytest_asyncio
 from psycopg import AsyncClientCursor, sql
 from psycopg.types.json import Jsonb
 
-from activities.case_scope import TeamScope
-from activities.db import Pool
-from activities.inbox_queries import InboxCaller, InboxFilters, InboxView, count_query, view_list
-from activities.settings import Settings
+from activities.platform.db import Pool
+from activities.queries.case_scope import TeamScope
+from activities.queries.inbox import InboxCaller, InboxFilters, InboxView, count_query, view_list
+from activities.runtime.settings import Settings
 from api.auth.access import sees_case, team_scope
 from api.auth.principal import Principal, Role
 from tests.conftest import temporary_pool

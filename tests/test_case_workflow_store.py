@@ -14,9 +14,9 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.case_queries import case_timeline, get_case
-from activities.db import Pool
-from activities.store_activities import StoreActivities
+from activities.platform.db import Pool
+from activities.queries.cases import case_timeline, get_case
+from activities.store.activities import StoreActivities
 from tests.domain_helpers import choose, classify, contact, offer
 from tests.factories import make_plan, receive_plan
 from tests.sender_helpers import sender_for_tests

@@ -14,13 +14,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from activities.citizen_cipher import configure_citizen_keys, open_for_citizen, seal_for_citizen, sealed_key_id
-from activities.citizen_keys import CitizenKeyConfig, LocalKeyEncryptionKey, destroy_key, key_by_id
-from activities.erasure_requests import erase_on_request
-from activities.eventstore import EventStore
-from activities.payload_codec import new_key_ring_entry, parse_key_ring
-from activities.retention import sweep_batch
-from activities.settings import Settings
+from activities.retention.erasure_requests import erase_on_request
+from activities.retention.sweep import sweep_batch
+from activities.runtime.settings import Settings
+from activities.sealing.citizen_cipher import configure_citizen_keys, open_for_citizen, seal_for_citizen, sealed_key_id
+from activities.sealing.citizen_keys import CitizenKeyConfig, LocalKeyEncryptionKey, destroy_key, key_by_id
+from activities.sealing.payload_codec import new_key_ring_entry, parse_key_ring
+from activities.store.eventstore import EventStore
 from tests.app_role import INSUFFICIENT_PRIVILEGE, RAISED_BY_TRIGGER, AppDatabase, refused
 from tests.retention_helpers import ended_case, new_cpr, new_name
 
@@ -123,7 +123,7 @@ async def test_the_rotation_command_as_the_service_role_rewraps_each_live_key_an
     async def rotate() -> None:
         env = {**os.environ, "DATABASE_URL": app_database.app_url, "CITIZEN_KEK_KEYS": ring}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "activities.citizen_key_rotation", env=env, stderr=asyncio.subprocess.PIPE
+            sys.executable, "-m", "activities.sealing.rotation", env=env, stderr=asyncio.subprocess.PIPE
         )
         _, err = await process.communicate()
         assert process.returncode == 0, err.decode(errors="replace")

@@ -11,14 +11,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from activities.citizen_cipher import (
+from activities.platform.db import Pool
+from activities.platform.startup_checks import StartupError
+from activities.runtime.settings import Settings
+from activities.sealing.citizen_cipher import (
     SealedDataError,
     configure_citizen_keys,
     open_for_citizen,
     seal_for_citizen,
     sealed_key_id,
 )
-from activities.citizen_keys import (
+from activities.sealing.citizen_keys import (
     CitizenKeyConfig,
     KekError,
     LocalKeyEncryptionKey,
@@ -27,10 +30,7 @@ from activities.citizen_keys import (
     key_by_id,
     rewrap_keys,
 )
-from activities.db import Pool
-from activities.payload_codec import new_key_ring_entry, parse_key_ring
-from activities.settings import Settings
-from activities.startup_checks import StartupError
+from activities.sealing.payload_codec import new_key_ring_entry, parse_key_ring
 from tests.retention_helpers import new_cpr
 
 

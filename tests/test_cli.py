@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from activities.db import open_pool
-from activities.eventstore import EventStore
-from activities.migrate import load_migrations
+from activities.platform.db import open_pool
+from activities.store.eventstore import EventStore
+from activities.store.migrate import load_migrations
 from deploy.embedded_postgres import EmbeddedPostgresMissingError
 from deploy.embedded_postgres import _library as embedded_library
 from tests.conftest import temporary_database

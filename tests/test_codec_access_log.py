@@ -10,10 +10,10 @@ import uuid
 import httpx
 from temporalio.api.common.v1 import Payload
 
-from activities import access_log
-from activities.access_log import AccessLogRow
-from activities.db import Pool
-from activities.eventstore import EventStore
+from activities.access_log import records as access_log
+from activities.access_log.records import AccessLogRow
+from activities.platform.db import Pool
+from activities.store.eventstore import EventStore
 from api.auth.principal import Role
 from tests.api_helpers import unused_municipality
 from tests.auth_helpers import auth_settings, bearer

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from activities import access_log
-from activities.db import Pool
-from activities.payload_codec import new_key_ring_entry
-from activities.settings import Settings
-from activities.startup_checks import StartupError
+from activities.access_log import records as access_log
+from activities.platform.db import Pool
+from activities.platform.startup_checks import StartupError
+from activities.runtime.settings import Settings
+from activities.sealing.payload_codec import new_key_ring_entry
 from api.auth.principal import Role
 from api.main import create_app
 from deploy.temporal_dev_server import HOST, codec_local_mode_env, dev_server_argv

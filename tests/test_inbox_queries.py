@@ -18,17 +18,10 @@ import pytest_asyncio
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from activities.db import Pool
-from activities.inbox_queries import (
-    InboxCaller,
-    InboxFilters,
-    InboxView,
-    due_soon_cutoff,
-    inbox_counts,
-    inbox_page,
-)
-from activities.keyset_pages import InvalidCursor
-from activities.read_model import INBOX_NO_DEADLINE
+from activities.platform.db import Pool
+from activities.platform.keyset_pages import InvalidCursor
+from activities.queries.inbox import InboxCaller, InboxFilters, InboxView, due_soon_cutoff, inbox_counts, inbox_page
+from activities.store.read_models.cases import INBOX_NO_DEADLINE
 from tests.conftest import temporary_pool
 from tests.factories import new_case_id
 from workflows.domain.calendar import DANISH_TIME, end_of_local_day

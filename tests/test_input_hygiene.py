@@ -19,7 +19,7 @@ import pytest_asyncio
 from pydantic import TypeAdapter, ValidationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from api.examples import ALMEN_PLAN
 from api.main import create_app
 from api.models.request_body import ApplicationBody, ClosureBody, DecisionBody, PlanBody, ReassessmentBody

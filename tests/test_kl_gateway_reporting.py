@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
-from activities.kl_gateway.contracts import BatchRequest, RunPlan
 from activities.kl_gateway.reporting import ReportConfig, report_batch
 from activities.kl_gateway.store import finish_run, start_run
 from activities.kl_gateway.transport import DirectoryTransport
+from activities.platform.db import Pool, open_pool
+from activities.store.eventstore import EventStore
 from tests import kl_gateway_scenarios as s
 from tests.factories import SYNTHETIC_CPR, make_append, make_command, make_provider
+from workflows.contracts.kl_gateway import BatchRequest, RunPlan
 from workflows.domain.commands import ChooseProvider, ReclassifyAlmenLevel, RecordProviderRefusal
 from workflows.domain.events import CaseEvent
 from workflows.domain.model import AlmenSubLevel, ProviderKind

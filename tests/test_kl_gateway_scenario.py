@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest_asyncio
 
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
 from activities.kl_gateway import codes
-from activities.kl_gateway.contracts import BatchRequest, RunPlan
 from activities.kl_gateway.reporting import ReportConfig, report_batch
 from activities.kl_gateway.resources import resource_id
 from activities.kl_gateway.store import start_run
 from activities.kl_gateway.transport import DirectoryTransport
+from activities.platform.db import Pool, open_pool
+from activities.store.eventstore import EventStore
 from tests.guarantee_scenario import Citizen, correct_error, play
+from workflows.contracts.kl_gateway import BatchRequest, RunPlan
 
 HOME, OTHER = "101", "147"
 SOR = {HOME: "451000016003", OTHER: "451000016011"}

@@ -15,16 +15,16 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
 from activities.kl_gateway import queries
 from activities.kl_gateway.activities import KlGatewayActivities
-from activities.kl_gateway.contracts import KL_REPORT_SCHEDULE_ID, KL_REPORT_WORKFLOW, ReportRequest, RunSummary
 from activities.kl_gateway.reporting import ReportConfig
 from activities.kl_gateway.schedule import ensure_kl_report_schedule
 from activities.kl_gateway.transport import DirectoryTransport, KlTransport, KlTransportError
+from activities.platform.db import Pool, open_pool
+from activities.store.eventstore import EventStore
 from tests import kl_gateway_scenarios as s
 from tests.factories import make_append
+from workflows.contracts.kl_gateway import KL_REPORT_SCHEDULE_ID, KL_REPORT_WORKFLOW, ReportRequest, RunSummary
 from workflows.kl_gateway_report import KlGatewayReportWorkflow
 
 CONFIG = ReportConfig({"101": s.MUNICIPALITY_SOR, "147": "451000016011"}, {s.PROVIDER_ID: s.PROVIDER_SOR})

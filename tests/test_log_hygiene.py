@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
+from activities.platform.db import Pool
 from tests.api_helpers import (
     Api,
     command,
@@ -140,7 +140,7 @@ async def test_no_log_line_of_a_whole_case_holds_personal_data(
     text = "\n".join([*every_log_record.lines, captured.out, captured.err])
     # The control: the capture saw the API, the activities and the SDK, at DEBUG.
     assert case_id in text
-    assert "genoptraening.api" in text and "activities.store_activities" in text and "temporalio" in text
+    assert "genoptraening.api" in text and "activities.store.activities" in text and "temporalio" in text
     assert "DEBUG" in text
     leaks = [(secret, line[:300]) for line in text.splitlines() for secret in FORBIDDEN if secret in line]
     assert leaks == []

@@ -1,4 +1,4 @@
-"""`python -m activities.migrate` that cannot start says why in one line naming the setting, never the
+"""`python -m activities.store.migrate` that cannot start says why in one line naming the setting, never the
 password, and exits non-zero without a traceback (libpq itself would quote a malformed URL whole)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from tests.test_log_hygiene_startup import MALFORMED_URL, UNREACHABLE_URL, assert_one_clear_line, run
 
-MIGRATE = ["-m", "activities.migrate"]
+MIGRATE = ["-m", "activities.store.migrate"]
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from activities.payload_codec import new_key_ring_entry
-from activities.settings import Settings
-from workflows import worker
+from activities.runtime import worker
+from activities.runtime.settings import Settings
+from activities.sealing.payload_codec import new_key_ring_entry
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "supersecret"
@@ -24,7 +24,7 @@ SHORT_KEY = "c3VwZXJzZWNyZXQ="  # base64 of "supersecret": 11 bytes, not 32
 MALFORMED_KEYS = f"k1:{SHORT_KEY}"
 GOOD_KEYS = new_key_ring_entry("k1")
 
-WORKER = ["-m", "workflows.worker"]
+WORKER = ["-m", "activities.runtime.worker"]
 API = ["-m", "uvicorn", "api.main:app", "--port", "1"]  # never reached: the settings fail first
 
 

@@ -1,4 +1,4 @@
-"""The one log format (activities/logging_setup.py), and the read-model gauges' cache, without servers."""
+"""The one log format (activities/platform/logging_setup.py), and the read-model gauges' cache, without servers."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
-from activities import read_model_metrics
-from activities.logging_setup import EvictionDetachNoise, QuietAccessLines, configure_logging, formatter_for
-from activities.read_model_metrics import ReadModelMetrics, Snapshot
+from activities.platform.logging_setup import EvictionDetachNoise, QuietAccessLines, configure_logging, formatter_for
+from activities.runtime import read_model_metrics
+from activities.runtime.read_model_metrics import ReadModelMetrics, Snapshot
 
 
 class Terminal(io.StringIO):
@@ -73,7 +73,7 @@ def test_a_line_inside_a_trace_carries_its_ids(restored_root: None) -> None:
     configure_logging("genoptraening-worker", "INFO", stream=pipe)
     context = SpanContext(0x4BF92F3577B34DA6A3CE929D0E0E4736, 0x00F067AA0BA902B7, False, TraceFlags(0))
     with trace.use_span(NonRecordingSpan(context)):
-        logging.getLogger("activities.eventstore").info("appended")
+        logging.getLogger("activities.store.eventstore").info("appended")
     record = json.loads(pipe.getvalue())
     assert record["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736" and record["span_id"] == "00f067aa0ba902b7"
 

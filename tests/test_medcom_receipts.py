@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from lxml import etree
-
-from activities.medcom.receipts import (
+from activities.messaging.medcom.receipts import (
     RECEIPT_NAMESPACE,
     Original,
     ReceiptNotRead,
@@ -16,6 +14,8 @@ from activities.medcom.receipts import (
     build_positive_receipt,
     parse_receipt,
 )
+from lxml import etree
+
 from tests.ggop_fixtures import ggop
 
 ORIGINAL = Original("ENV00000000001", "5790000000017", "5790000000024", "LET00000000001", "GGOP100")

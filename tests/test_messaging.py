@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pypdf
 import pytest_asyncio
+from activities.messaging.medcom.receipts import Original, build_positive_receipt
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities.db import Pool
-from activities.eventstore import EventStore
-from activities.letters.memo import letter_pdf
-from activities.mailroom import Mailroom, medcom_receipt_reader
-from activities.medcom.receipts import Original, build_positive_receipt
-from activities.messaging_setup import embedded_transports, messaging_parts
-from activities.outbox import load_message
-from activities.transport_settings import TransportSettings
-from activities.transports.base import Delivery
-from activities.transports.vans_file_drop import VansFileDrop
+from activities.messaging.letters.memo import letter_pdf
+from activities.messaging.mailroom import Mailroom, medcom_receipt_reader
+from activities.messaging.outbox import load_message
+from activities.messaging.settings import TransportSettings
+from activities.messaging.setup import embedded_transports, messaging_parts
+from activities.messaging.transports.base import Delivery
+from activities.messaging.transports.vans_file_drop import VansFileDrop
+from activities.platform.db import Pool
+from activities.store.eventstore import EventStore
 from tests.factories import make_plan, receive_plan
 from tests.sender_helpers import case_and_message_workers
 from tests.workflow_helpers import start_case, terminate_started_cases, wait_for_state

@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
+from activities.messaging.medcom.receipts import Original, build_positive_receipt
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities import case_queries
-from activities.db import Pool
-from activities.eventstore import EventStore
-from activities.mailroom import Mailroom, medcom_receipt_reader
-from activities.medcom.receipts import Original, build_positive_receipt
-from activities.messaging_setup import embedded_transports, messaging_parts
-from activities.transport_settings import TransportSettings
-from activities.transports.base import Delivery, Transport
+from activities.messaging.mailroom import Mailroom, medcom_receipt_reader
+from activities.messaging.settings import TransportSettings
+from activities.messaging.setup import embedded_transports, messaging_parts
+from activities.messaging.transports.base import Delivery, Transport
+from activities.platform.db import Pool
+from activities.queries import cases as case_queries
+from activities.store.eventstore import EventStore
 from tests.factories import make_plan, receive_plan
 from tests.sender_helpers import case_and_message_workers
 from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state

@@ -25,9 +25,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import Pool
-from activities.logging_setup import TraceContext
-from activities.tracing import temporal_tracing_plugin
+from activities.platform.db import Pool
+from activities.platform.logging_setup import TraceContext
+from activities.platform.tracing import temporal_tracing_plugin
 from tests.api_helpers import (
     Api,
     command,
@@ -102,8 +102,8 @@ async def test_the_trace_id_of_an_answer_is_in_the_worker_log_lines_of_the_appen
         trace_id = classified.headers["X-Correlation-Id"]
         assert HEX32.match(trace_id)
 
-        # The append activity's line in the worker (activities/eventstore.py), under the request's trace id.
-        appended = [r for r in log_lines.with_trace(trace_id) if r.name == "activities.eventstore"]
+        # The append activity's line in the worker (activities/store/eventstore.py), under the request's trace id.
+        appended = [r for r in log_lines.with_trace(trace_id) if r.name == "activities.store.eventstore"]
         assert len(appended) == 1 and case_id in appended[0].getMessage(), [r.getMessage() for r in appended]
         assert appended[0].__dict__["span_id"] != ""
 

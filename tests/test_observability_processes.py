@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from activities.payload_codec import new_key_ring_entry
+from activities.sealing.payload_codec import new_key_ring_entry
 from tests import auth_helpers
 from tests.temporal_fixtures import NAMESPACE
 
@@ -111,7 +111,7 @@ async def test_the_worker_logs_json_lines_and_serves_its_and_the_sdks_metrics(
         WORKER_METRICS_HOST="127.0.0.1",
         WORKER_SDK_METRICS_ADDRESS=f"127.0.0.1:{free_port()}",
     )
-    async with process(["-m", "workflows.worker"], env, until="worker polling") as lines:
+    async with process(["-m", "activities.runtime.worker"], env, until="worker polling") as lines:
         metrics = ""
         for _ in range(50):  # the SDK's series appear with the first poll
             metrics = await asyncio.to_thread(fetch, f"http://127.0.0.1:{port}/metrics")

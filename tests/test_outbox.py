@@ -8,8 +8,8 @@ import uuid
 import pytest
 from pydantic import ValidationError
 
-from activities.db import Pool
-from activities.outbox import load_message, mark_acknowledged, mark_sent, message_for_envelope, queue_outbound
+from activities.messaging.outbox import load_message, mark_acknowledged, mark_sent, message_for_envelope, queue_outbound
+from activities.platform.db import Pool
 from tests.store_helpers import scalar
 from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
 

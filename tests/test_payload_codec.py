@@ -14,8 +14,9 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
-from activities import temporal_connection
-from activities.payload_codec import (
+from activities.runtime import temporal_connection
+from activities.runtime.settings import Settings
+from activities.sealing.payload_codec import (
     ENCRYPTED_ENCODING,
     KEY_ID_KEY,
     EncryptionCodec,
@@ -23,7 +24,6 @@ from activities.payload_codec import (
     PayloadDecryptionError,
     parse_key_ring,
 )
-from activities.settings import Settings
 from deploy.local import PAYLOAD_KEYS_FILE, StartupError, codec_endpoint, local_payload_keys
 from deploy.temporal_dev_server import dev_server_argv
 from tests.encryption_helpers import CURRENT_KEY, OLD_KEY, encrypting_settings

@@ -15,18 +15,18 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.db import Pool
-from activities.payload_codec import (
+from activities.platform.db import Pool
+from activities.platform.startup_checks import StartupError
+from activities.runtime.settings import Settings
+from activities.runtime.temporal_connection import connect_temporal, data_converter_for
+from activities.sealing.payload_codec import (
     KEY_ID_KEY,
     EncryptionCodec,
     PayloadDecryptionError,
     UnknownPayloadKeyError,
     parse_key_ring,
 )
-from activities.settings import Settings
-from activities.startup_checks import StartupError
-from activities.store_activities import StoreActivities
-from activities.temporal_connection import connect_temporal, data_converter_for
+from activities.store.activities import StoreActivities
 from api.main import create_app
 from tests.api_helpers import PROBLEM_JSON, api_client, command, fresh_plan, post_plan, settings_for, wait_for_case
 from tests.encryption_helpers import CURRENT_KEY, OLD_KEY

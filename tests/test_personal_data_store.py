@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 import pytest
 from psycopg.types.json import Jsonb
 
-from activities import application_queries, case_queries
-from activities.citizen_keys import destroy_key
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
-from activities.personal_data import PersonalDataError
-from activities.personal_fields import ERASED_TEXT
-from activities.projection import rebuild_applications_projection, rebuild_cases_projection
+from activities.platform.db import Pool, open_pool
+from activities.queries import applications as application_queries
+from activities.queries import cases as case_queries
+from activities.sealing.citizen_keys import destroy_key
+from activities.sealing.personal_data import PersonalDataError
+from activities.sealing.personal_fields import ERASED_TEXT
+from activities.store.eventstore import EventStore
+from activities.store.rebuild import rebuild_applications_projection, rebuild_cases_projection
 from api.models.cases import CaseView
 from tests.factories import make_append, plan_received
 from tests.retention_helpers import ended_application, ended_case, new_cpr, new_name
@@ -117,7 +118,7 @@ async def test_events_stored_before_sealing_are_still_read(fresh_database_url: s
 async def test_an_event_type_nobody_classified_is_refused_not_stored_in_clear(
     pool: Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import activities.stored_events as stored_events
+    import activities.store.stored_events as stored_events
 
     monkeypatch.setattr(stored_events, "CASE_EVENTS", {})
     case_id = f"case-{uuid.uuid4()}"

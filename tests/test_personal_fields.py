@@ -1,6 +1,6 @@
 """Every text field of every stored body is classified personal or not, and the store seals the personal ones.
 
-A new event type, or a new text field in an event or state, fails here until activities/personal_fields.py
+A new event type, or a new text field in an event or state, fails here until activities/sealing/personal_fields.py
 says whether it is personal: personal data must never reach the event store in clear by a new field.
 """
 
@@ -14,14 +14,14 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from activities.personal_fields import (
+from activities.sealing.personal_fields import (
     APPLICATION_EVENTS,
     APPLICATION_STATE,
     CASE_EVENTS,
     CASE_STATE,
     BodyFields,
 )
-from activities.retention_events import RETENTION_EVENTS, RetentionEvent
+from activities.store.retention_events import RETENTION_EVENTS, RetentionEvent
 from workflows.applications.events import ApplicationEvent
 from workflows.applications.state import ApplicationState
 from workflows.domain.events import CaseEvent
@@ -74,7 +74,7 @@ def test_every_text_field_of_every_event_is_classified(
     label: str, model: type[BaseModel], table: Mapping[str, BodyFields]
 ) -> None:
     event_type = model.model_fields["type"].default
-    assert event_type in table, f"{label} is not in activities/personal_fields.py: classify its fields"
+    assert event_type in table, f"{label} is not in activities/sealing/personal_fields.py: classify its fields"
     _assert_classified(model, table[event_type])
 
 
@@ -86,9 +86,7 @@ def test_every_text_field_of_the_read_model_states_is_classified(model: type[Bas
 def _assert_classified(model: type[BaseModel], fields: BodyFields) -> None:
     paths = set(text_paths(model))
     unclassified = sorted(
-        path
-        for path in paths
-        if not any(_covers(entry, path) for entry in (*fields.personal, *fields.non_personal))
+        path for path in paths if not any(_covers(entry, path) for entry in (*fields.personal, *fields.non_personal))
     )
     assert unclassified == [], f"{model.__name__}: classify these as personal or not: {unclassified}"
     both = sorted(p for p in fields.personal if any(_covers(n, p) or _covers(p, n) for n in fields.non_personal))

@@ -20,13 +20,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.runtime.worker_health import WorkerHealthSettings, health_app, serving_health
 from api.main import create_app
 from tests.api_helpers import PROBLEM_JSON, api_client, settings_for
 from tests.temporal_fixtures import NAMESPACE
 from tests.test_auth_support import JwksServer, RsaIssuer
 from workflows.case_workflow import CaseWorkflow
-from workflows.worker_health import WorkerHealthSettings, health_app, serving_health
 
 
 async def _temporal_down() -> Client:
@@ -173,7 +173,7 @@ async def test_the_worker_process_serves_its_probes_and_stops_on_sigterm(
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log:
         worker = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "workflows.worker", env=env, stdout=log, stderr=log
+            sys.executable, "-m", "activities.runtime.worker", env=env, stdout=log, stderr=log
         )
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:

@@ -13,14 +13,14 @@ import pytest
 import pytest_asyncio
 from psycopg.rows import dict_row
 
-from activities import case_queries as queries
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
-from activities.keyset_pages import InvalidCursor
-from activities.personal_data import open_state
-from activities.personal_fields import CASE_STATE
-from activities.projection import rebuild_cases_projection
-from activities.read_model import case_row
+from activities.platform.db import Pool, open_pool
+from activities.platform.keyset_pages import InvalidCursor
+from activities.queries import cases as queries
+from activities.sealing.personal_data import open_state
+from activities.sealing.personal_fields import CASE_STATE
+from activities.store.eventstore import EventStore
+from activities.store.read_models.cases import case_row
+from activities.store.rebuild import rebuild_cases_projection
 from tests.factories import lifecycle_batches, make_append, make_plan, new_case_id, plan_received
 from tests.store_helpers import append_all
 from workflows.domain.events import CaseEvent, ContactDeadlineMissed, PlanDelivered

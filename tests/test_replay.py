@@ -15,7 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from activities.temporal_connection import data_converter_for
+from activities.runtime.temporal_connection import data_converter_for
 from tests.encryption_helpers import encrypting_settings
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow

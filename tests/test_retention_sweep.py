@@ -14,21 +14,21 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities import case_queries
-from activities.citizen_key_settings import RetentionRule
-from activities.contracts import EventMetadata
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
-from activities.personal_fields import ERASED_TEXT
-from activities.retention import retained_until, sweep_batch
-from activities.retention_activities import RetentionActivities
-from activities.retention_contracts import RETENTION_SCHEDULE_ID, SweepInput, SweepSummary
-from activities.retention_events import HoldKind, PersonalDataErased
-from activities.retention_holds import change_hold, current_status
-from activities.retention_schedule import ensure_retention_schedule
-from activities.settings import Settings
+from activities.platform.db import Pool, open_pool
+from activities.queries import cases as case_queries
+from activities.retention.activities import RetentionActivities
+from activities.retention.holds import change_hold, current_status
+from activities.retention.schedule import ensure_retention_schedule
+from activities.retention.sweep import retained_until, sweep_batch
+from activities.runtime.settings import Settings
+from activities.sealing.personal_fields import ERASED_TEXT
+from activities.sealing.settings import RetentionRule
+from activities.store.eventstore import EventStore
+from activities.store.retention_events import HoldKind, PersonalDataErased
 from tests.factories import make_append
 from tests.retention_helpers import ended_application, ended_case, legacy_case, new_cpr, new_name
+from workflows.contracts.retention import RETENTION_SCHEDULE_ID, SweepInput, SweepSummary
+from workflows.contracts.store import EventMetadata
 from workflows.domain.events import ContactAttemptRecorded
 from workflows.domain.model import ContactChannel
 from workflows.retention_sweep import RetentionSweepWorkflow

@@ -1,6 +1,6 @@
 """Schemathesis against the application's own OpenAPI document, end to end.
 
-The API and the worker run as production runs them (`uvicorn api.main:app`, `python -m workflows.worker`,
+The API and the worker run as production runs them (`uvicorn api.main:app`, `python -m activities.runtime.worker`,
 settings from the environment, trusting the run's token issuer) against a database of the test's own and the
 Temporal dev server. Before the run, a municipality with providers, cases and an application are created
 through the API by the roles that make them; schemathesis uses their ids for most path parameters, so it

@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
-from activities.eventstore import EventStore
+from activities.store.eventstore import EventStore
 from api.auth.principal import Role
 from api.main import create_app
 from api.start_guarantee_chart import KEPT_COLOUR, MISSED_COLOUR, SHARE_COLOUR

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from activities.db import Pool, open_pool
-from activities.eventstore import EventStore
-from activities.guarantee_facts_rebuild import facts_from_events, rebuild_guarantee_facts
-from activities.guarantee_facts_store import read_facts
+from activities.platform.db import Pool, open_pool
+from activities.store.eventstore import EventStore
+from activities.store.read_models.guarantee_facts import read_facts
+from activities.store.read_models.guarantee_facts_rebuild import facts_from_events, rebuild_guarantee_facts
 from tests.guarantee_scenario import EXPECTED_AFTER_CORRECTION, EXPECTED_BEFORE_CORRECTION, correct_error, play
 from workflows.domain.guarantee_facts import Outcome, PlanEnd, PlanFact, miss_reason, outcome
 from workflows.domain.guarantee_tally import tally

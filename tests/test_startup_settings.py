@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from activities.payload_codec import new_key_ring_entry
+from activities.sealing.payload_codec import new_key_ring_entry
 from tests.temporal_fixtures import NAMESPACE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ SHORT_KEY = "c3VwZXJzZWNyZXQ="  # base64 of "supersecret": 11 bytes, not 32
 UNREACHABLE_URL = f"postgresql://u:{PASSWORD}@127.0.0.1:1/x"
 ABORTED = (-6, 134)  # SIGABRT, as the process or as a shell reports it
 
-WORKER = ["-m", "workflows.worker"]
+WORKER = ["-m", "activities.runtime.worker"]
 CLI_WORKER = ["-m", "deploy.cli", "worker"]
 API = ["-m", "uvicorn", "api.main:app", "--port", "1"]  # never bound: the settings fail first
 

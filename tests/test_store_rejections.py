@@ -21,9 +21,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.db import Pool
-from activities.settings import Settings
-from activities.store_activities import StoreActivities
+from activities.platform.db import Pool
+from activities.runtime.settings import Settings
+from activities.store.activities import StoreActivities
 from api.routes.plans import _start_operation
 from tests.domain_helpers import classify
 from tests.factories import make_command, make_plan, receive_plan

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.transports import vans_inbox
+from activities.messaging.transports import vans_inbox
 
 EAN = "5790000000017"
 

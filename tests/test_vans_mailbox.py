@@ -19,14 +19,14 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from activities.messaging.medcom.receipts import parse_receipt
 from prometheus_client import REGISTRY
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities.db import Pool
-from activities.mailroom import Mailroom, medcom_receipt_reader
-from activities.medcom.receipts import parse_receipt
-from activities.messaging_setup import ggop_intake, message_task_queue
-from activities.outbox import load_message
+from activities.messaging.mailroom import Mailroom, medcom_receipt_reader
+from activities.messaging.outbox import load_message
+from activities.messaging.setup import ggop_intake, message_task_queue
+from activities.platform.db import Pool
 from tests.api_helpers import Api, danish_today, running_api
 from tests.auth_helpers import DEFAULT_SOR
 from tests.ggop_fixtures import fresh, ggop, on_day
@@ -180,7 +180,7 @@ async def test_a_ggop_that_cannot_be_moved_is_taken_again_at_the_next_poll_witho
     assert dropped.exists() and not list((tmp_path / "inbound" / ".claimed").iterdir())  # back, not stranded
     assert stat.S_IMODE(dropped.stat().st_mode) == 0o600  # its clear copy for the service's user alone
     assert _move_failures("processed", "EEXIST") == before + 1
-    (line,) = [r.getMessage() for r in caplog.records if r.name == "activities.mailroom"]
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "activities.messaging.mailroom"]
     assert f"sha256:{hashlib.sha256(raw).hexdigest()[:16]}" in line and "EEXIST" in line and "mailbox" in line
     assert cpr not in caplog.text and "Testesen" not in caplog.text
 

@@ -16,8 +16,8 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from activities.payload_codec import ENCRYPTED_ENCODING
-from activities.temporal_connection import data_converter_for, payload_codec_for
+from activities.runtime.temporal_connection import data_converter_for, payload_codec_for
+from activities.sealing.payload_codec import ENCRYPTED_ENCODING
 from tests.domain_helpers import CASEWORKER, cid, classify
 from tests.encryption_helpers import encrypting_settings
 from tests.factories import SYNTHETIC_CPR, make_plan, receive_plan

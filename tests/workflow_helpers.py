@@ -17,10 +17,10 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
+from workflows.contracts.messaging import delivery_workflow_id
 from workflows.domain.commands import CaseCommand, ReceivePlan
 from workflows.domain.state import CaseState
 from workflows.identity import workflow_id_for_case
-from workflows.messaging.contracts import delivery_workflow_id
 from workflows.workflow_results import CaseResult
 
 

@@ -13,13 +13,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.applications.commands import ApplicationCommand
     from workflows.applications.events import ApplicationEvent
     from workflows.applications.state import ApplicationState
+    from workflows.contracts.messaging import QUEUE_APPLICATION_MESSAGE, QueueApplicationMessage, Queued
     from workflows.messaging import shell_steps
     from workflows.messaging.commands import MessageOutcome, RecordMessageQueued
-    from workflows.messaging.contracts import (
-        QUEUE_APPLICATION_MESSAGE,
-        QueueApplicationMessage,
-        Queued,
-    )
     from workflows.messaging.model import MessageKind, MessageRecipient, message_id_for
     from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
     from workflows.workflow_support import STORE_RETRY, EventSourcedShell

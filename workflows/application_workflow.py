@@ -17,7 +17,6 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, Field
 
-    from activities.contracts import APPEND_APPLICATION_EVENTS, AppendApplicationEvents
     from workflows.application_messaging import MessagingApplicationShell
     from workflows.application_summary import markdown_summary, search_attribute_values
     from workflows.applications.commands import (
@@ -39,8 +38,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.applications.events import ApplicationEvent
     from workflows.applications.model import ApplicationDeadlineKind, ApplicationStatus
     from workflows.applications.state import ApplicationState, fold
+    from workflows.contracts.messaging import MESSAGE_OUTCOME_SIGNAL
+    from workflows.contracts.store import APPEND_APPLICATION_EVENTS, AppendApplicationEvents
     from workflows.messaging.commands import MessageOutcome, ResendMessage
-    from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
     from workflows.messaging.starting import await_resend_after_end, settle
     from workflows.workflow_results import ApplicationResult
     from workflows.workflow_support import event_metadata

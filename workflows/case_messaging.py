@@ -14,16 +14,12 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes
     from workflows.case_shell import SYSTEM_ACTOR, CaseShell
+    from workflows.contracts.messaging import QUEUE_CASE_MESSAGE, QueueCaseMessage, Queued
     from workflows.domain.decider import recipients_to_serve
     from workflows.domain.model import Recipient
     from workflows.domain.state import CaseState
     from workflows.messaging import shell_steps
     from workflows.messaging.commands import MessageOutcome, RecordMessageQueued
-    from workflows.messaging.contracts import (
-        QUEUE_CASE_MESSAGE,
-        QueueCaseMessage,
-        Queued,
-    )
     from workflows.messaging.model import Channel, MessageKind, MessageRecipient, message_id_for
     from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
     from workflows.workflow_support import STORE_RETRY

@@ -12,8 +12,14 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
-    from activities.contracts import APPEND_CASE_EVENTS, DELIVER_PLAN, AppendCaseEvents, DeliveryReceipt, PlanDelivery
     from workflows.case_summary import markdown_summary, search_attribute_values
+    from workflows.contracts.store import (
+        APPEND_CASE_EVENTS,
+        DELIVER_PLAN,
+        AppendCaseEvents,
+        DeliveryReceipt,
+        PlanDelivery,
+    )
     from workflows.domain.commands import CaseCommand, MarkDeadlinePassed, RecordPlanDelivery
     from workflows.domain.deadlines import next_deadline
     from workflows.domain.decider import decide, recipients_to_serve

@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, Field
 
     from workflows.casework_updates import CaseworkUpdates
+    from workflows.contracts.messaging import MESSAGE_OUTCOME_SIGNAL
     from workflows.domain.commands import (
         AcceptFreeChoice,
         AssessTransport,
@@ -42,7 +43,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.decider import recipients_to_serve
     from workflows.domain.state import CaseState
     from workflows.messaging.commands import MessageOutcome, ResendMessage
-    from workflows.messaging.contracts import MESSAGE_OUTCOME_SIGNAL
     from workflows.messaging.starting import await_resend_after_end, settle
     from workflows.workflow_results import CaseResult
 

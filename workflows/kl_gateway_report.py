@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.kl_gateway.contracts import (
+    from workflows.contracts.kl_gateway import (
         BEGIN_KL_RUN,
         FINISH_KL_RUN,
         KL_REPORT_WORKFLOW,

@@ -1,7 +1,7 @@
-"""The daily retention sweep (started by the `retention-sweep` Temporal Schedule, activities.retention_schedule).
+"""The daily retention sweep (started by the `retention-sweep` Temporal Schedule, activities.retention.sweep.schedule).
 
 It walks the ended cases and applications batch by batch through an activity, which destroys a citizen's key
-once none of their cases or applications is live any more (activities.retention). The workflow carries only
+once none of their cases or applications is live any more (activities.retention.sweep). The workflow carries only
 positions and counts: no ids of citizens, no personal data.
 """
 
@@ -13,7 +13,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.retention_contracts import (
+    from workflows.contracts.retention import (
         RETENTION_SWEEP_WORKFLOW,
         SWEEP_RETENTION_BATCH,
         SweepBatchRequest,

@@ -1,7 +1,7 @@
 """The custom search attributes of a case workflow (pure: no I/O, safe to import from workflow code).
 
 They must be registered on the namespace before a workflow sets them, or its workflow task fails forever:
-see `activities.search_attribute_registration` and deploy/README.md. Never put personal data (CPR numbers,
+see `activities.runtime.search_attribute_registration` and deploy/README.md. Never put personal data (CPR numbers,
 names) in them: they are stored in plaintext and bypass the payload codec.
 """
 

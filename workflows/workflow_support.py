@@ -22,7 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
-    from activities.contracts import STORE_REJECTIONS, AppendResult, EventMetadata
+    from workflows.contracts.store import STORE_REJECTIONS, AppendResult, EventMetadata
     from workflows.domain.commands import Command
     from workflows.domain.facts_version import precondition_holds
     from workflows.rejection import BusinessRejection

@@ -17,14 +17,14 @@ import sys
 import uuid
 from datetime import UTC, datetime
 
-from activities.citizen_cipher import configure_citizen_keys
-from activities.db import open_pool
 from activities.kl_gateway import queries, store
-from activities.kl_gateway.contracts import BatchRequest, RunPlan
 from activities.kl_gateway.reporting import ReportConfig, report_batch
 from activities.kl_gateway.transport import DirectoryTransport, KlTransportError
-from activities.settings import get_settings
-from activities.startup_checks import StartupError
+from activities.platform.db import open_pool
+from activities.platform.startup_checks import StartupError
+from activities.runtime.settings import get_settings
+from activities.sealing.citizen_cipher import configure_citizen_keys
+from workflows.contracts.kl_gateway import BatchRequest, RunPlan
 
 logger = logging.getLogger("activities.kl_gateway")
 

@@ -7,9 +7,11 @@ from datetime import timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.db import Pool
 from activities.kl_gateway import store
-from activities.kl_gateway.contracts import (
+from activities.kl_gateway.reporting import ReportConfig, report_batch
+from activities.kl_gateway.transport import KlTransport
+from activities.platform.db import Pool
+from workflows.contracts.kl_gateway import (
     BEGIN_KL_RUN,
     FINISH_KL_RUN,
     REPORT_KL_BATCH,
@@ -19,8 +21,6 @@ from activities.kl_gateway.contracts import (
     FinishRun,
     RunPlan,
 )
-from activities.kl_gateway.reporting import ReportConfig, report_batch
-from activities.kl_gateway.transport import KlTransport
 
 # A scheduled run looks back this far before the last clean run's end: an event that occurred before that end but
 # was committed after the run read the store is picked up (the delta sends nothing twice).

@@ -10,8 +10,8 @@ from typing import Any
 
 from psycopg.rows import dict_row
 
-from activities.citizen_cipher import open_for_citizen
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.sealing.citizen_cipher import open_for_citizen
 
 _RUNS = """
 SELECT r.run_id, r.trigger, r.period_from, r.period_to, r.started_at, r.finished_at, r.status, r.citizens_sent,

@@ -20,18 +20,18 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from pydantic import ValidationError
 
-from activities.citizen_cipher import citizen_key_config
-from activities.db import Pool
 from activities.kl_gateway import store
 from activities.kl_gateway.bundle import delivery_report
-from activities.kl_gateway.contracts import BatchRequest, BatchResult, RunPlan
 from activities.kl_gateway.delta import Delta, canonical, delta
 from activities.kl_gateway.facts import CaseFacts, case_facts
 from activities.kl_gateway.resources import Identity, citizen_resources
 from activities.kl_gateway.rules import Problem, check
 from activities.kl_gateway.transport import KlTransport
-from activities.personal_fields import ERASED_TEXT
-from activities.stored_events import SELECT_EVENTS, StoredEvent, stored_events
+from activities.platform.db import Pool
+from activities.sealing.citizen_cipher import citizen_key_config
+from activities.sealing.personal_fields import ERASED_TEXT
+from activities.store.stored_events import SELECT_EVENTS, StoredEvent, stored_events
+from workflows.contracts.kl_gateway import BatchRequest, BatchResult, RunPlan
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The Temporal Schedule that reports every configured municipality to KL at the configured interval (created
-idempotently at worker start, like activities.retention_schedule)."""
+idempotently at worker start, like activities.retention.sweep.schedule)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from temporalio.client import (
     ScheduleSpec,
 )
 
-from activities.kl_gateway.contracts import KL_REPORT_SCHEDULE_ID, KL_REPORT_WORKFLOW, ReportRequest
-from activities.schedule_setup import create_or_update_schedule
+from activities.platform.schedules import create_or_update_schedule
+from workflows.contracts.kl_gateway import KL_REPORT_SCHEDULE_ID, KL_REPORT_WORKFLOW, ReportRequest
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The KL Gateway block of the settings (KL_GATEWAY_*); `activities.settings.Settings` inherits it.
+"""The KL Gateway block of the settings (KL_GATEWAY_*); `activities.runtime.settings.Settings` inherits it.
 
 The service has no SOR codes of its own for municipalities or for the providers in its register, and the
 guide requires one for the record-keeping municipality (Patient.managingOrganization) and for every

@@ -15,9 +15,9 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from activities.citizen_cipher import open_for_citizen, seal_for_citizen
 from activities.kl_gateway.delta import Delta, Reported, canonical
 from activities.kl_gateway.rules import Problem
+from activities.sealing.citizen_cipher import open_for_citizen, seal_for_citizen
 
 
 @dataclass(frozen=True)

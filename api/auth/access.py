@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from activities.auth_settings import AuthSettings
-from activities.case_scope import TeamScope
+from activities.queries.case_scope import TeamScope
 from api.auth.principal import Principal, Role
 from api.problems import ProblemError
 from workflows.domain.commands import Actor

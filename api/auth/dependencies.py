@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from activities.settings import Settings, get_settings
+from activities.runtime.settings import Settings, get_settings
 from api.auth.errors import AuthenticationFailed, AuthenticationUnavailable, Reason
 from api.auth.principal import Principal
 from api.auth.tokens import TokenVerifier

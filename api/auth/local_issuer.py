@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from activities.settings import get_settings
+from activities.runtime.settings import get_settings
 from api.auth.assurance import NSIS_LEVELS
 from api.auth.keys import thumbprint
 from api.auth.principal import Role

@@ -1,6 +1,6 @@
 """The verified caller: one person or system client, as its token says (never as a header it writes itself).
 
-Which claims carry what is configuration (`activities.settings.Settings.auth_claim_*`), so the same service
+Which claims carry what is configuration (`activities.runtime.settings.Settings.auth_claim_*`), so the same service
 reads a municipality's OIDC broker in front of KOMBIT's Context Handler as well as the local issuer.
 """
 

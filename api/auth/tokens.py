@@ -22,8 +22,8 @@ from typing import Any
 import jwt
 from cryptography.exceptions import UnsupportedAlgorithm
 
-from activities.settings import Settings
-from activities.startup_checks import StartupError
+from activities.platform.startup_checks import StartupError
+from activities.runtime.settings import Settings
 from api.auth.assurance import require_assurance
 from api.auth.errors import AuthenticationFailed, Reason
 from api.auth.jwks import Fetch, JwksKey, JwksKeys, fetch_url

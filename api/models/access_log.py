@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator
 
-from activities.access_log_entries import AccessLogRow, ExtractRow
-from activities.keyset_pages import MAX_PAGE
+from activities.access_log.entries import AccessLogRow, ExtractRow
+from activities.platform.keyset_pages import MAX_PAGE
 from api.models.request_body import RequestBody
 from api.timestamps import UtcTimestamps
 from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr

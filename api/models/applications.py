@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, StrictBool
 
-from activities import application_queries
+from activities.queries import applications as application_queries
 from api.models.cases import TimelineEvent
 from api.models.request_body import RequestBody
 from api.timestamps import UtcTimestamps

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from activities import case_queries
-from activities.eventstore import StoredApplicationEvent, StoredEvent
+from activities.queries import cases as case_queries
+from activities.store.eventstore import StoredApplicationEvent, StoredEvent
 from api.timestamps import UtcTimestamps
 from workflows.domain.commands import Actor
 from workflows.domain.deadlines import is_overdue, next_deadline

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from activities.inbox_queries import InboxView
+from activities.queries.inbox import InboxView
 from api.models.cases import CaseSummary
 from api.timestamps import UtcTimestamps
 

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
-from activities.retention_events import HoldKind
-from activities.retention_status import RetentionStatus
+from activities.store.read_models.retention_status import RetentionStatus
+from activities.store.retention_events import HoldKind
 from api.models.request_body import RequestBody
 from api.timestamps import UtcTimestamps
 from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from activities.warning_queries import CaseWarning
+from activities.queries.warnings import CaseWarning
 from api.timestamps import UtcTimestamps
 from workflows.domain.model import DeadlineKind
 

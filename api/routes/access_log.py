@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from activities import access_log
-from activities.access_log_entries import AccessAction, Purpose
-from activities.keyset_pages import InvalidCursor
+from activities.access_log import records as access_log
+from activities.access_log.entries import AccessAction, Purpose
+from activities.platform.keyset_pages import InvalidCursor
 from api.access_logging import log_access
 from api.auth.access import forbidden, require
 from api.auth.dependencies import PrincipalDep

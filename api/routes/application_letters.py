@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from activities import application_queries, letter_queries
-from activities.access_log_entries import AccessAction
+from activities.access_log.entries import AccessAction
+from activities.queries import applications as application_queries
+from activities.queries import letters as letter_queries
 from api.auth.dependencies import PrincipalDep
 from api.command_requests import ApplicationCommandDep
 from api.deps import ApplicationIdPath, PoolDep

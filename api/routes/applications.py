@@ -26,9 +26,10 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities import application_queries, keyset_pages
-from activities.access_log_entries import AccessAction
-from activities.settings import Settings
+from activities.access_log.entries import AccessAction
+from activities.platform import keyset_pages
+from activities.queries import applications as application_queries
+from activities.runtime.settings import Settings
 from api.access_logging import log_access
 from api.application_updates import application_problem, rejected
 from api.auth.access import acted_by, list_scope, require, require_own_municipality

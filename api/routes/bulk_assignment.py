@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from activities.access_log_entries import AccessAction
+from activities.access_log.entries import AccessAction
 from api.auth.access import forbidden, require
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from activities import case_queries, keyset_pages
-from activities.access_log_entries import AccessAction
-from activities.case_history import case_as_of
+from activities.access_log.entries import AccessAction
+from activities.platform import keyset_pages
+from activities.queries import cases as case_queries
+from activities.store.case_history import case_as_of
 from api.access_logging import log_access
 from api.auth.access import list_scope, team_scope
 from api.auth.dependencies import PrincipalDep

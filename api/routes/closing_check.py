@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from activities import case_queries, closing_queries
-from activities.access_log_entries import AccessAction
-from activities.case_scope import TeamScope
-from activities.db import Pool
+from activities.access_log.entries import AccessAction
+from activities.platform.db import Pool
+from activities.queries import cases as case_queries
+from activities.queries import closing as closing_queries
+from activities.queries.case_scope import TeamScope
 from api.auth.access import team_scope
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role

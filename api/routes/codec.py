@@ -38,16 +38,12 @@ from google.protobuf import json_format
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload, Payloads
 
-from activities.access_log import record
-from activities.access_log_entries import AccessOutcome
-from activities.db import Pool
-from activities.payload_codec import (
-    EncryptionCodec,
-    PayloadDecryptionError,
-    UnknownPayloadKeyError,
-)
-from activities.settings import Settings, get_settings, is_loopback
-from activities.startup_checks import StartupError
+from activities.access_log.entries import AccessOutcome
+from activities.access_log.records import record
+from activities.platform.db import Pool
+from activities.platform.startup_checks import StartupError
+from activities.runtime.settings import Settings, get_settings, is_loopback
+from activities.sealing.payload_codec import EncryptionCodec, PayloadDecryptionError, UnknownPayloadKeyError
 from api.auth.access import forbidden
 from api.auth.dependencies import bearer_scheme, current_principal
 from api.auth.principal import Principal, Role

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from activities import case_queries
+from activities.queries import cases as case_queries
 from api.command_requests import CaseCommandDep
 from api.models.cases import CaseView
 from api.models.commands import (

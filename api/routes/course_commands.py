@@ -11,8 +11,8 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from activities import case_queries
-from activities.db import Pool
+from activities.platform.db import Pool
+from activities.queries import cases as case_queries
 from api.command_requests import CaseCommandDep
 from api.models.cases import CaseView
 from api.models.course_commands import (

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 
-from activities.access_log_entries import AccessAction, AccessOutcome
-from activities.citizen_key_settings import CitizenKeySettings
-from activities.erasure_requests import ErasureRefused, erase_on_request
-from activities.retention import StreamFacts, retained_until
+from activities.access_log.entries import AccessAction, AccessOutcome
+from activities.retention.erasure_requests import ErasureRefused, erase_on_request
+from activities.retention.sweep import StreamFacts, retained_until
+from activities.sealing.settings import CitizenKeySettings
 from api.access_logging import log_access
 from api.auth.access import require
 from api.auth.dependencies import PrincipalDep

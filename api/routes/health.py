@@ -15,7 +15,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from activities.readiness import CHECK_TIMEOUT_SECONDS, check_reachability
+from activities.runtime.readiness import CHECK_TIMEOUT_SECONDS, check_reachability
 from api.auth.dependencies import token_verifier
 from api.deps import PoolDep, TemporalDep
 from api.openapi import problems

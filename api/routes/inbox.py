@@ -1,4 +1,4 @@
-"""A caseworker's inbox: the counts of every view, and one view's page (activities/inbox_queries.py)."""
+"""A caseworker's inbox: the counts of every view, and one view's page (activities/queries/inbox.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from activities import keyset_pages
-from activities.access_log_entries import AccessAction
-from activities.inbox_queries import InboxCaller, InboxFilters, InboxView, due_soon_cutoff, inbox_counts, inbox_page
-from activities.settings import Settings
+from activities.access_log.entries import AccessAction
+from activities.platform import keyset_pages
+from activities.queries.inbox import InboxCaller, InboxFilters, InboxView, due_soon_cutoff, inbox_counts, inbox_page
+from activities.runtime.settings import Settings
 from api.access_logging import log_access
 from api.auth.access import forbidden, require, team_scope
 from api.auth.dependencies import PrincipalDep

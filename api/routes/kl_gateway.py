@@ -14,9 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from temporalio.common import WorkflowIDConflictPolicy
 
-from activities.access_log_entries import AccessAction
+from activities.access_log.entries import AccessAction
 from activities.kl_gateway import queries
-from activities.kl_gateway.contracts import KL_REPORT_WORKFLOW, ReportRequest, RunPlan
 from activities.kl_gateway.reporting import ReportConfig, citizens_of, next_report
 from api.access_logging import log_access
 from api.auth.access import require, require_own_municipality
@@ -35,6 +34,7 @@ from api.models.kl_gateway import (
 )
 from api.openapi import problems
 from api.problems import field_problem
+from workflows.contracts.kl_gateway import KL_REPORT_WORKFLOW, ReportRequest, RunPlan
 
 router = APIRouter(prefix="/reports/kl-gateway", tags=["kl-gateway"])
 

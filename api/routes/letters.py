@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from activities import case_queries, letter_queries
-from activities.access_log_entries import AccessAction
+from activities.access_log.entries import AccessAction
+from activities.queries import cases as case_queries
+from activities.queries import letters as letter_queries
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.command_requests import CaseCommandDep

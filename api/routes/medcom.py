@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from activities.access_log_entries import AccessAction
+from activities.access_log.entries import AccessAction
 from api.access_logging import log_access
 from api.auth.access import require
 from api.auth.dependencies import PrincipalDep

@@ -9,9 +9,9 @@ import uuid
 
 from fastapi import APIRouter, Request
 
-from activities import case_queries
-from activities.access_log_entries import AccessAction
-from activities.eventstore import StoredEvent
+from activities.access_log.entries import AccessAction
+from activities.queries import cases as case_queries
+from activities.store.eventstore import StoredEvent
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.command_requests import CaseCommandDep

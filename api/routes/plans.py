@@ -21,10 +21,10 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities import case_queries
-from activities.access_log_entries import AccessAction
-from activities.db import Pool
-from activities.settings import Settings
+from activities.access_log.entries import AccessAction
+from activities.platform.db import Pool
+from activities.queries import cases as case_queries
+from activities.runtime.settings import Settings
 from api.access_logging import log_access
 from api.auth.access import acted_by, require
 from api.auth.dependencies import PrincipalDep

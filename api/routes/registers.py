@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from activities import case_queries
+from activities.queries import cases as case_queries
 from api.auth.access import require, require_own_municipality
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role

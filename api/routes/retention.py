@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 
-from activities import application_queries, case_queries
-from activities.access_log_entries import AccessAction, AccessOutcome
-from activities.contracts import EventMetadata
-from activities.db import Pool
-from activities.eventstore import ConcurrencyConflict
-from activities.personal_data import PersonalDataError
-from activities.retention_events import HoldKind
-from activities.retention_holds import HoldRefused, change_hold, current_status
+from activities.access_log.entries import AccessAction, AccessOutcome
+from activities.platform.db import Pool
+from activities.queries import applications as application_queries
+from activities.queries import cases as case_queries
+from activities.retention.holds import HoldRefused, change_hold, current_status
+from activities.sealing.personal_data import PersonalDataError
+from activities.store.eventstore import ConcurrencyConflict
+from activities.store.retention_events import HoldKind
 from api.access_logging import citizen_of_application, citizen_of_case, log_access
 from api.application_updates import not_found as application_not_found
 from api.auth.access import acted_by, require, team_scope
@@ -32,6 +32,7 @@ from api.models.retention import HoldLiftRequest, HoldRequest, RetentionView
 from api.openapi import problems
 from api.problems import ProblemError
 from api.temporal_errors import case_not_found
+from workflows.contracts.store import EventMetadata
 
 router = APIRouter(tags=["retention"])
 

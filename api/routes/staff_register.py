@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from activities import staff_register
+from activities.queries import staff_register
 from api.auth.dependencies import PrincipalDep
 from api.deps import PoolDep
 from api.models.staff_register import Caseworker, CaseworkerEntry, Me, Team, TeamEntry

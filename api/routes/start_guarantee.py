@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from activities.access_log_entries import AccessAction
-from activities.guarantee_facts_store import read_counted
+from activities.access_log.entries import AccessAction
+from activities.store.read_models.guarantee_facts import read_counted
 from api.access_logging import log_access
 from api.auth.access import forbidden, require, require_own_municipality
 from api.auth.dependencies import PrincipalDep

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from activities import keyset_pages, warning_queries
-from activities.access_log_entries import AccessAction
+from activities.access_log.entries import AccessAction
+from activities.platform import keyset_pages
+from activities.queries import warnings as warning_queries
 from api.access_logging import log_access
 from api.auth.access import forbidden, require
 from api.auth.dependencies import PrincipalDep

@@ -5,7 +5,7 @@ caseworker confirmed them; the decider only copies the confirmed items into the 
 part of `decide`: a history recorded before it existed replays unchanged (no workflow patch needed).
 
 Pure: the case's own state, and the facts about the citizen's other cases and applications that the caller
-looked up (`activities.closing_queries`).
+looked up (`activities.queries.closing`).
 """
 
 from __future__ import annotations

@@ -22,8 +22,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.messaging.commands import MessageOutcome, Outcome
-    from workflows.messaging.contracts import (
+    from workflows.contracts.messaging import (
         MESSAGE_OUTCOME_SIGNAL,
         RECEIPT_SIGNAL,
         RECORD_DELIVERY_FAILURE,
@@ -34,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         SendRequest,
         SendResult,
     )
+    from workflows.messaging.commands import MessageOutcome, Outcome
     from workflows.messaging.events import DeliveryFailure
 
 # Set on deliveries that resend a MedCom message for want of a receipt (so older histories replay unchanged).

@@ -1,4 +1,4 @@
-"""The sender's periodic jobs as workflows a Temporal Schedule starts (`activities/mailroom_schedules.py`):
+"""The sender's periodic jobs as workflows a Temporal Schedule starts (`activities/messaging/schedules.py`):
 each runs its activity once; the Schedule's overlap policy keeps a slow run from being doubled."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.messaging.contracts import POLL_INBOX, START_UNDISPATCHED_DELIVERIES
+    from workflows.contracts.messaging import POLL_INBOX, START_UNDISPATCHED_DELIVERIES
 
 _RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=5)
 

@@ -43,7 +43,7 @@ class MessageRecipient(StrEnum):
 
 
 class OutboundMessage(BaseModel):
-    """One message as its caller queues it in the outbox (`activities.outbox.queue_outbound`).
+    """One message as its caller queues it in the outbox (`activities.messaging.outbox.queue_outbound`).
 
     `message_id` is chosen by the caller and makes queueing idempotent. `content` is the message as the
     receiver gets it (MedCom XML, a letter's PDF); with `citizen_cpr` set it holds personal data and is

@@ -10,8 +10,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.contracts.messaging import PREPARE_RESEND, Queued, ResendRequest
     from workflows.messaging.commands import MessageOutcome, RecordMessageOutcome
-    from workflows.messaging.contracts import PREPARE_RESEND, Queued, ResendRequest
     from workflows.messaging.starting import start_delivery
     from workflows.workflow_support import STORE_RETRY, STORE_TIMEOUT, EventSourcedShell
 

@@ -11,7 +11,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.messaging.contracts import DeliveryInput, Queued, delivery_workflow_id
+    from workflows.contracts.messaging import DeliveryInput, Queued, delivery_workflow_id
     from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
     from workflows.messaging.state import DeliveryStatus, Messages, any_failed
 

@@ -1,0 +1,92 @@
+"""The transports block of the settings (VANS_*, DIGITAL_POST_*, MESSAGE_*, MEDCOM_*RESEND*, OUTBOX_*,
+INBOX_*): where the embedded transports keep their files, whom the service forwards plans to, and how long
+the sender tries and waits before it resends a MedCom message.
+`activities.runtime.settings.Settings` inherits them.
+
+The embedded defaults put everything under DATA_DIR (`.data/vans`, `.data/digital-post`); a deployment with a
+real VANS client points VANS_DIR at that client's mailbox, and one with a Digital Post connection replaces the
+spool transport (docs/medcom.md, "Transports").
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings
+
+
+class TransportSettings(BaseSettings):
+    vans_dir: Path | None = Field(
+        default=None,
+        description="The VANS mailbox: outbound/<EAN>/ is written, inbound/ is read (processed/ and failed/ "
+        "beside it). Unset: DATA_DIR/vans",
+    )
+    digital_post_spool_dir: Path | None = Field(
+        default=None,
+        description="Where the embedded Digital Post transport spools letters. Unset: DATA_DIR/digital-post",
+    )
+    medcom_plan_forward_eans: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON object: municipality code -> the EAN of its own EHR's mailbox. A plan is forwarded over "
+        "MedCom only where a code is listed; elsewhere the copy is withheld (not_forwarded), never claimed sent",
+    )
+    digital_post_sender_id: str = Field(
+        default="00000000",
+        pattern=r"^\d{8}$",
+        description="The municipality's CVR number as the sender of its letters (MeMo Sender, idType CVR) "
+        "[a placeholder until a deployment sets it]",
+    )
+    digital_post_sender_label: str = Field(default="Kommunens genoptræning", min_length=1, max_length=200)
+    message_give_up_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 30,
+        description="How long the sender keeps trying (and waits for a MedCom receipt) before it records "
+        "MessageDeliveryFailed on the case",
+    )
+    # MedCom's reliable messaging (medcomdk/MedCom-FHIR-Communication): a sender may resend after 30 minutes,
+    # at most twice, each time with a new envelope id.
+    medcom_resend_after_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        le=24 * 60,
+        description="How long a MedCom message waits for its receipt before the sender resends it with a new "
+        "envelope id (within MESSAGE_GIVE_UP_HOURS)",
+    )
+    medcom_automatic_resends: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="How many times the sender resends a MedCom message that got no receipt (0: never); "
+        "MessageDeliveryFailed (not_acknowledged) still comes at MESSAGE_GIVE_UP_HOURS",
+    )
+    outbox_sweep_seconds: int = Field(
+        default=60, ge=5, le=3600, description="How often messages queued outside a workflow are picked up"
+    )
+    inbox_poll_seconds: int = Field(
+        default=30, ge=5, le=3600, description="How often the VANS inbound directory is read"
+    )
+
+    @field_validator("medcom_plan_forward_eans")
+    @classmethod
+    def _eans(cls, value: dict[str, str]) -> dict[str, str]:
+        for code, ean in value.items():
+            if not (len(code) == 3 and code.isdigit() and len(ean) == 13 and ean.isdigit()):
+                raise ValueError("MEDCOM_PLAN_FORWARD_EANS maps 3-digit municipality codes to 13-digit EANs")
+        return value
+
+    @property
+    def give_up_after(self) -> timedelta:
+        return timedelta(hours=self.message_give_up_hours)
+
+    @property
+    def medcom_resend_after(self) -> timedelta:
+        return timedelta(minutes=self.medcom_resend_after_minutes)
+
+    def vans_root(self, data_dir: Path) -> Path:
+        return self.vans_dir or data_dir / "vans"
+
+    def spool_root(self, data_dir: Path) -> Path:
+        return self.digital_post_spool_dir or data_dir / "digital-post"

@@ -1,0 +1,121 @@
+"""The sender's part of the worker: its activities, workflows and schedules, assembled from the settings.
+
+Delivery workflows run on their own task queue (`<TEMPORAL_TASK_QUEUE>-messages`), so a slow transport never
+holds up the cases' workflow tasks; the scheduled sweep and poll run beside the cases.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client
+
+from activities.messaging.activities import MessagingActivities
+from activities.messaging.mailroom import GgopIntake, IntakeUnavailable, Mailroom, medcom_receipt_reader
+from activities.messaging.schedules import ensure_mailroom_schedules
+from activities.messaging.settings import TransportSettings
+from activities.messaging.transports.base import Transport
+from activities.messaging.transports.digital_post_spool import DigitalPostSpool
+from activities.messaging.transports.vans_file_drop import VansFileDrop
+from activities.platform.db import Pool
+from activities.runtime.settings import Settings
+from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
+from workflows.messaging.mailroom_workflows import InboxPollWorkflow, OutboxSweepWorkflow
+from workflows.messaging.model import Channel
+
+logger = logging.getLogger(__name__)
+
+
+def message_task_queue(task_queue: str) -> str:
+    """The same name `workflows.case_messaging.message_task_queue` derives inside the workflow."""
+    return f"{task_queue}-messages"
+
+
+@dataclass(frozen=True)
+class MessagingParts:
+    case_queue_workflows: Sequence[type]
+    case_queue_activities: Sequence[Callable[..., Any]]
+    message_queue_workflows: Sequence[type]
+    message_queue_activities: Sequence[Callable[..., Any]]
+
+
+def embedded_transports(settings: TransportSettings, data_dir: Path) -> dict[Channel, Transport]:
+    vans = VansFileDrop(settings.vans_root(data_dir))
+    vans.ensure_directories()
+    return {Channel.MEDCOM: vans, Channel.DIGITAL_POST: DigitalPostSpool(settings.spool_root(data_dir))}
+
+
+def ggop_intake(pool: Pool, client: Client, settings: Settings) -> GgopIntake:
+    """The GGOP intake's VANS door (`api.ggop_intake.take_ggop_message`, the same function as POST /medcom/ggop),
+    with the sender EAN the mailbox vouches for. Looked up at run time: the intake lives with the HTTP door in
+    api/, which the activities package does not import."""
+    intake = importlib.import_module("api.ggop_intake")
+    senders = importlib.import_module("api.ggop_sender")
+    problems = importlib.import_module("api.problems")
+
+    async def take(raw: bytes, sender_ean: str) -> bool:
+        try:
+            outcome = await intake.take_ggop_message(
+                raw, sender=senders.GgopSender.vans(sender_ean), pool=pool, client=client, settings=settings
+            )
+        except senders.SenderRefused:
+            return False  # not from the mailbox's sender: no receipt (it may not have sent it)
+        except problems.ProblemError as problem:
+            if problem.status == 503:
+                raise IntakeUnavailable from None  # nothing was kept: the file waits for the next round
+            raise
+        return bool(outcome.accepted)
+
+    return take
+
+
+def messaging_parts(
+    pool: Pool,
+    client: Client,
+    task_queue: str,
+    settings: TransportSettings,
+    data_dir: Path,
+    transports: dict[Channel, Transport] | None = None,
+    service_settings: Settings | None = None,
+) -> MessagingParts:
+    """The sender's parts; with `service_settings`, GGOP messages from the VANS inbound directory go to the
+    GGOP intake (without, they wait there)."""
+    sender = MessagingActivities(pool, transports or embedded_transports(settings, data_dir), settings)
+    mailroom = Mailroom(
+        pool=pool,
+        client=client,
+        vans_root=settings.vans_root(data_dir),
+        message_task_queue=message_task_queue(task_queue),
+        give_up_after=timedelta(hours=settings.message_give_up_hours),
+        resend_after=settings.medcom_resend_after,
+        automatic_resends=settings.medcom_automatic_resends,
+        read_receipt=medcom_receipt_reader(),
+        take_ggop=ggop_intake(pool, client, service_settings) if service_settings is not None else None,
+    )
+    return MessagingParts(
+        case_queue_workflows=[OutboxSweepWorkflow, InboxPollWorkflow],
+        case_queue_activities=[
+            sender.queue_case_message,
+            sender.queue_application_message,
+            sender.prepare_resend,
+            mailroom.start_undispatched_deliveries,
+            mailroom.poll_inbox,
+        ],
+        message_queue_workflows=[MessageDeliveryWorkflow],
+        message_queue_activities=[sender.send_message, sender.record_delivery_failure],
+    )
+
+
+async def start_schedules(client: Client, task_queue: str, settings: TransportSettings) -> None:
+    await ensure_mailroom_schedules(
+        client,
+        task_queue,
+        sweep_every=timedelta(seconds=settings.outbox_sweep_seconds),
+        poll_every=timedelta(seconds=settings.inbox_poll_seconds),
+    )

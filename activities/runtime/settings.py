@@ -1,0 +1,272 @@
+"""Process configuration, read from environment variables (names are the field names in upper case).
+
+Every process (worker, API, `python -m deploy.local`, the registration and migration commands) reads the
+same `Settings` through `get_settings()`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from activities.auth_settings import AuthSettings
+from activities.kl_gateway.settings import KlGatewaySettings
+from activities.messaging.medcom.settings import MedComSettings
+from activities.platform.startup_checks import (
+    SETTINGS_EXIT_CODE,
+    StartupError,
+    check_database_url,
+    describe_validation_errors,
+)
+from activities.sealing.payload_codec import KEY_FORMAT, KeyRingError, PayloadKey, parse_key_ring
+from activities.sealing.settings import CitizenKeySettings
+
+DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
+DEFAULT_TASK_QUEUE = "genoptraening-cases"
+
+
+class Settings(AuthSettings, CitizenKeySettings, MedComSettings, KlGatewaySettings):
+    # hide_input_in_errors: a rejected value (a key, a URL with a password) is never echoed in the error.
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="libpq connection string; unset means `python -m deploy.local` starts an embedded PostgreSQL",
+    )
+    temporal_address: str = Field(
+        default=DEFAULT_TEMPORAL_ADDRESS,
+        description="host:port of the Temporal frontend; unset means `python -m deploy.local` starts a dev server",
+    )
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = DEFAULT_TASK_QUEUE
+    temporal_tls_ca: Path | None = Field(default=None, description="PEM file with the server's root CA")
+    temporal_tls_cert: Path | None = Field(default=None, description="PEM client certificate (mTLS)")
+    temporal_tls_key: Path | None = Field(default=None, description="PEM client private key (mTLS)")
+    temporal_tls_server_name: str | None = Field(default=None, description="Override the TLS server name")
+    temporal_api_key: SecretStr | None = None
+    payload_encryption_keys: SecretStr | None = Field(
+        default=None,
+        description=f"AES-256 keys for Temporal payloads, `{KEY_FORMAT}`: the first encrypts, all decrypt. "
+        "Unset: the worker and the API refuse to start unless ALLOW_UNENCRYPTED_PAYLOADS is true "
+        "(`python -m deploy.local` makes a local key instead)",
+    )
+    allow_unencrypted_payloads: bool = Field(
+        default=False,
+        description="Let the worker and the API start without PAYLOAD_ENCRYPTION_KEYS, sending CPR numbers and "
+        "names to Temporal in clear: only for tests and a throw-away development server",
+    )
+    temporal_ui_origin: str = Field(
+        default="http://127.0.0.1:8233",
+        description="Origin(s) of the Temporal UI allowed to call the codec endpoint (CORS), comma-separated",
+    )
+    codec_auth_required: bool = Field(
+        default=True,
+        description="Whether /codec/decode and /codec/encode require a verified ops_decrypt token (the UI sends "
+        "it with `codec.passAccessToken`). false is local mode, for `make run`'s dev UI, which has no login: "
+        "allowed only with API_HOST set to a loopback address (the API refuses to start otherwise); decodes are "
+        "still access-logged, as `local-operator`",
+    )
+    codec_decode_log_window_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=3600,
+        description="One access-log row per user, citizen and municipality for the decodes within this many seconds: "
+        "the Temporal UI decodes one page in many requests and sends nothing that names the page. 0: a row for "
+        "every decode request",
+    )
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="Largest request body the API reads, in bytes; larger ones are answered 413 before they "
+        "are read. A route that needs more (a document intake) sets its own FastAPI `max_body_size`",
+    )
+
+    command_answer_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long the API waits for a worker to take and answer a command before it answers 503 "
+        "(the command may still be applied: the same Idempotency-Key tells)",
+    )
+    database_wait_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="How long the API waits for a PostgreSQL connection before it answers 503",
+    )
+    retry_after_seconds: int = Field(default=5, ge=1, le=3600, description="The Retry-After of a 503 answer")
+
+    data_dir: Path = Field(default=Path(".data"), description="Where `deploy.local` keeps embedded state")
+    default_contact_working_days: int = Field(default=5, ge=1)
+    inbox_due_soon_working_days: int = Field(
+        default=2,
+        ge=1,
+        le=20,
+        description="The inbox view `due_soon` holds the open cases whose next deadline falls by the end of the "
+        "Danish day this many working days from today (a request may ask for 1..20 with `within_working_days`)",
+    )
+    case_warning_working_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="Working days before a deadline its warning goes out, where the municipality register names "
+        "none; unset: the rules' default (2)",
+    )
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
+            raise ValueError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {value!r}")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str | None) -> str | None:
+        # The form only, so a typo fails at start with a clear line; libpq would quote the URL, password and all.
+        if value is not None:
+            check_database_url(value)
+        return value
+
+    @field_validator("payload_encryption_keys")
+    @classmethod
+    def _valid_key_ring(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                parse_key_ring(value.get_secret_value())
+            except KeyRingError as err:
+                raise ValueError(f"PAYLOAD_ENCRYPTION_KEYS: {err}") from None
+        return value
+
+    @field_validator("temporal_ui_origin")
+    @classmethod
+    def _valid_origins(cls, value: str) -> str:
+        origins = [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        for origin in origins:
+            if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+                raise ValueError(f"TEMPORAL_UI_ORIGIN must be scheme://host[:port] origins, not {origin!r}")
+        return ",".join(origins)
+
+    @property
+    def payload_keys(self) -> list[PayloadKey]:
+        """The payload key ring (encrypting key first); empty when PAYLOAD_ENCRYPTION_KEYS is unset."""
+        if self.payload_encryption_keys is None:
+            return []
+        return parse_key_ring(self.payload_encryption_keys.get_secret_value())
+
+    @property
+    def auth_is_local(self) -> bool:
+        """True when no issuer key source is configured: `deploy.local` then runs a local issuer and sets one."""
+        return self.auth_jwks_url is None and self.auth_public_key_file is None
+
+    @property
+    def temporal_ui_origins(self) -> list[str]:
+        return [origin for origin in self.temporal_ui_origin.split(",") if origin]
+
+    @property
+    def api_host_is_loopback(self) -> bool:
+        """True when API_HOST is a loopback address (127.0.0.0/8, ::1) or `localhost`: no other machine reaches it."""
+        return is_loopback(self.api_host.strip().strip("[]").lower())
+
+    def require_codec_auth(self) -> None:
+        """StartupError when the codec's local mode (CODEC_AUTH_REQUIRED=false) is set on an API that other machines
+        may reach: there, decrypting payloads without a token would open every CPR number to the network. API_HOST
+        must be set, not defaulted: a container runs `uvicorn --host 0.0.0.0` with API_HOST unset."""
+        if self.codec_auth_required or ("api_host" in self.model_fields_set and self.api_host_is_loopback):
+            return
+        bound = f"API_HOST is {self.api_host!r}" if "api_host" in self.model_fields_set else "API_HOST is not set"
+        raise StartupError(
+            f"CODEC_AUTH_REQUIRED=false (codec local mode) needs API_HOST set to a loopback address (127.0.0.1, ::1, "
+            f"localhost) and the API bound there; {bound}. Unset CODEC_AUTH_REQUIRED: /codec/* then requires an "
+            "ops_decrypt token"
+        )
+
+    @property
+    def temporal_address_is_set(self) -> bool:
+        """True when TEMPORAL_ADDRESS came from the environment (or a constructor argument), not the default."""
+        return "temporal_address" in self.model_fields_set
+
+    @property
+    def temporal_tls_enabled(self) -> bool:
+        return any(
+            value is not None
+            for value in (self.temporal_tls_ca, self.temporal_tls_cert, self.temporal_tls_key, self.temporal_api_key)
+        )
+
+    def require_payload_keys(self) -> list[PayloadKey]:
+        """The key ring, or StartupError when it is empty and ALLOW_UNENCRYPTED_PAYLOADS is not true: a process
+        that sends payloads to Temporal must not send CPR numbers and names in clear by accident."""
+        keys = self.payload_keys
+        if not keys and not self.allow_unencrypted_payloads:
+            raise StartupError(
+                "PAYLOAD_ENCRYPTION_KEYS is not set, so CPR numbers and names would reach Temporal unencrypted. "
+                "Set it (`python -m activities.sealing.payload_codec` prints a key), or "
+                "ALLOW_UNENCRYPTED_PAYLOADS=true for a throw-away development server"
+            )
+        return keys
+
+    def require_temporal_tls(self) -> None:
+        """StartupError when the TEMPORAL_TLS_* files cannot serve: a certificate without its key (or the other way
+        round), or a file that cannot be read. Checked at start, not when the client first connects."""
+        problems = []
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            problems.append("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together")
+        for name, path in (
+            ("TEMPORAL_TLS_CA", self.temporal_tls_ca),
+            ("TEMPORAL_TLS_CERT", self.temporal_tls_cert),
+            ("TEMPORAL_TLS_KEY", self.temporal_tls_key),
+        ):
+            if path is not None:
+                try:
+                    path.read_bytes()
+                except OSError as err:
+                    problems.append(f"{name} cannot be read ({type(err).__name__})")
+        if problems:
+            raise StartupError("; ".join(problems))
+
+    def require_database_url(self) -> str:
+        """The database URL, or a clear error for a process started outside `deploy.local` without one."""
+        if self.database_url is None:
+            raise StartupError(
+                "DATABASE_URL is not set. Start everything with `make run` (which provides an embedded "
+                "PostgreSQL), or set DATABASE_URL=postgresql://user:password@host:5432/genoptraening"
+            )
+        return self.database_url
+
+
+def is_loopback(host: str | None) -> bool:
+    """A loopback address (127.0.0.0/8, ::1) or `localhost`: only this machine reaches it."""
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once.
+
+    An invalid setting ends the process with one line naming each (logged, or on stderr before logging is set
+    up) and exit code 2, without a traceback. Entry points check first with `activities.startup_settings`,
+    which names the other settings blocks' problems too. Tests build `Settings()`."""
+    try:
+        return Settings()
+    except ValidationError as err:
+        logging.getLogger("genoptraening.startup").critical(
+            "invalid setting: %s", describe_validation_errors(err.errors())
+        )
+        raise SystemExit(SETTINGS_EXIT_CODE) from None

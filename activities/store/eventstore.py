@@ -1,0 +1,300 @@
+"""The PostgreSQL event store: appends with optimistic concurrency, reads by stream and in global order.
+
+It keeps case streams and application streams (`stream_type`); each append folds its events into its
+kind's read model in the same transaction (`cases` or `applications`).
+
+Every append runs in one short transaction that holds `LOCK TABLE events IN EXCLUSIVE MODE`. That
+serialises writers (readers are not blocked), so global positions become visible in commit order: a
+reader that remembers the last position it saw can never miss an event committed later with a lower
+position. The only holes a reader meets are rolled-back appends, and those never fill.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from activities.platform.db import Pool
+from activities.sealing.personal_data import CitizenKeys, PersonalDataError, seal_body
+from activities.store.read_models.applications import project_applications
+from activities.store.read_models.cases import load_states, project_cases
+from activities.store.read_models.guarantee_facts import project_guarantee_facts
+from activities.store.read_models.retention_status import project_retention
+from activities.store.retention_events import RetentionEvent, retention_stream, subject_of
+from activities.store.stored_events import SELECT_EVENTS, AnyStoredEvent, StreamType, body_fields, stored_events
+from activities.store.stored_events import StoredApplicationEvent as StoredApplicationEvent  # re-exported
+from activities.store.stored_events import StoredEvent as StoredEvent  # re-exported
+from activities.store.table_projection import inserted
+from workflows.applications.events import ApplicationEvent
+from workflows.contracts.store import AppendApplicationEvents, AppendCaseEvents, AppendResult, EventMetadata
+from workflows.domain.events import CaseEvent
+
+logger = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "case_events"
+
+_INSERT = """
+INSERT INTO events (event_id, case_id, case_version, event_type, payload, metadata, occurred_at, stream_type)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+RETURNING global_position
+"""
+
+
+class ConcurrencyConflict(Exception):
+    """The case moved on since the caller read it: `expected_version` is not the stream's version."""
+
+    def __init__(self, case_id: str, expected_version: int, actual_version: int) -> None:
+        super().__init__(f"case {case_id} is at version {actual_version}, not {expected_version}")
+        self.case_id = case_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+
+
+class InvalidAppend(ValueError):
+    """The request cannot be stored: malformed or duplicate event ids, or ids reused for other events."""
+
+
+@dataclass(frozen=True)
+class _Append:
+    """One append to one stream of either kind."""
+
+    stream_type: StreamType
+    stream_id: str
+    expected_version: int
+    event_ids: list[str]
+    events: Sequence[CaseEvent | ApplicationEvent | RetentionEvent]
+    metadata: EventMetadata
+
+
+# Folds the appended events into the stream kind's read model, given their positions (in the transaction).
+_Project = Callable[[AsyncConnection[Any], list[int]], Awaitable[object]]
+
+
+def _event_uuids(request: _Append) -> list[uuid.UUID]:
+    if len(request.event_ids) != len(request.events):
+        raise InvalidAppend(f"{len(request.event_ids)} event ids for {len(request.events)} events")
+    try:
+        ids = [uuid.UUID(event_id) for event_id in request.event_ids]
+    except ValueError as exc:
+        raise InvalidAppend("event ids must be UUIDs") from exc
+    if len(set(ids)) != len(ids):
+        raise InvalidAppend("event ids repeat within one append")
+    return ids
+
+
+class EventStore:
+    def __init__(self, pool: Pool, *, lock_timeout: str = "2s", statement_timeout: str = "4s") -> None:
+        self._pool = pool
+        # A writer stuck behind the table lock this long fails and is retried by Temporal, rather than
+        # piling up connections behind one slow transaction; both stay below the append activity's
+        # start-to-close timeout (workflows.workflow_support.STORE_TIMEOUT), so the database gives up first.
+        self._lock_timeout = lock_timeout
+        self._statement_timeout = statement_timeout
+
+    async def append(self, request: AppendCaseEvents) -> AppendResult:
+        """Append the request's events at versions expected_version+1.. and update the case's row.
+
+        A retry of an append that already committed (same event ids) returns the stored result and
+        writes nothing. An empty request writes nothing and returns the case's current version.
+        """
+        events = request.events
+
+        async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
+            appended = inserted(request.case_id, request.expected_version, positions, events)
+            # The start-guarantee facts continue from the case's state before this append (its `cases` row,
+            # read once for both).
+            before = await load_states(conn, [request.case_id])
+            await project_guarantee_facts(conn, appended, before)
+            await project_cases(conn, appended, loaded=before)
+
+        stream = _Append(
+            StreamType.CASE, request.case_id, request.expected_version, request.event_ids, events, request.metadata
+        )
+        return await self._append(stream, project)
+
+    async def append_application(self, request: AppendApplicationEvents) -> AppendResult:
+        """`append` for an application stream; its events are folded into the `applications` read model."""
+        events = request.events
+
+        async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
+            await project_applications(
+                conn, inserted(request.application_id, request.expected_version, positions, events)
+            )
+
+        stream = _Append(
+            StreamType.APPLICATION,
+            request.application_id,
+            request.expected_version,
+            request.event_ids,
+            events,
+            request.metadata,
+        )
+        return await self._append(stream, project)
+
+    async def append_retention(
+        self,
+        subject_type: str,
+        subject_id: str,
+        expected_version: int,
+        events: Sequence[RetentionEvent],
+        metadata: EventMetadata,
+    ) -> AppendResult:
+        """Append holds or an erasure to a case's or application's retention stream (`retention_status` follows)."""
+        stream_id = retention_stream(subject_type, subject_id)
+
+        async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
+            await project_retention(conn, subject_type, subject_id, expected_version, positions, events)
+
+        event_ids = [str(uuid.uuid4()) for _ in events]
+        request = _Append(StreamType.RETENTION, stream_id, expected_version, event_ids, events, metadata)
+        return await self._append(request, project)
+
+    async def _append(self, request: _Append, project: _Project) -> AppendResult:
+        ids = _event_uuids(request)
+        kind, stream_id = request.stream_type.value, request.stream_id
+        if not ids:
+            return await self._current(stream_id)
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
+                (self._lock_timeout, self._statement_timeout),
+            )
+            await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+            earlier = await self._earlier_result(conn, request, ids)
+            if earlier is not None:
+                logger.info("append to %s %s was already stored; returning its result", kind, stream_id)
+                return earlier
+            cursor = await conn.execute(
+                "SELECT coalesce(max(case_version), 0), coalesce(bool_or(stream_type <> %s), false) FROM events"
+                " WHERE case_id = %s",
+                (kind, stream_id),
+            )
+            row = await cursor.fetchone()
+            actual, other_kind = (int(row[0]), bool(row[1])) if row else (0, False)
+            if other_kind:
+                raise InvalidAppend(f"stream {stream_id} is not a {kind} stream")
+            if actual != request.expected_version:
+                raise ConcurrencyConflict(stream_id, request.expected_version, actual)
+            positions = await self._insert(conn, request, ids)
+            await project(conn, positions)
+            last = positions[-1]
+            # Delivered at commit; listeners must still poll, as a NOTIFY can be lost.
+            await conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(last)))
+        version = request.expected_version + len(positions)
+        logger.info("appended %d event(s) to %s %s: version %d, position %d", len(ids), kind, stream_id, version, last)
+        return AppendResult(case_version=version, last_global_position=last)
+
+    async def _earlier_result(
+        self, conn: AsyncConnection[Any], request: _Append, ids: list[uuid.UUID]
+    ) -> AppendResult | None:
+        cursor = await conn.execute(
+            "SELECT event_id, case_id, case_version, global_position FROM events WHERE event_id = ANY(%s)",
+            (ids,),
+        )
+        found = {row[0]: row[1:] for row in await cursor.fetchall()}
+        if not found:
+            return None
+        expected = [(request.stream_id, request.expected_version + offset + 1) for offset in range(len(ids))]
+        if [tuple(found[i][:2]) if i in found else None for i in ids] != expected:
+            # Same ids, different place in the stream: the caller reuses ids, which would hide events.
+            raise InvalidAppend(f"event ids of this append to {request.stream_id} were used for other events")
+        return AppendResult(
+            case_version=max(int(v[1]) for v in found.values()),
+            last_global_position=max(int(v[2]) for v in found.values()),
+        )
+
+    async def _insert(self, conn: AsyncConnection[Any], request: _Append, ids: list[uuid.UUID]) -> list[int]:
+        """Insert the events in version order; returns their global positions."""
+        metadata = Jsonb(request.metadata.model_dump(mode="json"))
+        keys, kind = CitizenKeys(conn), request.stream_type.value
+        params = [
+            (
+                event_id,
+                request.stream_id,
+                request.expected_version + offset + 1,
+                event.type,
+                # Personal fields sealed with the citizen's key (activities.sealing.personal_fields says which).
+                Jsonb(await seal_event(keys, event.model_dump(mode="json"), kind, event.type, request.stream_id)),
+                metadata,
+                event.occurred_at,
+                kind,
+            )
+            for offset, (event_id, event) in enumerate(zip(ids, request.events, strict=True))
+        ]
+        async with conn.cursor() as cursor:
+            # One pipelined statement per event, executed in order, so positions follow versions.
+            await cursor.executemany(_INSERT, params, returning=True)
+            results = [await result.fetchone() async for result in cursor.results()]
+        positions: list[int] = []
+        for result in results:
+            assert result is not None
+            positions.append(int(result[0]))
+        return positions
+
+    async def _current(self, stream_id: str) -> AppendResult:
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT coalesce(max(case_version), 0), coalesce(max(global_position), 0) FROM events"
+                " WHERE case_id = %s",
+                (stream_id,),
+            )
+            row = await cursor.fetchone()
+        assert row is not None
+        return AppendResult(case_version=row[0], last_global_position=row[1])
+
+    async def _read(self, stream_id: str, kind: StreamType) -> list[AnyStoredEvent]:
+        async with self._pool.connection() as conn:
+            async with conn.cursor(row_factory=dict_row) as cursor:
+                await cursor.execute(
+                    SELECT_EVENTS + " WHERE case_id = %s AND stream_type = %s ORDER BY case_version",
+                    (stream_id, kind.value),
+                )
+                rows = await cursor.fetchall()
+            return await stored_events(conn, rows)
+
+    async def read_stream(self, case_id: str) -> list[StoredEvent]:
+        """A case's events in version order (nothing for an application's id)."""
+        return [event for event in await self._read(case_id, StreamType.CASE) if isinstance(event, StoredEvent)]
+
+    async def read_application_stream(self, application_id: str) -> list[StoredApplicationEvent]:
+        """An application's events in version order (nothing for a case's id)."""
+        events = await self._read(application_id, StreamType.APPLICATION)
+        return [event for event in events if isinstance(event, StoredApplicationEvent)]
+
+    async def read_all(self, after_position: int, limit: int) -> list[AnyStoredEvent]:
+        """Up to `limit` events of every stream with a position above `after_position`, in global order."""
+        async with self._pool.connection() as conn:
+            return await read_all_on(conn, after_position, limit)
+
+
+async def read_all_on(conn: AsyncConnection[Any], after_position: int, limit: int) -> list[AnyStoredEvent]:
+    """`EventStore.read_all` on a connection the caller holds (e.g. inside its own transaction)."""
+    async with conn.cursor(row_factory=dict_row) as cursor:
+        await cursor.execute(
+            SELECT_EVENTS + " WHERE global_position > %s ORDER BY global_position LIMIT %s", (after_position, limit)
+        )
+        rows = await cursor.fetchall()
+    return await stored_events(conn, rows)
+
+
+async def seal_event(
+    keys: CitizenKeys, body: dict[str, Any], kind: str, event_type: str, stream_id: str
+) -> dict[str, Any]:
+    """The event body with its personal fields sealed; an event type nobody classified is refused, so personal
+    data never reaches the store in clear by a new event."""
+    try:
+        fields = body_fields(kind, event_type)
+    except KeyError:
+        raise PersonalDataError(
+            f"event type {event_type} of a {kind} stream is not classified in activities/sealing/personal_fields.py"
+        ) from None
+    if kind == StreamType.RETENTION:
+        kind, stream_id = subject_of(stream_id)  # a hold's reason is sealed with its case's citizen key
+    return await seal_body(keys, body, fields, stream_id, kind)
