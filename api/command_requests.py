@@ -19,7 +19,6 @@ from temporalio.client import Client
 
 from activities.access_log.entries import AccessAction
 from activities.platform.db import Pool
-from activities.runtime.settings import Settings
 from api.application_updates import send_application_update
 from api.auth.access import acted_by
 from api.auth.dependencies import PrincipalDep
@@ -38,6 +37,7 @@ from api.deps import (
 from api.models.applications import ApplicationView
 from api.models.cases import CaseView
 from api.scoped_rows import visible_application, visible_case
+from api.settings import ApiSettings
 from api.temporal_errors import etag
 from api.update_options import UpdateOptions
 from workflows.domain.commands import Command
@@ -64,7 +64,7 @@ class CommandRequest:
     expected_version: int | None
     client: Client
     pool: Pool
-    settings: Settings
+    settings: ApiSettings
     response: Response
 
     def command_id(self, endpoint: str) -> str:

@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Path, Request
 from temporalio.client import Client
 
 from activities.platform.db import Pool
-from activities.runtime.settings import Settings
+from api.settings import ApiSettings
 
 
 def get_pool(request: Request) -> Pool:
@@ -22,14 +22,14 @@ def get_temporal(request: Request) -> Client:
     return client
 
 
-def get_app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+def get_app_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
     return settings
 
 
 PoolDep = Annotated[Pool, Depends(get_pool)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SettingsDep = Annotated[ApiSettings, Depends(get_app_settings)]
 
 # Header values are stored with every event: printable ASCII only, so no control character gets in.
 _VISIBLE_ASCII = r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$"

@@ -19,6 +19,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from lxml import etree
+from temporalio.client import Client
+
+from activities.access_log.entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
+from activities.access_log.records import record
+from activities.messaging.medcom import inbound_messages
 from activities.messaging.medcom.ggop_envelope import MessageIds, read_ids
 from activities.messaging.medcom.ggop_mapping import GgopNotMapped, plan_from_ggop
 from activities.messaging.medcom.ggop_schema import GGOP_NAMESPACE, check_ggop
@@ -26,18 +32,12 @@ from activities.messaging.medcom.ggop_sections import message_sor_id
 from activities.messaging.medcom.inbound_messages import InboundMessage, keep_answer
 from activities.messaging.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
 from activities.messaging.medcom.safe_xml import XmlRefused, parse_untrusted
-from lxml import etree
-from temporalio.client import Client
-
-from activities.access_log.entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
-from activities.access_log.records import record
-from activities.messaging.medcom import inbound_messages
 from activities.platform.db import Pool
 from activities.platform.tracing import current_trace_id
-from activities.runtime.settings import Settings
 from api.ggop_sender import GgopSender, SenderRefused, sending_hospital
 from api.problems import ProblemError
 from api.routes.plans import take_plan
+from api.settings import ApiSettings
 from workflows.domain.model import PlanRelation
 from workflows.domain.plan import PreviousPlan, RehabilitationPlan
 from workflows.identity import case_id_for_plan
@@ -151,7 +151,7 @@ async def take_ggop_message(
     sender: GgopSender,
     pool: Pool,
     client: Client,
-    settings: Settings,
+    settings: ApiSettings,
     record_access: AccessRecorder | None = None,
     now: datetime | None = None,
 ) -> GgopOutcome:
@@ -209,7 +209,7 @@ async def _take_plan(
     sender: GgopSender,
     pool: Pool,
     client: Client,
-    settings: Settings,
+    settings: ApiSettings,
     record_access: AccessRecorder | None,
     now: datetime,
 ) -> GgopOutcome:

@@ -3,7 +3,7 @@
 `create_app` builds the application; in production its lifespan opens the PostgreSQL pool and connects to
 Temporal, while tests pass their own pool and client. `app`, the process's application, is built when uvicorn
 first asks for it, not when the module is imported: a process of its own checks every setting it needs first
-and refuses to start, in one line naming each bad one (`activities.startup_settings`).
+and refuses to start, in one line naming each bad one (`activities.runtime.startup_settings`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ from activities.platform.db import Pool, open_pool
 from activities.platform.startup_checks import StartupError
 from activities.runtime.observability_settings import ObservabilitySettings
 from activities.runtime.process_observability import start_observability
-from activities.runtime.settings import Settings, get_settings
-from activities.runtime.temporal_connection import connect_temporal, payload_codec_for
-from activities.sealing.citizen_cipher import configure_citizen_keys
-from activities.startup_settings import (
+from activities.runtime.startup_settings import (
     CITIZEN_KEYS,
     CODEC_AUTH,
     DATABASE_URL,
@@ -33,6 +30,8 @@ from activities.startup_settings import (
     refuse_to_start,
     startup_settings,
 )
+from activities.runtime.temporal_connection import connect_temporal, payload_codec_for
+from activities.sealing.citizen_cipher import configure_citizen_keys
 from api.answer_bound import AnswerBound
 from api.auth.tokens import require_token_keys
 from api.http_limits import RequestContract
@@ -61,6 +60,7 @@ from api.routes import (
     warnings,
 )
 from api.routes.codec import install_codec
+from api.settings import ApiSettings, get_api_settings
 from api.unavailable import install_unavailable_handlers
 
 logger = logging.getLogger("genoptraening.api")
@@ -157,24 +157,24 @@ APP_REQUIREMENTS = (PAYLOAD_KEYS, CODEC_AUTH, CITIZEN_KEYS)
 PROCESS_REQUIREMENTS = (*APP_REQUIREMENTS, TOKEN_KEYS, TEMPORAL_TLS, DATABASE_URL)
 
 
-def checked_settings(requirements: tuple[Requirement, ...], settings: Settings | None = None) -> Settings:
+def checked_settings(requirements: tuple[Requirement, ...], settings: ApiSettings | None = None) -> ApiSettings:
     """The settings (read from the environment unless given), checked whole before uvicorn serves and before any
     thread starts; ends the process with exit code 2 and one line naming every bad setting (no traceback)."""
     try:
-        return startup_settings(requirements, blocks=(ObservabilitySettings,), settings=settings)
+        return startup_settings(requirements, model=ApiSettings, blocks=(ObservabilitySettings,), settings=settings)
     except StartupError as err:
         raise SystemExit(refuse_to_start("genoptraening-api", "API cannot start", err)) from None
 
 
 def create_app(
-    *, pool: Pool | None = None, temporal_client: Client | None = None, settings: Settings | None = None
+    *, pool: Pool | None = None, temporal_client: Client | None = None, settings: ApiSettings | None = None
 ) -> FastAPI:
     """The API. Without `pool` or `temporal_client`, the lifespan opens them from the settings."""
     if temporal_client is None:  # a process of its own (tests bring their client): checked, then logs and traces
         app_settings = checked_settings(APP_REQUIREMENTS, settings)
         start_observability("genoptraening-api", app_settings.log_level)
     else:
-        app_settings = settings or get_settings()
+        app_settings = settings or get_api_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from activities.platform.db import Pool
 from activities.queries import cases as case_queries
 from activities.queries import staff_register
-from activities.runtime.settings import Settings
+from api.settings import ApiSettings
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class MunicipalityDeadlines:
     intake_team: str | None = None  # the team new cases start in (an active team of the register), if any
 
 
-async def municipality_deadlines(pool: Pool, settings: Settings, municipality_code: str) -> MunicipalityDeadlines:
+async def municipality_deadlines(pool: Pool, settings: ApiSettings, municipality_code: str) -> MunicipalityDeadlines:
     """The municipality's contact deadline and warning lead time from its register, else the settings'."""
     municipality = await case_queries.get_municipality(pool, municipality_code)
     contact = settings.default_contact_working_days

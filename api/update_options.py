@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from activities.runtime.settings import Settings
 from api.answer_bound import answer_time_left, not_answered_in_time
+from api.settings import ApiSettings
 
 # Less than this left of the request's bound: the Update is not sent at all (and the answer says to send it again).
 _TOO_LITTLE_TIME = timedelta(milliseconds=100)
@@ -25,7 +25,7 @@ class UpdateOptions:
     idempotency_key: str | None = None
 
     @classmethod
-    def for_request(cls, settings: Settings, command_id: str, idempotency_key: str | None = None) -> UpdateOptions:
+    def for_request(cls, settings: ApiSettings, command_id: str, idempotency_key: str | None = None) -> UpdateOptions:
         """The options of an Update sent now; a `ProblemError` (503) when the request's bound is all but spent."""
         # What is left of the request's whole bound (api.answer_bound), not a fresh bound per call.
         left = answer_time_left(timedelta(seconds=settings.command_answer_timeout_seconds))

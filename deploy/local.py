@@ -29,12 +29,12 @@ from activities.messaging.settings import TransportSettings
 from activities.messaging.transports.vans_file_drop import VansFileDrop
 from activities.runtime.process_observability import start_observability, worker_metrics_url
 from activities.runtime.search_attribute_registration import ensure_search_attributes
-from activities.runtime.settings import Settings, get_settings
 from activities.runtime.temporal_connection import connect_temporal
 from activities.runtime.worker_health import worker_probes_url
 from activities.sealing.payload_codec import KeyRingError, new_key_ring_entry, parse_key_ring
 from api.auth.local_issuer import DEV_TOKEN_SCOPES
 from api.auth.principal import Role
+from api.settings import ApiSettings, get_api_settings
 from deploy import temporal_dev_server
 from deploy.binaries import temporal_cli
 from deploy.embedded_postgres import EmbeddedPostgres, service_url, start_embedded_postgres
@@ -99,7 +99,7 @@ def local_payload_keys(data_dir: Path) -> str:
     return value
 
 
-def codec_endpoint(settings: Settings) -> str:
+def codec_endpoint(settings: ApiSettings) -> str:
     """Where the Temporal UI (in the browser) reaches the API's codec: `http://<API_HOST>:<API_PORT>/codec`."""
     host = settings.api_host
     if host in ("", "0.0.0.0", "::"):
@@ -110,7 +110,7 @@ def codec_endpoint(settings: Settings) -> str:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, *, infra_only: bool) -> None:
+    def __init__(self, settings: ApiSettings, *, infra_only: bool) -> None:
         self.settings = settings
         self.infra_only = infra_only
         self.data_dir = settings.data_dir.resolve()
@@ -178,7 +178,7 @@ class Supervisor:
             await self._start_services(env)
         self._announce(database_url, temporal)
 
-    async def _start_temporal(self, env: dict[str, str]) -> Settings:
+    async def _start_temporal(self, env: dict[str, str]) -> ApiSettings:
         """Start the dev server unless TEMPORAL_ADDRESS is set; register the search attributes either way."""
         temporal = self.settings
         if not self.settings.temporal_address_is_set:
@@ -202,7 +202,7 @@ class Supervisor:
             logger.warning("Could not check/register search attributes (%s); see deploy/README.md", err)
         return temporal
 
-    async def _start_dev_server(self, temporal: Settings, env: dict[str, str]) -> None:
+    async def _start_dev_server(self, temporal: ApiSettings, env: dict[str, str]) -> None:
         """Started by `start_dev_server` (which checks its ports first); restarted, if it dies, from the same argv:
         its state is in DATA_DIR/temporal.sqlite, and worker and API reconnect to it."""
         database, codec = self.data_dir / "temporal.sqlite", codec_endpoint(self.settings)
@@ -265,7 +265,7 @@ class Supervisor:
             lines.append("               the API needs " + " ".join(f"{k}={v}" for k, v in self.auth_env.items()))
         return lines
 
-    def _announce(self, database_url: str, temporal: Settings) -> None:
+    def _announce(self, database_url: str, temporal: ApiSettings) -> None:
         api = f"http://{self.settings.api_host}:{self.settings.api_port}"
         lines = ["", "Genoptræning case service is running:"]
         if not self.infra_only:
@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         help="start PostgreSQL and Temporal and migrate, but not the worker and API (run those yourself)",
     )
     args = parser.parse_args(argv)
-    settings = get_settings()
+    settings = get_api_settings()
     if settings.database_url is None or not settings.temporal_address_is_set:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     start_observability("genoptraening-supervisor", settings.log_level, traced=False)  # its children log alike

@@ -22,10 +22,10 @@ from temporalio.worker import Worker
 from activities.messaging.settings import TransportSettings
 from activities.messaging.setup import messaging_parts
 from activities.platform.db import Pool
-from activities.runtime.settings import Settings
 from activities.store.activities import StoreActivities
 from activities.store.eventstore import EventStore
 from api.main import create_app
+from api.settings import ApiSettings
 from tests.auth_helpers import ScopedAuth, auth_settings
 from tests.factories import plan_payload
 from workflows.case_workflow import CaseWorkflow
@@ -40,12 +40,14 @@ class Api:
     http: httpx.AsyncClient
     env: WorkflowEnvironment
     pool: Pool
-    settings: Settings
+    settings: ApiSettings
 
 
-def settings_for(task_queue: str, **overrides: Any) -> Settings:
-    """Settings for an app in a test: its own task queue, trusting the run's token issuer."""
-    return Settings(temporal_task_queue=task_queue, default_contact_working_days=5, **{**auth_settings(), **overrides})
+def settings_for(task_queue: str, **overrides: Any) -> ApiSettings:
+    """ApiSettings for an app in a test: its own task queue, trusting the run's token issuer."""
+    return ApiSettings(
+        temporal_task_queue=task_queue, default_contact_working_days=5, **{**auth_settings(), **overrides}
+    )
 
 
 def api_client(app: FastAPI, pool: Pool | None) -> httpx.AsyncClient:

@@ -20,12 +20,12 @@ from temporalio.api.common.v1 import Payload
 from activities.access_log import records as access_log
 from activities.access_log.records import AccessLogRow
 from activities.platform.db import Pool
-from activities.runtime.settings import Settings
 from activities.runtime.temporal_connection import payload_codec_for
 from activities.sealing.payload_codec import KEY_ID_KEY, EncryptionCodec
 from api.auth.local_issuer import LocalIssuer
 from api.auth.principal import Role
 from api.main import create_app
+from api.settings import ApiSettings
 from tests.api_helpers import PROBLEM_JSON
 from tests.auth_helpers import AUDIENCE, ISSUER_URL, auth_settings, bearer, token
 from tests.encryption_helpers import CURRENT_KEY, OLD_KEY, encrypting_settings
@@ -42,7 +42,7 @@ PREFLIGHT = {
 
 @asynccontextmanager
 async def codec_api(
-    settings: Settings, pool: Pool | None = None, client: tuple[str, int] = ("127.0.0.1", 123)
+    settings: ApiSettings, pool: Pool | None = None, client: tuple[str, int] = ("127.0.0.1", 123)
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings=settings, pool=pool)  # no Temporal client: the codec needs none
     transport = httpx.ASGITransport(app=app, client=client)
@@ -294,7 +294,7 @@ async def test_malformed_payloads_are_a_validation_problem(pool: Pool) -> None:
 
 
 async def test_without_keys_there_is_no_codec() -> None:
-    async with codec_api(Settings(**auth_settings())) as http:
+    async with codec_api(ApiSettings(**auth_settings())) as http:
         response = await http.post("/codec/decode", json=to_json([plan_payload()]), headers=operator()[1])
         anonymous = await http.post("/codec/decode", json=to_json([plan_payload()]))
     assert response.status_code == 404

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from activities.runtime.settings import Settings
 from api.auth.principal import Role
 from api.auth.tokens import TokenVerifier, require_token_keys
+from api.settings import ApiSettings
 from deploy.local import Supervisor
 
 
 def test_local_mode_makes_an_issuer_the_children_trust(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    supervisor = Supervisor(Settings(data_dir=tmp_path), infra_only=True)
+    supervisor = Supervisor(ApiSettings(data_dir=tmp_path), infra_only=True)
     env = supervisor._local_auth()
     assert env["AUTH_PUBLIC_KEY_FILE"] == str(tmp_path.resolve() / "auth" / "signing-key.pub.pem")
     tokens_file = tmp_path / "dev-tokens.json"
@@ -23,12 +23,12 @@ def test_local_mode_makes_an_issuer_the_children_trust(tmp_path: Path, monkeypat
     tokens = json.loads(tokens_file.read_text())
     assert set(tokens) == {role.value for role in Role}
     # The next start keeps the key (same environment), and writes fresh tokens.
-    again = Supervisor(Settings(data_dir=tmp_path), infra_only=False)
+    again = Supervisor(ApiSettings(data_dir=tmp_path), infra_only=False)
     assert again._local_auth() == env and again.dev_tokens != tokens
     # A child process reads exactly this environment, and accepts the tokens of both starts.
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    child_settings = Settings(data_dir=tmp_path)
+    child_settings = ApiSettings(data_dir=tmp_path)
     assert not child_settings.auth_is_local
     require_token_keys(child_settings)  # the API started by `make run` has its key source: it starts
     verifier = TokenVerifier(child_settings)
@@ -41,7 +41,7 @@ def test_local_mode_makes_an_issuer_the_children_trust(tmp_path: Path, monkeypat
 
 
 def test_a_configured_issuer_is_left_alone(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, auth_jwks_url="https://broker.example/realms/k/certs")
+    settings = ApiSettings(data_dir=tmp_path, auth_jwks_url="https://broker.example/realms/k/certs")
     supervisor = Supervisor(settings, infra_only=False)
     assert supervisor._local_auth() == {}
     assert not (tmp_path / "dev-tokens.json").exists() and not (tmp_path / "auth").exists()

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.platform.db import Pool
-from activities.runtime.settings import Settings, get_settings
 from api.auth import local_issuer
 from api.auth.dependencies import PrincipalDep
 from api.auth.errors import AuthenticationFailed
@@ -22,6 +21,7 @@ from api.auth.local_issuer import LocalIssuer
 from api.auth.principal import Role
 from api.auth.tokens import TokenVerifier
 from api.problems import PROBLEM_JSON, install_problem_handlers
+from api.settings import ApiSettings, get_api_settings
 from tests.api_helpers import fresh_plan, post_plan, running_api, unused_municipality
 from tests.auth_helpers import bearer
 from tests.test_auth_support import local_settings, make_issuer
@@ -156,22 +156,22 @@ def test_a_dotted_claim_path(issuer: LocalIssuer) -> None:
     ],
 )
 def test_the_minimum_setting(value: str | None, expected: str | None) -> None:
-    assert Settings(auth_min_loa=value).auth_min_loa == expected
+    assert ApiSettings(auth_min_loa=value).auth_min_loa == expected
 
 
 @pytest.mark.parametrize("value", ["medium", "2", "substantial,high"])
 def test_the_minimum_setting_refuses_other_values(value: str) -> None:
     with pytest.raises(ValidationError, match="AUTH_MIN_LOA must be one of low, substantial, high"):
-        Settings(auth_min_loa=value)
+        ApiSettings(auth_min_loa=value)
 
 
 def test_the_defaults_and_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AUTH_MIN_LOA", raising=False)
     monkeypatch.delenv("AUTH_CLAIM_LOA", raising=False)
-    assert (Settings().auth_min_loa, Settings().auth_claim_loa) == ("substantial", "loa")
+    assert (ApiSettings().auth_min_loa, ApiSettings().auth_claim_loa) == ("substantial", "loa")
     monkeypatch.setenv("AUTH_MIN_LOA", "")
     monkeypatch.setenv("AUTH_CLAIM_LOA", NSIS_CLAIM)
-    assert (Settings().auth_min_loa, Settings().auth_claim_loa) == (None, NSIS_CLAIM)
+    assert (ApiSettings().auth_min_loa, ApiSettings().auth_claim_loa) == (None, NSIS_CLAIM)
 
 
 def test_the_local_issuer_gives_people_substantial_and_hospitals_nothing(issuer: LocalIssuer) -> None:
@@ -199,12 +199,12 @@ def test_the_cli_issues_the_level_asked_for(
     argv: list[str], expected: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
+    get_api_settings.cache_clear()
     try:
         assert local_issuer.main(argv) == 0
-        settings = get_settings()
+        settings = get_api_settings()
     finally:
-        get_settings.cache_clear()
+        get_api_settings.cache_clear()
     token = capsys.readouterr().out.strip()
     issuer = LocalIssuer.create_or_load(tmp_path / "auth", settings.auth_issuer, settings.auth_audience)
     assert outcome(TokenVerifier(local_settings(issuer)), token) == expected

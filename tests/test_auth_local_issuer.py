@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from activities.runtime.settings import get_settings
 from api.auth import local_issuer
 from api.auth.local_issuer import PRIVATE_KEY_FILE, LocalIssuer, write_dev_tokens
 from api.auth.principal import Role
 from api.auth.tokens import TokenVerifier
+from api.settings import get_api_settings
 from tests.test_auth_support import local_settings, make_issuer
 
 
@@ -73,12 +73,12 @@ def test_the_cli_refuses_useless_tokens(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
+    get_api_settings.cache_clear()
     try:
         with pytest.raises(SystemExit) as stopped:
             local_issuer.main(argv)
     finally:
-        get_settings.cache_clear()
+        get_api_settings.cache_clear()
     assert stopped.value.code == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
@@ -97,12 +97,12 @@ def test_the_cli_prints_a_token_the_service_accepts(
     argv: list[str], check: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
+    get_api_settings.cache_clear()
     try:
         assert local_issuer.main(argv) == 0
-        settings = get_settings()
+        settings = get_api_settings()
     finally:
-        get_settings.cache_clear()
+        get_api_settings.cache_clear()
     token = capsys.readouterr().out.strip()
     issuer = LocalIssuer.create_or_load(tmp_path / "auth", settings.auth_issuer, settings.auth_audience)
     principal = TokenVerifier(local_settings(issuer)).verify(token)

@@ -16,9 +16,9 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from activities.runtime.settings import Settings
 from api.auth.keys import public_jwk
 from api.auth.local_issuer import LocalIssuer
+from api.settings import ApiSettings
 
 
 def b64url(data: bytes) -> str:
@@ -34,8 +34,8 @@ def forge(header: dict[str, Any], claims: dict[str, Any], hmac_secret: bytes | N
     return f"{signing_input}.{b64url(signature)}"
 
 
-def local_settings(issuer: LocalIssuer, **overrides: Any) -> Settings:
-    return Settings(**(issuer.settings_overrides() | overrides))
+def local_settings(issuer: LocalIssuer, **overrides: Any) -> ApiSettings:
+    return ApiSettings(**(issuer.settings_overrides() | overrides))
 
 
 def make_issuer(tmp_path: Path, name: str = "auth") -> LocalIssuer:
@@ -70,8 +70,8 @@ class RsaIssuer:
         payload |= {"roles": ["caseworker"], "municipality": "101", "loa": "substantial"} | claims
         return jwt.encode(payload, self.keys[key_of or kid], algorithm="RS256", headers={"kid": kid})
 
-    def settings(self, url: str = "https://broker.example/jwks", **overrides: Any) -> Settings:
-        return Settings(auth_issuer=self.issuer, auth_audience=self.audience, auth_jwks_url=url, **overrides)
+    def settings(self, url: str = "https://broker.example/jwks", **overrides: Any) -> ApiSettings:
+        return ApiSettings(auth_issuer=self.issuer, auth_audience=self.audience, auth_jwks_url=url, **overrides)
 
 
 class JwksServer:

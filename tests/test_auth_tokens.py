@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from activities.runtime.settings import Settings
 from api.auth.errors import AuthenticationFailed
 from api.auth.local_issuer import LocalIssuer
 from api.auth.principal import Role
 from api.auth.tokens import TokenVerifier
+from api.settings import ApiSettings
 from tests.test_auth_support import b64url, forge, local_settings, make_issuer
 
 
@@ -135,24 +135,24 @@ def test_garbage(verifier: TokenVerifier, token: str) -> None:
 @pytest.mark.parametrize("value", ["HS256", "none", "RS256,HS512", "ES256,None", "", "RSA-OAEP"])
 def test_settings_refuse_non_asymmetric_algorithms(value: str) -> None:
     with pytest.raises(ValidationError, match="AUTH_ALGORITHMS must name asymmetric algorithms only"):
-        Settings(auth_algorithms=value)
+        ApiSettings(auth_algorithms=value)
 
 
 def test_settings_bounds(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
-        Settings(auth_leeway_seconds=61)
+        ApiSettings(auth_leeway_seconds=61)
     with pytest.raises(ValidationError, match="https"):
-        Settings(auth_jwks_url="http://broker.example/jwks")
+        ApiSettings(auth_jwks_url="http://broker.example/jwks")
     with pytest.raises(ValidationError, match="unknown role"):
-        Settings(auth_role_map={"http://x/roles/1": "superuser"})
-    assert Settings(auth_algorithms="PS256, ES384").auth_algorithms == ("PS256", "ES384")
+        ApiSettings(auth_role_map={"http://x/roles/1": "superuser"})
+    assert ApiSettings(auth_algorithms="PS256, ES384").auth_algorithms == ("PS256", "ES384")
 
 
 KOMBIT = "http://kombit.dk/roles/usersystemrole"
 CVR_CLAIM = "https://data.gov.dk/model/core/eid/professional/cvr"
 
 
-def broker_settings(issuer: LocalIssuer) -> Settings:
+def broker_settings(issuer: LocalIssuer) -> ApiSettings:
     """A Keycloak in front of KOMBIT's Context Handler: roles as role URIs, CVR under its URI claim name."""
     return local_settings(
         issuer,

@@ -17,14 +17,14 @@ from psycopg.types.json import Jsonb
 from activities.platform.db import Pool
 from activities.queries.case_scope import TeamScope
 from activities.queries.inbox import InboxCaller, InboxFilters, InboxView, count_query, view_list
-from activities.runtime.settings import Settings
 from api.auth.access import sees_case, team_scope
 from api.auth.principal import Principal, Role
+from api.settings import ApiSettings
 from tests.conftest import temporary_pool
 from tests.factories import new_case_id
 
-TEAM_SCOPE = Settings(auth_org_unit_scope="team")
-MUNICIPALITY_SCOPE = Settings()
+TEAM_SCOPE = ApiSettings(auth_org_unit_scope="team")
+MUNICIPALITY_SCOPE = ApiSettings()
 ANNA = TeamScope(team="nord", subject="cw-anna")
 
 
@@ -46,7 +46,7 @@ def principal(*roles: Role, org_unit: str | None = "nord", municipality: str | N
     ],
 )
 def test_only_a_caseworker_with_an_org_unit_is_scoped_and_only_when_the_setting_says_team(
-    settings: Settings, caller: Principal, expected: TeamScope | None
+    settings: ApiSettings, caller: Principal, expected: TeamScope | None
 ) -> None:
     assert team_scope(caller, settings) == expected
 

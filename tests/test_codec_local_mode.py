@@ -15,10 +15,10 @@ import pytest
 from activities.access_log import records as access_log
 from activities.platform.db import Pool
 from activities.platform.startup_checks import StartupError
-from activities.runtime.settings import Settings
 from activities.sealing.payload_codec import new_key_ring_entry
 from api.auth.principal import Role
 from api.main import create_app
+from api.settings import ApiSettings
 from deploy.temporal_dev_server import HOST, codec_local_mode_env, dev_server_argv
 from tests.auth_helpers import auth_settings, bearer
 from tests.encryption_helpers import encrypting_settings
@@ -77,21 +77,21 @@ async def test_without_local_mode_the_loopback_is_no_exception(pool: Pool) -> No
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost", "LOCALHOST"])
 def test_local_mode_is_allowed_on_a_loopback_api_host(host: str) -> None:
-    Settings(codec_auth_required=False, api_host=host).require_codec_auth()
+    ApiSettings(codec_auth_required=False, api_host=host).require_codec_auth()
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5", "api.example.dk", ""])
 def test_local_mode_is_refused_on_any_other_api_host(host: str) -> None:
     with pytest.raises(StartupError, match="CODEC_AUTH_REQUIRED=false") as refused:
-        Settings(codec_auth_required=False, api_host=host).require_codec_auth()
+        ApiSettings(codec_auth_required=False, api_host=host).require_codec_auth()
     assert len(str(refused.value).splitlines()) == 1
-    Settings(api_host=host).require_codec_auth()  # with codec authentication on, any host will do
+    ApiSettings(api_host=host).require_codec_auth()  # with codec authentication on, any host will do
 
 
 def test_local_mode_needs_api_host_set_explicitly() -> None:
     # A container runs `uvicorn --host 0.0.0.0` with API_HOST unset: its default says nothing about the bind.
     with pytest.raises(StartupError, match="API_HOST is not set"):
-        Settings(codec_auth_required=False).require_codec_auth()
+        ApiSettings(codec_auth_required=False).require_codec_auth()
 
 
 def test_create_app_refuses_local_mode_off_loopback(caplog: pytest.LogCaptureFixture) -> None:
@@ -128,12 +128,14 @@ def test_the_api_process_refuses_to_start_with_one_line() -> None:
 
 
 def test_make_run_uses_local_mode_on_loopback_only() -> None:
-    assert codec_local_mode_env(Settings()) == {"CODEC_AUTH_REQUIRED": "false", "API_HOST": "127.0.0.1"}
-    assert codec_local_mode_env(Settings(api_host="::1")) == {"CODEC_AUTH_REQUIRED": "false", "API_HOST": "::1"}
-    assert codec_local_mode_env(Settings(api_host="0.0.0.0")) == {}  # the codec asks for a token there
-    assert codec_local_mode_env(Settings(codec_auth_required=True)) == {}  # an explicit choice stands
+    assert codec_local_mode_env(ApiSettings()) == {"CODEC_AUTH_REQUIRED": "false", "API_HOST": "127.0.0.1"}
+    assert codec_local_mode_env(ApiSettings(api_host="::1")) == {"CODEC_AUTH_REQUIRED": "false", "API_HOST": "::1"}
+    assert codec_local_mode_env(ApiSettings(api_host="0.0.0.0")) == {}  # the codec asks for a token there
+    assert codec_local_mode_env(ApiSettings(codec_auth_required=True)) == {}  # an explicit choice stands
     # The environment it gives is one the API accepts.
-    Settings(codec_auth_required=False, api_host=codec_local_mode_env(Settings())["API_HOST"]).require_codec_auth()
+    ApiSettings(
+        codec_auth_required=False, api_host=codec_local_mode_env(ApiSettings())["API_HOST"]
+    ).require_codec_auth()
 
 
 def test_the_dev_ui_listens_on_loopback_only() -> None:

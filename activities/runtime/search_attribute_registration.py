@@ -104,10 +104,10 @@ def main() -> int:
     """`python -m activities.runtime.search_attribute_registration` and `genoptraening register-search-attributes`:
     0 done, 1 Temporal unreachable or refusing, 2 a setting is invalid. Needs no payload key."""
     from activities.runtime.process_observability import start_observability
-    from activities.startup_settings import TEMPORAL_TLS, refuse_to_start, startup_settings
+    from activities.runtime.startup_settings import TEMPORAL_TLS, refuse_to_start, startup_settings
 
     try:
-        settings = startup_settings([TEMPORAL_TLS], blocks=(ObservabilitySettings,))
+        settings = startup_settings([TEMPORAL_TLS], model=Settings, blocks=(ObservabilitySettings,))
     except StartupError as err:
         return refuse_to_start(SERVICE, "cannot register search attributes", err)
     start_observability(SERVICE, settings.log_level, traced=False)
@@ -123,8 +123,9 @@ def main() -> int:
 
 
 def run_as_process() -> None:
-    """`main`, then leave as the worker does (`activities.process_exit`): the client started the SDK's runtime."""
-    from activities.process_exit import run_and_leave
+    """`main`, then leave as the worker does (`activities.runtime.process_exit`): the client started the SDK's
+    runtime."""
+    from activities.runtime.process_exit import run_and_leave
 
     run_and_leave(main, "search attribute registration")
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from activities.auth_settings import AuthSettings
 from activities.kl_gateway.settings import KlGatewaySettings
 from activities.messaging.medcom.settings import MedComSettings
 from activities.platform.startup_checks import (
@@ -30,7 +29,7 @@ DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
 DEFAULT_TASK_QUEUE = "genoptraening-cases"
 
 
-class Settings(AuthSettings, CitizenKeySettings, MedComSettings, KlGatewaySettings):
+class Settings(CitizenKeySettings, MedComSettings, KlGatewaySettings):
     # hide_input_in_errors: a rejected value (a key, a URL with a password) is never echoed in the error.
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True, hide_input_in_errors=True)
 
@@ -165,11 +164,6 @@ class Settings(AuthSettings, CitizenKeySettings, MedComSettings, KlGatewaySettin
         return parse_key_ring(self.payload_encryption_keys.get_secret_value())
 
     @property
-    def auth_is_local(self) -> bool:
-        """True when no issuer key source is configured: `deploy.local` then runs a local issuer and sets one."""
-        return self.auth_jwks_url is None and self.auth_public_key_file is None
-
-    @property
     def temporal_ui_origins(self) -> list[str]:
         return [origin for origin in self.temporal_ui_origin.split(",") if origin]
 
@@ -261,7 +255,7 @@ def get_settings() -> Settings:
     """The process-wide settings, read from the environment once.
 
     An invalid setting ends the process with one line naming each (logged, or on stderr before logging is set
-    up) and exit code 2, without a traceback. Entry points check first with `activities.startup_settings`,
+    up) and exit code 2, without a traceback. Entry points check first with `activities.runtime.startup_settings`,
     which names the other settings blocks' problems too. Tests build `Settings()`."""
     try:
         return Settings()

@@ -5,8 +5,8 @@ Stops gracefully on SIGTERM/SIGINT: it finishes the activities in flight before 
 deploy never abandons an append half-way (the append is idempotent anyway).
 
 A process that cannot start logs one line and exits 2 without a traceback: every invalid or missing setting
-at once, named and never quoted, checked before anything starts (`activities.startup_settings`); or the
-database or Temporal it cannot reach. Every exit, a clean stop too, leaves through `activities.process_exit`:
+at once, named and never quoted, checked before anything starts (`activities.runtime.startup_settings`); or the
+database or Temporal it cannot reach. Every exit, a clean stop too, leaves through `activities.runtime.process_exit`:
 the SDK's native runtime could otherwise abort the interpreter's finalization.
 """
 
@@ -31,20 +31,17 @@ from activities.messaging.settings import TransportSettings
 from activities.messaging.setup import message_task_queue, messaging_parts, start_schedules
 from activities.platform.db import Pool, open_pool
 from activities.platform.startup_checks import StartupError, database_unreachable
-from activities.process_exit import run_and_leave
 from activities.retention.activities import RetentionActivities
 from activities.retention.schedule import ensure_retention_schedule
 from activities.runtime.observability_settings import ObservabilitySettings
+from activities.runtime.process_exit import run_and_leave
 from activities.runtime.process_observability import (
     install_worker_runtime,
     start_worker_metrics,
     start_worker_observability,
 )
 from activities.runtime.settings import Settings
-from activities.runtime.temporal_connection import connect_temporal
-from activities.runtime.worker_health import WorkerHealthSettings, serving_health
-from activities.sealing.citizen_cipher import configure_citizen_keys
-from activities.startup_settings import (
+from activities.runtime.startup_settings import (
     CITIZEN_KEYS,
     DATABASE_URL,
     PAYLOAD_KEYS,
@@ -53,6 +50,9 @@ from activities.startup_settings import (
     refuse_to_start,
     startup_settings,
 )
+from activities.runtime.temporal_connection import connect_temporal
+from activities.runtime.worker_health import WorkerHealthSettings, serving_health
+from activities.sealing.citizen_cipher import configure_citizen_keys
 from activities.store.activities import StoreActivities
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.case_workflow import CaseWorkflow
@@ -148,7 +148,9 @@ async def run_worker(settings: Settings) -> None:
 def main() -> int:
     """Run the worker until SIGTERM or SIGINT; returns the exit code (0 stopped, 2 could not start)."""
     try:
-        settings = startup_settings(REQUIREMENTS, blocks=SETTINGS_BLOCKS)  # before any thread: nothing to abort
+        settings = startup_settings(
+            REQUIREMENTS, model=Settings, blocks=SETTINGS_BLOCKS
+        )  # before any thread: nothing to abort
     except StartupError as err:
         return refuse_to_start("genoptraening-worker", "worker cannot start", err)
     start_worker_observability(settings.log_level)  # logs, traces, the SDK's runtime: before any client connects

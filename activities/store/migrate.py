@@ -50,7 +50,7 @@ class Migration:
 
 def load_migrations() -> list[Migration]:
     # importlib.resources, not a path next to __file__, so an installed wheel finds its package data.
-    folder = resources.files("activities").joinpath("migrations")
+    folder = resources.files("activities.store").joinpath("migrations")
     found = [
         Migration(name=entry.name, sql=entry.read_bytes())
         for entry in folder.iterdir()

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from activities.auth_settings import AuthSettings
 from activities.queries.case_scope import TeamScope
 from api.auth.principal import Principal, Role
+from api.auth.settings import AuthSettings
 from api.problems import ProblemError
 from workflows.domain.commands import Actor
 

@@ -18,11 +18,11 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from activities.runtime.settings import Settings, get_settings
 from api.auth.errors import AuthenticationFailed, AuthenticationUnavailable, Reason
 from api.auth.principal import Principal
 from api.auth.tokens import TokenVerifier
 from api.problems import ProblemError
+from api.settings import ApiSettings, get_api_settings
 
 logger = logging.getLogger("genoptraening.auth")
 
@@ -74,9 +74,9 @@ def unauthenticated(reason: Reason) -> ProblemError:
     )
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings | None = getattr(request.app.state, "settings", None)
-    return settings if settings is not None else get_settings()
+def _settings(request: Request) -> ApiSettings:
+    settings: ApiSettings | None = getattr(request.app.state, "settings", None)
+    return settings if settings is not None else get_api_settings()
 
 
 def token_verifier(request: Request) -> TokenVerifier:

@@ -38,10 +38,10 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from activities.runtime.settings import get_settings
 from api.auth.assurance import NSIS_LEVELS
 from api.auth.keys import thumbprint
 from api.auth.principal import Role
+from api.settings import get_api_settings
 
 logger = logging.getLogger("genoptraening.auth")
 
@@ -118,7 +118,7 @@ class LocalIssuer:
         return self.key_dir / PUBLIC_KEY_FILE
 
     def settings_overrides(self) -> dict[str, Any]:
-        """The Settings fields that make a service trust this issuer: `Settings(**..., **overrides)`."""
+        """The ApiSettings fields that make a service trust this issuer: `ApiSettings(**..., **overrides)`."""
         return {
             "auth_issuer": self.issuer,
             "auth_audience": self.audience,
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         parser.error(problem)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
-    settings = get_settings()
+    settings = get_api_settings()
     issuer = LocalIssuer.create_or_load(settings.data_dir / "auth", settings.auth_issuer, settings.auth_audience)
     if not settings.auth_is_local and settings.auth_public_key_file != issuer.public_key_file:
         logger.warning("AUTH_JWKS_URL/AUTH_PUBLIC_KEY_FILE name another issuer: the service will refuse this token")

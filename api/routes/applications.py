@@ -29,7 +29,6 @@ from temporalio.service import RPCError
 from activities.access_log.entries import AccessAction
 from activities.platform import keyset_pages
 from activities.queries import applications as application_queries
-from activities.runtime.settings import Settings
 from api.access_logging import log_access
 from api.application_updates import application_problem, rejected
 from api.auth.access import acted_by, list_scope, require, require_own_municipality
@@ -43,6 +42,7 @@ from api.openapi import problems
 from api.problems import FieldError, ProblemError, invalid_cursor_problem
 from api.routes import application_commands, application_letters
 from api.scoped_rows import visible_application
+from api.settings import ApiSettings
 from api.temporal_errors import REJECTIONS, etag
 from api.update_options import UpdateOptions
 from api.update_with_start import execute_update_with_start
@@ -74,7 +74,7 @@ _EXAMPLE = {
 
 
 def _start_operation(
-    application_id: str, application: Application, settings: Settings
+    application_id: str, application: Application, settings: ApiSettings
 ) -> WithStartWorkflowOperation[Any, Any]:
     return WithStartWorkflowOperation(
         ApplicationWorkflow.run,

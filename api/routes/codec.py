@@ -42,7 +42,7 @@ from activities.access_log.entries import AccessOutcome
 from activities.access_log.records import record
 from activities.platform.db import Pool
 from activities.platform.startup_checks import StartupError
-from activities.runtime.settings import Settings, get_settings, is_loopback
+from activities.runtime.settings import is_loopback
 from activities.sealing.payload_codec import EncryptionCodec, PayloadDecryptionError, UnknownPayloadKeyError
 from api.auth.access import forbidden
 from api.auth.dependencies import bearer_scheme, current_principal
@@ -50,6 +50,7 @@ from api.auth.principal import Principal, Role
 from api.codec_access_log import SeenCitizen, citizens_in, decode_entries
 from api.codec_setup import CodecCORS, unknown_payload_key
 from api.problems import FieldError, ProblemError, field_problem
+from api.settings import ApiSettings, get_api_settings
 from api.unavailable import unavailable
 
 logger = logging.getLogger("genoptraening.api")
@@ -100,9 +101,9 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def _app_settings(request: Request) -> Settings:
-    settings: Settings | None = getattr(request.app.state, "settings", None)
-    return settings if settings is not None else get_settings()
+def _app_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings | None = getattr(request.app.state, "settings", None)
+    return settings if settings is not None else get_api_settings()
 
 
 def codec_principal(
@@ -269,7 +270,7 @@ async def encode(
 def install_codec(app: FastAPI, codec: EncryptionCodec | None, ui_origins: list[str]) -> None:
     """The codec routes with their CORS. Ends the process (one line) when the settings (`app.state.settings`)
     turn codec authentication off on an API that is not bound to a loopback address."""
-    settings: Settings = getattr(app.state, "settings", None) or get_settings()
+    settings: ApiSettings = getattr(app.state, "settings", None) or get_api_settings()
     try:
         settings.require_codec_auth()
     except StartupError as err:

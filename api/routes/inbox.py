@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from activities.access_log.entries import AccessAction
 from activities.platform import keyset_pages
 from activities.queries.inbox import InboxCaller, InboxFilters, InboxView, due_soon_cutoff, inbox_counts, inbox_page
-from activities.runtime.settings import Settings
 from api.access_logging import log_access
 from api.auth.access import forbidden, require, team_scope
 from api.auth.dependencies import PrincipalDep
@@ -20,6 +19,7 @@ from api.deps import PoolDep, SettingsDep
 from api.models.inbox import InboxCounts, InboxItem, InboxPage, ViewCounts
 from api.openapi import problems
 from api.problems import invalid_cursor_problem
+from api.settings import ApiSettings
 from workflows.domain.model import CaseStatus, Level
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
@@ -65,7 +65,7 @@ def inbox_query(
 InboxQueryDep = Annotated[InboxQuery, Depends(inbox_query)]
 
 
-def inbox_caller(principal: Principal, settings: Settings) -> InboxCaller:
+def inbox_caller(principal: Principal, settings: ApiSettings) -> InboxCaller:
     """The caller's own inbox: its municipality, subject and team from the token, never from the request, and
     with AUTH_ORG_UNIT_SCOPE=team only the cases its organisation unit may see."""
     require(principal, "read an inbox", Role.CASEWORKER)

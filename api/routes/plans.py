@@ -24,7 +24,6 @@ from temporalio.service import RPCError
 from activities.access_log.entries import AccessAction
 from activities.platform.db import Pool
 from activities.queries import cases as case_queries
-from activities.runtime.settings import Settings
 from api.access_logging import log_access
 from api.auth.access import acted_by, require
 from api.auth.dependencies import PrincipalDep
@@ -37,6 +36,7 @@ from api.models.request_body import PlanBody
 from api.municipality_deadlines import municipality_deadlines
 from api.openapi import problems
 from api.problems import FieldError, ProblemError
+from api.settings import ApiSettings
 from api.temporal_errors import REJECTIONS, etag, temporal_problem
 from api.update_options import UpdateOptions
 from api.update_with_start import execute_update_with_start
@@ -65,7 +65,7 @@ def _conflict() -> ProblemError:
 
 
 def _start_operation(
-    case_id: str, plan: RehabilitationPlan, settings: Settings
+    case_id: str, plan: RehabilitationPlan, settings: ApiSettings
 ) -> WithStartWorkflowOperation[Any, Any]:
     return WithStartWorkflowOperation(
         CaseWorkflow.run,
@@ -102,7 +102,7 @@ def _answer_from_read_model(row: dict[str, Any], fingerprint: str) -> CaseView:
 
 
 async def _replace_plan(
-    plan: RehabilitationPlan, fingerprint: str, pool: Pool, client: Client, settings: Settings, principal: Principal
+    plan: RehabilitationPlan, fingerprint: str, pool: Pool, client: Client, settings: ApiSettings, principal: Principal
 ) -> CaseView:
     """A plan that replaces an earlier one goes to the earlier plan's case as the `replace_plan` Update."""
     assert plan.previous_plan is not None
@@ -209,7 +209,7 @@ async def _receive(
     response: Response,
     pool: Pool,
     client: Client,
-    settings: Settings,
+    settings: ApiSettings,
     principal: Principal,
 ) -> CaseView:
     fingerprint = plan_fingerprint(plan)
@@ -271,7 +271,7 @@ async def _receive(
 
 
 async def take_plan(
-    plan: RehabilitationPlan, pool: Pool, client: Client, settings: Settings, principal: Principal
+    plan: RehabilitationPlan, pool: Pool, client: Client, settings: ApiSettings, principal: Principal
 ) -> tuple[CaseView, bool]:
     """The JSON intake's way into the domain, for the service's other doors (MedCom GGOP, `api.ggop_intake`):
     the case the plan went to, and whether the plan started it. The caller has checked the sender and written

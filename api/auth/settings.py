@@ -1,7 +1,7 @@
 """The authentication block of the settings (AUTH_*): who may call the API and how their tokens are read.
 
-`api.auth.tokens.TokenVerifier` reads these; `activities.runtime.settings.Settings` inherits them, so every process
-reads one `Settings`.
+`api.auth.tokens.TokenVerifier` reads these; `api.settings.ApiSettings` adds them to the service's `Settings`
+for the API and `make run` (the worker has no use for them).
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode
+
+from api.auth.assurance import NSIS_LEVELS, SWITCHED_OFF, nsis_level
+from api.auth.principal import Role
 
 # The local development issuer (`api.auth.local_issuer`), trusted when nothing else is configured.
 LOCAL_AUTH_ISSUER = "urn:genoptraening:local-issuer"
@@ -132,9 +135,6 @@ class AuthSettings(BaseSettings):
     @field_validator("auth_min_loa", mode="before")
     @classmethod
     def _nsis_level(cls, value: object) -> object:
-        # Imported here, as Role below: the NSIS levels belong to the API's auth package.
-        from api.auth.assurance import NSIS_LEVELS, SWITCHED_OFF, nsis_level
-
         if value is None or (isinstance(value, str) and value.strip().lower() in SWITCHED_OFF):
             return None
         level = nsis_level(value)
@@ -155,10 +155,12 @@ class AuthSettings(BaseSettings):
     @field_validator("auth_role_map")
     @classmethod
     def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
-        # Imported here: the role names belong to the API's auth package, which nothing else in activities needs.
-        from api.auth.principal import Role
-
         unknown = sorted({role for role in value.values() if role not in Role.__members__.values()})
         if unknown:
             raise ValueError(f"AUTH_ROLE_MAP maps to unknown role(s) {', '.join(unknown)}; known: {', '.join(Role)}")
         return value
+
+    @property
+    def auth_is_local(self) -> bool:
+        """True when no issuer key source is configured: `deploy.local` then runs a local issuer and sets one."""
+        return self.auth_jwks_url is None and self.auth_public_key_file is None

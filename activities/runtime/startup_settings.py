@@ -8,7 +8,7 @@ deployment with three mistakes learns of all three from one failed start, not on
 logs that line and exits with SETTINGS_EXIT_CODE, without a traceback (`refuse_to_start`).
 
 It runs before logging threads, the Temporal runtime or any connection exist: a process that has started the
-SDK's native runtime cannot rely on a normal interpreter exit (`activities.process_exit`).
+SDK's native runtime cannot rely on a normal interpreter exit (`activities.runtime.process_exit`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
@@ -28,6 +29,8 @@ __all__ = ["SETTINGS_EXIT_CODE", "Requirement", "refuse_to_start", "startup_sett
 
 logger = logging.getLogger("genoptraening.startup")
 
+S = TypeVar("S", bound=Settings)
+
 
 @dataclass(frozen=True)
 class Requirement:
@@ -35,7 +38,7 @@ class Requirement:
     is skipped when one of them is already reported malformed, so one mistake is not reported twice."""
 
     reads: tuple[str, ...]
-    check: Callable[[Settings], object]
+    check: Callable[[Any], object]  # takes the process's settings (`Settings`, or the API's `ApiSettings`)
 
 
 PAYLOAD_KEYS = Requirement(("payload_encryption_keys", "allow_unencrypted_payloads"), Settings.require_payload_keys)
@@ -62,15 +65,16 @@ TEMPORAL_TLS = Requirement(
 def startup_settings(
     requirements: Iterable[Requirement] = (),
     *,
+    model: type[S],
     blocks: Iterable[type[BaseSettings]] = (),
-    settings: Settings | None = None,
-) -> Settings:
-    """The process's settings (read from the environment unless given), or StartupError naming every malformed
-    setting of `Settings` and `blocks` and every requirement not met, in one line."""
+    settings: S | None = None,
+) -> S:
+    """The process's settings of class `model` (read from the environment unless given), or StartupError naming
+    every malformed setting of `model` and `blocks` and every requirement not met, in one line."""
     problems: list[str] = []
     malformed: set[str] = set()
     if settings is None:
-        settings, malformed = _read_settings(problems)
+        settings, malformed = _read_settings(model, problems)
     for block in blocks:
         try:
             block()
@@ -89,17 +93,17 @@ def startup_settings(
     return settings
 
 
-def _read_settings(problems: list[str]) -> tuple[Settings | None, set[str]]:
+def _read_settings(model: type[S], problems: list[str]) -> tuple[S | None, set[str]]:
     try:
-        return Settings(), set()
+        return model(), set()
     except ValidationError as err:
         problems.append(describe_validation_errors(err.errors()))
         malformed = {str(error["loc"][0]) for error in err.errors() if error.get("loc")}
     # The requirements are still checked, with each malformed setting at its default (and skipped where read).
-    fields = Settings.model_fields
+    fields = model.model_fields
     defaults = {name: fields[name].get_default(call_default_factory=True) for name in malformed if name in fields}
     try:
-        return Settings(**defaults), malformed
+        return model(**defaults), malformed
     except ValidationError:  # not one field's fault: what was said must do
         return None, malformed
 
