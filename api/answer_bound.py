@@ -13,44 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextvars import ContextVar
-from datetime import timedelta
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import ProblemError, problem_response
+from activities.commands.deadline import answer_deadline, not_answered_in_time
+from api.problems import problem_response
 
 logger = logging.getLogger("genoptraening.api")
 
 # Methods that change something: commands, plans, registers. Reads have their own, shorter bounds (the pool's).
 _BOUNDED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Kept back from the Update for what follows it (the read model, the answer): the Update ends this much earlier.
-ANSWER_RESERVE_SECONDS = 0.5
-_DEADLINE: ContextVar[float | None] = ContextVar("answer_deadline", default=None)
-
-
-def answer_time_left(configured: timedelta) -> timedelta:
-    """How long a Workflow Update may wait now: the configured bound, or what is left of the request's bound less
-    the reserve, whichever is shorter (never negative; zero means: do not send it)."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return configured
-    left = deadline - asyncio.get_running_loop().time() - ANSWER_RESERVE_SECONDS
-    return max(timedelta(0), min(configured, timedelta(seconds=left)))
-
-
-def not_answered_in_time(retry_after_seconds: int, idempotency_key: str | None) -> ProblemError:
-    headers = {"Retry-After": str(retry_after_seconds)}
-    detail = "The request was not answered in time; it may still be applied. "
-    if idempotency_key:
-        headers["Idempotency-Key"] = idempotency_key
-        detail += "Send it again with the same Idempotency-Key to learn the outcome"
-    else:
-        detail += "Send the same request again to learn the outcome"
-    return ProblemError(
-        503, detail, slug="command-not-answered", title="The command was not answered in time", headers=headers
-    )
 
 
 class AnswerBound:
@@ -74,10 +47,10 @@ class AnswerBound:
                 started = True
             await send(message)
 
-        token = _DEADLINE.set(deadline)
         try:
-            async with asyncio.timeout_at(deadline):
-                await self.app(scope, receive, tracking_send)
+            with answer_deadline(deadline):
+                async with asyncio.timeout_at(deadline):
+                    await self.app(scope, receive, tracking_send)
         except TimeoutError:
             if started:
                 raise  # too late to answer otherwise; the server ends the response
@@ -86,5 +59,3 @@ class AnswerBound:
             key = Headers(scope=scope).get("idempotency-key")
             problem = not_answered_in_time(self.retry_after_seconds, key)
             await problem_response(path, problem)(scope, receive, send)
-        finally:
-            _DEADLINE.reset(token)

@@ -18,12 +18,14 @@ from fastapi import Depends, Request, Response
 from temporalio.client import Client
 
 from activities.access_log.entries import AccessAction
+from activities.commands.applications import send_application_update
+from activities.commands.cases import send_update
+from activities.commands.options import UpdateOptions
+from activities.commands.refusals import etag
 from activities.platform.db import Pool
-from api.application_updates import send_application_update
-from api.auth.access import acted_by
+from activities.platform.identity import acted_by
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
-from api.case_updates import send_update
 from api.deps import (
     ApplicationIdPath,
     CaseIdPath,
@@ -38,8 +40,6 @@ from api.models.applications import ApplicationView
 from api.models.cases import CaseView
 from api.scoped_rows import visible_application, visible_case
 from api.settings import ApiSettings
-from api.temporal_errors import etag
-from api.update_options import UpdateOptions
 from workflows.domain.commands import Command
 
 C = TypeVar("C", bound=Command)
@@ -96,11 +96,11 @@ class CaseCommandRequest(CommandRequest):
     async def send_command(
         self, update: Any, command: Command, *, field_names: Mapping[str, str] | None = None
     ) -> CaseView:
-        view = await send_update(
+        state = await send_update(
             self.client, self.pool, self.case_id, update, command, self.options(command), field_names=field_names
         )
-        self.answered(view.version)
-        return view
+        self.answered(state.version)
+        return CaseView.of(state)
 
     async def send(self, endpoint: str, update: Any, command_type: type[Command], **fields: Any) -> CaseView:
         return await self.send_command(update, self.command(endpoint, command_type, **fields))
@@ -111,11 +111,11 @@ class ApplicationCommandRequest(CommandRequest):
     application_id: uuid.UUID
 
     async def send_command(self, update: Any, command: Command) -> ApplicationView:
-        view = await send_application_update(
+        state = await send_application_update(
             self.client, self.pool, self.application_id, update, command, self.options(command)
         )
-        self.answered(view.version)
-        return view
+        self.answered(state.version)
+        return ApplicationView.of(state)
 
     async def send(self, endpoint: str, update: Any, command_type: type[Command], **fields: Any) -> ApplicationView:
         return await self.send_command(update, self.command(endpoint, command_type, **fields))

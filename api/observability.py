@@ -12,8 +12,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -23,10 +22,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from activities.platform.metrics import COMMAND_DURATION, COMMANDS, HTTP_DURATION, HTTP_REQUESTS
+from activities.platform.metrics import HTTP_DURATION, HTTP_REQUESTS
 from activities.platform.tracing import configure_tracing, current_trace_id
 from activities.runtime.read_model_metrics import ReadModelMetrics
-from api.problems import ProblemError
 
 CORRELATION_HEADER = b"x-correlation-id"
 UNMATCHED = "unmatched"
@@ -77,21 +75,6 @@ class RequestObservability:
             method, route = str(scope.get("method", "")), route_template(self._routes, scope)
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
-
-
-@contextmanager
-def observed_command(aggregate: str, command: str) -> Iterator[None]:
-    """Count a command's Update by outcome: accepted, refused (a 4xx problem) or failed (anything else)."""
-    started, outcome = time.perf_counter(), "failed"
-    try:
-        yield
-        outcome = "accepted"
-    except ProblemError as problem:
-        outcome = "refused" if problem.status < 500 else "failed"
-        raise
-    finally:
-        COMMANDS.labels(aggregate, command, outcome).inc()
-        COMMAND_DURATION.labels(aggregate, command).observe(time.perf_counter() - started)
 
 
 @router.get(

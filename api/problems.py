@@ -8,7 +8,7 @@ here logs request bodies or field values: a plan carries a CPR number, which mus
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -20,22 +20,14 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from activities.commands.problems import FieldError, ProblemError, field_problem
 from activities.platform.tracing import current_trace_id
 from workflows.domain.attention import AttentionItem
 
 logger = logging.getLogger("genoptraening.api")
 
 PROBLEM_JSON = "application/problem+json"
-_TYPE_PREFIX = "urn:genoptraening:problem:"
-
-
-class FieldError(BaseModel):
-    field: str | None = Field(
-        description="Dotted path from the body root (`patient.cpr`), or `header.x-actor`, `query.limit`, "
-        "`path.case_id` for other parts of the request",
-        examples=["patient.cpr"],
-    )
-    message: str = Field(examples=["Value error, CPR must be 10 digits, DDMMYY-SSSS or DDMMYYSSSS"])
+__all__ = ["PROBLEM_JSON", "FieldError", "Problem", "ProblemError", "field_problem", "install_problem_handlers"]
 
 
 class Problem(BaseModel):
@@ -60,41 +52,6 @@ class Problem(BaseModel):
         description="This request's trace id (also the `X-Correlation-Id` response header): quote it when "
         "reporting the error, operators find the request's log lines and trace by it",
         examples=["4bf92f3577b34da6a3ce929d0e0e4736"],
-    )
-
-
-class ProblemError(Exception):
-    """Raised by routes to answer with a problem response."""
-
-    def __init__(
-        self,
-        status: int,
-        detail: str | None = None,
-        *,
-        slug: str | None = None,
-        title: str | None = None,
-        errors: Sequence[FieldError] | None = None,
-        headers: Mapping[str, str] | None = None,
-        current_version: int | None = None,
-        attention: Sequence[AttentionItem] | None = None,
-    ) -> None:
-        super().__init__(detail or title or HTTPStatus(status).phrase)
-        self.status = status
-        self.detail = detail
-        self.type = f"{_TYPE_PREFIX}{slug}" if slug else "about:blank"
-        self.title = title or HTTPStatus(status).phrase
-        self.errors = list(errors) if errors is not None else None
-        self.headers = headers
-        self.current_version = current_version
-        self.attention = list(attention) if attention is not None else None
-
-
-def field_problem(*fields: tuple[str, str]) -> ProblemError:
-    """A 422 validation problem naming body fields, as (field, message), that a route checks itself."""
-    errors = [FieldError(field=name, message=text) for name, text in fields]
-    names = ", ".join(name for name, _ in fields)
-    return ProblemError(
-        422, f"Invalid request: {names}", slug="validation-error", title="Request validation failed", errors=errors
     )
 
 

@@ -9,15 +9,15 @@ from typing import Any
 from fastapi import Request
 
 from activities.access_log.entries import AccessAction, AccessOutcome
+from activities.commands.applications import not_found as application_not_found
+from activities.commands.refusals import case_not_found
 from activities.platform.db import Pool
 from activities.queries import applications as application_queries
 from activities.queries import cases as case_queries
 from api.access_logging import citizen_of_application, citizen_of_case, log_access
-from api.application_updates import not_found as application_not_found
 from api.auth.access import require, sees_application, sees_case, team_scope
 from api.auth.principal import Principal, Role
 from api.deps import get_app_settings
-from api.temporal_errors import case_not_found
 
 
 async def _log_look_up(

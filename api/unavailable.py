@@ -12,23 +12,12 @@ import logging
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from api.problems import ProblemError, problem_response
 from api.settings import ApiSettings
 
 logger = logging.getLogger("genoptraening.api")
-
-# Temporal answers that mean "not now", as opposed to "not so" (NOT_FOUND, INVALID_ARGUMENT, ...).
-TRANSIENT_RPC_STATUSES = frozenset(
-    {
-        RPCStatusCode.UNAVAILABLE,
-        RPCStatusCode.DEADLINE_EXCEEDED,
-        RPCStatusCode.RESOURCE_EXHAUSTED,
-        RPCStatusCode.CANCELLED,
-        RPCStatusCode.ABORTED,
-    }
-)
 
 
 def unavailable(

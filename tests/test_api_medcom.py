@@ -11,14 +11,14 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from activities.messaging.medcom.inbound_messages import original_message
-from activities.messaging.medcom.receipts import parse_receipt
 from temporalio.testing import WorkflowEnvironment
 
+from activities.intake.ggop import take_ggop_message
+from activities.intake.senders import GgopSender, SenderRefused
+from activities.messaging.medcom.inbound_messages import original_message
+from activities.messaging.medcom.receipts import parse_receipt
 from activities.platform.db import Pool
 from api.auth.principal import Role
-from api.ggop_intake import take_ggop_message
-from api.ggop_sender import GgopSender, SenderRefused
 from tests.api_helpers import PROBLEM_JSON, Api, danish_today, running_api
 from tests.auth_helpers import DEFAULT_SOR, bearer
 from tests.ggop_fixtures import fresh, ggop, on_day, ten_megabytes

@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from activities.messaging.medcom.receipts import parse_receipt
 from prometheus_client import REGISTRY
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
+from activities.intake.vans_door import vans_ggop_door
 from activities.messaging.mailroom import Mailroom, medcom_receipt_reader
+from activities.messaging.medcom.receipts import parse_receipt
 from activities.messaging.outbox import load_message
-from activities.messaging.setup import ggop_intake, message_task_queue
+from activities.messaging.setup import message_task_queue
 from activities.platform.db import Pool
 from tests.api_helpers import Api, danish_today, running_api
 from tests.auth_helpers import DEFAULT_SOR
@@ -54,7 +55,7 @@ async def stack(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterato
             message_task_queue=message_task_queue(api.settings.temporal_task_queue),
             give_up_after=timedelta(hours=24),
             read_receipt=medcom_receipt_reader(),
-            take_ggop=ggop_intake(pool, dev_server_env.client, api.settings),
+            take_ggop=vans_ggop_door(pool, dev_server_env.client, api.settings),
             sweep_grace_seconds=0,
         )
         yield api, mailroom, data_dir / "vans"

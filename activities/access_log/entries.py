@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
+from activities.platform.identity import Identity
 from workflows.domain.cpr import check_cpr
 
 SYSTEM_NAME = "genoptraening-cases"
@@ -44,25 +45,6 @@ class Purpose(StrEnum):
     CASEWORK = "sagsbehandling"
     TECHNICAL_ASSISTANCE = "teknisk bistand"  # §42 a stk. 4 [UNCERTAIN: seen only in a draft]
     SUPERVISION = "tilsyn"  # an auditor's review of this log
-
-
-class Actor(Protocol):
-    """The caller as `api.auth.principal.Principal` describes it (read structurally: no import of the API)."""
-
-    @property
-    def subject(self) -> str: ...
-    @property
-    def name(self) -> str | None: ...
-    @property
-    def primary_role(self) -> str: ...
-    @property
-    def municipality_code(self) -> str | None: ...
-    @property
-    def sor_id(self) -> str | None: ...
-    @property
-    def org_unit(self) -> str | None: ...
-    @property
-    def cvr(self) -> str | None: ...
 
 
 def looks_like_cpr(text: str) -> bool:
@@ -122,7 +104,7 @@ class AccessLogEntry(BaseModel):
         return value
 
     @classmethod
-    def by(cls, actor: Actor, **fields: Any) -> AccessLogEntry:
+    def by(cls, actor: Identity, **fields: Any) -> AccessLogEntry:
         """An entry for what `actor` (a verified `Principal`) did; `fields` give action, purpose, outcome, ..."""
         who = {
             "user_id": actor.subject,

@@ -24,7 +24,6 @@ from activities.access_log.entries import (
     AccessLogEntry,
     AccessLogRow,
     AccessOutcome,
-    Actor,
     ExtractRow,
     Purpose,
 )
@@ -39,7 +38,6 @@ __all__ = [
     "AccessLogEntry",
     "AccessLogRow",
     "AccessOutcome",
-    "Actor",
     "ExtractRow",
     "InvalidCursor",
     "Purpose",

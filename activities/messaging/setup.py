@@ -6,7 +6,6 @@ holds up the cases' workflow tasks; the scheduled sweep and poll run beside the 
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,14 +16,13 @@ from typing import Any
 from temporalio.client import Client
 
 from activities.messaging.activities import MessagingActivities
-from activities.messaging.mailroom import GgopIntake, IntakeUnavailable, Mailroom, medcom_receipt_reader
+from activities.messaging.mailroom import GgopIntake, Mailroom, medcom_receipt_reader
 from activities.messaging.schedules import ensure_mailroom_schedules
 from activities.messaging.settings import TransportSettings
 from activities.messaging.transports.base import Transport
 from activities.messaging.transports.digital_post_spool import DigitalPostSpool
 from activities.messaging.transports.vans_file_drop import VansFileDrop
 from activities.platform.db import Pool
-from activities.runtime.settings import Settings
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 from workflows.messaging.mailroom_workflows import InboxPollWorkflow, OutboxSweepWorkflow
 from workflows.messaging.model import Channel
@@ -51,30 +49,6 @@ def embedded_transports(settings: TransportSettings, data_dir: Path) -> dict[Cha
     return {Channel.MEDCOM: vans, Channel.DIGITAL_POST: DigitalPostSpool(settings.spool_root(data_dir))}
 
 
-def ggop_intake(pool: Pool, client: Client, settings: Settings) -> GgopIntake:
-    """The GGOP intake's VANS door (`api.ggop_intake.take_ggop_message`, the same function as POST /medcom/ggop),
-    with the sender EAN the mailbox vouches for. Looked up at run time: the intake lives with the HTTP door in
-    api/, which the activities package does not import."""
-    intake = importlib.import_module("api.ggop_intake")
-    senders = importlib.import_module("api.ggop_sender")
-    problems = importlib.import_module("api.problems")
-
-    async def take(raw: bytes, sender_ean: str) -> bool:
-        try:
-            outcome = await intake.take_ggop_message(
-                raw, sender=senders.GgopSender.vans(sender_ean), pool=pool, client=client, settings=settings
-            )
-        except senders.SenderRefused:
-            return False  # not from the mailbox's sender: no receipt (it may not have sent it)
-        except problems.ProblemError as problem:
-            if problem.status == 503:
-                raise IntakeUnavailable from None  # nothing was kept: the file waits for the next round
-            raise
-        return bool(outcome.accepted)
-
-    return take
-
-
 def messaging_parts(
     pool: Pool,
     client: Client,
@@ -82,10 +56,10 @@ def messaging_parts(
     settings: TransportSettings,
     data_dir: Path,
     transports: dict[Channel, Transport] | None = None,
-    service_settings: Settings | None = None,
+    take_ggop: GgopIntake | None = None,
 ) -> MessagingParts:
-    """The sender's parts; with `service_settings`, GGOP messages from the VANS inbound directory go to the
-    GGOP intake (without, they wait there)."""
+    """The sender's parts; with `take_ggop` (the intake's VANS door, `activities.intake.vans_door`), GGOP messages
+    from the VANS inbound directory go to the GGOP intake (without, they wait there)."""
     sender = MessagingActivities(pool, transports or embedded_transports(settings, data_dir), settings)
     mailroom = Mailroom(
         pool=pool,
@@ -96,7 +70,7 @@ def messaging_parts(
         resend_after=settings.medcom_resend_after,
         automatic_resends=settings.medcom_automatic_resends,
         read_receipt=medcom_receipt_reader(),
-        take_ggop=ggop_intake(pool, client, service_settings) if service_settings is not None else None,
+        take_ggop=take_ggop,
     )
     return MessagingParts(
         case_queue_workflows=[OutboxSweepWorkflow, InboxPollWorkflow],

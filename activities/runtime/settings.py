@@ -14,35 +14,32 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from activities.intake.settings import IntakeSettings
 from activities.kl_gateway.settings import KlGatewaySettings
-from activities.messaging.medcom.settings import MedComSettings
 from activities.platform.startup_checks import (
     SETTINGS_EXIT_CODE,
     StartupError,
-    check_database_url,
     describe_validation_errors,
 )
+from activities.queries.settings import InboxSettings
 from activities.sealing.payload_codec import KEY_FORMAT, KeyRingError, PayloadKey, parse_key_ring
 from activities.sealing.settings import CitizenKeySettings
 
 DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
-DEFAULT_TASK_QUEUE = "genoptraening-cases"
 
 
-class Settings(CitizenKeySettings, MedComSettings, KlGatewaySettings):
+class Settings(IntakeSettings, InboxSettings, CitizenKeySettings, KlGatewaySettings):
+    """Every settings block of the service, composed for its processes (the worker, operator commands); the API
+    adds its own (`api.settings.ApiSettings`). Each part reads its own block; only the processes read this."""
+
     # hide_input_in_errors: a rejected value (a key, a URL with a password) is never echoed in the error.
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True, hide_input_in_errors=True)
 
-    database_url: str | None = Field(
-        default=None,
-        description="libpq connection string; unset means `python -m deploy.local` starts an embedded PostgreSQL",
-    )
     temporal_address: str = Field(
         default=DEFAULT_TEMPORAL_ADDRESS,
         description="host:port of the Temporal frontend; unset means `python -m deploy.local` starts a dev server",
     )
     temporal_namespace: str = "default"
-    temporal_task_queue: str = DEFAULT_TASK_QUEUE
     temporal_tls_ca: Path | None = Field(default=None, description="PEM file with the server's root CA")
     temporal_tls_cert: Path | None = Field(default=None, description="PEM client certificate (mTLS)")
     temporal_tls_key: Path | None = Field(default=None, description="PEM client private key (mTLS)")
@@ -87,55 +84,6 @@ class Settings(CitizenKeySettings, MedComSettings, KlGatewaySettings):
         description="Largest request body the API reads, in bytes; larger ones are answered 413 before they "
         "are read. A route that needs more (a document intake) sets its own FastAPI `max_body_size`",
     )
-
-    command_answer_timeout_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        le=300,
-        description="How long the API waits for a worker to take and answer a command before it answers 503 "
-        "(the command may still be applied: the same Idempotency-Key tells)",
-    )
-    database_wait_seconds: float = Field(
-        default=5.0,
-        gt=0,
-        le=120,
-        description="How long the API waits for a PostgreSQL connection before it answers 503",
-    )
-    retry_after_seconds: int = Field(default=5, ge=1, le=3600, description="The Retry-After of a 503 answer")
-
-    data_dir: Path = Field(default=Path(".data"), description="Where `deploy.local` keeps embedded state")
-    default_contact_working_days: int = Field(default=5, ge=1)
-    inbox_due_soon_working_days: int = Field(
-        default=2,
-        ge=1,
-        le=20,
-        description="The inbox view `due_soon` holds the open cases whose next deadline falls by the end of the "
-        "Danish day this many working days from today (a request may ask for 1..20 with `within_working_days`)",
-    )
-    case_warning_working_days: int | None = Field(
-        default=None,
-        ge=1,
-        le=20,
-        description="Working days before a deadline its warning goes out, where the municipality register names "
-        "none; unset: the rules' default (2)",
-    )
-    log_level: str = "INFO"
-
-    @field_validator("log_level")
-    @classmethod
-    def _known_log_level(cls, value: str) -> str:
-        level = value.strip().upper()
-        if level not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
-            raise ValueError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {value!r}")
-        return level
-
-    @field_validator("database_url")
-    @classmethod
-    def _valid_database_url(cls, value: str | None) -> str | None:
-        # The form only, so a typo fails at start with a clear line; libpq would quote the URL, password and all.
-        if value is not None:
-            check_database_url(value)
-        return value
 
     @field_validator("payload_encryption_keys")
     @classmethod
@@ -227,15 +175,6 @@ class Settings(CitizenKeySettings, MedComSettings, KlGatewaySettings):
                     problems.append(f"{name} cannot be read ({type(err).__name__})")
         if problems:
             raise StartupError("; ".join(problems))
-
-    def require_database_url(self) -> str:
-        """The database URL, or a clear error for a process started outside `deploy.local` without one."""
-        if self.database_url is None:
-            raise StartupError(
-                "DATABASE_URL is not set. Start everything with `make run` (which provides an embedded "
-                "PostgreSQL), or set DATABASE_URL=postgresql://user:password@host:5432/genoptraening"
-            )
-        return self.database_url
 
 
 def is_loopback(host: str | None) -> bool:

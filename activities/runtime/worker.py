@@ -23,6 +23,7 @@ import psycopg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.intake.vans_door import vans_ggop_door
 from activities.kl_gateway.activities import KlGatewayActivities
 from activities.kl_gateway.reporting import ReportConfig
 from activities.kl_gateway.schedule import ensure_kl_report_schedule
@@ -99,7 +100,12 @@ async def run_worker(settings: Settings) -> None:
     store = StoreActivities(pool)
     transport_settings = TransportSettings()
     sender = messaging_parts(
-        pool, client, settings.temporal_task_queue, transport_settings, settings.data_dir, service_settings=settings
+        pool,
+        client,
+        settings.temporal_task_queue,
+        transport_settings,
+        settings.data_dir,
+        take_ggop=vans_ggop_door(pool, client, settings),
     )
     worker = Worker(
         client,

@@ -22,7 +22,6 @@ from activities.queries.case_scope import TeamScope
 from api.auth.principal import Principal, Role
 from api.auth.settings import AuthSettings
 from api.problems import ProblemError
-from workflows.domain.commands import Actor
 
 
 def forbidden(principal: Principal, what: str) -> ProblemError:
@@ -91,16 +90,3 @@ def list_scope(principal: Principal, requested: str | None, what: str) -> str | 
     if requested is not None and requested != principal.municipality_code:
         require_own_municipality(principal, requested, what)
     return principal.municipality_code
-
-
-def acted_by(principal: Principal) -> Actor:
-    """The identity recorded with the events a caller's command causes."""
-    return Actor(
-        subject=principal.subject,
-        role=principal.primary_role,
-        name=principal.name,
-        municipality_code=principal.municipality_code,
-        sor_id=principal.sor_id,
-        cvr=principal.cvr,
-        org_unit=principal.org_unit,
-    )

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, WrapValidator, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from workflows.applications.commands import Application, ClosureTerms, DecisionTerms, ReassessmentTerms
 from workflows.domain.inputs import (
-    name_dates_outside_calendar,
     refuse_control_characters,
     refuse_dates_outside_calendar,
 )
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan_input import DATE_RULES, TEXT_RULES, PlanInput
 
 
 class RequestBody(BaseModel):
@@ -36,10 +35,10 @@ class RequestBody(BaseModel):
         return refuse_dates_outside_calendar(self)
 
 
-# The domain models as request bodies, with the same rules as `RequestBody`.
-_TEXT = BeforeValidator(refuse_control_characters)
-_DATES = WrapValidator(name_dates_outside_calendar)
-PlanBody = Annotated[RehabilitationPlan, _TEXT, _DATES]
+# The domain models as request bodies, with the same rules as `RequestBody` (the plan's is the input every plan
+# door maps onto, `workflows.domain.plan_input`).
+_TEXT, _DATES = TEXT_RULES, DATE_RULES
+PlanBody = PlanInput
 ApplicationBody = Annotated[Application, _TEXT, _DATES]
 DecisionBody = Annotated[DecisionTerms, _TEXT, _DATES]
 ReassessmentBody = Annotated[ReassessmentTerms, _TEXT, _DATES]

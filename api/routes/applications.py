@@ -27,11 +27,15 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.access_log.entries import AccessAction
+from activities.commands.applications import application_problem, rejected
+from activities.commands.options import UpdateOptions
+from activities.commands.refusals import REJECTIONS, etag
+from activities.commands.update_with_start import execute_update_with_start
 from activities.platform import keyset_pages
+from activities.platform.identity import acted_by
 from activities.queries import applications as application_queries
 from api.access_logging import log_access
-from api.application_updates import application_problem, rejected
-from api.auth.access import acted_by, list_scope, require, require_own_municipality
+from api.auth.access import list_scope, require, require_own_municipality
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.deps import ApplicationIdPath, IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
@@ -43,9 +47,6 @@ from api.problems import FieldError, ProblemError, invalid_cursor_problem
 from api.routes import application_commands, application_letters
 from api.scoped_rows import visible_application
 from api.settings import ApiSettings
-from api.temporal_errors import REJECTIONS, etag
-from api.update_options import UpdateOptions
-from api.update_with_start import execute_update_with_start
 from workflows import search_attributes as keys
 from workflows.application_workflow import ApplicationWorkflow, ApplicationWorkflowInput
 from workflows.applications.commands import Application, ReceiveApplication

@@ -14,10 +14,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from activities.access_log.entries import AccessAction
+from activities.commands.cases import send_update
 from api.auth.access import forbidden, require
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
-from api.case_updates import send_update
 from api.command_requests import CommandRequest
 from api.deps import IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
 from api.models.casework import BulkAssignmentAnswer, BulkAssignmentRequest, BulkAssignmentResult
@@ -99,12 +99,12 @@ async def assign_cases(
         async with gate:
             try:
                 await visible_case(request, pool, principal, str(case_id), AccessAction.CHANGE, Role.CASEWORKER)
-                view = await send_update(client, pool, case_id, update, command, context.options(command))
+                state = await send_update(client, pool, case_id, update, command, context.options(command))
             except ProblemError as refused:
                 # The body the case's own command would have answered with (api/problems.py makes it).
                 answer = problem_response(f"/cases/{case_id}/{endpoint}", refused)
                 problem = Problem.model_validate_json(bytes(answer.body))
                 return BulkAssignmentResult(case_id=case_id, status=refused.status, problem=problem)
-        return BulkAssignmentResult(case_id=case_id, status=200, version=view.version)
+        return BulkAssignmentResult(case_id=case_id, status=200, version=state.version)
 
     return BulkAssignmentAnswer(results=list(await asyncio.gather(*(assign(case_id) for case_id in body.case_ids))))

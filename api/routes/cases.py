@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from activities.access_log.entries import AccessAction
+from activities.commands.refusals import etag
 from activities.platform import keyset_pages
 from activities.queries import cases as case_queries
 from activities.store.case_history import case_as_of
@@ -21,7 +22,6 @@ from api.problems import ProblemError, checked_as_of, invalid_cursor_problem
 from api.query_types import QueryInstant
 from api.routes import closing_check, letters
 from api.scoped_rows import visible_case
-from api.temporal_errors import etag
 from workflows.domain.model import CaseStatus
 from workflows.domain.plan import MunicipalityCode
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from activities.access_log.entries import AccessAction
+from activities.commands.refusals import case_not_found
 from activities.platform.db import Pool
 from activities.queries import cases as case_queries
 from activities.queries import closing as closing_queries
@@ -26,7 +27,6 @@ from api.deps import CaseIdPath, PoolDep, SettingsDep
 from api.openapi import problems
 from api.problems import ProblemError
 from api.scoped_rows import visible_case
-from api.temporal_errors import case_not_found
 from workflows.domain.attention import AttentionItem
 from workflows.domain.case_state import CaseState
 from workflows.domain.closing_check import closing_attention

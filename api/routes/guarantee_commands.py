@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from activities.commands.municipality_deadlines import municipality_deadlines
 from api.command_requests import CaseCommandDep, PlanCommandDep
 from api.deps import SettingsDep
 from api.models.cases import CaseView
@@ -20,7 +21,6 @@ from api.models.course_commands import (
     RevocationRequest,
     TransferRequest,
 )
-from api.municipality_deadlines import municipality_deadlines
 from api.problems import field_problem
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import (

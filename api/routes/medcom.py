@@ -22,13 +22,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from activities.access_log.entries import AccessAction
+from activities.intake.ggop import GgopOutcome, take_ggop_message
+from activities.intake.senders import GgopSender, SenderRefused
 from api.access_logging import log_access
 from api.auth.access import require
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.deps import PoolDep, SettingsDep, TemporalDep
-from api.ggop_intake import GgopOutcome, take_ggop_message
-from api.ggop_sender import GgopSender, SenderRefused
 from api.http_limits import too_large
 from api.openapi import problems
 from api.problems import PROBLEM_JSON, FieldError, Problem, ProblemError

@@ -3,132 +3,32 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response
-from temporalio.client import (
-    Client,
-    WithStartWorkflowOperation,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from activities.access_log.entries import AccessAction
-from activities.platform.db import Pool
-from activities.queries import cases as case_queries
+from activities.commands.refusals import etag
+from activities.intake.plans import take_plan
 from api.access_logging import log_access
-from api.auth.access import acted_by, require
+from api.auth.access import require
 from api.auth.dependencies import PrincipalDep
-from api.auth.principal import Principal, Role
-from api.case_updates import send_update
+from api.auth.principal import Role
 from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.examples import PLAN_EXAMPLES
 from api.models.cases import CaseView
 from api.models.request_body import PlanBody
-from api.municipality_deadlines import municipality_deadlines
 from api.openapi import problems
-from api.problems import FieldError, ProblemError
-from api.settings import ApiSettings
-from api.temporal_errors import REJECTIONS, etag, temporal_problem
-from api.update_options import UpdateOptions
-from api.update_with_start import execute_update_with_start
-from workflows import search_attributes as keys
-from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
-from workflows.domain.commands import ReceivePlan, ReplacePlan
-from workflows.domain.decider import Rejection, plan_fingerprint
-from workflows.domain.model import CaseStatus, PlanRelation
-from workflows.domain.plan import RehabilitationPlan
-from workflows.domain.state import CaseState
-from workflows.identity import case_id_for_plan, workflow_id_for_case
+from api.problems import ProblemError
+from workflows.identity import case_id_for_plan
 
 logger = logging.getLogger("genoptraening.api")
 router = APIRouter(tags=["plans"])
-
-_PLAN_CONFLICT = REJECTIONS[Rejection.PLAN_CONFLICT]
-
-
-def _conflict() -> ProblemError:
-    return ProblemError(
-        _PLAN_CONFLICT.status,
-        "This plan id was already received from this hospital with different content",
-        slug=_PLAN_CONFLICT.slug,
-        title=_PLAN_CONFLICT.title,
-    )
-
-
-def _start_operation(
-    case_id: str, plan: RehabilitationPlan, settings: ApiSettings
-) -> WithStartWorkflowOperation[Any, Any]:
-    return WithStartWorkflowOperation(
-        CaseWorkflow.run,
-        CaseWorkflowInput(case_id=case_id),
-        id=workflow_id_for_case(case_id),
-        task_queue=settings.temporal_task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        # A completed case's workflow id is never reused: the plan id belongs to that case for good. A workflow
-        # that ended without its first event (workflows.workflow_support.START_GRACE) failed, and may be reused.
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(keys.CASE_STATUS, CaseStatus.RECEIVED.value),
-                SearchAttributePair(keys.MUNICIPALITY_CODE, plan.home_municipality_code),
-                SearchAttributePair(keys.CARE_LEVEL, plan.level.value),
-            ]
-        ),
-        static_summary=f"Genoptræning case {case_id} (municipality {plan.home_municipality_code})",
-    )
 
 
 def _tagged(response: Response, view: CaseView) -> CaseView:
     """The case with its version as the answer's ETag, for a later If-Match."""
     response.headers["ETag"] = etag(view.version)
-    return view
-
-
-def _answer_from_read_model(row: dict[str, Any], fingerprint: str) -> CaseView:
-    """The case has ended, so its workflow takes no updates: the stored plan decides the answer."""
-    state = case_queries.case_state(row)
-    if state.plan_fingerprint != fingerprint:
-        raise _conflict()
-    return CaseView.of(state)
-
-
-async def _replace_plan(
-    plan: RehabilitationPlan, fingerprint: str, pool: Pool, client: Client, settings: ApiSettings, principal: Principal
-) -> CaseView:
-    """A plan that replaces an earlier one goes to the earlier plan's case as the `replace_plan` Update."""
-    assert plan.previous_plan is not None
-    previous = await case_queries.find_plan(pool, plan.sending_hospital_sor_id, plan.previous_plan.plan_id)
-    if previous is None:
-        message = f"no plan {plan.previous_plan.plan_id} from hospital {plan.sending_hospital_sor_id} is known"
-        raise ProblemError(
-            422,
-            message,
-            slug="unknown-previous-plan",
-            title="Unknown previous plan",
-            errors=[FieldError(field="previous_plan.plan_id", message=message)],
-        )
-    deadlines = await municipality_deadlines(pool, settings, plan.home_municipality_code)
-    command = ReplacePlan(
-        # As for a new plan: a resend of the same content is answered from the first result.
-        command_id=f"replace-plan:{fingerprint[:32]}",
-        actor=principal.actor,
-        acted_by=acted_by(principal),
-        plan=plan,
-        contact_working_days=deadlines.contact_working_days,
-        warning_working_days=deadlines.warning_working_days,
-    )
-    options = UpdateOptions.for_request(settings, command.command_id)
-    view = await send_update(client, pool, previous["case_id"], CaseWorkflow.replace_plan, command, options)
-    logger.info("case %s: plan replaced by hospital %s", previous["case_id"], plan.sending_hospital_sor_id)
     return view
 
 
@@ -201,81 +101,9 @@ async def receive_plan(
         case_id=case_id,
         responsible_municipality_code=plan.home_municipality_code,  # the hospital has none: the case's auditor
     )
-    return await _receive(plan, response, pool, client, settings, principal)
-
-
-async def _receive(
-    plan: RehabilitationPlan,
-    response: Response,
-    pool: Pool,
-    client: Client,
-    settings: ApiSettings,
-    principal: Principal,
-) -> CaseView:
-    fingerprint = plan_fingerprint(plan)
-    known = await case_queries.find_plan(pool, plan.sending_hospital_sor_id, plan.plan_id)
-    if known is not None:
-        # The plan is stored already, in the case it started or the case whose plan it replaced.
-        if known["plan_fingerprint"] != fingerprint:
-            raise _conflict()
-        row = await case_queries.get_case(pool, known["case_id"])
-        if row is not None:
-            response.status_code = 200
-            return _tagged(response, CaseView.of_row(row))
-    if plan.previous_plan is not None and plan.previous_plan.relation is PlanRelation.REPLACES:
+    received = await take_plan(plan, sender=principal, pool=pool, client=client, settings=settings)
+    if received.created:
+        response.headers["Location"] = f"/cases/{received.state.case_id}"
+    else:
         response.status_code = 200
-        return _tagged(response, await _replace_plan(plan, fingerprint, pool, client, settings, principal))
-    case_id = case_id_for_plan(plan.sending_hospital_sor_id, plan.plan_id)
-    existing = await case_queries.get_case(pool, case_id)
-    if existing is not None and CaseStatus(existing["status"]).is_terminal:
-        response.status_code = 200
-        return _tagged(response, _answer_from_read_model(existing, fingerprint))
-    deadlines = await municipality_deadlines(pool, settings, plan.home_municipality_code)
-    command = ReceivePlan(
-        # The fingerprint in the update id: Temporal answers a repeat of the same content from the first
-        # result, while other content gets a new update id and so reaches the validator (PlanConflict).
-        command_id=f"plan:{fingerprint[:32]}",
-        actor=principal.actor,
-        acted_by=acted_by(principal),
-        plan=plan,
-        contact_working_days=deadlines.contact_working_days,
-        warning_working_days=deadlines.warning_working_days,
-        intake_team=deadlines.intake_team,
-    )
-    options = UpdateOptions.for_request(settings, command.command_id)
-    try:
-        state: CaseState = await execute_update_with_start(
-            client, CaseWorkflow.receive_plan, command, _start_operation(case_id, plan, settings), options
-        )
-    except WorkflowAlreadyStartedError:
-        # The workflow completed (the case ended) and REJECT_DUPLICATE refused a new run.
-        row = await case_queries.get_case(pool, case_id)
-        if row is None:
-            raise _conflict() from None
-        response.status_code = 200
-        return _tagged(response, _answer_from_read_model(row, fingerprint))
-    except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
-        problem = await temporal_problem(error, case_id, pool, options)
-        if problem is None:
-            raise
-        raise problem from None
-    if existing is None:
-        logger.info("case %s received a plan from hospital %s", case_id, plan.sending_hospital_sor_id)
-        response.headers["Location"] = f"/cases/{case_id}"
-        return _tagged(response, CaseView.of(state))
-    response.status_code = 200
-    # A repeated update is answered from its first result; the read model may be further along.
-    latest = await case_queries.get_case(pool, case_id) or existing
-    stored = case_queries.case_state(latest)
-    return _tagged(response, CaseView.of(stored if stored.version >= state.version else state))
-
-
-async def take_plan(
-    plan: RehabilitationPlan, pool: Pool, client: Client, settings: ApiSettings, principal: Principal
-) -> tuple[CaseView, bool]:
-    """The JSON intake's way into the domain, for the service's other doors (MedCom GGOP, `api.ggop_intake`):
-    the case the plan went to, and whether the plan started it. The caller has checked the sender and written
-    the access-log row, as `receive_plan` does."""
-    response = Response()
-    view = await _receive(plan, response, pool, client, settings, principal)
-    return view, "Location" in response.headers
+    return _tagged(response, CaseView.of(received.state))

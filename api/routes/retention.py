@@ -15,7 +15,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 
 from activities.access_log.entries import AccessAction, AccessOutcome
+from activities.commands.applications import not_found as application_not_found
+from activities.commands.refusals import case_not_found
 from activities.platform.db import Pool
+from activities.platform.identity import acted_by
 from activities.queries import applications as application_queries
 from activities.queries import cases as case_queries
 from activities.retention.holds import HoldRefused, change_hold, current_status
@@ -23,15 +26,13 @@ from activities.sealing.personal_data import PersonalDataError
 from activities.store.eventstore import ConcurrencyConflict
 from activities.store.retention_events import HoldKind
 from api.access_logging import citizen_of_application, citizen_of_case, log_access
-from api.application_updates import not_found as application_not_found
-from api.auth.access import acted_by, require, team_scope
+from api.auth.access import require, team_scope
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import ApplicationIdPath, CaseIdPath, PoolDep, get_app_settings
 from api.models.retention import HoldLiftRequest, HoldRequest, RetentionView
 from api.openapi import problems
 from api.problems import ProblemError
-from api.temporal_errors import case_not_found
 from workflows.contracts.store import EventMetadata
 
 router = APIRouter(tags=["retention"])

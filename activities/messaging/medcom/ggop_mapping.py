@@ -1,5 +1,5 @@
 """A schema-checked GGOP message -> the domain's `RehabilitationPlan`, through the same door type as the
-JSON intake (`api.models.request_body.PlanBody`: its text and calendar rules apply here too).
+JSON intake (`workflows.domain.plan_input.PlanInput`: its text and calendar rules apply here too).
 
 The element-by-element mapping, with what is kept, ignored and why, is in docs/medcom.md.
 """
@@ -16,13 +16,13 @@ from activities.messaging.medcom import ggop_read as read
 from activities.messaging.medcom import ggop_sections as sections
 from activities.messaging.medcom.ggop_schema import SchemaProblem
 from activities.messaging.medcom.settings import MedComSettings
-from api.models.request_body import PlanBody
 from workflows.domain.model import Level
 from workflows.domain.plan import RehabilitationPlan
 from workflows.domain.plan_details import EpisodeOfCareId
+from workflows.domain.plan_input import PlanInput
 
 Json = dict[str, Any]
-_PLAN = TypeAdapter(PlanBody)
+_PLAN = TypeAdapter(PlanInput)
 # The GGOP element a plan field came from, to name it in a negative receipt.
 _ELEMENT_OF_FIELD = {
     "plan_id": "Letter/Identifier",

@@ -8,7 +8,7 @@ The order follows MedCom's rules (docs/medcom.md): a duplicate (same sender, env
 answered with the stored receipt before anything else; a message that is not safe XML is refused without a
 receipt when it has no readable ids; one that fails the schema or the mapping gets a negative receipt; a
 message from another sender than the door vouches for is refused without one; an accepted plan goes to the
-domain through the JSON intake's path (`api.routes.plans.take_plan`) and gets a positive receipt when its
+domain through the JSON intake's path (`activities.intake.plans.take_plan`) and gets a positive receipt when its
 envelope asks. Every receipt is queued in the outbox for the sender's EAN and returned to the caller.
 """
 
@@ -24,6 +24,10 @@ from temporalio.client import Client
 
 from activities.access_log.entries import AccessAction, AccessLogEntry, AccessOutcome, Purpose
 from activities.access_log.records import record
+from activities.commands.problems import ProblemError
+from activities.intake.plans import take_plan
+from activities.intake.senders import GgopSender, SenderRefused, sending_hospital
+from activities.intake.settings import IntakeSettings
 from activities.messaging.medcom import inbound_messages
 from activities.messaging.medcom.ggop_envelope import MessageIds, read_ids
 from activities.messaging.medcom.ggop_mapping import GgopNotMapped, plan_from_ggop
@@ -34,15 +38,12 @@ from activities.messaging.medcom.receipts import Original, RefuseCode, build_neg
 from activities.messaging.medcom.safe_xml import XmlRefused, parse_untrusted
 from activities.platform.db import Pool
 from activities.platform.tracing import current_trace_id
-from api.ggop_sender import GgopSender, SenderRefused, sending_hospital
-from api.problems import ProblemError
-from api.routes.plans import take_plan
-from api.settings import ApiSettings
 from workflows.domain.model import PlanRelation
 from workflows.domain.plan import PreviousPlan, RehabilitationPlan
 from workflows.identity import case_id_for_plan
 
 logger = logging.getLogger("genoptraening.medcom")
+
 
 # Called with the plan and its case id before the plan reaches its case (no plan without its row): the row names
 # the citizen and the plan's home municipality, whose auditor reads it.
@@ -109,7 +110,7 @@ def _outcome(row: InboundMessage, *, duplicate: bool, created: bool = False) -> 
 def _default_recorder(sender: GgopSender, pool: Pool) -> AccessRecorder:
     async def recorded(plan: RehabilitationPlan, case_id: str) -> None:
         entry = AccessLogEntry.by(
-            sender.principal,
+            sender.identity,
             action=AccessAction.CREATE,
             purpose=Purpose.CASEWORK,
             outcome=AccessOutcome.ALLOWED,
@@ -151,7 +152,7 @@ async def take_ggop_message(
     sender: GgopSender,
     pool: Pool,
     client: Client,
-    settings: ApiSettings,
+    settings: IntakeSettings,
     record_access: AccessRecorder | None = None,
     now: datetime | None = None,
 ) -> GgopOutcome:
@@ -209,7 +210,7 @@ async def _take_plan(
     sender: GgopSender,
     pool: Pool,
     client: Client,
-    settings: ApiSettings,
+    settings: IntakeSettings,
     record_access: AccessRecorder | None,
     now: datetime,
 ) -> GgopOutcome:
@@ -226,7 +227,7 @@ async def _take_plan(
     # As POST /plans: the access-log row before the plan reaches a case, naming the case its id derives.
     await (record_access or _default_recorder(sender, pool))(plan, case_id_for_plan(sor_id, plan.plan_id))
     try:
-        view, created = await take_plan(plan, pool, client, settings, sender.principal)
+        received = await take_plan(plan, sender=sender.identity, pool=pool, client=client, settings=settings)
     except ProblemError as problem:
         if problem.status >= 500:
             raise
@@ -240,11 +241,11 @@ async def _take_plan(
         sending_hospital_sor_id=sor_id,
         episode_of_care_id=episode.compact if episode else None,
         outcome="accepted",
-        case_id=view.case_id,
+        case_id=received.state.case_id,
         http_status=200,
         receipt=receipt,
         receipt_kind="positive" if receipt else None,
     )
     kept = await keep_answer(pool, row, raw=raw, cpr=plan.patient.cpr)
-    logger.info("GGOP envelope %s, letter %s: case %s", ids.envelope_id, ids.letter_id, view.case_id)
-    return _outcome(kept, duplicate=kept is not row, created=created and kept is row)
+    logger.info("GGOP envelope %s, letter %s: case %s", ids.envelope_id, ids.letter_id, received.state.case_id)
+    return _outcome(kept, duplicate=kept is not row, created=received.created and kept is row)

@@ -13,7 +13,7 @@ from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation
 
-from api.update_options import UpdateOptions
+from activities.commands.options import UpdateOptions
 
 
 def _read(outcome: asyncio.Future[Any]) -> None:

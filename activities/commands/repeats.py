@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.commands.problems import FieldError, ProblemError
+from activities.commands.refusals import REJECTIONS
 from activities.platform.db import Pool
 from activities.store.applied_commands import applied_command
-from api.problems import FieldError, ProblemError
-from api.temporal_errors import REJECTIONS
 from workflows.domain.commands import Command
 from workflows.workflow_support import IDEMPOTENCY_KEY_REUSED
 

@@ -1,4 +1,5 @@
-"""Sending a caseworker command to a case's workflow as a Workflow Update."""
+"""Sending a command to a case's workflow as a Workflow Update: its answer is the case as it now is, its refusal a
+`ProblemError`."""
 
 from __future__ import annotations
 
@@ -14,14 +15,13 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
+from activities.commands.observed import observed_command
+from activities.commands.options import UpdateOptions
+from activities.commands.problems import FieldError, ProblemError
+from activities.commands.refusals import temporal_problem
+from activities.commands.repeats import applied_before, workflow_gone
 from activities.platform.db import Pool
 from activities.queries import cases as case_queries
-from api.models.cases import CaseView
-from api.observability import observed_command
-from api.problems import FieldError, ProblemError
-from api.repeated_commands import applied_before, workflow_gone
-from api.temporal_errors import temporal_problem
-from api.update_options import UpdateOptions
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import Command
 from workflows.domain.state import CaseState
@@ -49,7 +49,7 @@ async def send_update(
     options: UpdateOptions,
     *,
     field_names: Mapping[str, str] | None = None,
-) -> CaseView:
+) -> CaseState:
     """Run `update` with `command` on the case's workflow; a refusal becomes a ProblemError.
 
     `field_names` maps the command's field paths to the request body's where they differ. A worker that
@@ -66,11 +66,11 @@ async def send_update(
                 row = await case_queries.get_case(pool, str(case_id))
                 if row is not None:
                     logger.info("case %s: %s repeated after the end", case_id, type(command).__name__)
-                    return CaseView.of_row(row)
+                    return case_queries.case_state(row)
             problem = await temporal_problem(error, str(case_id), pool, options)
             if problem is None:
                 raise
             logger.info("case %s: %s refused (%d)", case_id, type(command).__name__, problem.status)
             raise renamed_fields(problem, field_names or {}) from None
     logger.info("case %s: %s by %s -> %s", case_id, type(command).__name__, command.actor, state.status.value)
-    return CaseView.of(state)
+    return state

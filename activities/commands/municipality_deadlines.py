@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from activities.commands.settings import CommandSettings
 from activities.platform.db import Pool
 from activities.queries import cases as case_queries
 from activities.queries import staff_register
-from api.settings import ApiSettings
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,9 @@ class MunicipalityDeadlines:
     intake_team: str | None = None  # the team new cases start in (an active team of the register), if any
 
 
-async def municipality_deadlines(pool: Pool, settings: ApiSettings, municipality_code: str) -> MunicipalityDeadlines:
+async def municipality_deadlines(
+    pool: Pool, settings: CommandSettings, municipality_code: str
+) -> MunicipalityDeadlines:
     """The municipality's contact deadline and warning lead time from its register, else the settings'."""
     municipality = await case_queries.get_municipality(pool, municipality_code)
     contact = settings.default_contact_working_days

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from activities.messaging.medcom.ggop_envelope import MessageIds
 from activities.messaging.medcom.inbound_messages import InboundChannel
 from activities.messaging.medcom.receipts import RefuseCode
-
 from activities.messaging.medcom.settings import MedComSettings
-from api.auth.principal import Principal, Role
+from activities.platform.identity import Identity, SystemIdentity
 
 
 @dataclass(frozen=True)
@@ -22,18 +21,19 @@ class GgopSender:
     """The door's own knowledge of the sender: a verified hospital token (http) or a VANS envelope (vans)."""
 
     channel: InboundChannel
-    principal: Principal  # the actor the plan is recorded under
+    identity: Identity  # who the plan is recorded under: the hospital's token, or the mailbox's sender
     vans_sender_ean: str | None = None
 
     @classmethod
-    def hospital_token(cls, principal: Principal) -> GgopSender:
-        return cls(channel="http", principal=principal)
+    def hospital_token(cls, principal: Identity) -> GgopSender:
+        return cls(channel="http", identity=principal)
 
     @classmethod
     def vans(cls, sender_ean: str) -> GgopSender:
         """A message from the VANS inbound directory: the mailbox vouches for the sender's EAN."""
-        actor = Principal(subject=f"vans:{sender_ean}", roles=frozenset({Role.HOSPITAL}))
-        return cls(channel="vans", principal=actor, vans_sender_ean=sender_ean)
+        # A hospital's system client, as a token with the hospital role would name it.
+        actor = SystemIdentity(subject=f"vans:{sender_ean}", primary_role="hospital")
+        return cls(channel="vans", identity=actor, vans_sender_ean=sender_ean)
 
 
 class SenderRefused(Exception):
@@ -49,7 +49,7 @@ def sending_hospital(sender: GgopSender, ids: MessageIds, message_sor: str | Non
     ean = ids.sender_ean or ""
     registered = settings.medcom_sender_sor_by_ean.get(ean)
     if sender.channel == "http":
-        token_sor = sender.principal.sor_id
+        token_sor = sender.identity.sor_id
         if token_sor and token_sor in (message_sor, registered):
             return token_sor
         raise SenderRefused(

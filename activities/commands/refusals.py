@@ -26,13 +26,23 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.commands.options import UpdateOptions
+from activities.commands.problems import FieldError, ProblemError
 from activities.platform.db import Pool
 from activities.queries import cases as case_queries
-from api.problems import FieldError, ProblemError
-from api.unavailable import TRANSIENT_RPC_STATUSES
-from api.update_options import UpdateOptions
 from workflows.domain.decider import Rejection
 from workflows.workflow_support import IDEMPOTENCY_KEY_REUSED, VERSION_MISMATCH
+
+# Temporal answers that mean "not now", as opposed to "not so" (NOT_FOUND, INVALID_ARGUMENT, ...).
+TRANSIENT_RPC_STATUSES = frozenset(
+    {
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+        RPCStatusCode.CANCELLED,
+        RPCStatusCode.ABORTED,
+    }
+)
 
 
 @dataclass(frozen=True)

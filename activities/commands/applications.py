@@ -1,6 +1,6 @@
 """Sending a command to an application's workflow as a Workflow Update, and its refusals as problems.
 
-The mapping is `api.temporal_errors`' (409 for a status that forbids the command or a closed application,
+The mapping is `activities.commands.refusals`' (409 for a status that forbids the command or a closed application,
 422 naming the field); only "no running workflow" is told apart from the `applications` read model.
 """
 
@@ -13,14 +13,13 @@ from typing import Any
 from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.commands.observed import observed_command
+from activities.commands.options import UpdateOptions
+from activities.commands.problems import ProblemError
+from activities.commands.refusals import REJECTIONS, rejection_problem, temporal_problem
+from activities.commands.repeats import applied_before, workflow_gone
 from activities.platform.db import Pool
 from activities.queries import applications as application_queries
-from api.models.applications import ApplicationView
-from api.observability import observed_command
-from api.problems import ProblemError
-from api.repeated_commands import applied_before, workflow_gone
-from api.temporal_errors import REJECTIONS, rejection_problem, temporal_problem
-from api.update_options import UpdateOptions
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.applications.identity import workflow_id_for_application
 from workflows.applications.rejections import ApplicationCommandRejected
@@ -67,7 +66,7 @@ async def application_problem(
 
 async def send_application_update(
     client: Client, pool: Pool, application_id: uuid.UUID, update: Any, command: Command, options: UpdateOptions
-) -> ApplicationView:
+) -> ApplicationState:
     """Run `update` with `command` on the application's workflow; a refusal becomes a ProblemError."""
     handle = client.get_workflow_handle_for(ApplicationWorkflow.run, workflow_id_for_application(str(application_id)))
     with observed_command("application", type(command).__name__):
@@ -80,7 +79,7 @@ async def send_application_update(
                 row = await application_queries.get_application(pool, str(application_id))
                 if row is not None:
                     logger.info("application %s: %s repeated after the end", application_id, type(command).__name__)
-                    return ApplicationView.of_row(row)
+                    return application_queries.application_state(row)
             problem = await application_problem(error, str(application_id), pool, options)
             if problem is None:
                 raise
@@ -89,4 +88,4 @@ async def send_application_update(
     logger.info(
         "application %s: %s by %s -> %s", application_id, type(command).__name__, command.actor, state.status.value
     )
-    return ApplicationView.of(state)
+    return state

@@ -1,4 +1,4 @@
-"""How the API sends one Workflow Update: its id, how long it waits for an answer, and what a 503 says."""
+"""How one Workflow Update is sent for a request: its id, how long it waits for an answer, and what a 503 says."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from api.answer_bound import answer_time_left, not_answered_in_time
-from api.settings import ApiSettings
+from activities.commands.deadline import answer_time_left, not_answered_in_time
+from activities.commands.settings import CommandSettings
 
 # Less than this left of the request's bound: the Update is not sent at all (and the answer says to send it again).
 _TOO_LITTLE_TIME = timedelta(milliseconds=100)
@@ -25,7 +25,9 @@ class UpdateOptions:
     idempotency_key: str | None = None
 
     @classmethod
-    def for_request(cls, settings: ApiSettings, command_id: str, idempotency_key: str | None = None) -> UpdateOptions:
+    def for_request(
+        cls, settings: CommandSettings, command_id: str, idempotency_key: str | None = None
+    ) -> UpdateOptions:
         """The options of an Update sent now; a `ProblemError` (503) when the request's bound is all but spent."""
         # What is left of the request's whole bound (api.answer_bound), not a fresh bound per call.
         left = answer_time_left(timedelta(seconds=settings.command_answer_timeout_seconds))
