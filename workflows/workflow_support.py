@@ -48,6 +48,9 @@ OWN_COMMAND_BACKOFF_PATCH = "own-command-backoff"
 # An If-Match holds while only message delivery happened since (workflows.domain.facts_version); a command refused
 # with 412 before this existed replays refused.
 FACTS_VERSION_PRECONDITION_PATCH = "facts-version-precondition"
+# A command that arrives while an append is in flight is checked after it (its If-Match may name the version the
+# append makes); histories from before checked it at once, against the state before the append.
+PRECONDITION_AFTER_APPEND_PATCH = "precondition-after-append"
 
 VERSION_MISMATCH = "VersionMismatch"
 IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"
@@ -201,6 +204,11 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
             raise rejection_error(rejection) from None
 
     async def _handle(self, command: CommandT) -> StateT:
+        if self._lock.locked() and workflow.patched(PRECONDITION_AFTER_APPEND_PATCH):
+            # An append is in flight: the state is older than the store (and than what the caller may have read).
+            # The repeat and the If-Match are checked under the lock, on the state the append leaves.
+            await self._apply(command)
+            return self._state
         if not self._check_request(command):  # a repeat is answered at once, as before, without the lock
             await self._apply(command)
         return self._state
