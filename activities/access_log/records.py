@@ -3,7 +3,7 @@
 Every read, search (with its criteria), create, change, export, decode and erasure of a citizen's data
 appends one row with the fields of NSP's MinLog2 entry (MinLog2 "does not replace logging in the source
 system"). The service's database role may only INSERT and SELECT there (migrations 0009 and 0010); the
-retention purge runs as the owner (`activities.access_log.records.retention`).
+retention purge runs as the owner (`activities.access_log.retention`).
 
 Personal data: rows name the citizen by a keyed hash of the CPR and hold the CPR sealed with the citizen's key
 (rows from before migration 0014 hold it in clear). Nothing here logs an entry, a criterion or a CPR.

@@ -1,6 +1,6 @@
 """The access log's retention: rows older than ACCESS_LOG_RETENTION_DAYS are purged, by the owner role only.
 
-Run as `python -m activities.access_log.records.retention` (daily, e.g. a CronJob) with MIGRATION_DATABASE_URL (the
+Run as `python -m activities.access_log.retention` (daily, e.g. a CronJob) with MIGRATION_DATABASE_URL (the
 owner; falls back to DATABASE_URL). The service's own role cannot delete log rows, so it cannot purge.
 """
 
