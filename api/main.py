@@ -32,36 +32,30 @@ from activities.runtime.startup_settings import (
 )
 from activities.runtime.temporal_connection import connect_temporal, payload_codec_for
 from activities.sealing.citizen_cipher import configure_citizen_keys
-from api.answer_bound import AnswerBound
 from api.auth.tokens import require_token_keys
-from api.http_limits import RequestContract
-from api.observability import install_observability
-from api.openapi import install_openapi
-from api.operation_ids import operation_id
-from api.problems import install_problem_handlers
+from api.codec.routes import install_codec
+from api.http.answer_bound import AnswerBound
+from api.http.limits import RequestContract
+from api.http.observability import install_observability
+from api.http.openapi import install_openapi
+from api.http.operation_ids import operation_id
+from api.http.problems import install_problem_handlers
+from api.http.unavailable import install_unavailable_handlers
 from api.routes import (
     access_log,
-    applications,
-    assignment_commands,
-    bulk_assignment,
-    cases,
-    commands,
     erasure_requests,
     health,
-    inbox,
     kl_gateway,
     medcom,
-    notes,
     plans,
     registers,
     retention,
     staff_register,
     start_guarantee,
-    warnings,
 )
-from api.routes.codec import install_codec
+from api.routes.applications import applications
+from api.routes.cases import assignment_commands, bulk_assignment, cases, commands, inbox, notes, warnings
 from api.settings import ApiSettings, get_api_settings
-from api.unavailable import install_unavailable_handlers
 
 logger = logging.getLogger("genoptraening.api")
 

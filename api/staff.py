@@ -13,7 +13,7 @@ from activities.platform.db import Pool
 from activities.queries import staff_register
 from api.auth.principal import Principal, Role
 from api.command_requests import CaseCommandRequest
-from api.problems import FieldError, ProblemError
+from api.http.problems import FieldError, ProblemError
 from workflows.domain.casework import CaseworkerRef, TeamRef
 
 

@@ -54,7 +54,7 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "GET /inbox": (CASEWORKER,),
     "GET /inbox/{view}": (CASEWORKER,),
     "GET /cases/{case_id}/closing-check": (CASEWORKER,),  # what needs attention before the case ends
-    # The letters the citizen got (api/routes/letters.py) and the resend of a failed message.
+    # The letters the citizen got (api/routes/cases/letters.py) and the resend of a failed message.
     "GET /cases/{case_id}/letters": (CASEWORKER,),
     "GET /cases/{case_id}/letters/{letter_id}": (CASEWORKER,),
     "POST /cases/{case_id}/messages/{message_id}/resend": (CASEWORKER,),

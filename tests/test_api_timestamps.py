@@ -12,7 +12,7 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from activities.platform.db import Pool
-from api.timestamps import utc_text
+from api.http.timestamps import utc_text
 from tests.api_helpers import (
     Api,
     command,

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from api.auth.dependencies import PrincipalDep
 from api.auth.local_issuer import LocalIssuer
 from api.auth.principal import Role
-from api.problems import PROBLEM_JSON, install_problem_handlers
+from api.http.problems import PROBLEM_JSON, install_problem_handlers
 from tests.test_auth_support import forge, local_settings, make_issuer
 
 

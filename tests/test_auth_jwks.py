@@ -21,7 +21,7 @@ from api.auth.errors import AuthenticationFailed, AuthenticationUnavailable
 from api.auth.jwks import JwksKeys, parse_jwks
 from api.auth.principal import Role
 from api.auth.tokens import TokenVerifier
-from api.problems import PROBLEM_JSON, install_problem_handlers
+from api.http.problems import PROBLEM_JSON, install_problem_handlers
 from tests.test_auth_support import JwksServer, RsaIssuer, forge
 
 

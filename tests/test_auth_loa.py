@@ -20,7 +20,7 @@ from api.auth.errors import AuthenticationFailed
 from api.auth.local_issuer import LocalIssuer
 from api.auth.principal import Role
 from api.auth.tokens import TokenVerifier
-from api.problems import PROBLEM_JSON, install_problem_handlers
+from api.http.problems import PROBLEM_JSON, install_problem_handlers
 from api.settings import ApiSettings, get_api_settings
 from tests.api_helpers import fresh_plan, post_plan, running_api, unused_municipality
 from tests.auth_helpers import bearer

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.platform.db import Pool
-from api.examples import ALMEN_PLAN
+from api.http.examples import ALMEN_PLAN
 from api.main import create_app
 from api.models.request_body import ApplicationBody, ClosureBody, DecisionBody, PlanBody, ReassessmentBody
 from tests.api_helpers import CASEWORKER, PROBLEM_JSON, Api, danish_today, fresh_plan, post_plan

@@ -1,7 +1,7 @@
 """Metrics, traces and correlation ids over one case run through the API and a worker in this process.
 
 The worker's client carries the SDK's tracing plugin, as `connect_temporal` gives it in production; the API
-instruments itself (`api.observability`). Traces are not exported in tests, so each request's trace is sampled
+instruments itself (`api.http.observability`). Traces are not exported in tests, so each request's trace is sampled
 out but still has its id, which must come back in `X-Correlation-Id`, in problem answers, and in the worker's
 log lines of the append the command caused. A request that arrives with a sampled W3C `traceparent` is recorded:
 its spans show the one trace from HTTP through the Update and the activity into PostgreSQL.

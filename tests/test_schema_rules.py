@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from api.http.schema_rules import DATE_RULE, LINE_PATTERN, TEXT_PATTERN, date_fields
 from api.main import create_app
-from api.schema_rules import DATE_RULE, LINE_PATTERN, TEXT_PATTERN, date_fields
 from workflows.domain.calendar import FIRST_CALENDAR_DAY, LAST_CALENDAR_DAY
 from workflows.domain.inputs import CONTROL_CHARACTERS
 

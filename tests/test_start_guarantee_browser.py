@@ -20,7 +20,7 @@ import uvicorn
 from activities.store.eventstore import EventStore
 from api.auth.principal import Role
 from api.main import create_app
-from api.start_guarantee_chart import KEPT_COLOUR, MISSED_COLOUR, SHARE_COLOUR
+from api.pages.start_guarantee_chart import KEPT_COLOUR, MISSED_COLOUR, SHARE_COLOUR
 from tests.api_helpers import settings_for
 from tests.auth_helpers import token
 from tests.guarantee_scenario import correct_error, play

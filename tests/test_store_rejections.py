@@ -21,10 +21,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.intake.plans import _start_operation
 from activities.platform.db import Pool
 from activities.runtime.settings import Settings
 from activities.store.activities import StoreActivities
-from activities.intake.plans import _start_operation
 from tests.domain_helpers import classify
 from tests.factories import make_command, make_plan, receive_plan
 from tests.failing_store import POISON, QUOTED_CPR, PoisonedEventStore

@@ -1,5 +1,5 @@
 """Which municipalities hold a citizen's cases and applications: whose auditor reads a use of the citizen's data
-by someone outside them (an operator decoding Temporal payloads, `api.codec_access_log`).
+by someone outside them (an operator decoding Temporal payloads, `api.codec.access_log`).
 
 Found through the citizen's key (`citizen_keys.lookup_hash`) and the streams sealed with it (`citizen_streams`,
 migration 0012), then the read models: a case's responsible municipality (after a transfer, the receiving one),

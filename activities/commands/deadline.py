@@ -2,7 +2,7 @@
 
 A command or a plan does several things before its Workflow Update (the access-log row, reading the read model,
 the municipality's register), each waiting for a database connection under load, then waits for the Update. The
-door that takes the request (`api.answer_bound`) sets its deadline here when it arrives; the Update is given only
+door that takes the request (`api.http.answer_bound`) sets its deadline here when it arrives; the Update is given only
 what is left (minus a reserve for the answer itself, `answer_time_left`), so the Temporal call ends on its own
 before the door would stop the request, and no outcome of it is left unread.
 """

@@ -29,7 +29,7 @@ class UpdateOptions:
         cls, settings: CommandSettings, command_id: str, idempotency_key: str | None = None
     ) -> UpdateOptions:
         """The options of an Update sent now; a `ProblemError` (503) when the request's bound is all but spent."""
-        # What is left of the request's whole bound (api.answer_bound), not a fresh bound per call.
+        # What is left of the request's whole bound (api.http.answer_bound), not a fresh bound per call.
         left = answer_time_left(timedelta(seconds=settings.command_answer_timeout_seconds))
         if left < _TOO_LITTLE_TIME:
             raise not_answered_in_time(settings.retry_after_seconds, idempotency_key)

@@ -2,7 +2,7 @@
 will not do what was asked.
 
 `ProblemError` is raised below the API (sending a command to a workflow, taking a plan) as well as by its routes;
-the API's handlers (`api.problems`) render it as `application/problem+json`, and the MedCom intake turns one into
+the API's handlers (`api.http.problems`) render it as `application/problem+json`, and the MedCom intake turns one into
 a negative receipt. It carries no request data: a plan carries a CPR number, which must never reach a log.
 """
 
@@ -28,7 +28,7 @@ class FieldError(BaseModel):
 
 
 class ProblemError(Exception):
-    """Raised to answer with a problem response (rendered by the API, `api.problems`)."""
+    """Raised to answer with a problem response (rendered by the API, `api.http.problems`)."""
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ from typing import Any
 from activities.queries.case_scope import TeamScope
 from api.auth.principal import Principal, Role
 from api.auth.settings import AuthSettings
-from api.problems import ProblemError
+from api.http.problems import ProblemError
 
 
 def forbidden(principal: Principal, what: str) -> ProblemError:

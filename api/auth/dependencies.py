@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.auth.errors import AuthenticationFailed, AuthenticationUnavailable, Reason
 from api.auth.principal import Principal
 from api.auth.tokens import TokenVerifier
-from api.problems import ProblemError
+from api.http.problems import ProblemError
 from api.settings import ApiSettings, get_api_settings
 
 logger = logging.getLogger("genoptraening.auth")

@@ -8,8 +8,8 @@ from pydantic import ConfigDict, Field, StrictBool, field_validator
 
 from activities.access_log.entries import AccessLogRow, ExtractRow
 from activities.platform.keyset_pages import MAX_PAGE
+from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
-from api.timestamps import UtcTimestamps
 from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr
 
 

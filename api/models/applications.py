@@ -13,9 +13,9 @@ from typing import Any
 from pydantic import ConfigDict, Field, StrictBool
 
 from activities.queries import applications as application_queries
+from api.http.timestamps import UtcTimestamps
 from api.models.cases import TimelineEvent
 from api.models.request_body import RequestBody
-from api.timestamps import UtcTimestamps
 from workflows.applications.commands import Grounds
 from workflows.applications.deadlines import next_deadline
 from workflows.applications.model import (

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from activities.queries import cases as case_queries
 from activities.store.eventstore import StoredApplicationEvent, StoredEvent
-from api.timestamps import UtcTimestamps
+from api.http.timestamps import UtcTimestamps
 from workflows.domain.commands import Actor
 from workflows.domain.deadlines import is_overdue, next_deadline
 from workflows.domain.model import AlmenSubLevel, CaseStatus, DeadlineKind, GuaranteeStatusReason, Level

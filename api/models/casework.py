@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.http.problems import Problem
+from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
-from api.problems import Problem
-from api.timestamps import UtcTimestamps
 from workflows.domain.casework import NoteText, OptionalReason, Reason
 from workflows.domain.inputs import Line
 

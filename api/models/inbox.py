@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from activities.queries.inbox import InboxView
+from api.http.timestamps import UtcTimestamps
 from api.models.cases import CaseSummary
-from api.timestamps import UtcTimestamps
 
 
 class InboxItem(CaseSummary):

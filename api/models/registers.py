@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
+from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
-from api.timestamps import UtcTimestamps
 from workflows.domain.inputs import Line
 from workflows.domain.model import ProviderKind
 from workflows.domain.plan import MunicipalityCode

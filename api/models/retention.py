@@ -9,8 +9,8 @@ from pydantic import ConfigDict, Field, field_validator
 
 from activities.store.read_models.retention_status import RetentionStatus
 from activities.store.retention_events import HoldKind
+from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
-from api.timestamps import UtcTimestamps
 from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]

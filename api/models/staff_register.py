@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
-from api.timestamps import UtcTimestamps
 from workflows.domain.inputs import Line
 from workflows.domain.plan import MunicipalityCode
 

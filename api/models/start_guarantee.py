@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from activities.kl_gateway.codes import STATUS_REASON
-from api.timestamps import UtcTimestamps
+from api.http.timestamps import UtcTimestamps
 from workflows.domain.guarantee_facts import UNEXPLAINED
 from workflows.domain.guarantee_tally import MunicipalityFigures
 from workflows.domain.model import Level

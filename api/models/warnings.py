@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from activities.queries.warnings import CaseWarning
-from api.timestamps import UtcTimestamps
+from api.http.timestamps import UtcTimestamps
 from workflows.domain.model import DeadlineKind
 
 

@@ -17,6 +17,8 @@ from api.auth.access import forbidden, require
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import PoolDep
+from api.http.openapi import problems
+from api.http.problems import invalid_cursor_problem
 from api.models.access_log import (
     AccessLogItem,
     AccessLogPage,
@@ -24,8 +26,6 @@ from api.models.access_log import (
     CitizenExtract,
     CitizenExtractRequest,
 )
-from api.openapi import problems
-from api.problems import invalid_cursor_problem
 
 router = APIRouter(prefix="/access-log", tags=["access-log"], responses=problems(403, 422))
 

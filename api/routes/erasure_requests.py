@@ -17,9 +17,9 @@ from api.auth.access import require
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import PoolDep, SettingsDep
+from api.http.openapi import problems
+from api.http.problems import ProblemError
 from api.models.retention import ErasureOutcome, ErasureRequest
-from api.openapi import problems
-from api.problems import ProblemError
 
 router = APIRouter(tags=["retention"])
 

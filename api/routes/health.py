@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from activities.runtime.readiness import CHECK_TIMEOUT_SECONDS, check_reachability
 from api.auth.dependencies import token_verifier
 from api.deps import PoolDep, TemporalDep
-from api.openapi import problems
-from api.problems import ProblemError
+from api.http.openapi import problems
+from api.http.problems import ProblemError
 
 logger = logging.getLogger("genoptraening.api")
 router = APIRouter(tags=["health"])

@@ -22,6 +22,8 @@ from api.auth.access import require, require_own_municipality
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import PoolDep, SettingsDep, TemporalDep
+from api.http.openapi import problems
+from api.http.problems import field_problem
 from api.models.kl_gateway import (
     KlGatewayPreview,
     KlGatewayReports,
@@ -32,8 +34,6 @@ from api.models.kl_gateway import (
     RunProblem,
     SentReport,
 )
-from api.openapi import problems
-from api.problems import field_problem
 from workflows.contracts.kl_gateway import KL_REPORT_WORKFLOW, ReportRequest, RunPlan
 
 router = APIRouter(prefix="/reports/kl-gateway", tags=["kl-gateway"])

@@ -29,15 +29,15 @@ from api.auth.access import require
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.deps import PoolDep, SettingsDep, TemporalDep
-from api.http_limits import too_large
-from api.openapi import problems
-from api.problems import PROBLEM_JSON, FieldError, Problem, ProblemError
+from api.http.limits import too_large
+from api.http.openapi import problems
+from api.http.problems import PROBLEM_JSON, FieldError, Problem, ProblemError
 from workflows.domain.plan import RehabilitationPlan
 
 router = APIRouter(tags=["medcom"])
 
 XML_MEDIA_TYPES = ("application/xml", "text/xml")
-# The route's ceiling for the request contract (api/http_limits.py); MEDCOM_MAX_MESSAGE_BYTES is checked below.
+# The route's ceiling for the request contract (api/http/limits.py); MEDCOM_MAX_MESSAGE_BYTES is checked below.
 _CEILING = 50 * 1024 * 1024
 
 

@@ -15,11 +15,11 @@ from api.auth.access import require
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.deps import PoolDep, SettingsDep, TemporalDep
-from api.examples import PLAN_EXAMPLES
+from api.http.examples import PLAN_EXAMPLES
+from api.http.openapi import problems
+from api.http.problems import ProblemError
 from api.models.cases import CaseView
 from api.models.request_body import PlanBody
-from api.openapi import problems
-from api.problems import ProblemError
 from workflows.identity import case_id_for_plan
 
 logger = logging.getLogger("genoptraening.api")

@@ -11,9 +11,9 @@ from api.auth.access import require, require_own_municipality
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import PoolDep
+from api.http.openapi import problems
+from api.http.problems import ProblemError, field_problem
 from api.models.registers import Municipality, MunicipalityRequest, Provider, ProviderRegistration
-from api.openapi import problems
-from api.problems import ProblemError, field_problem
 from api.staff import registered_team
 
 router = APIRouter(prefix="/municipalities", tags=["registers"])

@@ -30,9 +30,9 @@ from api.auth.access import require, team_scope
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import ApplicationIdPath, CaseIdPath, PoolDep, get_app_settings
+from api.http.openapi import problems
+from api.http.problems import ProblemError
 from api.models.retention import HoldLiftRequest, HoldRequest, RetentionView
-from api.openapi import problems
-from api.problems import ProblemError
 from workflows.contracts.store import EventMetadata
 
 router = APIRouter(tags=["retention"])

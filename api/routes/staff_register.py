@@ -14,9 +14,9 @@ from fastapi import APIRouter, Path
 from activities.queries import staff_register
 from api.auth.dependencies import PrincipalDep
 from api.deps import PoolDep
+from api.http.openapi import problems
+from api.http.problems import FieldError, ProblemError
 from api.models.staff_register import Caseworker, CaseworkerEntry, Me, Team, TeamEntry
-from api.openapi import problems
-from api.problems import FieldError, ProblemError
 from api.routes.registers import CodePath, _keeps_register, _reads_register
 from api.staff import seen_caseworker
 

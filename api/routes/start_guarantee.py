@@ -21,11 +21,11 @@ from api.auth.access import forbidden, require, require_own_municipality
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import PoolDep
+from api.http.openapi import problems
+from api.http.problems import checked_as_of, field_problem
+from api.http.query_types import QueryDate, QueryInstant
 from api.models.start_guarantee import REASON_LABELS, StartGuaranteeReport
-from api.openapi import problems
-from api.problems import checked_as_of, field_problem
-from api.query_types import QueryDate, QueryInstant
-from api.start_guarantee_page import report_csv, report_html
+from api.pages.start_guarantee_page import report_csv, report_html
 from workflows.domain.calendar import local_date
 from workflows.domain.guarantee_tally import tally
 from workflows.domain.model import Level

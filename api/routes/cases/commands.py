@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from activities.queries import cases as case_queries
 from api.command_requests import CaseCommandDep
+from api.http.openapi import problems
+from api.http.problems import FieldError, ProblemError
 from api.models.cases import CaseView
 from api.models.commands import (
     ClassificationRequest,
@@ -15,10 +17,8 @@ from api.models.commands import (
     ProviderChoiceRequest,
     StartOfferRequest,
 )
-from api.openapi import problems
-from api.problems import FieldError, ProblemError
-from api.routes import course_commands, guarantee_commands, proposal_commands, warning_commands
-from api.routes.closing_check import checked
+from api.routes.cases import course_commands, guarantee_commands, proposal_commands, warning_commands
+from api.routes.cases.closing_check import checked
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import (
     ChooseProvider,

@@ -16,8 +16,8 @@ from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.command_requests import CaseCommandDep
 from api.deps import CaseIdPath, PoolDep
+from api.http.openapi import problems
 from api.models.casework import Note, NoteList, NoteRequest
-from api.openapi import problems
 from api.scoped_rows import visible_case
 from api.staff import seen_caseworker
 from workflows.case_workflow import CaseWorkflow

@@ -1,7 +1,7 @@
 """Caseworker commands on an application: each one is a Workflow Update on the application's workflow.
 
-Included in `api.routes.applications.router` (prefix `/applications`). Conventions as for cases: a bearer token,
-an `Idempotency-Key` scoped to the endpoint, problem+json refusals (409 when the application's status does
+Included in `api.routes.applications.applications.router` (prefix `/applications`). Conventions as for cases: a
+bearer token, an `Idempotency-Key` scoped to the endpoint, problem+json refusals (409 when the application's status does
 not allow the command or it is closed, 422 naming the field, 404 for an unknown application).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.command_requests import ApplicationCommandDep
+from api.http.openapi import problems
 from api.models.applications import (
     AnkestyrelsenOutcomeBody,
     AppealBody,
@@ -20,7 +21,6 @@ from api.models.applications import (
     TransportAssessmentBody,
 )
 from api.models.request_body import ClosureBody, DecisionBody, ReassessmentBody
-from api.openapi import problems
 from workflows.application_workflow import ApplicationWorkflow as Workflow
 from workflows.applications.commands import (
     AssessTransport,

@@ -1,5 +1,5 @@
 """The letters an application sent the citizen (its decisions, with their klagevejledning), as the PDFs the
-citizen got, and the resend of a failed one. Included by api.routes.applications (prefix /applications)."""
+citizen got, and the resend of a failed one. Included by api.routes.applications.applications (prefix /applications)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from activities.queries import letters as letter_queries
 from api.auth.dependencies import PrincipalDep
 from api.command_requests import ApplicationCommandDep
 from api.deps import ApplicationIdPath, PoolDep
+from api.http.openapi import problems
+from api.http.problems import ProblemError
 from api.models.applications import ApplicationView
-from api.openapi import problems
-from api.problems import ProblemError
-from api.routes.letters import LetterIdPath, LetterSummary, MessageIdPath, pdf_response
+from api.routes.cases.letters import LetterIdPath, LetterSummary, MessageIdPath, pdf_response
 from api.scoped_rows import visible_application
 from workflows.application_workflow import ApplicationWorkflow
 from workflows.messaging.commands import ResendMessage

@@ -20,9 +20,9 @@ from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.command_requests import CommandRequest
 from api.deps import IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
+from api.http.openapi import problems
+from api.http.problems import Problem, ProblemError, field_problem, problem_response
 from api.models.casework import BulkAssignmentAnswer, BulkAssignmentRequest, BulkAssignmentResult
-from api.openapi import problems
-from api.problems import Problem, ProblemError, field_problem, problem_response
 from api.scoped_rows import visible_case
 from api.staff import registered_caseworker, registered_team, seen_caseworker
 from workflows.case_workflow import CaseWorkflow
@@ -101,7 +101,7 @@ async def assign_cases(
                 await visible_case(request, pool, principal, str(case_id), AccessAction.CHANGE, Role.CASEWORKER)
                 state = await send_update(client, pool, case_id, update, command, context.options(command))
             except ProblemError as refused:
-                # The body the case's own command would have answered with (api/problems.py makes it).
+                # The body the case's own command would have answered with (api/http/problems.py makes it).
                 answer = problem_response(f"/cases/{case_id}/{endpoint}", refused)
                 problem = Problem.model_validate_json(bytes(answer.body))
                 return BulkAssignmentResult(case_id=case_id, status=refused.status, problem=problem)

@@ -1,6 +1,6 @@
 """`POST /cases/{case_id}/warnings/{warning_id}/seen`: a caseworker marks a deadline warning seen.
 
-Included in `api.routes.commands.router` (prefix `/cases/{case_id}`); the same conventions hold: a bearer token,
+Included in `api.routes.cases.commands.router` (prefix `/cases/{case_id}`); the same conventions hold: a bearer token,
 an `Idempotency-Key` scoped to the endpoint, one Workflow Update per command, problem+json refusals.
 """
 

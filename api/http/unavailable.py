@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError
 
-from api.problems import ProblemError, problem_response
+from api.http.problems import ProblemError, problem_response
 from api.settings import ApiSettings
 
 logger = logging.getLogger("genoptraening.api")

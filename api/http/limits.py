@@ -23,7 +23,7 @@ from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import ProblemError, problem_response
+from api.http.problems import ProblemError, problem_response
 
 JSON_MEDIA_TYPE = "application/json"
 

@@ -10,9 +10,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.deps import get_pool, get_temporal
-from api.http_limits import takes_json
-from api.problems import PROBLEM_JSON, Problem
-from api.schema_rules import state_input_rules
+from api.http.limits import takes_json
+from api.http.problems import PROBLEM_JSON, Problem
+from api.http.schema_rules import state_input_rules
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _DESCRIPTIONS = {
@@ -42,7 +42,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem, "description": _DESCRIPTIONS.get(status, "Problem")} for status in statuses}
 
 
-# Answers of the request contract (api/http_limits.py, api/problems.py) to any operation taking a body.
+# Answers of the request contract (api/http/limits.py, api/http/problems.py) to any operation taking a body.
 _BODY_ANSWERS = {
     "400": "Malformed JSON: the body does not parse",
     "413": "Request body too large: over `MAX_BODY_BYTES` (1 MiB by default), or the route's own limit",

@@ -16,9 +16,9 @@ from api.auth.access import forbidden, require, team_scope
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import PoolDep, SettingsDep
+from api.http.openapi import problems
+from api.http.problems import invalid_cursor_problem
 from api.models.inbox import InboxCounts, InboxItem, InboxPage, ViewCounts
-from api.openapi import problems
-from api.problems import invalid_cursor_problem
 from api.settings import ApiSettings
 from workflows.domain.model import CaseStatus, Level
 

@@ -16,11 +16,11 @@ from api.auth.access import list_scope, team_scope
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.deps import CaseIdPath, PoolDep, SettingsDep
+from api.http.openapi import problems
+from api.http.problems import ProblemError, checked_as_of, invalid_cursor_problem
+from api.http.query_types import QueryInstant
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
-from api.openapi import problems
-from api.problems import ProblemError, checked_as_of, invalid_cursor_problem
-from api.query_types import QueryInstant
-from api.routes import closing_check, letters
+from api.routes.cases import closing_check, letters
 from api.scoped_rows import visible_case
 from workflows.domain.model import CaseStatus
 from workflows.domain.plan import MunicipalityCode
@@ -120,7 +120,7 @@ async def case_events(case_id: CaseIdPath, request: Request, pool: PoolDep, prin
     return Timeline(case_id=str(case_id), events=[TimelineEvent.of(event) for event in stored])
 
 
-# The letters a case sent the citizen and the resend of a failed message (api/routes/letters.py).
+# The letters a case sent the citizen and the resend of a failed message (api/routes/cases/letters.py).
 router.include_router(letters.router)
-# What needs attention before the case ends (api/routes/closing_check.py).
+# What needs attention before the case ends (api/routes/cases/closing_check.py).
 router.include_router(closing_check.router)

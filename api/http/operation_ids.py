@@ -14,18 +14,18 @@ from fastapi.routing import APIRoute
 
 # Keyed by the route function (module and name), so moving a path does not lose its id.
 _NAMED = {
-    "api.routes.commands.classify": "classifyCase",
-    "api.routes.course_commands.reclassify": "reclassifyCase",
-    "api.routes.course_commands.assess_transport": "assessCaseTransport",
-    "api.routes.application_commands.assess_transport": "assessApplicationTransport",
-    "api.routes.application_commands.reassess": "reassessApplication",
-    "api.routes.application_commands.make_decision": "decideApplication",
-    "api.routes.application_commands.record_forwarding": "recordAnkestyrelsenForwarding",
-    "api.routes.cases.case_events": "getCaseTimeline",
-    "api.routes.applications.application_events": "getApplicationTimeline",
+    "api.routes.cases.commands.classify": "classifyCase",
+    "api.routes.cases.course_commands.reclassify": "reclassifyCase",
+    "api.routes.cases.course_commands.assess_transport": "assessCaseTransport",
+    "api.routes.applications.commands.assess_transport": "assessApplicationTransport",
+    "api.routes.applications.commands.reassess": "reassessApplication",
+    "api.routes.applications.commands.make_decision": "decideApplication",
+    "api.routes.applications.commands.record_forwarding": "recordAnkestyrelsenForwarding",
+    "api.routes.cases.cases.case_events": "getCaseTimeline",
+    "api.routes.applications.applications.application_events": "getApplicationTimeline",
     "api.routes.health.health": "getHealth",
-    "api.routes.codec.decode": "decodePayloads",
-    "api.routes.codec.encode": "encodePayloads",
+    "api.codec.routes.decode": "decodePayloads",
+    "api.codec.routes.encode": "encodePayloads",
 }
 
 

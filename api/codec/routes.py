@@ -11,7 +11,7 @@ Whoever can call `/codec/decode` can read every payload encrypted with the servi
 a verified token with the role `ops_decrypt` (401 without one or with a bad one, 403 for another role), and
 every decode is access-logged (action `decode`, purpose "teknisk bistand", the caller, the outcome, the source
 address, the trace id and the number of payloads): a row per citizen shown and the municipality of their case
-(`api.codec_access_log`), once per CODEC_DECODE_LOG_WINDOW_SECONDS, as the UI decodes one page in many requests.
+(`api.codec.access_log`), once per CODEC_DECODE_LOG_WINDOW_SECONDS, as the UI decodes one page in many requests.
 A decode whose rows cannot be written is refused: nothing is decoded unlogged. Encoding reveals nothing and is
 not logged.
 
@@ -47,11 +47,11 @@ from activities.sealing.payload_codec import EncryptionCodec, PayloadDecryptionE
 from api.auth.access import forbidden
 from api.auth.dependencies import bearer_scheme, current_principal
 from api.auth.principal import Principal, Role
-from api.codec_access_log import SeenCitizen, citizens_in, decode_entries
-from api.codec_setup import CodecCORS, unknown_payload_key
-from api.problems import FieldError, ProblemError, field_problem
+from api.codec.access_log import SeenCitizen, citizens_in, decode_entries
+from api.codec.setup import CodecCORS, unknown_payload_key
+from api.http.problems import FieldError, ProblemError, field_problem
+from api.http.unavailable import unavailable
 from api.settings import ApiSettings, get_api_settings
-from api.unavailable import unavailable
 
 logger = logging.getLogger("genoptraening.api")
 
@@ -282,7 +282,7 @@ def install_codec(app: FastAPI, codec: EncryptionCodec | None, ui_origins: list[
     if "*" in ui_origins:  # with credentials a wildcard would hand the decoded payloads to any site
         raise SystemExit("API cannot start: TEMPORAL_UI_ORIGIN must name origins, never *")
     app.state.payload_codec = codec
-    # Here rather than in api.unavailable: the key ring is this module's concern, and create_app calls this.
+    # Here rather than in api.http.unavailable: the key ring is this module's concern, and create_app calls this.
     app.add_exception_handler(UnknownPayloadKeyError, unknown_payload_key)
     app.add_middleware(CodecCORS, origins=ui_origins, prefix=PREFIX, max_age=CORS_MAX_AGE_SECONDS)
     app.include_router(router)

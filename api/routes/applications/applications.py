@@ -1,7 +1,7 @@
 """Applications for training without a hospital stay (Serviceloven §86 / Ældreloven): intake and reads.
 
 `POST /applications` starts an application's workflow together with its first Update; the caseworker
-commands on `/applications/{id}/…` are in `api.routes.application_commands`, included here.
+commands on `/applications/{id}/…` are in `api.routes.applications.commands`, included here.
 """
 
 from __future__ import annotations
@@ -39,12 +39,13 @@ from api.auth.access import list_scope, require, require_own_municipality
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.deps import ApplicationIdPath, IdempotencyKeyHeader, PoolDep, SettingsDep, TemporalDep
+from api.http.openapi import problems
+from api.http.problems import FieldError, ProblemError, invalid_cursor_problem
 from api.models.applications import ApplicationPage, ApplicationSummary, ApplicationTimeline, ApplicationView
 from api.models.cases import TimelineEvent
 from api.models.request_body import ApplicationBody
-from api.openapi import problems
-from api.problems import FieldError, ProblemError, invalid_cursor_problem
-from api.routes import application_commands, application_letters
+from api.routes.applications import commands as application_commands
+from api.routes.applications import letters as application_letters
 from api.scoped_rows import visible_application
 from api.settings import ApiSettings
 from workflows import search_attributes as keys

@@ -24,8 +24,8 @@ from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.command_requests import CaseCommandRequest
 from api.deps import CaseIdPath, PoolDep, SettingsDep
-from api.openapi import problems
-from api.problems import ProblemError
+from api.http.openapi import problems
+from api.http.problems import ProblemError
 from api.scoped_rows import visible_case
 from workflows.domain.attention import AttentionItem
 from workflows.domain.case_state import CaseState
@@ -33,7 +33,7 @@ from workflows.domain.closing_check import closing_attention
 from workflows.domain.commands import CloseCase, CompleteCourse
 from workflows.domain.decider import CommandRejected, decide
 
-# Included by api.routes.cases (prefix /cases), so api.main needs no change for it.
+# Included by api.routes.cases.cases (prefix /cases), so api.main needs no change for it.
 router = APIRouter(prefix="/{case_id}")
 
 NEEDS_ATTENTION = "closing-needs-attention"

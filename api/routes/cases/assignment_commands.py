@@ -1,7 +1,7 @@
 """Who works on a case: assign it, claim it, hand it on, release it. Each is a Workflow Update on the case's
 workflow and an event in its timeline, with who did it.
 
-The same conventions as `api.routes.commands` (prefix, tag and problem responses too). Names in the
+The same conventions as `api.routes.cases.commands` (prefix, tag and problem responses too). Names in the
 body are resolved against the staff register of the case's municipality (api/staff.py): the case is in the
 caller's scope only if that municipality is the caller's own (CaseCommandDep), so its register is the caller's.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.command_requests import CaseCommandDep
+from api.http.openapi import problems
 from api.models.cases import CaseView
 from api.models.casework import AssignmentRequest, ClaimRequest, HandOnRequest, ReleaseRequest
-from api.openapi import problems
 from api.staff import caller_as_caseworker, municipality_of, registered_caseworker, registered_team, seen_caseworker
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.casework import AssignCase, ClaimCase, HandOnCase, ReleaseCase

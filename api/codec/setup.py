@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from activities.sealing.payload_codec import UnknownPayloadKeyError
-from api.problems import ProblemError, problem_response
+from api.http.problems import ProblemError, problem_response
 
 logger = logging.getLogger("genoptraening.api")
 

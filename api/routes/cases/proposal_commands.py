@@ -3,7 +3,7 @@
 When a plan's `rehabilitation_deadline_text` (MedCom GGOP `RehabilitationDeadline`) names a date or a delay
 ("tidligst 14 dage efter udskrivelse"), the case proposes that later start with the words it came from
 (`start_date_proposal`). Only a confirmed date moves the 7-day start guarantee (SUL §140 stk. 4, last
-sentence). Included in `api.routes.commands.router` (prefix `/cases/{case_id}`), with the same conventions:
+sentence). Included in `api.routes.cases.commands.router` (prefix `/cases/{case_id}`), with the same conventions:
 `Idempotency-Key`, `If-Match`, the new version as `ETag`, problems as `application/problem+json`, and a
 caseworker of the responsible municipality.
 """

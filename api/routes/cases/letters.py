@@ -16,16 +16,16 @@ from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.command_requests import CaseCommandDep
 from api.deps import CaseIdPath, PoolDep
+from api.http.openapi import problems
+from api.http.problems import ProblemError
 from api.models.cases import CaseView
-from api.openapi import problems
-from api.problems import ProblemError
 from api.scoped_rows import visible_case
 from workflows.case_workflow import CaseWorkflow
 from workflows.messaging.commands import ResendMessage
 from workflows.messaging.model import MessageKind
 from workflows.messaging.state import DeliveryStatus
 
-# Included by api.routes.cases (prefix /cases), so api.main needs no change for it.
+# Included by api.routes.cases.cases (prefix /cases), so api.main needs no change for it.
 router = APIRouter(prefix="/{case_id}")
 
 LetterIdPath = Annotated[uuid.UUID, Path(description="The letter's id (its outbox message id, a UUID)")]

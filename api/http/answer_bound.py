@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from activities.commands.deadline import answer_deadline, not_answered_in_time
-from api.problems import problem_response
+from api.http.problems import problem_response
 
 logger = logging.getLogger("genoptraening.api")
 

@@ -14,8 +14,8 @@ from api.auth.access import forbidden, require
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Role
 from api.deps import PoolDep
+from api.http.openapi import problems
 from api.models.warnings import WarningItem, WarningList
-from api.openapi import problems
 
 router = APIRouter(prefix="/me", tags=["warnings"])
 

@@ -1,7 +1,7 @@
 """The start-guarantee report as CSV and as an HTML page for a leader: Danish, self-contained, no script.
 
 The page says what is measured, by which law, for which period and as of when, shows each municipality's chart
-(api.start_guarantee_chart) beside its table with the counts next to every share, and explains each reason.
+(api.pages.start_guarantee_chart) beside its table with the counts next to every share, and explains each reason.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date
 from html import escape
 
 from api.models.start_guarantee import StartGuaranteeReport
-from api.start_guarantee_chart import MONTHS_DA, chart_svg, month_label, percent
+from api.pages.start_guarantee_chart import MONTHS_DA, chart_svg, month_label, percent
 from workflows.domain.guarantee_reasons import REASON_ORDER
 from workflows.domain.guarantee_tally import Figures, MunicipalityFigures
 from workflows.domain.model import Level

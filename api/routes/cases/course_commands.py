@@ -1,7 +1,7 @@
 """The municipality's further steps on a case: reclassification, team, contact attempts, a refusal by another
 municipality's institution, the hospital for specialiseret genoptræning, and transport.
 
-Included in `api.routes.commands.router` (prefix `/cases/{case_id}`); the same conventions hold: a bearer token,
+Included in `api.routes.cases.commands.router` (prefix `/cases/{case_id}`); the same conventions hold: a bearer token,
 an `Idempotency-Key` scoped to the endpoint, one Workflow Update per command, problem+json refusals.
 """
 

@@ -2,7 +2,7 @@
 `statusReason`: a cancelled first appointment, the free choice accepted or declined, a postponed start, a
 transfer to another municipality, and a plan revoked as sent in error.
 
-Included in `api.routes.commands.router` (prefix `/cases/{case_id}`), with the same conventions.
+Included in `api.routes.cases.commands.router` (prefix `/cases/{case_id}`), with the same conventions.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from activities.commands.municipality_deadlines import municipality_deadlines
 from api.command_requests import CaseCommandDep, PlanCommandDep
 from api.deps import SettingsDep
+from api.http.problems import field_problem
 from api.models.cases import CaseView
 from api.models.course_commands import (
     AppointmentCancellationRequest,
@@ -21,7 +22,6 @@ from api.models.course_commands import (
     RevocationRequest,
     TransferRequest,
 )
-from api.problems import field_problem
 from workflows.case_workflow import CaseWorkflow
 from workflows.domain.commands import (
     AcceptFreeChoice,
