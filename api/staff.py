@@ -14,7 +14,7 @@ from activities.queries import staff_register
 from api.auth.principal import Principal, Role
 from api.command_requests import CaseCommandRequest
 from api.http.problems import FieldError, ProblemError
-from workflows.domain.casework import CaseworkerRef, TeamRef
+from workflows.domain.casework.model import CaseworkerRef, TeamRef
 
 
 def _refused(field: str, message: str, slug: str) -> ProblemError:

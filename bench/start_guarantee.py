@@ -31,7 +31,7 @@ from activities.store.read_models.guarantee_facts import read_counted
 from activities.store.read_models.guarantee_facts_rebuild import facts_from_events
 from tests.conftest import temporary_database
 from tests.guarantee_scenario import Citizen
-from workflows.domain.guarantee_tally import tally
+from workflows.domain.guarantee.tally import tally
 
 logger = logging.getLogger("bench.start_guarantee")
 YEAR_START, YEAR_END = date(2025, 1, 1), date(2025, 12, 31)

@@ -26,7 +26,7 @@ from activities.runtime.settings import Settings
 from activities.runtime.temporal_connection import connect_temporal
 from deploy.binaries import temporal_cli
 from deploy.processes import Child, port_in_use, start_child
-from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
+from workflows.shell.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from api.main import create_app
 from api.settings import ApiSettings
 from tests.auth_helpers import ScopedAuth, auth_settings
 from tests.factories import plan_payload
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 
 CASEWORKER = "caseworker:cw-1"
 PROBLEM_JSON = "application/problem+json"

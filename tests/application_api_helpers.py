@@ -21,8 +21,8 @@ from activities.platform.db import Pool
 from activities.store.activities import StoreActivities
 from api.main import create_app
 from tests.api_helpers import Api, api_client, settings_for
-from workflows.application_workflow import ApplicationWorkflow
-from workflows.case_workflow import CaseWorkflow
+from workflows.applications.workflow import ApplicationWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.messaging.model import Channel
 
 CASEWORKER = "caseworker:cw-86"

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.factories import SYNTHETIC_CPR, make_metadata
-from workflows.applications.commands import (
+from workflows.contracts.store import AppendApplicationEvents
+from workflows.domain.applications.commands import (
     Application,
     ApplicationCommand,
     AssessTransport,
@@ -28,9 +29,9 @@ from workflows.applications.commands import (
     RecordGpReply,
     RequestGpInformation,
 )
-from workflows.applications.decider import decide
-from workflows.applications.events import ApplicationEvent
-from workflows.applications.model import (
+from workflows.domain.applications.decider import decide
+from workflows.domain.applications.events import ApplicationEvent
+from workflows.domain.applications.model import (
     AnkestyrelsenOutcome,
     ApplicationDeadlineKind,
     CaseworkerCloseReason,
@@ -38,9 +39,8 @@ from workflows.applications.model import (
     LegalBasis,
     ReassessmentOutcome,
 )
-from workflows.applications.rejections import ApplicationCommandRejected
-from workflows.applications.state import ApplicationState, evolve
-from workflows.contracts.store import AppendApplicationEvents
+from workflows.domain.applications.rejections import ApplicationCommandRejected
+from workflows.domain.applications.state import ApplicationState, evolve
 
 CASEWORKER = "caseworker:cw-86"
 APPLIED_ON = date(2025, 11, 3)  # a Monday, after the Ældrelov came into force

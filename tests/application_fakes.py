@@ -11,7 +11,6 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from tests.fakes import InMemoryStreams
-from workflows.applications.events import ApplicationEvent
 from workflows.contracts.messaging import (
     QUEUE_APPLICATION_MESSAGE,
     RECORD_DELIVERY_FAILURE,
@@ -23,6 +22,7 @@ from workflows.contracts.messaging import (
     SendResult,
 )
 from workflows.contracts.store import APPEND_APPLICATION_EVENTS, AppendApplicationEvents, AppendResult
+from workflows.domain.applications.events import ApplicationEvent
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 from workflows.messaging.model import Channel
 

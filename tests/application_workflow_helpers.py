@@ -16,11 +16,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.binaries import temporal_test_server
 from tests.temporal_fixtures import register_search_attributes
-from workflows.application_workflow import ApplicationWorkflow, ApplicationWorkflowInput
-from workflows.applications.commands import ApplicationCommand, ReceiveApplication
-from workflows.applications.identity import workflow_id_for_application
-from workflows.applications.state import ApplicationState
-from workflows.workflow_results import ApplicationResult
+from workflows.applications.workflow import ApplicationWorkflow, ApplicationWorkflowInput
+from workflows.domain.applications.commands import ApplicationCommand, ReceiveApplication
+from workflows.domain.applications.identity import workflow_id_for_application
+from workflows.domain.applications.state import ApplicationState
+from workflows.shell.results import ApplicationResult
 
 Handle = WorkflowHandle[ApplicationWorkflow, ApplicationResult]
 

@@ -17,7 +17,7 @@ from workflows.domain.commands import (
 from workflows.domain.decider import decide
 from workflows.domain.events import CaseEvent
 from workflows.domain.model import DISCHARGE_RECIPIENTS, AlmenSubLevel, ContactChannel
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 from workflows.domain.state import CaseState, evolve
 
 CASEWORKER = "caseworker:cw-1"

@@ -31,7 +31,7 @@ from workflows.domain.model import (
     Level,
     ProviderKind,
 )
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 from workflows.domain.state import CaseState, evolve
 
 SYNTHETIC_CPR = "2509479989"

@@ -37,7 +37,7 @@ from workflows.domain.model import (
     PlanRelation,
     TransferReason,
 )
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 from workflows.domain.state import CaseState, evolve
 
 PROVIDER_ID = "kbh-sundhedshus-nord"

@@ -30,8 +30,8 @@ from tests.application_factories import (
 )
 from tests.application_fakes import InMemoryApplicationStore
 from tests.application_workflow_helpers import Handle, own_time_skipping_env, send, start_application, wait_for
-from workflows.application_workflow import ApplicationWorkflow
-from workflows.applications.model import AnkestyrelsenOutcome
+from workflows.applications.workflow import ApplicationWorkflow
+from workflows.domain.applications.model import AnkestyrelsenOutcome
 from workflows.domain.calendar import local_date
 
 HISTORIES = Path(__file__).parent / "histories"

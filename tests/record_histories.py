@@ -26,8 +26,8 @@ from tests.factories import make_command, make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.temporal_fixtures import register_search_attributes
 from tests.workflow_helpers import send, start_case, wait_for_state
-from workflows.case_workflow import CaseWorkflow
-from workflows.domain.casework import AcknowledgeWarning, AssignCase, CaseworkerRef
+from workflows.cases.workflow import CaseWorkflow
+from workflows.domain.casework.model import AcknowledgeWarning, AssignCase, CaseworkerRef
 from workflows.domain.commands import (
     AcceptFreeChoice,
     ChooseTrainingHospital,
@@ -41,11 +41,11 @@ from workflows.domain.commands import (
     TransferCase,
 )
 from workflows.domain.model import CaseStatus, CloseReason, Level, TransferReason
-from workflows.domain.plan import PreviousPlan
+from workflows.domain.plan.plan import PreviousPlan
 from workflows.domain.state import CaseState
 from workflows.messaging.commands import ResendMessage
 from workflows.messaging.starting import in_flight
-from workflows.workflow_results import CaseResult
+from workflows.shell.results import CaseResult
 
 HISTORIES = Path(__file__).parent / "histories"
 _WITH_STORE = {"truthful_messages", "resent_after_end"}  # scenarios that steer the fake transport

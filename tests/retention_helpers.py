@@ -13,7 +13,7 @@ from activities.store.eventstore import EventStore
 from activities.store.read_models.cases import CASES, case_row
 from tests.application_factories import close, make_application, make_application_append, receive, run
 from tests.factories import decide_all, lifecycle_commands, make_append, make_command, make_plan, plan_received
-from workflows.applications.state import ApplicationState
+from workflows.domain.applications.state import ApplicationState
 from workflows.domain.commands import CompleteCourse, RecordContactAttempt
 from workflows.domain.model import CaseStatus, ContactChannel
 from workflows.domain.state import CaseState, fold

@@ -15,7 +15,7 @@ from activities.messaging.settings import TransportSettings
 from activities.messaging.setup import MessagingParts, message_task_queue, messaging_parts
 from activities.platform.db import Pool
 from activities.store.activities import StoreActivities
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 
 
 def sender_for_tests(client: Client, pool: Pool, task_queue: str) -> tuple[MessagingParts, Worker]:

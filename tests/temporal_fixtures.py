@@ -12,7 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from deploy.binaries import temporal_cli, temporal_test_server
-from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
+from workflows.shell.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 NAMESPACE = "default"
 

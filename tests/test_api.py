@@ -31,7 +31,7 @@ from tests.api_helpers import (
 from tests.factories import HOSPITAL_SOR_ID, SYNTHETIC_CPR
 from workflows.domain.events import event_from_json
 from workflows.domain.state import CaseState, fold
-from workflows.identity import case_id_for_plan
+from workflows.shell.identity import case_id_for_plan
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -25,9 +25,9 @@ from tests.application_api_helpers import (
 from tests.application_factories import application_payload
 from tests.factories import SYNTHETIC_CPR
 from tests.workflow_helpers import search_attribute
-from workflows import search_attributes as keys
-from workflows.applications.events import application_event_from_json
-from workflows.applications.state import ApplicationState, fold
+from workflows.domain.applications.events import application_event_from_json
+from workflows.domain.applications.state import ApplicationState, fold
+from workflows.shell import search_attributes as keys
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

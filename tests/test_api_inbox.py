@@ -15,9 +15,9 @@ from activities.platform.db import Pool
 from api.auth.principal import Role
 from tests.api_helpers import PROBLEM_JSON, Api, distributed_case, running_api, unused_municipality
 from tests.auth_helpers import bearer
-from workflows.case_workflow import CaseWorkflow
-from workflows.domain.casework import AssignCase, CaseworkerRef, ReleaseCase
-from workflows.identity import workflow_id_for_case
+from workflows.cases.workflow import CaseWorkflow
+from workflows.domain.casework.model import AssignCase, CaseworkerRef, ReleaseCase
+from workflows.shell.identity import workflow_id_for_case
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

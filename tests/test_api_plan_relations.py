@@ -21,7 +21,7 @@ from tests.rulebook_api_helpers import field_names, list_items, of_type, ok, tim
 from tests.staff_helpers import register_teams
 from workflows.domain.events import CaseEvent, ContactDeadlineMissed, ContactReminderDue, PlanDelivered, TeamAssigned
 from workflows.domain.model import DISCHARGE_RECIPIENTS
-from workflows.identity import case_id_for_plan
+from workflows.shell.identity import case_id_for_plan
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

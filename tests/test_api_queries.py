@@ -22,8 +22,8 @@ from tests.api_helpers import (
     unused_municipality,
     wait_for_case,
 )
-from workflows import search_attributes as keys
-from workflows.identity import workflow_id_for_case
+from workflows.shell import search_attributes as keys
+from workflows.shell.identity import workflow_id_for_case
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -27,8 +27,8 @@ from tests.api_helpers import CASEWORKER, PROBLEM_JSON, api_client, fresh_plan, 
 from tests.factories import SYNTHETIC_CPR
 from tests.failing_store import POISON, QUOTED_CPR, PoisonedEventStore
 from tests.staff_helpers import register_teams
-from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
-from workflows.identity import workflow_id_for_case
+from workflows.cases.workflow import CaseWorkflow, CaseWorkflowInput
+from workflows.shell.identity import workflow_id_for_case
 
 
 async def test_a_command_no_worker_takes_answers_503_and_the_same_request_later_tells_the_outcome(

@@ -22,7 +22,7 @@ from tests.api_helpers import (
     running_api,
     unused_municipality,
 )
-from workflows.identity import workflow_id_for_case
+from workflows.shell.identity import workflow_id_for_case
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -20,11 +20,11 @@ from tests.api_helpers import PROBLEM_JSON, Api, fresh_plan, post_plan, running_
 from tests.auth_helpers import bearer
 from tests.domain_helpers import CASEWORKER, cid
 from tests.workflow_helpers import send
-from workflows.case_workflow import CaseWorkflow
-from workflows.domain.casework import AssignCase, CaseworkerRef
+from workflows.cases.workflow import CaseWorkflow
+from workflows.domain.casework.model import AssignCase, CaseworkerRef
 from workflows.domain.commands import AssignTeam
-from workflows.identity import workflow_id_for_case
-from workflows.workflow_results import CaseResult
+from workflows.shell.identity import workflow_id_for_case
+from workflows.shell.results import CaseResult
 
 LONGEST_LEAD = 20
 

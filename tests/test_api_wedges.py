@@ -17,7 +17,7 @@ from activities.store.eventstore import EventStore
 from tests.api_helpers import CASEWORKER, fresh_plan, post_plan, running_api
 from tests.staff_helpers import register_teams
 from workflows.contracts.store import AppendCaseEvents, AppendResult
-from workflows.identity import case_id_for_plan, workflow_id_for_case
+from workflows.shell.identity import case_id_for_plan, workflow_id_for_case
 
 HANG_ONCE = "hang-once"
 

@@ -24,17 +24,17 @@ from tests.application_factories import (
     upheld_on_appeal,
     uphold,
 )
-from workflows.applications.deadlines import next_deadline, pending_deadlines
-from workflows.applications.decider import decide
-from workflows.applications.model import (
+from workflows.domain.applications.deadlines import next_deadline, pending_deadlines
+from workflows.domain.applications.decider import decide
+from workflows.domain.applications.model import (
     AnkestyrelsenOutcome,
     ApplicationCloseReason,
     ApplicationDeadlineKind,
     ApplicationStatus,
     DecisionBasis,
 )
-from workflows.applications.rejections import ApplicationRejection
-from workflows.applications.state import is_overdue
+from workflows.domain.applications.rejections import ApplicationRejection
+from workflows.domain.applications.state import is_overdue
 
 Kind = ApplicationDeadlineKind
 Status = ApplicationStatus

@@ -30,12 +30,12 @@ from tests.application_workflow_helpers import (
 )
 from tests.refusing_transport import RefusingTransport
 from tests.workflow_helpers import search_attribute
-from workflows import search_attributes as keys
-from workflows.application_workflow import DELIVERY_FAILED_ATTRIBUTE_PATCH, ApplicationWorkflow
+from workflows.applications.workflow import DELIVERY_FAILED_ATTRIBUTE_PATCH, ApplicationWorkflow
 from workflows.domain.calendar import local_date
 from workflows.messaging.commands import ResendMessage
 from workflows.messaging.model import Channel
 from workflows.messaging.state import DeliveryStatus
+from workflows.shell import search_attributes as keys
 
 Stack = tuple[WorkflowEnvironment, str, RefusingTransport]
 

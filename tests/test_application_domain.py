@@ -34,16 +34,11 @@ from tests.application_factories import (
     upheld_on_appeal,
     uphold,
 )
-from workflows.applications.commands import (
-    ApplicationCommand,
-    CloseApplication,
-    DecisionTerms,
-    ReassessDecision,
-)
-from workflows.applications.deadlines import pending_deadlines
-from workflows.applications.decider import decide
-from workflows.applications.events import DecisionMade
-from workflows.applications.model import (
+from workflows.domain.applications.commands import ApplicationCommand, CloseApplication, DecisionTerms, ReassessDecision
+from workflows.domain.applications.deadlines import pending_deadlines
+from workflows.domain.applications.decider import decide
+from workflows.domain.applications.events import DecisionMade
+from workflows.domain.applications.model import (
     AnkestyrelsenOutcome,
     ApplicationCloseReason,
     ApplicationDeadlineKind,
@@ -52,8 +47,8 @@ from workflows.applications.model import (
     DecisionBasis,
     LegalBasis,
 )
-from workflows.applications.rejections import ApplicationRejection
-from workflows.applications.state import ApplicationState, fold, is_overdue
+from workflows.domain.applications.rejections import ApplicationRejection
+from workflows.domain.applications.state import ApplicationState, fold, is_overdue
 
 Kind = ApplicationDeadlineKind
 Status = ApplicationStatus

@@ -38,9 +38,9 @@ from tests.application_factories import (
 )
 from tests.factories import lifecycle_batches, make_append, new_case_id
 from tests.store_helpers import append_all
-from workflows.applications.commands import ApplicationCommand
-from workflows.applications.events import ApplicationEvent
-from workflows.applications.state import ApplicationState, fold
+from workflows.domain.applications.commands import ApplicationCommand
+from workflows.domain.applications.events import ApplicationEvent
+from workflows.domain.applications.state import ApplicationState, fold
 from workflows.messaging.model import Channel, MessageKind, MessageRecipient
 from workflows.messaging.state import DeliveryStatus, MessageDelivery
 

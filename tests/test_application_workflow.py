@@ -39,12 +39,17 @@ from tests.application_workflow_helpers import (
     wait_for,
 )
 from tests.workflow_helpers import search_attribute
-from workflows import search_attributes as keys
-from workflows.application_workflow import ApplicationWorkflow
-from workflows.applications.model import ApplicationCloseReason, ApplicationStatus, CareLevel, CaseworkerCloseReason
-from workflows.applications.state import ApplicationState, fold
+from workflows.applications.workflow import ApplicationWorkflow
+from workflows.domain.applications.model import (
+    ApplicationCloseReason,
+    ApplicationStatus,
+    CareLevel,
+    CaseworkerCloseReason,
+)
+from workflows.domain.applications.state import ApplicationState, fold
 from workflows.domain.calendar import local_date
-from workflows.workflow_results import ApplicationResult
+from workflows.shell import search_attributes as keys
+from workflows.shell.results import ApplicationResult
 
 Running = tuple[WorkflowEnvironment, InMemoryApplicationStore, str]
 Status = ApplicationStatus

@@ -23,9 +23,9 @@ from tests.application_workflow_helpers import (
     wait_for,
 )
 from tests.sender_helpers import sender_for_tests
-from workflows.application_workflow import ApplicationWorkflow
-from workflows.applications.model import ApplicationStatus
-from workflows.applications.state import ApplicationState, fold
+from workflows.applications.workflow import ApplicationWorkflow
+from workflows.domain.applications.model import ApplicationStatus
+from workflows.domain.applications.state import ApplicationState, fold
 from workflows.domain.calendar import local_date
 
 

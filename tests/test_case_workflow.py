@@ -17,13 +17,13 @@ from tests.domain_helpers import choose, classify, contact, offer
 from tests.factories import make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state
-from workflows import search_attributes as keys
-from workflows.case_workflow import CaseWorkflow
-from workflows.domain.casework import CaseworkerRef, ClaimCase
+from workflows.cases.workflow import CaseWorkflow
+from workflows.domain.casework.model import CaseworkerRef, ClaimCase
 from workflows.domain.commands import CompleteCourse
 from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus
 from workflows.domain.state import CaseState, fold
-from workflows.workflow_results import CaseResult
+from workflows.shell import search_attributes as keys
+from workflows.shell.results import CaseResult
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -14,9 +14,8 @@ from tests.domain_helpers import CASEWORKER, choose, cid, classify, contact
 from tests.factories import make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state
-from workflows import search_attributes as keys
-from workflows.case_workflow import CaseWorkflow
-from workflows.domain.casework import DeadlineWarningIssued
+from workflows.cases.workflow import CaseWorkflow
+from workflows.domain.casework.model import DeadlineWarningIssued
 from workflows.domain.commands import (
     AcceptFreeChoice,
     ChooseTrainingHospital,
@@ -35,8 +34,9 @@ from workflows.domain.model import (
     Recipient,
     TransferReason,
 )
-from workflows.domain.plan import PreviousPlan
+from workflows.domain.plan.plan import PreviousPlan
 from workflows.domain.state import CaseState
+from workflows.shell import search_attributes as keys
 
 Running = tuple[WorkflowEnvironment, InMemoryCaseStore, str]
 

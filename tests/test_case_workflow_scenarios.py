@@ -24,7 +24,7 @@ from tests.domain_helpers import CASEWORKER, choose, cid, classify, contact, off
 from tests.factories import make_plan, make_provider, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import send, start_case, terminate_started_cases, wait_for_state
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import (
     AssessTransport,
     CancelAppointment,

@@ -21,7 +21,7 @@ from tests.domain_helpers import choose, classify, contact, offer
 from tests.factories import make_plan, receive_plan
 from tests.sender_helpers import sender_for_tests
 from tests.workflow_helpers import send, start_case, terminate_started_cases, wait_for_state
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus
 from workflows.domain.state import CaseState, fold
 

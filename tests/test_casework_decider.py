@@ -11,7 +11,7 @@ import pytest
 from tests.domain_helpers import state_at
 from tests.factories import at, make_command, make_plan
 from workflows.domain.case_state import CaseState
-from workflows.domain.casework import (
+from workflows.domain.casework.model import (
     AddNote,
     AssignCase,
     CaseworkCommand,

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from tests.domain_helpers import state_at
 from tests.factories import at, make_command
-from workflows.domain.attention import MAX_ATTENTION_ITEMS, AttentionItem, AttentionKind
-from workflows.domain.closing_check import closing_attention
+from workflows.domain.casework.attention import MAX_ATTENTION_ITEMS, AttentionItem, AttentionKind
+from workflows.domain.casework.closing_check import closing_attention
 from workflows.domain.commands import CloseCase, CompleteCourse
 from workflows.domain.decider import decide
 from workflows.domain.events import CaseClosed, CourseCompleted

@@ -23,7 +23,7 @@ from tests.store_helpers import append_all
 from tests.test_api_codec import SETTINGS, codec, codec_api, operator, to_json
 from workflows.domain.commands import TransferCase
 from workflows.domain.model import TransferReason
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 from workflows.domain.state import CaseState, fold
 
 

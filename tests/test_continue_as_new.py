@@ -20,10 +20,10 @@ from tests.domain_helpers import CASEWORKER, cid
 from tests.factories import make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import send, start_case, wait_for_state
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import AssignTeam
 from workflows.domain.model import CaseStatus
-from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
+from workflows.shell.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

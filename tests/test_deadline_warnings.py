@@ -11,7 +11,7 @@ from tests.domain_helpers import CASEWORKER, choose, cid, contact, offer, run_co
 from tests.domain_helpers import deliveries as delivery_commands
 from tests.factories import at, make_command, make_plan
 from workflows.domain.calendar import end_of_local_day
-from workflows.domain.casework import (
+from workflows.domain.casework.model import (
     AcknowledgeWarning,
     DeadlineWarningIssued,
     DeadlineWarningSeen,

@@ -21,14 +21,14 @@ from tests.domain_helpers import CASEWORKER, cid, classify, contact
 from tests.factories import make_command, make_plan
 from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import send, start_case, terminate_started_cases, wait_for_state
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.calendar import end_of_local_day, local_date, subtract_working_days
-from workflows.domain.casework import AcknowledgeWarning, AssignCase, CaseworkerRef, DeadlineWarningIssued
+from workflows.domain.casework.model import AcknowledgeWarning, AssignCase, CaseworkerRef, DeadlineWarningIssued
 from workflows.domain.commands import AssignTeam, ConfirmProposedStartDate, ReceivePlan, TransferCase
 from workflows.domain.events import ContactReminderDue
 from workflows.domain.model import CaseStatus, DeadlineKind, TransferReason
 from workflows.domain.state import CaseState, fold
-from workflows.workflow_results import CaseResult
+from workflows.shell.results import CaseResult
 
 Running = tuple[WorkflowEnvironment, InMemoryCaseStore, str]
 Case = WorkflowHandle[CaseWorkflow, CaseResult]

@@ -39,7 +39,7 @@ from workflows.domain.model import (
     ResponsibleAuthority,
     TransferReason,
 )
-from workflows.domain.plan import PreviousPlan
+from workflows.domain.plan.plan import PreviousPlan
 from workflows.domain.rules import rules_for
 
 NOW = at("2026-11-17")

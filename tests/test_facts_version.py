@@ -12,7 +12,7 @@ from tests.application_factories import noon, receive
 from tests.application_factories import run as run_application
 from tests.domain_helpers import CASEWORKER, cid, run_commands
 from tests.factories import at, make_plan, receive_plan
-from workflows.applications.state import ApplicationState
+from workflows.domain.applications.state import ApplicationState
 from workflows.domain.commands import AssignTeam, ClassifyAlmenLevel
 from workflows.domain.facts_version import precondition_holds
 from workflows.domain.model import AlmenSubLevel, Recipient

@@ -25,7 +25,7 @@ from activities.store.eventstore import EventStore
 from tests import kl_gateway_scenarios as s
 from tests.factories import make_append
 from workflows.contracts.kl_gateway import KL_REPORT_SCHEDULE_ID, KL_REPORT_WORKFLOW, ReportRequest, RunSummary
-from workflows.kl_gateway_report import KlGatewayReportWorkflow
+from workflows.scheduled.kl_gateway_report import KlGatewayReportWorkflow
 
 CONFIG = ReportConfig({"101": s.MUNICIPALITY_SOR, "147": "451000016011"}, {s.PROVIDER_ID: s.PROVIDER_SOR})
 

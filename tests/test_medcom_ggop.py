@@ -6,16 +6,16 @@ from datetime import date
 from typing import Any
 
 import pytest
+
 from activities.messaging.medcom.ggop_envelope import read_ids
 from activities.messaging.medcom.ggop_mapping import GgopNotMapped, plan_from_ggop
 from activities.messaging.medcom.ggop_schema import check_ggop
 from activities.messaging.medcom.ggop_sections import NOT_IN_GGOP
 from activities.messaging.medcom.safe_xml import XmlRefusal, XmlRefused, parse_untrusted
-
 from activities.messaging.medcom.settings import MedComSettings
 from tests.ggop_fixtures import ggop, ten_megabytes
 from workflows.domain.model import DischargeKind, Level
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 
 SOR = "227871000016001"
 LIMIT = 2 * 1024 * 1024

@@ -15,10 +15,11 @@ from tests.application_factories import noon, receive
 from tests.application_factories import run as run_application
 from tests.domain_helpers import run_commands
 from tests.factories import at, receive_plan
-from workflows.applications.rejections import ApplicationCommandRejected, ApplicationRejection
+from workflows.domain.applications.rejections import ApplicationCommandRejected, ApplicationRejection
 from workflows.domain.commands import CloseCase
 from workflows.domain.decider import CommandRejected, Rejection
 from workflows.domain.model import CloseReason
+from workflows.domain.rejection import BusinessRejection
 from workflows.messaging.commands import (
     MessageOutcome,
     Outcome,
@@ -28,7 +29,6 @@ from workflows.messaging.commands import (
 )
 from workflows.messaging.events import DeliveryFailure, MessageQueued, MessageResendRequested
 from workflows.messaging.model import Channel, MessageKind, MessageRecipient
-from workflows.rejection import BusinessRejection
 
 Command = RecordMessageQueued | RecordMessageOutcome | ResendMessage
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from activities.messaging.medcom.receipts import Original, build_positive_receipt
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.messaging.mailroom import Mailroom, medcom_receipt_reader
+from activities.messaging.medcom.receipts import Original, build_positive_receipt
 from activities.messaging.settings import TransportSettings
 from activities.messaging.setup import embedded_transports, messaging_parts
 from activities.messaging.transports.base import Delivery, Transport
@@ -26,13 +26,13 @@ from activities.store.eventstore import EventStore
 from tests.factories import make_plan, receive_plan
 from tests.sender_helpers import case_and_message_workers
 from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state
-from workflows import search_attributes as keys
 from workflows.domain.commands import CloseCase
 from workflows.domain.model import CaseStatus, CloseReason
 from workflows.domain.state import CaseState
 from workflows.messaging.commands import ResendMessage
 from workflows.messaging.model import Channel, MessageKind
 from workflows.messaging.state import DeliveryStatus
+from workflows.shell import search_attributes as keys
 
 EHR_EAN = "5790001234567"
 MUNICIPALITY = "183"  # a municipality no other test lists cases for

@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest_asyncio
-from activities.messaging.medcom.outbound_envelope import with_envelope_id
-from activities.messaging.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
 from lxml import etree
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.messaging.mailroom import Mailroom, medcom_receipt_reader
+from activities.messaging.medcom.outbound_envelope import with_envelope_id
+from activities.messaging.medcom.receipts import Original, RefuseCode, build_negative_receipt, build_positive_receipt
 from activities.messaging.outbox import queue_outbound
 from activities.messaging.settings import TransportSettings
 from activities.messaging.setup import messaging_parts
@@ -29,7 +29,7 @@ from tests.factories import make_plan, receive_plan
 from tests.sender_helpers import case_and_message_workers
 from tests.store_helpers import scalar
 from tests.workflow_helpers import start_case, terminate_started_cases, wait_for_state
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.contracts.messaging import DeliveryInput, delivery_workflow_id
 from workflows.domain.state import CaseState
 from workflows.messaging.commands import Outcome
@@ -37,7 +37,7 @@ from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 from workflows.messaging.events import DeliveryFailure, MessageDeliveryFailed, MessageSent
 from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
 from workflows.messaging.state import DeliveryStatus
-from workflows.workflow_results import CaseResult
+from workflows.shell.results import CaseResult
 
 EHR_EAN = "5790001234574"
 MUNICIPALITY = "187"  # a municipality no other messaging test forwards to

@@ -31,7 +31,7 @@ from api.main import create_app
 from tests.api_helpers import PROBLEM_JSON, api_client, command, fresh_plan, post_plan, settings_for, wait_for_case
 from tests.encryption_helpers import CURRENT_KEY, OLD_KEY
 from tests.sender_helpers import sender_for_tests
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 
 NEWER_KEY = CURRENT_KEY  # id test-current: the worker encrypts with it
 SHARED_KEY = OLD_KEY  # id test-old: every process holds it

@@ -22,8 +22,8 @@ from activities.sealing.personal_fields import (
     BodyFields,
 )
 from activities.store.retention_events import RETENTION_EVENTS, RetentionEvent
-from workflows.applications.events import ApplicationEvent
-from workflows.applications.state import ApplicationState
+from workflows.domain.applications.events import ApplicationEvent
+from workflows.domain.applications.state import ApplicationState
 from workflows.domain.events import CaseEvent
 from workflows.domain.state import CaseState
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from workflows.domain.decider import plan_fingerprint
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 
 HISTORIES = Path(__file__).parent / "histories"
 

@@ -20,7 +20,7 @@ from tests.domain_helpers import CASEWORKER, classify
 from tests.factories import make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import start_case, terminate_started_cases, wait_for_state
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.contracts.store import APPEND_CASE_EVENTS, AppendCaseEvents, AppendResult
 from workflows.domain.commands import AssignTeam
 from workflows.domain.model import CaseStatus

@@ -26,7 +26,7 @@ from api.main import create_app
 from tests.api_helpers import PROBLEM_JSON, api_client, settings_for
 from tests.temporal_fixtures import NAMESPACE
 from tests.test_auth_support import JwksServer, RsaIssuer
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 
 
 async def _temporal_down() -> Client:

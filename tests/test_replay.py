@@ -17,8 +17,8 @@ from temporalio.worker import Replayer
 
 from activities.runtime.temporal_connection import data_converter_for
 from tests.encryption_helpers import encrypting_settings
-from workflows.application_workflow import ApplicationWorkflow
-from workflows.case_workflow import CaseWorkflow
+from workflows.applications.workflow import ApplicationWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))

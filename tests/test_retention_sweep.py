@@ -31,7 +31,7 @@ from workflows.contracts.retention import RETENTION_SCHEDULE_ID, SweepInput, Swe
 from workflows.contracts.store import EventMetadata
 from workflows.domain.events import ContactAttemptRecorded
 from workflows.domain.model import ContactChannel
-from workflows.retention_sweep import RetentionSweepWorkflow
+from workflows.scheduled.retention_sweep import RetentionSweepWorkflow
 
 ENDED = datetime(2019, 6, 3, 12, 0, tzinfo=UTC)
 WITHIN = ENDED + timedelta(days=4 * 365)

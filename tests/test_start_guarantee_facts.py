@@ -15,8 +15,8 @@ from activities.store.eventstore import EventStore
 from activities.store.read_models.guarantee_facts import read_facts
 from activities.store.read_models.guarantee_facts_rebuild import facts_from_events, rebuild_guarantee_facts
 from tests.guarantee_scenario import EXPECTED_AFTER_CORRECTION, EXPECTED_BEFORE_CORRECTION, correct_error, play
-from workflows.domain.guarantee_facts import Outcome, PlanEnd, PlanFact, miss_reason, outcome
-from workflows.domain.guarantee_tally import tally
+from workflows.domain.guarantee.facts import Outcome, PlanEnd, PlanFact, miss_reason, outcome
+from workflows.domain.guarantee.tally import tally
 from workflows.domain.model import GuaranteeStatusReason, Level
 
 DUE = date(2026, 1, 12)

@@ -22,8 +22,8 @@ from workflows.domain.commands import (
 from workflows.domain.deadlines import pending_deadlines
 from workflows.domain.decider import CommandRejected, Rejection, decide
 from workflows.domain.model import CloseReason, DeadlineKind, GuaranteeStatusReason, Level, PlanRelation
-from workflows.domain.plan import PreviousPlan, RehabilitationPlan
-from workflows.domain.start_proposal import (
+from workflows.domain.plan.plan import PreviousPlan, RehabilitationPlan
+from workflows.domain.plan.start_proposal import (
     ProposalOutcome,
     ProposedStartDateConfirmed,
     ProposedStartDateRejected,

@@ -17,13 +17,13 @@ from tests.domain_helpers import CASEWORKER, cid
 from tests.factories import make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import send, start_case, terminate_started_cases, wait_for_state
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import ConfirmProposedStartDate, RejectProposedStartDate
 from workflows.domain.events import StartGuaranteeBreached
 from workflows.domain.model import CaseStatus
-from workflows.domain.start_proposal import ProposalOutcome
+from workflows.domain.plan.start_proposal import ProposalOutcome
 from workflows.domain.state import CaseState, fold
-from workflows.workflow_results import CaseResult
+from workflows.shell.results import CaseResult
 
 Running = tuple[WorkflowEnvironment, InMemoryCaseStore, str]
 

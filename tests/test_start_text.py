@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from workflows.domain.start_text import NoProposal, ProposedStart, propose_later_start, read_start_text
+from workflows.domain.plan.start_text import NoProposal, ProposedStart, propose_later_start, read_start_text
 
 DISCHARGED = date(2026, 11, 16)
 

@@ -29,9 +29,9 @@ from tests.domain_helpers import classify
 from tests.factories import make_command, make_plan, receive_plan
 from tests.failing_store import POISON, QUOTED_CPR, PoisonedEventStore
 from tests.workflow_helpers import send, start_case, terminate_started_cases
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import AssignTeam
-from workflows.workflow_support import NOT_STARTED, START_GRACE
+from workflows.shell.workflow_support import NOT_STARTED, START_GRACE
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -23,7 +23,7 @@ from tests.encryption_helpers import encrypting_settings
 from tests.factories import SYNTHETIC_CPR, make_plan, receive_plan
 from tests.fakes import InMemoryCaseStore
 from tests.workflow_helpers import send, start_case, terminate_started_cases, wait_for_state
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import CloseCase
 from workflows.domain.model import CaseStatus, CloseReason
 

@@ -16,12 +16,12 @@ from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
-from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
+from workflows.cases.workflow import CaseWorkflow, CaseWorkflowInput
 from workflows.contracts.messaging import delivery_workflow_id
 from workflows.domain.commands import CaseCommand, ReceivePlan
 from workflows.domain.state import CaseState
-from workflows.identity import workflow_id_for_case
-from workflows.workflow_results import CaseResult
+from workflows.shell.identity import workflow_id_for_case
+from workflows.shell.results import CaseResult
 
 
 async def start_case(

@@ -20,12 +20,12 @@ from activities.commands.refusals import REJECTIONS, rejection_problem, temporal
 from activities.commands.repeats import applied_before, workflow_gone
 from activities.platform.db import Pool
 from activities.queries import applications as application_queries
-from workflows.application_workflow import ApplicationWorkflow
-from workflows.applications.identity import workflow_id_for_application
-from workflows.applications.rejections import ApplicationCommandRejected
-from workflows.applications.state import ApplicationState
+from workflows.applications.workflow import ApplicationWorkflow
+from workflows.domain.applications.identity import workflow_id_for_application
+from workflows.domain.applications.rejections import ApplicationCommandRejected
+from workflows.domain.applications.state import ApplicationState
 from workflows.domain.commands import Command
-from workflows.workflow_support import rejection_error
+from workflows.shell.workflow_support import rejection_error
 
 logger = logging.getLogger("genoptraening.api")
 

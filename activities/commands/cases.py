@@ -22,10 +22,10 @@ from activities.commands.refusals import temporal_problem
 from activities.commands.repeats import applied_before, workflow_gone
 from activities.platform.db import Pool
 from activities.queries import cases as case_queries
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import Command
 from workflows.domain.state import CaseState
-from workflows.identity import workflow_id_for_case
+from workflows.shell.identity import workflow_id_for_case
 
 logger = logging.getLogger("genoptraening.api")
 

@@ -13,7 +13,7 @@ from http import HTTPStatus
 
 from pydantic import BaseModel, Field
 
-from workflows.domain.attention import AttentionItem
+from workflows.domain.casework.attention import AttentionItem
 
 PROBLEM_TYPE_PREFIX = "urn:genoptraening:problem:"
 

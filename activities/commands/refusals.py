@@ -31,7 +31,7 @@ from activities.commands.problems import FieldError, ProblemError
 from activities.platform.db import Pool
 from activities.queries import cases as case_queries
 from workflows.domain.decider import Rejection
-from workflows.workflow_support import IDEMPOTENCY_KEY_REUSED, VERSION_MISMATCH
+from workflows.shell.workflow_support import IDEMPOTENCY_KEY_REUSED, VERSION_MISMATCH
 
 # Temporal answers that mean "not now", as opposed to "not so" (NOT_FOUND, INVALID_ARGUMENT, ...).
 TRANSIENT_RPC_STATUSES = frozenset(
@@ -58,12 +58,12 @@ REJECTIONS: dict[str, ProblemKind] = {
     Rejection.CASE_CLOSED: ProblemKind(409, "case-closed", "The case is closed"),
     Rejection.PLAN_CONFLICT: ProblemKind(409, "plan-conflict", "The plan id was received with other content"),
     Rejection.INVALID: ProblemKind(422, "invalid-command", "The command contradicts the case"),
-    # Applications without a hospital stay (workflows.applications.rejections); the other kinds are shared.
+    # Applications without a hospital stay (workflows.domain.applications.rejections); the other kinds are shared.
     "ApplicationClosed": ProblemKind(409, "application-closed", "The application is closed"),
     "ApplicationConflict": ProblemKind(
         422, "idempotency-key-reused", "The idempotency key was used for another application"
     ),
-    # Request preconditions checked by the workflow shell (workflows.workflow_support).
+    # Request preconditions checked by the workflow shell (workflows.shell.workflow_support).
     VERSION_MISMATCH: ProblemKind(412, "version-mismatch", "The version named in If-Match is not the current one"),
     IDEMPOTENCY_KEY_REUSED: ProblemKind(
         422, "idempotency-key-reused", "The idempotency key was used for another request"

@@ -14,7 +14,7 @@ from activities.commands.refusals import REJECTIONS
 from activities.platform.db import Pool
 from activities.store.applied_commands import applied_command
 from workflows.domain.commands import Command
-from workflows.workflow_support import IDEMPOTENCY_KEY_REUSED
+from workflows.shell.workflow_support import IDEMPOTENCY_KEY_REUSED
 
 _KEY_REUSED = REJECTIONS[IDEMPOTENCY_KEY_REUSED]
 

@@ -39,8 +39,8 @@ from activities.messaging.medcom.safe_xml import XmlRefused, parse_untrusted
 from activities.platform.db import Pool
 from activities.platform.tracing import current_trace_id
 from workflows.domain.model import PlanRelation
-from workflows.domain.plan import PreviousPlan, RehabilitationPlan
-from workflows.identity import case_id_for_plan
+from workflows.domain.plan.plan import PreviousPlan, RehabilitationPlan
+from workflows.shell.identity import case_id_for_plan
 
 logger = logging.getLogger("genoptraening.medcom")
 

@@ -39,14 +39,14 @@ from activities.intake.settings import IntakeSettings
 from activities.platform.db import Pool
 from activities.platform.identity import Identity, acted_by, actor_of
 from activities.queries import cases as case_queries
-from workflows import search_attributes as keys
-from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput
+from workflows.cases.workflow import CaseWorkflow, CaseWorkflowInput
 from workflows.domain.commands import ReceivePlan, ReplacePlan
 from workflows.domain.decider import Rejection, plan_fingerprint
 from workflows.domain.model import CaseStatus, PlanRelation
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 from workflows.domain.state import CaseState
-from workflows.identity import case_id_for_plan, workflow_id_for_case
+from workflows.shell import search_attributes as keys
+from workflows.shell.identity import case_id_for_plan, workflow_id_for_case
 
 logger = logging.getLogger("genoptraening.intake")
 
@@ -81,7 +81,7 @@ def _start_operation(
         task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         # A completed case's workflow id is never reused: the plan id belongs to that case for good. A workflow
-        # that ended without its first event (workflows.workflow_support.START_GRACE) failed, and may be reused.
+        # that ended without its first event (workflows.shell.workflow_support.START_GRACE) failed, and may be reused.
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         search_attributes=TypedSearchAttributes(
             [

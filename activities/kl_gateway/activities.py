@@ -1,4 +1,4 @@
-"""The KL Gateway report's Temporal activities (the workflow is workflows.kl_gateway_report)."""
+"""The KL Gateway report's Temporal activities (the workflow is workflows.scheduled.kl_gateway_report)."""
 
 from __future__ import annotations
 

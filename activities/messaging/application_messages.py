@@ -13,9 +13,9 @@ from activities.messaging.letters.texts import decision
 from activities.messaging.settings import TransportSettings
 from activities.platform.db import Pool
 from activities.store.eventstore import EventStore
-from workflows.applications.events import ApplicationEvent, ApplicationReceived, DecisionMade
-from workflows.applications.model import DecisionOutcome
 from workflows.contracts.messaging import QueueApplicationMessage
+from workflows.domain.applications.events import ApplicationEvent, ApplicationReceived, DecisionMade
+from workflows.domain.applications.model import DecisionOutcome
 from workflows.messaging.model import MessageKind, OutboundMessage
 
 

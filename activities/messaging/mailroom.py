@@ -45,9 +45,9 @@ from workflows.contracts.messaging import (
     ReceiptNotice,
     delivery_workflow_id,
 )
-from workflows.identity import workflow_id_for_case
 from workflows.messaging.commands import MessageOutcome, Outcome
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
+from workflows.shell.identity import workflow_id_for_case
 
 logger = logging.getLogger(__name__)
 

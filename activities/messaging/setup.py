@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 def message_task_queue(task_queue: str) -> str:
-    """The same name `workflows.case_messaging.message_task_queue` derives inside the workflow."""
+    """The same name `workflows.cases.messaging.message_task_queue` derives inside the workflow."""
     return f"{task_queue}-messages"
 
 

@@ -13,7 +13,7 @@ from activities.sealing.erased_models import load_opened
 from activities.sealing.personal_data import open_state
 from activities.sealing.personal_fields import APPLICATION_STATE
 from activities.store.eventstore import EventStore, StoredApplicationEvent
-from workflows.applications.state import ApplicationState
+from workflows.domain.applications.state import ApplicationState
 
 _LIST_COLUMNS = sql.SQL(
     "application_id, municipality_code, status, legal_basis, care_level, application_date, decision_outcome,"

@@ -20,12 +20,12 @@ from psycopg import sql
 
 from activities.platform.db import Pool
 from activities.queries.case_scope import TeamScope, scope_params
-from workflows.applications.model import ApplicationStatus
-from workflows.domain.attention import AttentionItem, AttentionKind
+from workflows.domain.applications.model import ApplicationStatus
+from workflows.domain.casework.attention import AttentionItem, AttentionKind
 from workflows.domain.model import CaseStatus
 
 # Per kind: the newest ones. More than this for one citizen would be a data error, and the list must stay short
-# enough to be confirmed into one event (workflows.domain.attention.MAX_ATTENTION_ITEMS).
+# enough to be confirmed into one event (workflows.domain.casework.attention.MAX_ATTENTION_ITEMS).
 _LIMIT_PER_KIND = 20
 
 _OPEN_CASE_STATUSES = [status.value for status in CaseStatus if status is not CaseStatus.NEW and not status.is_terminal]

@@ -14,7 +14,7 @@ from psycopg.rows import dict_row
 
 from activities.platform.db import Pool
 from workflows.domain.case_state import CaseState
-from workflows.domain.casework import UnseenWarning
+from workflows.domain.casework.model import UnseenWarning
 from workflows.domain.deadlines import deadline_due_on, pending_deadlines
 
 # What `pending_deadlines` reads to tell whether a legal deadline still runs.

@@ -28,7 +28,7 @@ _OPEN_CASES = """
 SELECT coalesce(municipality_code, 'unknown'), status, count(*), count(*) FILTER (WHERE overdue)
 FROM cases WHERE status NOT IN ('completed', 'closed') GROUP BY 1, 2
 """
-# The current version of each plan's fact; missed as workflows/domain/guarantee_facts.py's outcome says: a first
+# The current version of each plan's fact; missed as workflows/domain/guarantee/facts.py's outcome says: a first
 # offer after the due day, or none, not ended by the due day, and the due day passed (SUL §140 stk. 4: a start
 # offered within 7 days after discharge).
 _BREACHES = """

@@ -25,7 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.platform.startup_checks import StartupError
 from activities.runtime.observability_settings import ObservabilitySettings
 from activities.runtime.settings import Settings
-from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
+from workflows.shell.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 logger = logging.getLogger(__name__)
 SERVICE = "genoptraening-cli"

@@ -55,10 +55,10 @@ from activities.runtime.temporal_connection import connect_temporal
 from activities.runtime.worker_health import WorkerHealthSettings, serving_health
 from activities.sealing.citizen_cipher import configure_citizen_keys
 from activities.store.activities import StoreActivities
-from workflows.application_workflow import ApplicationWorkflow
-from workflows.case_workflow import CaseWorkflow
-from workflows.kl_gateway_report import KlGatewayReportWorkflow
-from workflows.retention_sweep import RetentionSweepWorkflow
+from workflows.applications.workflow import ApplicationWorkflow
+from workflows.cases.workflow import CaseWorkflow
+from workflows.scheduled.kl_gateway_report import KlGatewayReportWorkflow
+from workflows.scheduled.retention_sweep import RetentionSweepWorkflow
 
 logger = logging.getLogger("genoptraening.worker")
 

@@ -47,7 +47,7 @@ def _under(prefix: str, paths: Mapping[str, Erased]) -> dict[str, Erased]:
 
 T, N = Erased.TEXT, Erased.NULL
 
-# The hospital's plan (workflows.domain.plan): the citizen, their contact details and relatives, and every
+# The hospital's plan (workflows.domain.plan.plan): the citizen, their contact details and relatives, and every
 # free text about their health. Organisations (sender, hospital, municipality contacts), ids and codes stay.
 PLAN_PERSONAL: dict[str, Erased] = {
     "patient.cpr": T,
@@ -119,7 +119,7 @@ _MESSAGE_EVENTS: dict[str, BodyFields] = {
     "MessageResendRequested": BodyFields({}, frozenset({"message_id"})),
 }
 
-# Who holds a case (workflows.domain.casework): staff ids and team ids, no citizen's data; a reason is free text.
+# Who holds a case (workflows.domain.casework.model): staff ids and team ids, no citizen's data; a reason is free text.
 _HOLDERS = frozenset({"assignee", "team", "previous_assignee", "previous_team"})
 _CASEWORK_EVENTS: dict[str, BodyFields] = {
     "CaseAssigned": _free_text("reason", non_personal=_HOLDERS),
@@ -176,7 +176,7 @@ CASE_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
 
 _APPLICATION_DECIDED = frozenset({"legal_reference.citation", "appeal_guidance.text"})
 
-# Application streams (workflows.applications.events), by event type.
+# Application streams (workflows.domain.applications.events), by event type.
 APPLICATION_EVENTS: Mapping[str, BodyFields] = MappingProxyType(
     {
         "ApplicationReceived": BodyFields(

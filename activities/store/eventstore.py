@@ -32,8 +32,8 @@ from activities.store.stored_events import SELECT_EVENTS, AnyStoredEvent, Stream
 from activities.store.stored_events import StoredApplicationEvent as StoredApplicationEvent  # re-exported
 from activities.store.stored_events import StoredEvent as StoredEvent  # re-exported
 from activities.store.table_projection import inserted
-from workflows.applications.events import ApplicationEvent
 from workflows.contracts.store import AppendApplicationEvents, AppendCaseEvents, AppendResult, EventMetadata
+from workflows.domain.applications.events import ApplicationEvent
 from workflows.domain.events import CaseEvent
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class EventStore:
         self._pool = pool
         # A writer stuck behind the table lock this long fails and is retried by Temporal, rather than
         # piling up connections behind one slow transaction; both stay below the append activity's
-        # start-to-close timeout (workflows.workflow_support.STORE_TIMEOUT), so the database gives up first.
+        # start-to-close timeout (workflows.shell.workflow_support.STORE_TIMEOUT), so the database gives up first.
         self._lock_timeout = lock_timeout
         self._statement_timeout = statement_timeout
 

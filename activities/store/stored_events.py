@@ -2,7 +2,7 @@
 
 The `events` table holds two kinds of stream, told apart by its `stream_type` column (migration 0004):
 `case` streams (hospital plans, `workflows.domain`) and `application` streams (applications without a
-hospital stay, `workflows.applications`). The column `case_id` is the stream's id in both.
+hospital stay, `workflows.domain.applications`). The column `case_id` is the stream's id in both.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from activities.sealing.field_paths import ErasedField
 from activities.sealing.personal_data import CitizenKeys, open_body
 from activities.sealing.personal_fields import APPLICATION_EVENTS, CASE_EVENTS, BodyFields
 from activities.store.retention_events import RETENTION_EVENTS, RetentionEvent, retention_event_from_json
-from workflows.applications.events import ApplicationEvent, application_event_from_json
 from workflows.contracts.store import EventMetadata
+from workflows.domain.applications.events import ApplicationEvent, application_event_from_json
 from workflows.domain.events import CaseEvent, event_from_json
 
 

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from activities.commands.problems import FieldError, ProblemError, field_problem
 from activities.platform.tracing import current_trace_id
-from workflows.domain.attention import AttentionItem
+from workflows.domain.casework.attention import AttentionItem
 
 logger = logging.getLogger("genoptraening.api")
 

@@ -16,9 +16,9 @@ from activities.queries import applications as application_queries
 from api.http.timestamps import UtcTimestamps
 from api.models.cases import TimelineEvent
 from api.models.request_body import RequestBody
-from workflows.applications.commands import Grounds
-from workflows.applications.deadlines import next_deadline
-from workflows.applications.model import (
+from workflows.domain.applications.commands import Grounds
+from workflows.domain.applications.deadlines import next_deadline
+from workflows.domain.applications.model import (
     AnkestyrelsenOutcome,
     ApplicationDeadlineKind,
     ApplicationStatus,
@@ -26,7 +26,7 @@ from workflows.applications.model import (
     DecisionOutcome,
     LegalBasis,
 )
-from workflows.applications.state import ApplicationState, is_overdue
+from workflows.domain.applications.state import ApplicationState, is_overdue
 from workflows.domain.commands import Note
 
 

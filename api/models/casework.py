@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.http.problems import Problem
 from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
-from workflows.domain.casework import NoteText, OptionalReason, Reason
+from workflows.domain.casework.model import NoteText, OptionalReason, Reason
 from workflows.domain.inputs import Line
 
 SubjectField = Annotated[Line, Field(min_length=1, max_length=200, description="A caseworker's token subject")]

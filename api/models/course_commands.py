@@ -17,7 +17,7 @@ from api.models.request_body import RequestBody
 from workflows.domain.commands import Note, Reason
 from workflows.domain.inputs import Line
 from workflows.domain.model import AlmenSubLevel, ContactChannel, TransferReason
-from workflows.domain.plan import MunicipalityCode, SorId
+from workflows.domain.plan.plan import MunicipalityCode, SorId
 
 
 def _ore(value: Decimal) -> Decimal:

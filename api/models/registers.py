@@ -11,7 +11,7 @@ from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
 from workflows.domain.inputs import Line
 from workflows.domain.model import ProviderKind
-from workflows.domain.plan import MunicipalityCode
+from workflows.domain.plan.plan import MunicipalityCode
 from workflows.domain.rules import KNOWN_REGIONS
 
 # The kinds a municipality registers. Not `kl_free_choice`: KL's free-choice providers are chosen through

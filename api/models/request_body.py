@@ -12,12 +12,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from workflows.applications.commands import Application, ClosureTerms, DecisionTerms, ReassessmentTerms
+from workflows.domain.applications.commands import Application, ClosureTerms, DecisionTerms, ReassessmentTerms
 from workflows.domain.inputs import (
     refuse_control_characters,
     refuse_dates_outside_calendar,
 )
-from workflows.domain.plan_input import DATE_RULES, TEXT_RULES, PlanInput
+from workflows.domain.plan.plan_input import DATE_RULES, TEXT_RULES, PlanInput
 
 
 class RequestBody(BaseModel):
@@ -36,7 +36,7 @@ class RequestBody(BaseModel):
 
 
 # The domain models as request bodies, with the same rules as `RequestBody` (the plan's is the input every plan
-# door maps onto, `workflows.domain.plan_input`).
+# door maps onto, `workflows.domain.plan.plan_input`).
 _TEXT, _DATES = TEXT_RULES, DATE_RULES
 PlanBody = PlanInput
 ApplicationBody = Annotated[Application, _TEXT, _DATES]

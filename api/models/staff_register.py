@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
 from workflows.domain.inputs import Line
-from workflows.domain.plan import MunicipalityCode
+from workflows.domain.plan.plan import MunicipalityCode
 
 
 class TeamEntry(RequestBody):

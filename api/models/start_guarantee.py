@@ -8,8 +8,8 @@ from pydantic import Field
 
 from activities.kl_gateway.codes import STATUS_REASON
 from api.http.timestamps import UtcTimestamps
-from workflows.domain.guarantee_facts import UNEXPLAINED
-from workflows.domain.guarantee_tally import MunicipalityFigures
+from workflows.domain.guarantee.facts import UNEXPLAINED
+from workflows.domain.guarantee.tally import MunicipalityFigures
 from workflows.domain.model import Level
 
 MEASURE = (

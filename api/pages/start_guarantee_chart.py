@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from workflows.domain.guarantee_tally import Figures
+from workflows.domain.guarantee.tally import Figures
 
 KEPT_COLOUR = "#1b7f3b"  # green: offered within 7 days
 MISSED_COLOUR = "#d9822b"  # orange: not offered within 7 days

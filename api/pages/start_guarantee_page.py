@@ -13,8 +13,8 @@ from html import escape
 
 from api.models.start_guarantee import StartGuaranteeReport
 from api.pages.start_guarantee_chart import MONTHS_DA, chart_svg, month_label, percent
-from workflows.domain.guarantee_reasons import REASON_ORDER
-from workflows.domain.guarantee_tally import Figures, MunicipalityFigures
+from workflows.domain.guarantee.reasons import REASON_ORDER
+from workflows.domain.guarantee.tally import Figures, MunicipalityFigures
 from workflows.domain.model import Level
 
 _LEVELS_DA = {

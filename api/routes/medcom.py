@@ -32,7 +32,7 @@ from api.deps import PoolDep, SettingsDep, TemporalDep
 from api.http.limits import too_large
 from api.http.openapi import problems
 from api.http.problems import PROBLEM_JSON, FieldError, Problem, ProblemError
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 
 router = APIRouter(tags=["medcom"])
 

@@ -20,7 +20,7 @@ from api.http.openapi import problems
 from api.http.problems import ProblemError
 from api.models.cases import CaseView
 from api.models.request_body import PlanBody
-from workflows.identity import case_id_for_plan
+from workflows.shell.identity import case_id_for_plan
 
 logger = logging.getLogger("genoptraening.api")
 router = APIRouter(tags=["plans"])

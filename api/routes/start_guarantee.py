@@ -27,9 +27,9 @@ from api.http.query_types import QueryDate, QueryInstant
 from api.models.start_guarantee import REASON_LABELS, StartGuaranteeReport
 from api.pages.start_guarantee_page import report_csv, report_html
 from workflows.domain.calendar import local_date
-from workflows.domain.guarantee_tally import tally
+from workflows.domain.guarantee.tally import tally
 from workflows.domain.model import Level
-from workflows.domain.plan import MunicipalityCode
+from workflows.domain.plan.plan import MunicipalityCode
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 

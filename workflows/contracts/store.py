@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.applications.events import ApplicationEvent
+from workflows.domain.applications.events import ApplicationEvent
 from workflows.domain.commands import Actor
 from workflows.domain.events import CaseEvent
 from workflows.domain.model import Recipient

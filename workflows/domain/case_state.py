@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from workflows.domain.casework import UnseenWarning
+from workflows.domain.casework.model import UnseenWarning
 from workflows.domain.commands import HospitalRef, ProviderRef
 from workflows.domain.facts_version import FACTS_VERSION_DESCRIPTION, facts_version_of_stored
 from workflows.domain.model import (
@@ -20,8 +20,8 @@ from workflows.domain.model import (
     Recipient,
     ResponsibleAuthority,
 )
-from workflows.domain.plan import RehabilitationPlan
-from workflows.domain.start_proposal import StartDateProposal
+from workflows.domain.plan.plan import RehabilitationPlan
+from workflows.domain.plan.start_proposal import StartDateProposal
 from workflows.domain.transport import TransportDecision
 from workflows.messaging.state import Messages, any_failed
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from workflows.domain.calendar import add_working_days, end_of_local_day, subtract_working_days
 from workflows.domain.model import CaseStatus, DeadlineKind, Level
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 from workflows.domain.rules import RuleSet, rules_for
 from workflows.domain.state import CaseState
 

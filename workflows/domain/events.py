@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from workflows.domain.attention import ConfirmedAttention
-from workflows.domain.casework import (
+from workflows.domain.casework.attention import ConfirmedAttention
+from workflows.domain.casework.model import (
     CaseAssigned,
     CaseClaimed,
     CaseHandedOn,
@@ -28,8 +28,8 @@ from workflows.domain.model import (
     ResponsibleAuthority,
     TransferReason,
 )
-from workflows.domain.plan import RehabilitationPlan
-from workflows.domain.start_proposal import (
+from workflows.domain.plan.plan import RehabilitationPlan
+from workflows.domain.plan.start_proposal import (
     ProposedStartDateConfirmed,
     ProposedStartDateRejected,
     ProposedStartDateSuperseded,

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from workflows.domain import casework
 from workflows.domain import events as ev
 from workflows.domain.case_state import CaseState
-from workflows.domain.casework import CaseworkEvent
-from workflows.domain.casework_state import CASEWORK_FIELDS, casework_changes
+from workflows.domain.casework import model as casework
+from workflows.domain.casework.model import CaseworkEvent
+from workflows.domain.casework.state import CASEWORK_FIELDS, casework_changes
 from workflows.domain.facts_version import facts_version_after
 from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, GuaranteeStatusReason, Recipient, TransferReason
-from workflows.domain.start_proposal import (
+from workflows.domain.plan.start_proposal import (
     ProposalEvent,
     ProposedStartDateConfirmed,
     ProposedStartDateRejected,

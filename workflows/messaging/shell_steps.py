@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts.messaging import PREPARE_RESEND, Queued, ResendRequest
     from workflows.messaging.commands import MessageOutcome, RecordMessageOutcome
     from workflows.messaging.starting import start_delivery
-    from workflows.workflow_support import STORE_RETRY, STORE_TIMEOUT, EventSourcedShell
+    from workflows.shell.workflow_support import STORE_RETRY, STORE_TIMEOUT, EventSourcedShell
 
 
 async def record_outcome(shell: EventSourcedShell[Any, Any, Any], outcome: MessageOutcome) -> None:

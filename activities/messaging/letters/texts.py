@@ -100,7 +100,7 @@ def decision(
     paragraphs = [outcome, f"Afgørelsen er truffet efter {citation}."]
     if reason:
         paragraphs.append(f"Begrundelse: {reason}")
-    # The klagevejledning as the decision event carries it (workflows/applications/deadlines.appeal_guidance).
+    # The klagevejledning as the decision event carries it (workflows/domain/applications/deadlines.appeal_guidance).
     paragraphs += ["Sådan klager du", appeal_text]
     return Letter(
         kind=MessageKind.LETTER_DECISION,

@@ -1,5 +1,5 @@
 """A schema-checked GGOP message -> the domain's `RehabilitationPlan`, through the same door type as the
-JSON intake (`workflows.domain.plan_input.PlanInput`: its text and calendar rules apply here too).
+JSON intake (`workflows.domain.plan.plan_input.PlanInput`: its text and calendar rules apply here too).
 
 The element-by-element mapping, with what is kept, ignored and why, is in docs/medcom.md.
 """
@@ -17,9 +17,9 @@ from activities.messaging.medcom import ggop_sections as sections
 from activities.messaging.medcom.ggop_schema import SchemaProblem
 from activities.messaging.medcom.settings import MedComSettings
 from workflows.domain.model import Level
-from workflows.domain.plan import RehabilitationPlan
-from workflows.domain.plan_details import EpisodeOfCareId
-from workflows.domain.plan_input import PlanInput
+from workflows.domain.plan.details import EpisodeOfCareId
+from workflows.domain.plan.plan import RehabilitationPlan
+from workflows.domain.plan.plan_input import PlanInput
 
 Json = dict[str, Any]
 _PLAN = TypeAdapter(PlanInput)

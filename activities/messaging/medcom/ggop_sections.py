@@ -9,7 +9,7 @@ from lxml import etree
 
 from activities.messaging.medcom import ggop_read as read
 from workflows.domain.model import DischargeKind
-from workflows.domain.plan_details import EpisodeOfCareId
+from workflows.domain.plan.details import EpisodeOfCareId
 
 Json = dict[str, Any]
 # Said where a required text of the JSON plan has no GGOP source (docs/medcom.md, "contents").

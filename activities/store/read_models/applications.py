@@ -1,6 +1,6 @@
 """The applications read model: how application streams become rows of `applications` (migration 0004).
 
-Folded with `workflows.applications.state.fold`, inline in the append transaction and in rebuilds alike.
+Folded with `workflows.domain.applications.state.fold`, inline in the append transaction and in rebuilds alike.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from psycopg.types.json import Jsonb
 
 from activities.sealing.personal_fields import APPLICATION_STATE
 from activities.store.table_projection import ProjectableEvent, TableProjection
-from workflows.applications.deadlines import next_deadline
-from workflows.applications.events import ApplicationEvent
-from workflows.applications.state import ApplicationState, fold, is_overdue
+from workflows.domain.applications.deadlines import next_deadline
+from workflows.domain.applications.events import ApplicationEvent
+from workflows.domain.applications.state import ApplicationState, fold, is_overdue
 
 APPLICATIONS_TABLE = "applications"
 

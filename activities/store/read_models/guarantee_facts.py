@@ -1,6 +1,6 @@
 """The start-guarantee read model (`start_guarantee_facts`, migration 0015): plan facts, versioned by record time.
 
-Each append folds its events into the touched cases' plan facts with `workflows.domain.guarantee_facts.advance`
+Each append folds its events into the touched cases' plan facts with `workflows.domain.guarantee.facts.advance`
 (the domain's `evolve`) in the append transaction. A fact that changed gets a new version from the append's
 record time; the version it replaces is marked superseded at that time. So the facts as they stood at any
 instant are the versions recorded by then and not superseded by then (`read_facts`). The table is rebuilt
@@ -18,7 +18,7 @@ from psycopg.rows import args_row
 
 from activities.store.table_projection import ProjectableEvent
 from workflows.domain.events import CaseEvent
-from workflows.domain.guarantee_facts import PlanEnd, PlanFact, advance
+from workflows.domain.guarantee.facts import PlanEnd, PlanFact, advance
 from workflows.domain.model import GuaranteeStatusReason, Level
 from workflows.domain.state import CaseState
 
@@ -156,7 +156,7 @@ async def project_guarantee_facts(
 
 
 class CountedFact(NamedTuple):
-    """A fact as the report reads it: what `workflows.domain.guarantee_tally.tally` needs, no more (a national
+    """A fact as the report reads it: what `workflows.domain.guarantee.tally.tally` needs, no more (a national
     report reads 200,000 of them; a tuple is made far faster than a `PlanFact`)."""
 
     case_id: str

@@ -2,7 +2,7 @@
 facts as they stood at a time, folded straight from the store (what the read model must always agree with).
 
 Both read the case streams in (case, version) order, one keyset batch at a time, and fold each case with
-`workflows.domain.guarantee_facts.advance`. The events of one append share their `recorded_at`; a fact gets a
+`workflows.domain.guarantee.facts.advance`. The events of one append share their `recorded_at`; a fact gets a
 version per append, as the inline projection gives it, so a rebuilt table equals the one written inline.
 """
 
@@ -20,7 +20,7 @@ from activities.platform.db import Pool
 from activities.store.read_models.guarantee_facts import FACTS_TABLE, fold_into, insert_history
 from activities.store.rebuild import RebuildResult, _ReadModel, _swap
 from activities.store.stored_events import SELECT_EVENTS, StoredEvent, stored_events
-from workflows.domain.guarantee_facts import PlanFact
+from workflows.domain.guarantee.facts import PlanFact
 from workflows.domain.state import CaseState
 
 logger = logging.getLogger(__name__)

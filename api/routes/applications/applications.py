@@ -48,15 +48,15 @@ from api.routes.applications import commands as application_commands
 from api.routes.applications import letters as application_letters
 from api.scoped_rows import visible_application
 from api.settings import ApiSettings
-from workflows import search_attributes as keys
-from workflows.application_workflow import ApplicationWorkflow, ApplicationWorkflowInput
-from workflows.applications.commands import Application, ReceiveApplication
-from workflows.applications.decider import application_fingerprint, decide
-from workflows.applications.identity import application_id_for_key, workflow_id_for_application
-from workflows.applications.model import ApplicationStatus
-from workflows.applications.rejections import ApplicationCommandRejected
-from workflows.applications.state import ApplicationState
-from workflows.domain.plan import MunicipalityCode
+from workflows.applications.workflow import ApplicationWorkflow, ApplicationWorkflowInput
+from workflows.domain.applications.commands import Application, ReceiveApplication
+from workflows.domain.applications.decider import application_fingerprint, decide
+from workflows.domain.applications.identity import application_id_for_key, workflow_id_for_application
+from workflows.domain.applications.model import ApplicationStatus
+from workflows.domain.applications.rejections import ApplicationCommandRejected
+from workflows.domain.applications.state import ApplicationState
+from workflows.domain.plan.plan import MunicipalityCode
+from workflows.shell import search_attributes as keys
 
 logger = logging.getLogger("genoptraening.api")
 router = APIRouter(prefix="/applications", tags=["applications"])

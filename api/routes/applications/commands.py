@@ -21,8 +21,8 @@ from api.models.applications import (
     TransportAssessmentBody,
 )
 from api.models.request_body import ClosureBody, DecisionBody, ReassessmentBody
-from workflows.application_workflow import ApplicationWorkflow as Workflow
-from workflows.applications.commands import (
+from workflows.applications.workflow import ApplicationWorkflow as Workflow
+from workflows.domain.applications.commands import (
     AssessTransport,
     CloseApplication,
     MakeDecision,

@@ -15,8 +15,8 @@ from api.http.openapi import problems
 from api.models.cases import CaseView
 from api.models.casework import AssignmentRequest, ClaimRequest, HandOnRequest, ReleaseRequest
 from api.staff import caller_as_caseworker, municipality_of, registered_caseworker, registered_team, seen_caseworker
-from workflows.case_workflow import CaseWorkflow
-from workflows.domain.casework import AssignCase, ClaimCase, HandOnCase, ReleaseCase
+from workflows.cases.workflow import CaseWorkflow
+from workflows.domain.casework.model import AssignCase, ClaimCase, HandOnCase, ReleaseCase
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["commands"], responses=problems(404, 409, 412, 422))
 

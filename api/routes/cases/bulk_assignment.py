@@ -25,8 +25,8 @@ from api.http.problems import Problem, ProblemError, field_problem, problem_resp
 from api.models.casework import BulkAssignmentAnswer, BulkAssignmentRequest, BulkAssignmentResult
 from api.scoped_rows import visible_case
 from api.staff import registered_caseworker, registered_team, seen_caseworker
-from workflows.case_workflow import CaseWorkflow
-from workflows.domain.casework import AssignCase
+from workflows.cases.workflow import CaseWorkflow
+from workflows.domain.casework.model import AssignCase
 from workflows.domain.commands import AssignTeam, Command
 
 router = APIRouter(tags=["commands"])

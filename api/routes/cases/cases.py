@@ -23,7 +23,7 @@ from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, Timeline
 from api.routes.cases import closing_check, letters
 from api.scoped_rows import visible_case
 from workflows.domain.model import CaseStatus
-from workflows.domain.plan import MunicipalityCode
+from workflows.domain.plan.plan import MunicipalityCode
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 

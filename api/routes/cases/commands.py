@@ -19,7 +19,7 @@ from api.models.commands import (
 )
 from api.routes.cases import course_commands, guarantee_commands, proposal_commands, warning_commands
 from api.routes.cases.closing_check import checked
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import (
     ChooseProvider,
     ClassifyAlmenLevel,

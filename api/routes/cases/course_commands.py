@@ -25,7 +25,7 @@ from api.models.course_commands import (
     TransportRequestBody,
 )
 from api.staff import municipality_of, registered_team, seen_caseworker
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import (
     AssessTransport,
     AssignTeam,

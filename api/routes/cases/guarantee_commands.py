@@ -22,7 +22,7 @@ from api.models.course_commands import (
     RevocationRequest,
     TransferRequest,
 )
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import (
     AcceptFreeChoice,
     CancelAppointment,

@@ -20,7 +20,7 @@ from api.http.openapi import problems
 from api.http.problems import ProblemError
 from api.models.cases import CaseView
 from api.scoped_rows import visible_case
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.messaging.commands import ResendMessage
 from workflows.messaging.model import MessageKind
 from workflows.messaging.state import DeliveryStatus

@@ -20,8 +20,8 @@ from api.http.openapi import problems
 from api.models.casework import Note, NoteList, NoteRequest
 from api.scoped_rows import visible_case
 from api.staff import seen_caseworker
-from workflows.case_workflow import CaseWorkflow
-from workflows.domain.casework import AddNote, NoteAdded
+from workflows.cases.workflow import CaseWorkflow
+from workflows.domain.casework.model import AddNote, NoteAdded
 
 router = APIRouter(prefix="/cases/{case_id}/notes", tags=["cases"])
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from api.command_requests import CaseCommandDep
 from api.models.cases import CaseView
 from api.models.start_proposal import StartDateConfirmationRequest, StartDateRejectionRequest
-from workflows.case_workflow import CaseWorkflow
+from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import ConfirmProposedStartDate, RejectProposedStartDate
 
 router = APIRouter()

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Path
 
 from api.command_requests import CaseCommandDep
 from api.models.cases import CaseView
-from workflows.case_workflow import CaseWorkflow
-from workflows.domain.casework import AcknowledgeWarning
+from workflows.cases.workflow import CaseWorkflow
+from workflows.domain.casework.model import AcknowledgeWarning
 
 router = APIRouter()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from workflows.domain.case_state import CaseState
-from workflows.domain.casework import (
+from workflows.domain.casework.model import (
     AcknowledgeWarning,
     AddNote,
     AssignCase,

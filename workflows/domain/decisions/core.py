@@ -10,7 +10,7 @@ from workflows.domain.case_state import CaseState
 from workflows.domain.commands import CaseCommand
 from workflows.domain.events import CaseEvent
 from workflows.domain.model import CaseStatus
-from workflows.rejection import BusinessRejection
+from workflows.domain.rejection import BusinessRejection
 
 
 class Rejection(StrEnum):

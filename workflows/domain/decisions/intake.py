@@ -23,7 +23,7 @@ from workflows.domain.events import (
     PlanRevoked,
 )
 from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, CloseReason, PlanRelation, Recipient
-from workflows.domain.plan import RehabilitationPlan
+from workflows.domain.plan.plan import RehabilitationPlan
 from workflows.domain.rules import responsible_authority, rules_for
 
 # Fields added to the plan after plans were first stored: left out of the fingerprint while unset, so
@@ -31,7 +31,7 @@ from workflows.domain.rules import responsible_authority, rules_for
 _LATER_PLAN_FIELDS = (
     "previous_plan",
     "rehabilitation_deadline_text",
-    # MedCom GGOP details (workflows.domain.plan_details):
+    # MedCom GGOP details (workflows.domain.plan.details):
     "gp_copy_deselected",
     "sender",
     "medcom_letter",

@@ -1,7 +1,7 @@
 """A later start read from the plan's free text: proposed with the plan, confirmed or rejected by a caseworker.
 
 SUL §140 stk. 4, last sentence: the 7-day guarantee runs from the later start the plan gives for health
-reasons. A date read from free text (`workflows.domain.start_text`) is only a proposal; a confirmed one
+reasons. A date read from free text (`workflows.domain.plan.start_text`) is only a proposal; a confirmed one
 counts like the plan's own `start_date_for_health_reasons`, a rejected one changes nothing.
 """
 
@@ -14,9 +14,8 @@ from workflows.domain.commands import ConfirmProposedStartDate, RejectProposedSt
 from workflows.domain.deadlines import earliest_start_on, start_guarantee_due_on
 from workflows.domain.decisions.core import decide_rule, require, require_valid
 from workflows.domain.events import CaseEvent
-from workflows.domain.plan import RehabilitationPlan
-from workflows.domain.rules import rules_for
-from workflows.domain.start_proposal import (
+from workflows.domain.plan.plan import RehabilitationPlan
+from workflows.domain.plan.start_proposal import (
     ProposalOutcome,
     ProposedStartDateConfirmed,
     ProposedStartDateRejected,
@@ -24,7 +23,8 @@ from workflows.domain.start_proposal import (
     StartDateProposal,
     StartDateProposed,
 )
-from workflows.domain.start_text import propose_later_start
+from workflows.domain.plan.start_text import propose_later_start
+from workflows.domain.rules import rules_for
 
 
 def start_date_proposed(plan: RehabilitationPlan, now: datetime) -> list[CaseEvent]:

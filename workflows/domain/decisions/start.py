@@ -35,7 +35,7 @@ from workflows.domain.events import (
     StartPostponedByCitizen,
 )
 from workflows.domain.model import CaseStatus, DeadlineKind, ProviderKind
-from workflows.domain.start_proposal import confirmed_later_start
+from workflows.domain.plan.start_proposal import confirmed_later_start
 
 
 @decide_rule.register
