@@ -17,28 +17,22 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg import AsyncConnection, sql
 
 from activities.platform.db import Pool, open_pool
+from activities.store.blue_green import RebuildResult, RebuiltTable, swap_in
 from activities.store.eventstore import read_all_on
 from activities.store.read_models.applications import APPLICATIONS_TABLE, project_applications
 from activities.store.read_models.cases import CASES_TABLE, project_cases
+from activities.store.read_models.guarantee_facts_rebuild import rebuild_guarantee_facts
 from activities.store.stored_events import AnyStoredEvent, StoredApplicationEvent, StoredEvent
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_SECONDS = 5.0
-_PRIVILEGES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"})
-
-
-@dataclass(frozen=True)
-class RebuildResult:
-    cases: int  # rows in the rebuilt table (cases, or applications for that read model)
-    position: int
 
 
 async def _fold_cases(conn: AsyncConnection[Any], batch: Sequence[AnyStoredEvent], table: str) -> None:
@@ -49,23 +43,12 @@ async def _fold_applications(conn: AsyncConnection[Any], batch: Sequence[AnyStor
     await project_applications(conn, [stored for stored in batch if isinstance(stored, StoredApplicationEvent)], table)
 
 
-@dataclass(frozen=True)
-class _ReadModel:
-    table: str
-    key: str
-    fold: Callable[[AsyncConnection[Any], Sequence[AnyStoredEvent], str], Awaitable[None]]
-
-    @property
-    def rebuild_table(self) -> str:
-        return f"{self.table}_rebuild"
-
-
-CASES = _ReadModel(CASES_TABLE, "case_id", _fold_cases)
-APPLICATIONS = _ReadModel(APPLICATIONS_TABLE, "application_id", _fold_applications)
+CASES = RebuiltTable(CASES_TABLE, "case_id", _fold_cases)
+APPLICATIONS = RebuiltTable(APPLICATIONS_TABLE, "application_id", _fold_applications)
 REBUILD_TABLE = CASES.rebuild_table
 
 
-async def _fold_from(conn: AsyncConnection[Any], model: _ReadModel, position: int, batch_size: int) -> int:
+async def _fold_from(conn: AsyncConnection[Any], model: RebuiltTable, position: int, batch_size: int) -> int:
     """Fold every event of the model's kind after `position` into its rebuild table; returns the last
     position read. Logs its progress (events folded) every PROGRESS_SECONDS, for the operator's terminal."""
     folded, reported = 0, time.monotonic()
@@ -82,42 +65,7 @@ async def _fold_from(conn: AsyncConnection[Any], model: _ReadModel, position: in
             reported = time.monotonic()
 
 
-async def _swap(conn: AsyncConnection[Any], model: _ReadModel) -> None:
-    """Replace the model's table by its rebuild table, keeping its indexes and grants. Runs inside the
-    caller's transaction, after the events lock."""
-    live, rebuilt = model.table, model.rebuild_table
-    await conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(live)))
-    # Indexes and grants are read from the live table rather than restated here, so ones that later
-    # migrations add survive a rebuild too.
-    cursor = await conn.execute(
-        "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass AND NOT indisprimary",
-        (live,),
-    )
-    index_definitions = [row[0] for row in await cursor.fetchall()]
-    cursor = await conn.execute(
-        "SELECT privilege_type, grantee FROM information_schema.role_table_grants"
-        " WHERE table_schema = current_schema() AND table_name = %s AND grantee <> current_user",
-        (live,),
-    )
-    grants = [(row[0], row[1]) for row in await cursor.fetchall() if row[0] in _PRIVILEGES]
-    await conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(live)))
-    await conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(rebuilt), sql.Identifier(live)))
-    await conn.execute(
-        sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
-            sql.Identifier(live),
-            sql.Identifier(f"{rebuilt}_pkey"),
-            sql.Identifier(f"{live}_pkey"),
-        )
-    )
-    for definition in index_definitions:
-        # Catalog text from pg_get_indexdef, not outside input.
-        await conn.execute(definition.encode())
-    for privilege, grantee in grants:
-        target = sql.SQL("PUBLIC") if grantee == "PUBLIC" else sql.Identifier(grantee)
-        await conn.execute(sql.SQL("GRANT {} ON {} TO {}").format(sql.SQL(privilege), sql.Identifier(live), target))
-
-
-async def _rebuild(pool: Pool, model: _ReadModel, batch_size: int, lock_timeout: str) -> RebuildResult:
+async def _rebuild(pool: Pool, model: RebuiltTable, batch_size: int, lock_timeout: str) -> RebuildResult:
     async with pool.connection() as conn:
         # A failed rebuild leaves its table behind; the next rebuild starts by dropping it.
         async with conn.transaction():
@@ -135,7 +83,7 @@ async def _rebuild(pool: Pool, model: _ReadModel, batch_size: int, lock_timeout:
             # The appends' lock: nothing commits between the catch-up and the swap.
             await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
             position = await _fold_from(conn, model, position, batch_size)
-            await _swap(conn, model)
+            await swap_in(conn, model)
             cursor = await conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(model.table)))
             row = await cursor.fetchone()
     result = RebuildResult(cases=int(row[0]) if row else 0, position=position)
@@ -160,9 +108,6 @@ async def _main_async(conninfo: str) -> None:
     try:
         await rebuild_cases_projection(pool)
         await rebuild_applications_projection(pool)
-        # Imported here: that module builds on this one's swap.
-        from activities.store.read_models.guarantee_facts_rebuild import rebuild_guarantee_facts
-
         await rebuild_guarantee_facts(pool)
     finally:
         await pool.close()

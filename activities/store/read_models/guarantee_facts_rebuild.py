@@ -17,8 +17,8 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
 from activities.platform.db import Pool
+from activities.store.blue_green import RebuildResult, RebuiltTable, swap_in
 from activities.store.read_models.guarantee_facts import FACTS_TABLE, fold_into, insert_history
-from activities.store.rebuild import RebuildResult, _ReadModel, _swap
 from activities.store.stored_events import SELECT_EVENTS, StoredEvent, stored_events
 from workflows.domain.guarantee.facts import PlanFact
 from workflows.domain.state import CaseState
@@ -30,7 +30,7 @@ async def _nothing(*_: object) -> None:
     return None
 
 
-FACTS = _ReadModel(FACTS_TABLE, "fact_id", _nothing)
+FACTS = RebuiltTable(FACTS_TABLE, "fact_id", _nothing)
 
 
 async def _case_streams(
@@ -150,7 +150,7 @@ async def rebuild_guarantee_facts(pool: Pool, *, lock_timeout: str = "30s") -> R
                     sql.SQL("DELETE FROM {} WHERE case_id = ANY(%s)").format(sql.Identifier(rebuilt)), (late,)
                 )
                 await _fill(conn, rebuilt, case_ids=late)
-            await _swap(conn, FACTS)
+            await swap_in(conn, FACTS)
             cursor = await conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(FACTS_TABLE)))
             counted = await cursor.fetchone()
             cursor = await conn.execute("SELECT coalesce(max(global_position), 0) FROM events")
