@@ -14,7 +14,7 @@ help:
 	@echo "make run        start PostgreSQL (embedded), Temporal (dev server), worker and API; Ctrl-C stops all"
 	@echo "make run-infra  only PostgreSQL + Temporal + migrations (run worker/API yourself)"
 	@echo "make test       lint (ruff, mypy), then the test suite"
-	@echo "make lint       ruff check + mypy"
+	@echo "make lint       ruff check + mypy + the import contracts (lint-imports: the layers of docs/architecture.md)"
 	@echo "make fmt        ruff format + ruff check --fix"
 	@echo "make lock       regenerate requirements/*.txt (hash-pinned) from pyproject.toml; commit them"
 	@echo "make clean      forget the install stamp and tool caches (keeps .venv and .data)"
@@ -53,6 +53,7 @@ run-infra: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(CODE)
+	$(BIN)/lint-imports
 
 # Lint first, so that the test runner's summary is the last thing printed; -rs lists every skip with its reason
 # (e.g. no chromium for the chart page's browser test).

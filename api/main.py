@@ -34,6 +34,7 @@ from activities.runtime.temporal_connection import connect_temporal, payload_cod
 from activities.sealing.citizen_cipher import configure_citizen_keys
 from api.auth.tokens import require_token_keys
 from api.codec.routes import install_codec
+from api.deps import get_pool, get_temporal
 from api.http.answer_bound import AnswerBound
 from api.http.limits import RequestContract
 from api.http.observability import install_observability
@@ -237,7 +238,7 @@ def create_app(
     app.include_router(kl_gateway.router)
     install_codec(app, payload_codec_for(app_settings), app_settings.temporal_ui_origins)
     install_observability(app, ObservabilitySettings().metrics_cache_seconds)  # last: its middleware is outermost
-    install_openapi(app)
+    install_openapi(app, backends=(get_pool, get_temporal))
     if pool is None:  # personal data is sealed with them (a process's settings were checked above)
         try:
             configure_citizen_keys(app_settings.require_citizen_keys())

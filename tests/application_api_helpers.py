@@ -23,7 +23,7 @@ from api.main import create_app
 from tests.api_helpers import Api, api_client, settings_for
 from workflows.applications.workflow import ApplicationWorkflow
 from workflows.cases.workflow import CaseWorkflow
-from workflows.messaging.model import Channel
+from workflows.domain.messaging.model import Channel
 
 CASEWORKER = "caseworker:cw-86"
 

@@ -23,8 +23,8 @@ from workflows.contracts.messaging import (
 )
 from workflows.contracts.store import APPEND_APPLICATION_EVENTS, AppendApplicationEvents, AppendResult
 from workflows.domain.applications.events import ApplicationEvent
+from workflows.domain.messaging.model import Channel
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
-from workflows.messaging.model import Channel
 
 
 class InMemoryApplicationStore(InMemoryStreams[ApplicationEvent]):

@@ -37,8 +37,8 @@ from workflows.contracts.store import (
     PlanDelivery,
 )
 from workflows.domain.events import CaseEvent
+from workflows.domain.messaging.model import Channel, MessageKind
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
-from workflows.messaging.model import Channel, MessageKind
 
 E = TypeVar("E")
 

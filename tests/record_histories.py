@@ -40,10 +40,10 @@ from workflows.domain.commands import (
     ReplacePlan,
     TransferCase,
 )
+from workflows.domain.messaging.commands import ResendMessage
 from workflows.domain.model import CaseStatus, CloseReason, Level, TransferReason
 from workflows.domain.plan.plan import PreviousPlan
 from workflows.domain.state import CaseState
-from workflows.messaging.commands import ResendMessage
 from workflows.messaging.starting import in_flight
 from workflows.shell.results import CaseResult
 

@@ -19,7 +19,7 @@ from tests.api_helpers import PROBLEM_JSON, Api, danish_today, unused_municipali
 from tests.application_api_helpers import command, post_application, running_application_api
 from tests.application_factories import application_payload
 from tests.refusing_transport import RefusingTransport
-from workflows.messaging.model import Channel
+from workflows.domain.messaging.model import Channel
 
 Running = tuple[Api, RefusingTransport]
 

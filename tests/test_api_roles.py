@@ -26,7 +26,7 @@ from tests.application_factories import application_payload
 from tests.auth_helpers import DEFAULT_SOR, bearer
 from tests.encryption_helpers import encrypting_settings
 from tests.test_input_hygiene import OPERATIONS
-from workflows.messaging.model import MessageKind, message_id_for
+from workflows.domain.messaging.model import MessageKind, message_id_for
 
 OK, FORBIDDEN, NOT_FOUND = "ok", 403, 404
 CALLERS = (

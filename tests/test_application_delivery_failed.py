@@ -32,9 +32,9 @@ from tests.refusing_transport import RefusingTransport
 from tests.workflow_helpers import search_attribute
 from workflows.applications.workflow import DELIVERY_FAILED_ATTRIBUTE_PATCH, ApplicationWorkflow
 from workflows.domain.calendar import local_date
-from workflows.messaging.commands import ResendMessage
-from workflows.messaging.model import Channel
-from workflows.messaging.state import DeliveryStatus
+from workflows.domain.messaging.commands import ResendMessage
+from workflows.domain.messaging.model import Channel
+from workflows.domain.messaging.state import DeliveryStatus
 from workflows.shell import search_attributes as keys
 
 Stack = tuple[WorkflowEnvironment, str, RefusingTransport]

@@ -41,8 +41,8 @@ from tests.store_helpers import append_all
 from workflows.domain.applications.commands import ApplicationCommand
 from workflows.domain.applications.events import ApplicationEvent
 from workflows.domain.applications.state import ApplicationState, fold
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient
-from workflows.messaging.state import DeliveryStatus, MessageDelivery
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.messaging.state import DeliveryStatus, MessageDelivery
 
 MIGRATION_0021 = "0021_application_delivery_failed.sql"
 

@@ -12,15 +12,15 @@ from pydantic import ValidationError
 from tests.domain_helpers import state_at
 from tests.factories import at, make_command
 from workflows.domain.casework.attention import MAX_ATTENTION_ITEMS, AttentionItem, AttentionKind
-from workflows.domain.casework.closing_check import closing_attention
+from workflows.domain.closing_check import closing_attention
 from workflows.domain.commands import CloseCase, CompleteCourse
 from workflows.domain.decider import decide
 from workflows.domain.events import CaseClosed, CourseCompleted
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.messaging.state import DeliveryStatus, MessageDelivery
 from workflows.domain.model import CaseStatus, CloseReason
 from workflows.domain.state import CaseState
 from workflows.domain.transport import TransportDecision, TransportGround
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient
-from workflows.messaging.state import DeliveryStatus, MessageDelivery
 
 K = AttentionKind
 OTHER_CASE = AttentionItem(kind=K.OTHER_OPEN_CASE, ref="case-2", detail="received")

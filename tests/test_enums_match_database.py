@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 from typing import get_args
 
 import pytest_asyncio
-from activities.messaging.medcom.inbound_messages import InboundChannel, InboundOutcome, ReceiptKind
 from temporalio.testing import WorkflowEnvironment
 
 from activities.access_log.records import AccessAction, AccessOutcome
+from activities.messaging.medcom.inbound_messages import InboundChannel, InboundOutcome, ReceiptKind
 from activities.platform.db import Pool
 from activities.store.retention_events import ErasureBasis
 from activities.store.stored_events import StreamType
@@ -23,8 +23,8 @@ from api.models.registers import REGISTERED_PROVIDER_KINDS
 from tests.api_helpers import Api, running_api, unused_municipality
 from workflows.contracts.kl_gateway import RUN_STATUSES as KL_RUN_STATUSES
 from workflows.contracts.kl_gateway import TRIGGERS as KL_TRIGGERS
+from workflows.domain.messaging.model import Channel, MessageRecipient
 from workflows.domain.model import ProviderKind, Recipient
-from workflows.messaging.model import Channel, MessageRecipient
 
 # (table, column) -> the values the service writes there.
 WRITTEN: dict[tuple[str, str], frozenset[str]] = {

@@ -15,17 +15,17 @@ from tests.factories import at, make_plan, receive_plan
 from workflows.domain.applications.state import ApplicationState
 from workflows.domain.commands import AssignTeam, ClassifyAlmenLevel
 from workflows.domain.facts_version import precondition_holds
-from workflows.domain.model import AlmenSubLevel, Recipient
-from workflows.domain.state import CaseState
-from workflows.messaging.commands import (
+from workflows.domain.messaging.commands import (
     MessageOutcome,
     Outcome,
     RecordMessageOutcome,
     RecordMessageQueued,
     ResendMessage,
 )
-from workflows.messaging.events import DeliveryFailure
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.messaging.events import DeliveryFailure
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.model import AlmenSubLevel, Recipient
+from workflows.domain.state import CaseState
 
 PLAN = make_plan()
 

@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from tests.test_message_decisions import APPLICATION, CASE, Command, Stream, failed, queued, resend
-from workflows.messaging.commands import MessageOutcome, Outcome, RecordMessageOutcome
-from workflows.messaging.events import MessageSent
+from workflows.domain.messaging.commands import MessageOutcome, Outcome, RecordMessageOutcome
+from workflows.domain.messaging.events import MessageSent
 
 
 def report(outcome: Outcome, automatic_resend: int = 0, resend: int = 0) -> RecordMessageOutcome:

@@ -1,5 +1,5 @@
 """Table-driven tests of the message commands as a case and an application decide them: the same shared
-decisions (workflows/messaging/decisions.py), each stream's own plan_id and rejections."""
+decisions (workflows/domain/messaging/decisions.py), each stream's own plan_id and rejections."""
 
 from __future__ import annotations
 
@@ -18,17 +18,17 @@ from tests.factories import at, receive_plan
 from workflows.domain.applications.rejections import ApplicationCommandRejected, ApplicationRejection
 from workflows.domain.commands import CloseCase
 from workflows.domain.decider import CommandRejected, Rejection
-from workflows.domain.model import CloseReason
-from workflows.domain.rejection import BusinessRejection
-from workflows.messaging.commands import (
+from workflows.domain.messaging.commands import (
     MessageOutcome,
     Outcome,
     RecordMessageOutcome,
     RecordMessageQueued,
     ResendMessage,
 )
-from workflows.messaging.events import DeliveryFailure, MessageQueued, MessageResendRequested
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.messaging.events import DeliveryFailure, MessageQueued, MessageResendRequested
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.model import CloseReason
+from workflows.domain.rejection import BusinessRejection
 
 Command = RecordMessageQueued | RecordMessageOutcome | ResendMessage
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pypdf
 import pytest_asyncio
-from activities.messaging.medcom.receipts import Original, build_positive_receipt
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.messaging.letters.memo import letter_pdf
 from activities.messaging.mailroom import Mailroom, medcom_receipt_reader
+from activities.messaging.medcom.receipts import Original, build_positive_receipt
 from activities.messaging.outbox import load_message
 from activities.messaging.settings import TransportSettings
 from activities.messaging.setup import embedded_transports, messaging_parts
@@ -28,8 +28,8 @@ from activities.store.eventstore import EventStore
 from tests.factories import make_plan, receive_plan
 from tests.sender_helpers import case_and_message_workers
 from tests.workflow_helpers import start_case, terminate_started_cases, wait_for_state
-from workflows.messaging.model import Channel, MessageKind
-from workflows.messaging.state import DeliveryStatus
+from workflows.domain.messaging.model import Channel, MessageKind
+from workflows.domain.messaging.state import DeliveryStatus
 
 EHR_EAN = "5790001234567"
 

@@ -27,11 +27,11 @@ from tests.factories import make_plan, receive_plan
 from tests.sender_helpers import case_and_message_workers
 from tests.workflow_helpers import search_attribute, send, start_case, terminate_started_cases, wait_for_state
 from workflows.domain.commands import CloseCase
+from workflows.domain.messaging.commands import ResendMessage
+from workflows.domain.messaging.model import Channel, MessageKind
+from workflows.domain.messaging.state import DeliveryStatus
 from workflows.domain.model import CaseStatus, CloseReason
 from workflows.domain.state import CaseState
-from workflows.messaging.commands import ResendMessage
-from workflows.messaging.model import Channel, MessageKind
-from workflows.messaging.state import DeliveryStatus
 from workflows.shell import search_attributes as keys
 
 EHR_EAN = "5790001234567"

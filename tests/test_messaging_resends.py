@@ -31,12 +31,12 @@ from tests.store_helpers import scalar
 from tests.workflow_helpers import start_case, terminate_started_cases, wait_for_state
 from workflows.cases.workflow import CaseWorkflow
 from workflows.contracts.messaging import DeliveryInput, delivery_workflow_id
+from workflows.domain.messaging.commands import Outcome
+from workflows.domain.messaging.events import DeliveryFailure, MessageDeliveryFailed, MessageSent
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
+from workflows.domain.messaging.state import DeliveryStatus
 from workflows.domain.state import CaseState
-from workflows.messaging.commands import Outcome
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
-from workflows.messaging.events import DeliveryFailure, MessageDeliveryFailed, MessageSent
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
-from workflows.messaging.state import DeliveryStatus
 from workflows.shell.results import CaseResult
 
 EHR_EAN = "5790001234574"

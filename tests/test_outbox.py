@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from activities.messaging.outbox import load_message, mark_acknowledged, mark_sent, message_for_envelope, queue_outbound
 from activities.platform.db import Pool
 from tests.store_helpers import scalar
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
 
 EAN = "5790000121441"
 

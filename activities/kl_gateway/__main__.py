@@ -19,14 +19,20 @@ from datetime import UTC, datetime
 
 from activities.kl_gateway import queries, store
 from activities.kl_gateway.reporting import ReportConfig, report_batch
+from activities.kl_gateway.settings import KlGatewaySettings
 from activities.kl_gateway.transport import DirectoryTransport, KlTransportError
 from activities.platform.db import open_pool
-from activities.platform.startup_checks import StartupError
-from activities.runtime.settings import get_settings
+from activities.platform.settings import PlatformSettings
+from activities.platform.startup_checks import StartupError, read_settings
 from activities.sealing.citizen_cipher import configure_citizen_keys
+from activities.sealing.settings import CitizenKeySettings
 from workflows.contracts.kl_gateway import BatchRequest, RunPlan
 
 logger = logging.getLogger("activities.kl_gateway")
+
+
+class _ReportSettings(PlatformSettings, CitizenKeySettings, KlGatewaySettings):
+    """What the report command reads: the database, the citizen keys (names are sealed) and KL Gateway's own."""
 
 
 def _instant(text: str) -> datetime:
@@ -48,7 +54,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def _report(arguments: argparse.Namespace) -> str:
-    settings = get_settings()
+    settings = read_settings(_ReportSettings)
     configure_citizen_keys(settings.require_citizen_keys())
     config = ReportConfig(settings.kl_gateway_municipality_sor_ids, settings.kl_gateway_provider_sor_ids)
     transport = DirectoryTransport(settings.kl_gateway_root(settings.data_dir))
@@ -81,7 +87,7 @@ async def _report(arguments: argparse.Namespace) -> str:
 
 
 async def _status() -> str:
-    settings = get_settings()
+    settings = read_settings(_ReportSettings)
     pool = await open_pool(settings.require_database_url(), max_size=1, application_name="genoptraening-kl-status")
     try:
         rows = await queries.status(pool)

@@ -39,7 +39,7 @@ from workflows.contracts.messaging import (
     SendResult,
 )
 from workflows.domain.calendar import local_date
-from workflows.messaging.model import Channel, resend_envelope_id
+from workflows.domain.messaging.model import Channel, resend_envelope_id
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from activities.store.eventstore import EventStore
 from workflows.contracts.messaging import QueueApplicationMessage
 from workflows.domain.applications.events import ApplicationEvent, ApplicationReceived, DecisionMade
 from workflows.domain.applications.model import DecisionOutcome
-from workflows.messaging.model import MessageKind, OutboundMessage
+from workflows.domain.messaging.model import MessageKind, OutboundMessage
 
 
 async def application_events(pool: Pool, application_id: str) -> list[ApplicationEvent]:

@@ -17,8 +17,8 @@ from activities.messaging.settings import TransportSettings
 from activities.platform.db import Pool
 from activities.store.eventstore import EventStore
 from workflows.contracts.messaging import QueueCaseMessage
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
 from workflows.domain.state import CaseState, fold
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
 
 
 class NothingToQueue(LookupError):

@@ -45,7 +45,7 @@ from workflows.contracts.messaging import (
     ReceiptNotice,
     delivery_workflow_id,
 )
-from workflows.messaging.commands import MessageOutcome, Outcome
+from workflows.domain.messaging.commands import MessageOutcome, Outcome
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 from workflows.shell.identity import workflow_id_for_case
 

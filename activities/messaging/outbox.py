@@ -18,7 +18,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from activities.sealing.citizen_cipher import open_for_citizen, seal_for_citizen
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage
 
 logger = logging.getLogger(__name__)
 

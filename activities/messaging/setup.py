@@ -23,9 +23,9 @@ from activities.messaging.transports.base import Transport
 from activities.messaging.transports.digital_post_spool import DigitalPostSpool
 from activities.messaging.transports.vans_file_drop import VansFileDrop
 from activities.platform.db import Pool
+from workflows.domain.messaging.model import Channel
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 from workflows.messaging.mailroom_workflows import InboxPollWorkflow, OutboxSweepWorkflow
-from workflows.messaging.model import Channel
 
 logger = logging.getLogger(__name__)
 

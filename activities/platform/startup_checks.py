@@ -8,11 +8,14 @@ expected form, a database by user, host, port and database name only.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 # 0 done, 1 a failure, 2 a setting is missing or invalid (deploy/cli.py): every entry point alike.
 SETTINGS_EXIT_CODE = 2
@@ -62,3 +65,20 @@ def describe_validation_errors(errors: Sequence[Any], env_prefix: str = "") -> s
         name = f"{env_prefix}{location}".upper()
         parts.append(message if message.startswith(name) else f"{name}: {message}")
     return "; ".join(parts)
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def read_settings(model: type[SettingsT]) -> SettingsT:
+    """A settings block (or a composition of blocks), read from the environment; an invalid setting ends the
+    process with one line naming each (logged, or on stderr before logging is set up) and exit code 2, without a
+    traceback."""
+    try:
+        return model()
+    except ValidationError as err:
+        logging.getLogger("genoptraening.startup").critical(
+            "invalid setting: %s",
+            describe_validation_errors(err.errors(), str(model.model_config.get("env_prefix") or "")),
+        )
+        raise SystemExit(SETTINGS_EXIT_CODE) from None

@@ -20,7 +20,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from activities.platform.db import Pool
-from workflows.messaging.model import Channel
+from workflows.domain.messaging.model import Channel
 
 logger = logging.getLogger("genoptraening.metrics")
 

@@ -7,22 +7,19 @@ same `Settings` through `get_settings()`.
 from __future__ import annotations
 
 import ipaddress
-import logging
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from activities.intake.settings import IntakeSettings
 from activities.kl_gateway.settings import KlGatewaySettings
 from activities.platform.startup_checks import (
-    SETTINGS_EXIT_CODE,
     StartupError,
-    describe_validation_errors,
+    read_settings,
 )
 from activities.queries.settings import InboxSettings
-from activities.sealing.payload_codec import KEY_FORMAT, KeyRingError, PayloadKey, parse_key_ring
 from activities.sealing.settings import CitizenKeySettings
 
 DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
@@ -45,17 +42,6 @@ class Settings(IntakeSettings, InboxSettings, CitizenKeySettings, KlGatewaySetti
     temporal_tls_key: Path | None = Field(default=None, description="PEM client private key (mTLS)")
     temporal_tls_server_name: str | None = Field(default=None, description="Override the TLS server name")
     temporal_api_key: SecretStr | None = None
-    payload_encryption_keys: SecretStr | None = Field(
-        default=None,
-        description=f"AES-256 keys for Temporal payloads, `{KEY_FORMAT}`: the first encrypts, all decrypt. "
-        "Unset: the worker and the API refuse to start unless ALLOW_UNENCRYPTED_PAYLOADS is true "
-        "(`python -m deploy.local` makes a local key instead)",
-    )
-    allow_unencrypted_payloads: bool = Field(
-        default=False,
-        description="Let the worker and the API start without PAYLOAD_ENCRYPTION_KEYS, sending CPR numbers and "
-        "names to Temporal in clear: only for tests and a throw-away development server",
-    )
     temporal_ui_origin: str = Field(
         default="http://127.0.0.1:8233",
         description="Origin(s) of the Temporal UI allowed to call the codec endpoint (CORS), comma-separated",
@@ -85,16 +71,6 @@ class Settings(IntakeSettings, InboxSettings, CitizenKeySettings, KlGatewaySetti
         "are read. A route that needs more (a document intake) sets its own FastAPI `max_body_size`",
     )
 
-    @field_validator("payload_encryption_keys")
-    @classmethod
-    def _valid_key_ring(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            try:
-                parse_key_ring(value.get_secret_value())
-            except KeyRingError as err:
-                raise ValueError(f"PAYLOAD_ENCRYPTION_KEYS: {err}") from None
-        return value
-
     @field_validator("temporal_ui_origin")
     @classmethod
     def _valid_origins(cls, value: str) -> str:
@@ -103,13 +79,6 @@ class Settings(IntakeSettings, InboxSettings, CitizenKeySettings, KlGatewaySetti
             if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
                 raise ValueError(f"TEMPORAL_UI_ORIGIN must be scheme://host[:port] origins, not {origin!r}")
         return ",".join(origins)
-
-    @property
-    def payload_keys(self) -> list[PayloadKey]:
-        """The payload key ring (encrypting key first); empty when PAYLOAD_ENCRYPTION_KEYS is unset."""
-        if self.payload_encryption_keys is None:
-            return []
-        return parse_key_ring(self.payload_encryption_keys.get_secret_value())
 
     @property
     def temporal_ui_origins(self) -> list[str]:
@@ -144,18 +113,6 @@ class Settings(IntakeSettings, InboxSettings, CitizenKeySettings, KlGatewaySetti
             value is not None
             for value in (self.temporal_tls_ca, self.temporal_tls_cert, self.temporal_tls_key, self.temporal_api_key)
         )
-
-    def require_payload_keys(self) -> list[PayloadKey]:
-        """The key ring, or StartupError when it is empty and ALLOW_UNENCRYPTED_PAYLOADS is not true: a process
-        that sends payloads to Temporal must not send CPR numbers and names in clear by accident."""
-        keys = self.payload_keys
-        if not keys and not self.allow_unencrypted_payloads:
-            raise StartupError(
-                "PAYLOAD_ENCRYPTION_KEYS is not set, so CPR numbers and names would reach Temporal unencrypted. "
-                "Set it (`python -m activities.sealing.payload_codec` prints a key), or "
-                "ALLOW_UNENCRYPTED_PAYLOADS=true for a throw-away development server"
-            )
-        return keys
 
     def require_temporal_tls(self) -> None:
         """StartupError when the TEMPORAL_TLS_* files cannot serve: a certificate without its key (or the other way
@@ -196,10 +153,4 @@ def get_settings() -> Settings:
     An invalid setting ends the process with one line naming each (logged, or on stderr before logging is set
     up) and exit code 2, without a traceback. Entry points check first with `activities.runtime.startup_settings`,
     which names the other settings blocks' problems too. Tests build `Settings()`."""
-    try:
-        return Settings()
-    except ValidationError as err:
-        logging.getLogger("genoptraening.startup").critical(
-            "invalid setting: %s", describe_validation_errors(err.errors())
-        )
-        raise SystemExit(SETTINGS_EXIT_CODE) from None
+    return read_settings(Settings)

@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import AsyncConnection
 
+from activities.platform.startup_checks import read_settings
 from activities.sealing.citizen_keys import CitizenKeyConfig, CitizenKeyRow, key_by_id, key_for
 
 FORMAT_VERSION = 1
@@ -52,9 +53,9 @@ def citizen_key_config() -> CitizenKeyConfig:
     """The process's KEK and look-up secret; read from the settings on first use when not configured."""
     global _configured
     if _configured is None:
-        from activities.runtime.settings import get_settings  # not at import: settings import this module's neighbours
+        from activities.sealing.settings import CitizenKeySettings  # not at import: it imports this module's neighbours
 
-        _configured = get_settings().require_citizen_keys()
+        _configured = read_settings(CitizenKeySettings).require_citizen_keys()
     return _configured
 
 

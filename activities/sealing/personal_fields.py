@@ -109,7 +109,7 @@ def _free_text(*fields: str, non_personal: frozenset[str] = frozenset()) -> Body
 _NOTHING = BodyFields(personal={})
 _CONFIRMED_ATTENTION = frozenset({"confirmed_attention[].ref", "confirmed_attention[].detail"})
 
-# Outbound messages (workflows.messaging.events), in case and application streams alike: ids and codes only, the
+# Outbound messages (workflows.domain.messaging.events), in case and application streams alike: ids and codes only, the
 # content stays sealed in the outbox.
 _MESSAGE_EVENTS: dict[str, BodyFields] = {
     "MessageQueued": BodyFields({}, frozenset({"message_id", "plan_id"})),

@@ -12,17 +12,18 @@ import logging
 import sys
 
 from activities.platform.db import open_pool
-from activities.platform.startup_checks import StartupError
-from activities.runtime.settings import get_settings
+from activities.platform.settings import PlatformSettings
+from activities.platform.startup_checks import StartupError, read_settings
 from activities.sealing.citizen_keys import rewrap_keys
+from activities.sealing.settings import CitizenKeySettings
 
 logger = logging.getLogger("activities.sealing.rotation")
 
 
 async def _rewrap() -> int:
-    settings = get_settings()
-    config = settings.require_citizen_keys()
-    pool = await open_pool(settings.require_database_url(), max_size=1, application_name="genoptraening-kek-rotation")
+    config = read_settings(CitizenKeySettings).require_citizen_keys()
+    database_url = read_settings(PlatformSettings).require_database_url()
+    pool = await open_pool(database_url, max_size=1, application_name="genoptraening-kek-rotation")
     try:
         async with pool.connection() as conn, conn.transaction():
             return await rewrap_keys(conn, config)

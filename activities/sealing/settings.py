@@ -1,7 +1,9 @@
-"""The citizen-key block of the settings: the key-encryption key (KEK) that wraps every citizen's data key,
-the secret of the keyed hash that finds a citizen's key by CPR, and the retention rule.
+"""The sealing part's block of the settings: the keys that seal personal data on its way to Temporal (the payload
+key ring) and in the store (the key-encryption key (KEK) that wraps every citizen's data key, the secret of the
+keyed hash that finds a citizen's key by CPR), the throw-away setups that may go without them, and the retention
+rule that decides when a citizen's key is destroyed.
 
-`activities.runtime.settings.Settings` inherits these, so every process reads one `Settings`.
+`activities.runtime.settings.Settings` composes it with the other parts' blocks.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings
 
+from activities.platform.startup_checks import StartupError
 from activities.sealing.citizen_keys import CitizenKeyConfig, citizen_key_config
-from activities.sealing.payload_codec import KEY_FORMAT, KeyRingError, parse_key_ring
+from activities.sealing.payload_codec import KEY_FORMAT, KeyRingError, PayloadKey, parse_key_ring
 
 LOOKUP_SECRET_MIN_BYTES = 32
 
@@ -38,6 +41,17 @@ DEFAULT_RETENTION_RULES: tuple[RetentionRule, ...] = (
 
 
 class CitizenKeySettings(BaseSettings):
+    payload_encryption_keys: SecretStr | None = Field(
+        default=None,
+        description=f"AES-256 keys for Temporal payloads, `{KEY_FORMAT}`: the first encrypts, all decrypt. "
+        "Unset: the worker and the API refuse to start unless ALLOW_UNENCRYPTED_PAYLOADS is true "
+        "(`python -m deploy.local` makes a local key instead)",
+    )
+    allow_unencrypted_payloads: bool = Field(
+        default=False,
+        description="Let the worker and the API start without PAYLOAD_ENCRYPTION_KEYS, sending CPR numbers and "
+        "names to Temporal in clear: only for tests and a throw-away development server",
+    )
     citizen_kek_keys: SecretStr | None = Field(
         default=None,
         description=f"Key-encryption keys that wrap every citizen's data key, `{KEY_FORMAT}`: the first wraps new "
@@ -94,14 +108,42 @@ class CitizenKeySettings(BaseSettings):
             raise ValueError("RETENTION_RULES: two rules start on the same day")
         return tuple(sorted(value, key=lambda rule: rule.valid_from))
 
+    @field_validator("payload_encryption_keys")
+    @classmethod
+    def _valid_key_ring(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                parse_key_ring(value.get_secret_value())
+            except KeyRingError as err:
+                raise ValueError(f"PAYLOAD_ENCRYPTION_KEYS: {err}") from None
+        return value
+
+    @property
+    def payload_keys(self) -> list[PayloadKey]:
+        """The payload key ring (encrypting key first); empty when PAYLOAD_ENCRYPTION_KEYS is unset."""
+        if self.payload_encryption_keys is None:
+            return []
+        return parse_key_ring(self.payload_encryption_keys.get_secret_value())
+
+    def require_payload_keys(self) -> list[PayloadKey]:
+        """The key ring, or StartupError when it is empty and ALLOW_UNENCRYPTED_PAYLOADS is not true: a process
+        that sends payloads to Temporal must not send CPR numbers and names in clear by accident."""
+        keys = self.payload_keys
+        if not keys and not self.allow_unencrypted_payloads:
+            raise StartupError(
+                "PAYLOAD_ENCRYPTION_KEYS is not set, so CPR numbers and names would reach Temporal unencrypted. "
+                "Set it (`python -m activities.sealing.payload_codec` prints a key), or "
+                "ALLOW_UNENCRYPTED_PAYLOADS=true for a throw-away development server"
+            )
+        return keys
+
     def require_citizen_keys(self) -> CitizenKeyConfig:
         """The KEK and look-up secret, or StartupError naming the missing setting (one line, no value)."""
         return citizen_key_config(
             self.citizen_kek_keys.get_secret_value() if self.citizen_kek_keys else None,
             self.citizen_lookup_secret.get_secret_value() if self.citizen_lookup_secret else None,
             # ALLOW_UNENCRYPTED_PAYLOADS marks the same throw-away setup (tests, a scratch server): it allows this too.
-            allow_ephemeral=self.allow_ephemeral_citizen_keys
-            or bool(getattr(self, "allow_unencrypted_payloads", False)),
+            allow_ephemeral=self.allow_ephemeral_citizen_keys or self.allow_unencrypted_payloads,
         )
 
     def retention_rule_on(self, ended_on: date) -> RetentionRule:

@@ -18,11 +18,13 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from activities.commands.settings import CommandSettings
+from activities.platform.startup_checks import read_settings
 from api.auth.errors import AuthenticationFailed, AuthenticationUnavailable, Reason
 from api.auth.principal import Principal
+from api.auth.settings import AuthSettings
 from api.auth.tokens import TokenVerifier
 from api.http.problems import ProblemError
-from api.settings import ApiSettings, get_api_settings
 
 logger = logging.getLogger("genoptraening.auth")
 
@@ -74,9 +76,9 @@ def unauthenticated(reason: Reason) -> ProblemError:
     )
 
 
-def _settings(request: Request) -> ApiSettings:
-    settings: ApiSettings | None = getattr(request.app.state, "settings", None)
-    return settings if settings is not None else get_api_settings()
+def _settings(request: Request) -> AuthSettings:
+    settings: AuthSettings | None = getattr(request.app.state, "settings", None)  # the app's ApiSettings
+    return settings if settings is not None else read_settings(AuthSettings)
 
 
 def token_verifier(request: Request) -> TokenVerifier:
@@ -116,12 +118,13 @@ def current_principal(
         raise unauthenticated(refused.reason) from None
     except AuthenticationUnavailable:
         logger.warning("503 on %s %s: the issuer's keys cannot be had", request.method, request.url.path)
+        app_settings: CommandSettings = request.app.state.settings  # the app's ApiSettings
         raise ProblemError(
             503,
             "The token cannot be checked now: the issuer's keys are unavailable",
             slug="authentication-unavailable",
             title="Service unavailable",
-            headers={"Retry-After": str(_settings(request).retry_after_seconds)},
+            headers={"Retry-After": str(app_settings.retry_after_seconds)},
         ) from None
 
 

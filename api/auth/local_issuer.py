@@ -38,10 +38,12 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
+from activities.platform.settings import PlatformSettings
+from activities.platform.startup_checks import read_settings
 from api.auth.assurance import NSIS_LEVELS
 from api.auth.keys import thumbprint
 from api.auth.principal import Role
-from api.settings import get_api_settings
+from api.auth.settings import AuthSettings
 
 logger = logging.getLogger("genoptraening.auth")
 
@@ -118,7 +120,7 @@ class LocalIssuer:
         return self.key_dir / PUBLIC_KEY_FILE
 
     def settings_overrides(self) -> dict[str, Any]:
-        """The ApiSettings fields that make a service trust this issuer: `ApiSettings(**..., **overrides)`."""
+        """The settings fields that make a service trust this issuer: `ApiSettings(**..., **overrides)`."""
         return {
             "auth_issuer": self.issuer,
             "auth_audience": self.audience,
@@ -212,6 +214,10 @@ def write_dev_tokens(issuer: LocalIssuer, path: Path, *, hours: float = 12) -> d
     return tokens
 
 
+class _IssuerSettings(PlatformSettings, AuthSettings):
+    """What issuing a token reads: where the local issuer keeps its key (DATA_DIR) and whom tokens are for."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api.auth.local_issuer", description=__doc__.split("\n\n")[0])
     parser.add_argument("--role", required=True, choices=[role.value for role in Role])
@@ -237,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         parser.error(problem)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
-    settings = get_api_settings()
+    settings = read_settings(_IssuerSettings)
     issuer = LocalIssuer.create_or_load(settings.data_dir / "auth", settings.auth_issuer, settings.auth_audience)
     if not settings.auth_is_local and settings.auth_public_key_file != issuer.public_key_file:
         logger.warning("AUTH_JWKS_URL/AUTH_PUBLIC_KEY_FILE name another issuer: the service will refuse this token")

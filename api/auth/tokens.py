@@ -3,7 +3,7 @@
 PyJWT does the cryptography and the registered claims; this module fixes what it is given. The algorithms
 come from AUTH_ALGORITHMS only (asymmetric, never from the token) and are narrowed to those the chosen key
 can verify; exp, iat, iss and aud are required; issuer and audience are compared whole; the leeway is at most
-60 s (ApiSettings). The key is the configured public key file's, or the issuer's JWKS key that the token's `kid`
+60 s (AuthSettings). The key is the configured public key file's, or the issuer's JWKS key that the token's `kid`
 names (`api.auth.jwks`).
 
 Then the claims become a `Principal` through the configured claim names and role map. A person's token must
@@ -28,7 +28,7 @@ from api.auth.errors import AuthenticationFailed, Reason
 from api.auth.jwks import Fetch, JwksKey, JwksKeys, fetch_url
 from api.auth.keys import algorithms_for, load_public_key_file, thumbprint
 from api.auth.principal import Principal, Role
-from api.settings import ApiSettings
+from api.auth.settings import AuthSettings
 
 logger = logging.getLogger("genoptraening.auth")
 
@@ -55,7 +55,7 @@ def _reason(error: jwt.PyJWTError) -> Reason:
 
 
 class TokenVerifier:
-    def __init__(self, settings: ApiSettings, *, fetch: Fetch = fetch_url) -> None:
+    def __init__(self, settings: AuthSettings, *, fetch: Fetch = fetch_url) -> None:
         self.settings = settings
         self._file_key: JwksKey | None = None
         self._file_kid: str | None = None
@@ -123,7 +123,7 @@ class TokenVerifier:
         raise AuthenticationFailed("unknown_key")
 
 
-def require_token_keys(settings: ApiSettings) -> None:
+def require_token_keys(settings: AuthSettings) -> None:
     """StartupError when no token could be verified: neither AUTH_JWKS_URL nor AUTH_PUBLIC_KEY_FILE is set, or
     the key file does not hold a public key. `make run` sets its local issuer's key file (deploy.local)."""
     if settings.auth_jwks_url is None and settings.auth_public_key_file is None:
@@ -191,7 +191,7 @@ def _true(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-def principal_from_claims(claims: Mapping[str, Any], settings: ApiSettings) -> Principal:
+def principal_from_claims(claims: Mapping[str, Any], settings: AuthSettings) -> Principal:
     subject = _text(claim(claims, settings.auth_claim_subject))
     if subject is None:
         raise AuthenticationFailed("missing_claim")

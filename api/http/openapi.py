@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import FastAPI
@@ -9,7 +10,6 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from api.deps import get_pool, get_temporal
 from api.http.limits import takes_json
 from api.http.problems import PROBLEM_JSON, Problem
 from api.http.schema_rules import state_input_rules
@@ -55,10 +55,10 @@ def _reaches(dependant: Dependant, calls: set[object]) -> bool:
     return dependant.call in calls or any(_reaches(sub, calls) for sub in dependant.dependencies)
 
 
-def document_contract(app: FastAPI, schema: dict[str, Any]) -> None:
+def document_contract(app: FastAPI, schema: dict[str, Any], backends: Collection[object]) -> None:
     """Add what every operation may answer besides its own responses: 400/413/415 where it takes a
-    body, 503 where it reaches PostgreSQL or Temporal, 401/403 where it takes a bearer token."""
-    backends: set[object] = {get_pool, get_temporal}
+    body, 503 where it reaches PostgreSQL or Temporal (a dependency in `backends`), 401/403 where it takes a
+    bearer token."""
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         path = schema.get("paths", {}).get(context.path_format or "")
@@ -71,16 +71,17 @@ def document_contract(app: FastAPI, schema: dict[str, Any]) -> None:
             if takes_json(route):
                 for status, description in _BODY_ANSWERS.items():
                     responses.setdefault(status, {"description": description})
-            if _reaches(route.dependant, backends):
+            if _reaches(route.dependant, set(backends)):
                 responses.setdefault("503", {"description": _DESCRIPTIONS[503]})
             if path.get(method.lower(), {}).get("security"):
                 responses.setdefault("401", {"description": _DESCRIPTIONS[401], "headers": _CHALLENGE})
                 responses.setdefault("403", {"description": _DESCRIPTIONS[403]})
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, backends: Collection[object]) -> None:
     """Generate the schema once, with every 4xx/5xx response as problem+json and FastAPI's own
-    validation error schema replaced by Problem."""
+    validation error schema replaced by Problem; `backends` are the dependencies that reach PostgreSQL or
+    Temporal (`api.deps`)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -92,7 +93,7 @@ def install_openapi(app: FastAPI) -> None:
             routes=app.routes,
             tags=app.openapi_tags,
         )
-        document_contract(app, schema)
+        document_contract(app, schema, backends)
         state_input_rules(schema)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.pop("HTTPValidationError", None)

@@ -14,14 +14,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError
 
+from activities.commands.settings import CommandSettings
 from api.http.problems import ProblemError, problem_response
-from api.settings import ApiSettings
 
 logger = logging.getLogger("genoptraening.api")
 
 
 def unavailable(
-    settings: ApiSettings, detail: str, *, slug: str, headers: dict[str, str] | None = None
+    settings: CommandSettings, detail: str, *, slug: str, headers: dict[str, str] | None = None
 ) -> ProblemError:
     """A 503 problem with `Retry-After` from the settings."""
     return ProblemError(
@@ -36,7 +36,7 @@ def unavailable(
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, psycopg.OperationalError)
     logger.warning("database unavailable on %s %s (%s)", request.method, request.url.path, type(exc).__name__)
-    settings: ApiSettings = request.app.state.settings
+    settings: CommandSettings = request.app.state.settings
     problem = unavailable(settings, "The database is unavailable; try again later", slug="database-unavailable")
     return problem_response(request.url.path, problem)
 
@@ -44,7 +44,7 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_temporal_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RPCError)
     logger.warning("Temporal error %s on %s %s", exc.status.name, request.method, request.url.path)
-    settings: ApiSettings = request.app.state.settings
+    settings: CommandSettings = request.app.state.settings
     problem = unavailable(settings, "The workflow service is unavailable; try again later", slug="temporal-unavailable")
     return problem_response(request.url.path, problem)
 
@@ -57,7 +57,7 @@ async def _on_runtime_error(request: Request, exc: Exception) -> JSONResponse:
     if not str(exc).startswith(_NOT_CONNECTED):
         raise exc  # not ours to answer: the crash middleware turns it into a 500 without internals
     logger.warning("Temporal unreachable on %s %s", request.method, request.url.path)
-    settings: ApiSettings = request.app.state.settings
+    settings: CommandSettings = request.app.state.settings
     problem = unavailable(settings, "The workflow service is unreachable; try again later", slug="temporal-unavailable")
     return problem_response(request.url.path, problem)
 

@@ -14,9 +14,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.applications.commands import ApplicationCommand
     from workflows.domain.applications.events import ApplicationEvent
     from workflows.domain.applications.state import ApplicationState
+    from workflows.domain.messaging.commands import MessageOutcome, RecordMessageQueued
+    from workflows.domain.messaging.model import MessageKind, MessageRecipient, message_id_for
     from workflows.messaging import shell_steps
-    from workflows.messaging.commands import MessageOutcome, RecordMessageQueued
-    from workflows.messaging.model import MessageKind, MessageRecipient, message_id_for
     from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
     from workflows.shell.workflow_support import STORE_RETRY, EventSourcedShell
 

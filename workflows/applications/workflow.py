@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.applications.events import ApplicationEvent
     from workflows.domain.applications.model import ApplicationDeadlineKind, ApplicationStatus
     from workflows.domain.applications.state import ApplicationState, fold
-    from workflows.messaging.commands import MessageOutcome, ResendMessage
+    from workflows.domain.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.starting import await_resend_after_end, settle
     from workflows.shell.results import ApplicationResult
     from workflows.shell.workflow_support import event_metadata

@@ -15,11 +15,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.cases.shell import SYSTEM_ACTOR, CaseShell
     from workflows.contracts.messaging import QUEUE_CASE_MESSAGE, QueueCaseMessage, Queued
     from workflows.domain.decider import recipients_to_serve
+    from workflows.domain.messaging.commands import MessageOutcome, RecordMessageQueued
+    from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient, message_id_for
     from workflows.domain.model import Recipient
     from workflows.domain.state import CaseState
     from workflows.messaging import shell_steps
-    from workflows.messaging.commands import MessageOutcome, RecordMessageQueued
-    from workflows.messaging.model import Channel, MessageKind, MessageRecipient, message_id_for
     from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
     from workflows.shell import search_attributes
     from workflows.shell.workflow_support import STORE_RETRY

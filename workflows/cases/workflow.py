@@ -41,8 +41,8 @@ with workflow.unsafe.imports_passed_through():
         TransferCase,
     )
     from workflows.domain.decider import recipients_to_serve
+    from workflows.domain.messaging.commands import MessageOutcome, ResendMessage
     from workflows.domain.state import CaseState
-    from workflows.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.starting import await_resend_after_end, settle
     from workflows.shell.results import CaseResult
 

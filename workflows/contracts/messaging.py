@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.messaging.events import DeliveryFailure
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.messaging.events import DeliveryFailure
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient
 
 QUEUE_CASE_MESSAGE = "queue_case_message"
 QUEUE_APPLICATION_MESSAGE = "queue_application_message"

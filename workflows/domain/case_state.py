@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from workflows.domain.casework.model import UnseenWarning
 from workflows.domain.commands import HospitalRef, ProviderRef
 from workflows.domain.facts_version import FACTS_VERSION_DESCRIPTION, facts_version_of_stored
+from workflows.domain.messaging.state import Messages, any_failed
 from workflows.domain.model import (
     AlmenSubLevel,
     CaseStatus,
@@ -23,7 +24,6 @@ from workflows.domain.model import (
 from workflows.domain.plan.plan import RehabilitationPlan
 from workflows.domain.plan.start_proposal import StartDateProposal
 from workflows.domain.transport import TransportDecision
-from workflows.messaging.state import Messages, any_failed
 
 
 class CaseState(BaseModel):

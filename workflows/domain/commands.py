@@ -14,6 +14,7 @@ from workflows.domain.casework.attention import ConfirmedAttention
 from workflows.domain.casework.model import AcknowledgeWarning, AddNote, AssignCase, ClaimCase, HandOnCase, ReleaseCase
 from workflows.domain.command_base import Actor as Actor  # re-exported: commands are where callers look
 from workflows.domain.command_base import Command as Command
+from workflows.domain.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage
 from workflows.domain.model import (
     AlmenSubLevel,
     CloseReason,
@@ -26,7 +27,6 @@ from workflows.domain.model import (
 )
 from workflows.domain.plan.plan import MunicipalityCode, RehabilitationPlan, SorId
 from workflows.domain.transport import TransportAssessmentInput
-from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage
 
 Note = Annotated[str, Field(max_length=2000)]
 
@@ -89,7 +89,7 @@ class OfferStart(Command):
 
 class CompleteCourse(Command):
     note: Note | None = None
-    # Set by the API from its closing check (workflows.domain.casework.closing_check), never by the client.
+    # Set by the API from its closing check (workflows.domain.closing_check), never by the client.
     confirmed_attention: ConfirmedAttention = Field(default_factory=list)
 
 

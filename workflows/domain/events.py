@@ -19,6 +19,13 @@ from workflows.domain.casework.model import (
     NoteAdded,
 )
 from workflows.domain.commands import HospitalRef, ProviderRef
+from workflows.domain.messaging.events import (
+    MessageAcknowledged,
+    MessageDeliveryFailed,
+    MessageQueued,
+    MessageResendRequested,
+    MessageSent,
+)
 from workflows.domain.model import (
     AlmenSubLevel,
     CloseReason,
@@ -36,13 +43,6 @@ from workflows.domain.plan.start_proposal import (
     StartDateProposed,
 )
 from workflows.domain.transport import TransportAssessmentInput, TransportDecision
-from workflows.messaging.events import (
-    MessageAcknowledged,
-    MessageDeliveryFailed,
-    MessageQueued,
-    MessageResendRequested,
-    MessageSent,
-)
 
 
 class _Event(BaseModel):

@@ -11,8 +11,17 @@ from workflows.domain import events as ev
 from workflows.domain.case_state import CaseState
 from workflows.domain.casework import model as casework
 from workflows.domain.casework.model import CaseworkEvent
-from workflows.domain.casework.state import CASEWORK_FIELDS, casework_changes
+from workflows.domain.casework_state import CASEWORK_FIELDS, casework_changes
 from workflows.domain.facts_version import facts_version_after
+from workflows.domain.messaging.events import (
+    MessageAcknowledged,
+    MessageDeliveryFailed,
+    MessageEvent,
+    MessageQueued,
+    MessageResendRequested,
+    MessageSent,
+)
+from workflows.domain.messaging.state import fold_message
 from workflows.domain.model import DISCHARGE_RECIPIENTS, CaseStatus, GuaranteeStatusReason, Recipient, TransferReason
 from workflows.domain.plan.start_proposal import (
     ProposalEvent,
@@ -22,15 +31,6 @@ from workflows.domain.plan.start_proposal import (
     StartDateProposed,
     proposal_changes,
 )
-from workflows.messaging.events import (
-    MessageAcknowledged,
-    MessageDeliveryFailed,
-    MessageEvent,
-    MessageQueued,
-    MessageResendRequested,
-    MessageSent,
-)
-from workflows.messaging.state import fold_message
 
 __all__ = ["CaseState", "evolve", "fold"]
 

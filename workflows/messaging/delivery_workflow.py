@@ -33,8 +33,8 @@ with workflow.unsafe.imports_passed_through():
         SendRequest,
         SendResult,
     )
-    from workflows.messaging.commands import MessageOutcome, Outcome
-    from workflows.messaging.events import DeliveryFailure
+    from workflows.domain.messaging.commands import MessageOutcome, Outcome
+    from workflows.domain.messaging.events import DeliveryFailure
 
 # Set on deliveries that resend a MedCom message for want of a receipt (so older histories replay unchanged).
 AUTOMATIC_RESENDS_PATCH = "medcom-automatic-resends"

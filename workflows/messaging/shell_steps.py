@@ -11,7 +11,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts.messaging import PREPARE_RESEND, Queued, ResendRequest
-    from workflows.messaging.commands import MessageOutcome, RecordMessageOutcome
+    from workflows.domain.messaging.commands import MessageOutcome, RecordMessageOutcome
     from workflows.messaging.starting import start_delivery
     from workflows.shell.workflow_support import STORE_RETRY, STORE_TIMEOUT, EventSourcedShell
 

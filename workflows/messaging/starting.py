@@ -12,8 +12,8 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts.messaging import DeliveryInput, Queued, delivery_workflow_id
+    from workflows.domain.messaging.state import DeliveryStatus, Messages, any_failed
     from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
-    from workflows.messaging.state import DeliveryStatus, Messages, any_failed
 
 # Set on the cases and applications that send messages (so histories from before replay unchanged).
 TRUTHFUL_MESSAGES_PATCH = "truthful-messages"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from workflows.messaging.model import MessageKind
+from workflows.domain.messaging.model import MessageKind
 
 MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",

@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 from activities.messaging.outbox import queue_outbound
 from activities.platform.db import Pool
 from activities.sealing.citizen_cipher import open_for_citizen, seal_for_citizen
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage, message_id_for
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient, OutboundMessage, message_id_for
 
 logger = logging.getLogger("genoptraening.medcom")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from activities.messaging.letters.memo import letter_pdf
 from activities.messaging.transports.base import Delivery, TransportRefused, write_once
-from workflows.messaging.model import Channel
+from workflows.domain.messaging.model import Channel
 
 
 class DigitalPostSpool:

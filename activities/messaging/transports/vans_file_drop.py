@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 
 from activities.messaging.transports.base import Delivery, TransportRefused, write_once
-from workflows.messaging.model import Channel
+from workflows.domain.messaging.model import Channel
 
 OUTBOUND = "outbound"
 INBOUND = "inbound"

@@ -18,7 +18,7 @@ from api.models.applications import ApplicationView
 from api.routes.cases.letters import LetterIdPath, LetterSummary, MessageIdPath, pdf_response
 from api.scoped_rows import visible_application
 from workflows.applications.workflow import ApplicationWorkflow
-from workflows.messaging.commands import ResendMessage
+from workflows.domain.messaging.commands import ResendMessage
 
 router = APIRouter(prefix="/{application_id}")
 

@@ -2,7 +2,7 @@
 
 `GET /cases/{case_id}/closing-check` shows it, so a UI can ask before it sends; `closure` and `completion` run
 the same check and answer 409 `closing-needs-attention` unless the body says `confirm: true`
-(workflows.domain.casework.closing_check says what is checked and why the decider does not check it).
+(workflows.domain.closing_check says what is checked and why the decider does not check it).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from api.http.problems import ProblemError
 from api.scoped_rows import visible_case
 from workflows.domain.case_state import CaseState
 from workflows.domain.casework.attention import AttentionItem
-from workflows.domain.casework.closing_check import closing_attention
+from workflows.domain.closing_check import closing_attention
 from workflows.domain.commands import CloseCase, CompleteCourse
 from workflows.domain.decider import CommandRejected, decide
 

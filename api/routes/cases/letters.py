@@ -21,9 +21,9 @@ from api.http.problems import ProblemError
 from api.models.cases import CaseView
 from api.scoped_rows import visible_case
 from workflows.cases.workflow import CaseWorkflow
-from workflows.messaging.commands import ResendMessage
-from workflows.messaging.model import MessageKind
-from workflows.messaging.state import DeliveryStatus
+from workflows.domain.messaging.commands import ResendMessage
+from workflows.domain.messaging.model import MessageKind
+from workflows.domain.messaging.state import DeliveryStatus
 
 # Included by api.routes.cases.cases (prefix /cases), so api.main needs no change for it.
 router = APIRouter(prefix="/{case_id}")

@@ -177,7 +177,7 @@ class MarkApplicationDeadlinePassed(Command):
 
 
 # Imported here, not at the top: a cycle through workflows.domain.commands is avoided this way.
-from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage  # noqa: E402
+from workflows.domain.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage  # noqa: E402
 
 ApplicationCommand = (
     ReceiveApplication

@@ -51,8 +51,8 @@ from workflows.domain.applications.rejections import (
 )
 from workflows.domain.applications.state import ASSESSING, ApplicationState
 from workflows.domain.calendar import local_date
-from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage
-from workflows.messaging.decisions import NotFailed, UnknownMessage, outcome_events, queued_events, resend_events
+from workflows.domain.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage
+from workflows.domain.messaging.decisions import NotFailed, UnknownMessage, outcome_events, queued_events, resend_events
 
 Status = ApplicationStatus
 

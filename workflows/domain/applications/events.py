@@ -17,7 +17,7 @@ from workflows.domain.applications.model import (
     DecisionOutcome,
     ReassessmentOutcome,
 )
-from workflows.messaging.events import (
+from workflows.domain.messaging.events import (
     MessageAcknowledged,
     MessageDeliveryFailed,
     MessageQueued,

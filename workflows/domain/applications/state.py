@@ -40,7 +40,7 @@ from workflows.domain.applications.model import (
     ReassessmentOutcome,
 )
 from workflows.domain.facts_version import FACTS_VERSION_DESCRIPTION, facts_version_after, facts_version_of_stored
-from workflows.messaging.events import (
+from workflows.domain.messaging.events import (
     MessageAcknowledged,
     MessageDeliveryFailed,
     MessageEvent,
@@ -48,7 +48,7 @@ from workflows.messaging.events import (
     MessageResendRequested,
     MessageSent,
 )
-from workflows.messaging.state import Messages, any_failed, fold_message
+from workflows.domain.messaging.state import Messages, any_failed, fold_message
 
 # The delivery of the application's letters: no fact of the application (workflows.domain.facts_version).
 _DELIVERY = (MessageQueued, MessageSent, MessageAcknowledged, MessageDeliveryFailed, MessageResendRequested)

@@ -50,7 +50,7 @@ def decide_rule(command: CaseCommand, state: CaseState, now: datetime) -> list[C
 def decide(state: CaseState, command: CaseCommand, now: datetime) -> list[CaseEvent]:
     """The events `command` causes in `state` at `now`, or `CommandRejected`."""
     from workflows.domain.commands import ReceivePlan, RecordPlanDelivery
-    from workflows.messaging.commands import RecordMessageOutcome, ResendMessage
+    from workflows.domain.messaging.commands import RecordMessageOutcome, ResendMessage
 
     # A copy of the plan sent before the case ended is still recorded: the copies are an obligation of
     # their own (MedCom; BEK §§4 ff.), and a delivery in flight may come back after a quick completion.

@@ -14,7 +14,7 @@ from workflows.domain.model import CaseStatus, CloseReason
 @decide_rule.register
 def _(command: CompleteCourse, state: CaseState, now: datetime) -> list[CaseEvent]:
     require_status(state, (CaseStatus.TRAINING_STARTED,), "complete the course")
-    # The closing check itself is the API's (workflows.domain.casework.closing_check), not a rule here: the decider only
+    # The closing check itself is the API's (workflows.domain.closing_check), not a rule here: the decider only
     # records what the caseworker confirmed, so histories from before the check replay unchanged (no patch).
     return [CourseCompleted(occurred_at=now, note=command.note, confirmed_attention=command.confirmed_attention)]
 

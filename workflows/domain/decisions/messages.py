@@ -7,9 +7,9 @@ from datetime import datetime
 from workflows.domain.case_state import CaseState
 from workflows.domain.decisions.core import CommandRejected, Rejection, decide_rule, require
 from workflows.domain.events import CaseEvent, PlanDeliveryWithheld
+from workflows.domain.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage
+from workflows.domain.messaging.decisions import NotFailed, UnknownMessage, outcome_events, queued_events, resend_events
 from workflows.domain.model import Recipient
-from workflows.messaging.commands import RecordMessageOutcome, RecordMessageQueued, ResendMessage
-from workflows.messaging.decisions import NotFailed, UnknownMessage, outcome_events, queued_events, resend_events
 
 
 def _plan_recipient(command: RecordMessageQueued) -> Recipient | None:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from workflows.messaging.events import (
+from workflows.domain.messaging.events import (
     MessageAcknowledged,
     MessageDeliveryFailed,
     MessageEvent,
@@ -15,7 +15,7 @@ from workflows.messaging.events import (
     MessageResendRequested,
     MessageSent,
 )
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient
 
 
 class DeliveryStatus(StrEnum):

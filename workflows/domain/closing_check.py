@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from workflows.domain.case_state import CaseState
 from workflows.domain.casework.attention import MAX_ATTENTION_ITEMS, AttentionItem, AttentionKind
+from workflows.domain.messaging.state import DeliveryStatus, MessageDelivery
 from workflows.domain.transport import TransportGround
-from workflows.messaging.state import DeliveryStatus, MessageDelivery
 
 AWAITING_RECEIPT = "awaiting_receipt"
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflows.messaging.commands import Outcome, RecordMessageOutcome, RecordMessageQueued, ResendMessage
-from workflows.messaging.events import (
+from workflows.domain.messaging.commands import Outcome, RecordMessageOutcome, RecordMessageQueued, ResendMessage
+from workflows.domain.messaging.events import (
     MessageAcknowledged,
     MessageDeliveryFailed,
     MessageEvent,
@@ -16,7 +16,7 @@ from workflows.messaging.events import (
     MessageResendRequested,
     MessageSent,
 )
-from workflows.messaging.state import DeliveryStatus, Messages, fold_message
+from workflows.domain.messaging.state import DeliveryStatus, Messages, fold_message
 
 
 class UnknownMessage(LookupError):

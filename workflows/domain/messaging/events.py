@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient
 
 
 class DeliveryFailure(StrEnum):

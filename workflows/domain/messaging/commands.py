@@ -8,8 +8,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.domain.command_base import Command
-from workflows.messaging.events import DeliveryFailure
-from workflows.messaging.model import Channel, MessageKind, MessageRecipient
+from workflows.domain.messaging.events import DeliveryFailure
+from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient
 
 
 class RecordMessageQueued(Command):
