@@ -25,7 +25,7 @@ from temporalio.worker import Worker
 
 from activities.runtime.settings import get_settings
 from activities.runtime.temporal_connection import connect_temporal
-from tests.factories import plan_payload
+from tests.support.factories import plan_payload
 
 
 @workflow.defn(sandboxed=False)

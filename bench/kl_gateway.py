@@ -32,10 +32,10 @@ from activities.kl_gateway.rules import check
 from activities.kl_gateway.transport import DirectoryTransport
 from activities.platform.db import Pool, open_pool
 from activities.store.eventstore import EventStore
-from tests import kl_gateway_scenarios as s
+from tests.support import kl_gateway_scenarios as s
 from tests.conftest import temporary_database
-from tests.factories import make_append, make_plan
-from tests.retention_helpers import new_cpr
+from tests.support.factories import make_append, make_plan
+from tests.support.retention_helpers import new_cpr
 from workflows.contracts.kl_gateway import BatchRequest, RunPlan
 
 logger = logging.getLogger("bench.kl_gateway")

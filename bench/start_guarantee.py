@@ -30,7 +30,7 @@ from activities.store.eventstore import EventStore
 from activities.store.read_models.guarantee_facts import read_counted
 from activities.store.read_models.guarantee_facts_rebuild import facts_from_events
 from tests.conftest import temporary_database
-from tests.guarantee_scenario import Citizen
+from tests.support.guarantee_scenario import Citizen
 from workflows.domain.guarantee.tally import tally
 
 logger = logging.getLogger("bench.start_guarantee")

@@ -41,8 +41,8 @@ os.environ.setdefault("ALLOW_UNENCRYPTED_PAYLOADS", "true")
 os.environ.setdefault("CITIZEN_KEK_KEYS", new_key_ring_entry(f"test-kek-{secrets.token_hex(4)}"))
 os.environ.setdefault("CITIZEN_LOOKUP_SECRET", base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
 
-# Other fixture modules join here, e.g. "tests.temporal_fixtures".
-pytest_plugins: list[str] = ["tests.temporal_fixtures", "tests.app_role"]
+# Other fixture modules join here, e.g. "tests.support.temporal_fixtures".
+pytest_plugins: list[str] = ["tests.support.temporal_fixtures", "tests.support.app_role"]
 
 
 def with_database(server_url: str, dbname: str) -> str:

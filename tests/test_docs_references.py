@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 RULES = ROOT / "docs" / "rules.md"
-# "`D` = `tests/test_domain_decider.py`": the rulebook's abbreviations for test files.
+# "`D` = `tests/workflows/domain/test_decider.py`": the rulebook's abbreviations for test files.
 _LEGEND = re.compile(r"`([A-Z]+)` = `(tests/[\w/]+\.py)`")
 # "`D::test_a_closed_case…`" or "`tests/test_x.py::test_y`"; a trailing "…" names a prefix.
 _REFERENCE = re.compile(r"`((?:[A-Z]+)|(?:tests/[\w/]+\.py))::([\w]*)(…?)")

@@ -3,7 +3,7 @@
 FastAPI's own ids join the function, the path and the method (`classify_cases__case_id__classification_post`);
 a client generator turns them into method names nobody wants to call. Here the id is the route
 function's name in camelCase, unless that name is ambiguous or says too little on its own: those few
-are named below. Ids must stay unique; tests/test_api_contract.py checks.
+are named below. Ids must stay unique; tests/api/http/test_contract.py checks.
 """
 
 from __future__ import annotations

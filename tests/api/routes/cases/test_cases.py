@@ -1,0 +1,149 @@
+"""Reads through the API: case list filters and pages, the registers, and the workflows' search attributes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from activities.platform.db import Pool
+from tests.support.api_helpers import (
+    PROBLEM_JSON,
+    Api,
+    command,
+    danish_today,
+    distributed_case,
+    fresh_plan,
+    post_plan,
+    register_provider,
+    running_api,
+    unused_municipality,
+    wait_for_case,
+)
+from workflows.shell import search_attributes as keys
+from workflows.shell.identity import workflow_id_for_case
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[Api]:
+    async with running_api(dev_server_env, pool) as running:
+        yield running
+
+
+async def _ids(api: Api, **params: object) -> list[str]:
+    response = await api.http.get("/cases", params={key: str(value).lower() for key, value in params.items()})
+    assert response.status_code == 200, response.text
+    return [item["case_id"] for item in response.json()["items"]]
+
+
+async def test_filters_by_municipality_status_and_overdue(api: Api) -> None:
+    municipality = await unused_municipality(api.pool)
+    plain = await distributed_case(api.http, home_municipality_code=municipality)
+    classified = await distributed_case(api.http, home_municipality_code=municipality)
+    assert (await command(api.http, classified, "classification", {"sub_level": "basal"})).status_code == 200
+    # Discharged a month ago: the start guarantee ran out long since, so its timer fires at once.
+    late = await post_plan(
+        api.http, fresh_plan(home_municipality_code=municipality, discharge_date=danish_today() - timedelta(days=30))
+    )
+    overdue = late.json()["case_id"]
+    await wait_for_case(api.http, overdue, overdue=True)
+    elsewhere = await distributed_case(api.http)
+
+    in_municipality = await _ids(api, municipality=municipality)
+    assert set(in_municipality) == {plain, classified, overdue}
+    assert elsewhere not in in_municipality
+    assert await _ids(api, municipality=municipality, status="classified") == [classified]
+    assert await _ids(api, municipality=municipality, overdue=True) == [overdue]
+    assert set(await _ids(api, municipality=municipality, overdue=False)) == {plain, classified}
+    item = (await api.http.get("/cases", params={"municipality": municipality, "overdue": "true"})).json()["items"][0]
+    assert item["overdue"] is True and item["municipality_code"] == municipality and item["level"] == "almen"
+    assert "patient" not in item  # the list carries no personal data
+
+
+async def test_cursor_pagination(api: Api) -> None:
+    municipality = await unused_municipality(api.pool)
+    created = [
+        (await post_plan(api.http, fresh_plan(home_municipality_code=municipality))).json()["case_id"] for _ in range(5)
+    ]
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params = {"municipality": municipality, "limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = (await api.http.get("/cases", params=params)).json()
+        seen += [item["case_id"] for item in page["items"]]
+        received = [item["received_at"] for item in page["items"]]
+        assert received == sorted(received, reverse=True)
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert seen == list(reversed(created))  # newest first, each case once
+
+
+async def test_bad_cursor_and_limit_are_422(api: Api) -> None:
+    response = await api.http.get("/cases", params={"cursor": "not-a-cursor", "limit": "1000"})
+    assert response.status_code == 422
+    assert {error["field"] for error in response.json()["errors"]} == {"query.limit"}
+    response = await api.http.get("/cases", params={"cursor": "not-a-cursor"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert [error["field"] for error in response.json()["errors"]] == ["query.cursor"]
+
+
+async def test_search_attributes_show_status_municipality_and_level(api: Api) -> None:
+    municipality = await unused_municipality(api.pool)
+    case_id = await distributed_case(api.http, home_municipality_code=municipality)
+    assert (await command(api.http, case_id, "classification", {"sub_level": "avanceret"})).status_code == 200
+    handle = api.env.client.get_workflow_handle(workflow_id_for_case(case_id))
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(keys.CASE_STATUS) == "classified"
+    assert attributes.get(keys.MUNICIPALITY_CODE) == municipality
+    assert attributes.get(keys.CARE_LEVEL) == "almen"
+    assert attributes.get(keys.ALMEN_SUB_LEVEL) == "avanceret"
+
+
+async def test_municipality_register(api: Api) -> None:
+    code = await unused_municipality(api.pool)
+    missing = await api.http.get(f"/municipalities/{code}")
+    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM_JSON
+    first = await api.http.put(f"/municipalities/{code}", json={"name": "Prøve", "contact_working_days": 3})
+    second = await api.http.put(f"/municipalities/{code}", json={"name": "Prøve Kommune", "contact_working_days": 4})
+    assert first.status_code == second.status_code == 200
+    stored = (await api.http.get(f"/municipalities/{code}")).json()
+    assert (stored["code"], stored["name"], stored["contact_working_days"]) == (code, "Prøve Kommune", 4)
+    # A plan for the municipality now gets its contact deadline.
+    case = (await post_plan(api.http, fresh_plan(home_municipality_code=code))).json()
+    assert case["contact_working_days"] == 4
+    for bad_code, body in (
+        ("12", {"name": "X", "contact_working_days": 3}),
+        (code, {"name": "X", "contact_working_days": 0}),
+    ):
+        response = await api.http.put(f"/municipalities/{bad_code}", json=body)
+        assert response.status_code == 422, bad_code
+
+
+async def test_provider_register(api: Api) -> None:
+    code = await unused_municipality(api.pool)
+    own = await register_provider(api.http, code, kind="own")
+    contracted = await register_provider(api.http, code, kind="contracted")
+    again = await api.http.post(
+        f"/municipalities/{code}/providers", json={"provider_id": own, "name": f"Genoptræning {own}", "kind": "own"}
+    )
+    assert again.status_code == 200
+    clash = await api.http.post(
+        f"/municipalities/{code}/providers", json={"provider_id": own, "name": "Et andet navn", "kind": "own"}
+    )
+    assert clash.status_code == 409 and clash.headers["content-type"] == PROBLEM_JSON
+    bad_kind = await api.http.post(
+        f"/municipalities/{code}/providers", json={"provider_id": "p-x", "name": "X", "kind": "private"}
+    )
+    assert bad_kind.status_code == 422 and [e["field"] for e in bad_kind.json()["errors"]] == ["kind"]
+    listed = (await api.http.get(f"/municipalities/{code}/providers")).json()
+    assert {(p["provider_id"], p["kind"], p["active"]) for p in listed} == {
+        (own, "own", True),
+        (contracted, "contracted", True),
+    }

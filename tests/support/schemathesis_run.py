@@ -1,0 +1,213 @@
+"""Run schemathesis' engine (what `st run` does) in-process against a served API, and gather every distinct
+failure as one readable finding: operation, check, status, what went wrong, the request and the answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import schemathesis
+from schemathesis import engine
+from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
+from schemathesis.engine import Status, events
+from schemathesis.engine.recorder import ScenarioRecorder
+
+from tests.support import schemathesis_roles as roles
+
+# Every built-in check that applies to this API. Left out: max_response_time (no budget is promised) and
+# object_level_authorization (it needs identities configured in schemathesis; the refusal pass of
+# tests/support/schemathesis_refusals.py asks every other role and organisation itself).
+CHECKS = (
+    "ignored_auth",
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "positive_data_acceptance",
+    "negative_data_rejection",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+    "use_after_free",
+    "ensure_resource_availability",
+)
+# A well-formed If-Match naming another version is refused with 412, for the same reason as a command the
+# case's state does not allow (409, which schemathesis already expects from valid requests).
+ACCEPTED_REFUSALS = [*POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES, "412"]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    operation: str
+    check: str
+    status: int | None
+    title: str
+    message: str
+    request: str = ""
+    response: str = ""
+    refused_fields: tuple[str, ...] = ()  # what a problem response's `errors` named
+
+    def __str__(self) -> str:
+        status = f" → {self.status}" if self.status is not None else ""
+        lines = [f"{self.operation} [{self.check}]{status}: {self.title}"]
+        lines += [f"    {line}" for line in self.message.strip().splitlines()[:6] if line.strip()]
+        if self.request:
+            lines.append(f"    e.g. {self.request}")
+        if self.response:
+            lines.append(f"    answered: {self.response}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding]
+    documented_refusals: int  # valid-looking requests refused by a rule the operation's description states
+    requests: int
+    seconds: float
+    phases: list[str]  # the phases that ran, e.g. examples, coverage, fuzzing, stateful
+    untested: list[str]  # operations of the schema that no request reached
+
+
+def config_for(base_url: str, *, seed: int, max_examples: int, parameters: dict[str, list[str]]) -> dict[str, Any]:
+    """A schemathesis.toml as a dict. `parameters` maps a parameter (`path.case_id`, `body.provider_id`) to
+    the real values it mostly takes."""
+    return {
+        "seed": seed,
+        "base-url": base_url,
+        "workers": 1,  # one operation at a time: the same order, so the same case states, on every run
+        "request-timeout": 30,
+        "cache": {"enabled": False},  # nothing learnt in one run steers the next
+        "output": {"sanitization": {"enabled": False}},  # synthetic data only; keep the requests reproducible
+        "generation": {"mode": "all", "max-examples": max_examples, "deterministic": True, "database": "none"},
+        "checks": {
+            "enabled": False,
+            **{name: {"enabled": True} for name in CHECKS},
+            "positive_data_acceptance": {"enabled": True, "expected-statuses": ACCEPTED_REFUSALS},
+        },
+        "dictionaries": {name: {"values": values} for name, values in parameters.items()},
+        "parameters": {name: {"dictionary": name, "probability": 0.9} for name in parameters},
+    }
+
+
+def run(openapi_url: str, config: dict[str, Any], database_url: str) -> Outcome:
+    """Every request carries a token of a role that may make it (`tests.support.schemathesis_roles.RoleAuth`)."""
+    schema = schemathesis.openapi.from_url(openapi_url, config=schemathesis.Config.from_dict(config))
+    roles.register(schema, database_url)
+    descriptions = {
+        f"{method.upper()} {path}": str(operation.get("description", ""))
+        for path, methods in schema.raw_schema["paths"].items()
+        for method, operation in methods.items()
+    }
+    findings: set[Finding] = set()
+    requests = 0
+    tested: set[str] = set()
+    phases: list[str] = []
+    seconds = 0.0
+    for event in engine.from_schema(schema).execute():
+        if isinstance(event, events.PhaseFinished) and event.status != Status.SKIP:
+            phases.append(event.phase.name.value)
+        elif isinstance(event, events.ScenarioFinished):
+            requests += len(event.recorder.interactions)
+            if event.recorder.interactions:
+                tested.add(event.recorder.label)
+            findings.update(_failures(event.recorder))
+        elif isinstance(event, events.NonFatalError):
+            findings.add(Finding(event.label, "(schemathesis error)", None, event.info.title, event.info.message))
+        elif isinstance(event, events.FatalError):
+            raise event.exception
+        elif isinstance(event, events.EngineFinished):
+            seconds = event.running_time
+            findings.update(Finding(f.operation or "", "(after run)", None, f.title, f.message) for f in event.failures)
+    documented = {finding for finding in findings if _documented_refusal(finding, descriptions)}
+    return Outcome(
+        findings=_one_per_kind(findings - documented),
+        documented_refusals=len(documented),
+        requests=requests,
+        seconds=seconds,
+        phases=phases,
+        untested=sorted(set(descriptions) - tested),
+    )
+
+
+def _failures(recorder: ScenarioRecorder) -> Iterable[Finding]:
+    for case_id, checks in recorder.checks.items():
+        for check in checks:
+            info = check.failure_info
+            if info is None:
+                continue
+            interaction = recorder.interactions.get(case_id)
+            response = interaction.response if interaction else None
+            status = response.status_code if response else None
+            failure = info.failure
+            body = response.content.decode("utf-8", "replace") if response else ""
+            yield Finding(
+                operation=failure.operation or recorder.label,
+                check=check.name,
+                status=status,
+                title=failure.title,
+                message=failure.message,
+                # A server error is worth its whole request; for the rest, the start identifies it.
+                request=_short(_tokens_named(str(info.code_sample)), 3000 if status and status >= 500 else 400),
+                response=_short(body),
+                refused_fields=_refused_fields(body),
+            )
+
+
+def _tokens_named(text: str) -> str:
+    """Each bearer token replaced by whom it names (`Bearer <caseworker municipality=147>`): the token itself
+    is long and says nothing to a reader."""
+
+    def named(found: re.Match[str]) -> str:
+        try:
+            payload = found.group(1).split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (IndexError, ValueError):
+            return found.group(0)
+        scope = " ".join(f"{key}={claims[key]}" for key in ("municipality", "sor") if key in claims)
+        return f"Bearer <{' '.join(claims.get('roles', []))}{' ' + scope if scope else ''}>"
+
+    return re.sub(r"Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)", named, text)
+
+
+def _refused_fields(body: str) -> tuple[str, ...]:
+    try:
+        return tuple(str(error["field"]) for error in json.loads(body)["errors"])
+    except (ValueError, KeyError, TypeError):
+        return ()
+
+
+def _documented_refusal(finding: Finding, descriptions: dict[str, str]) -> bool:
+    """A valid-looking request refused with 422 by a rule the schema cannot express is not a failure if the
+    operation's description states the refusal: it says **422** and names each refused field in backticks
+    (`patient.cpr`; a query parameter or header by its name alone, `cursor`, or with its location,
+    `query.cursor`)."""
+    if finding.check != "positive_data_acceptance" or finding.status != 422 or not finding.refused_fields:
+        return False
+    description = descriptions.get(finding.operation, "")
+
+    def named(field: str) -> bool:
+        bare = re.sub(r"^(query|header|path)\.", "", field)
+        return f"`{field}`" in description or f"`{bare}`" in description
+
+    return "**422**" in description and all(named(field) for field in finding.refused_fields)
+
+
+def _short(text: str, limit: int = 400) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= limit else flat[:limit] + " …"
+
+
+def _one_per_kind(findings: set[Finding]) -> list[Finding]:
+    """One example of each (operation, check, status, title, refused fields): the same fault met by many
+    inputs is one."""
+    kept: dict[tuple[str, str, int | None, str, tuple[str, ...]], Finding] = {}
+    for finding in sorted(findings, key=lambda f: (len(f.request), f)):
+        key = (finding.operation, finding.check, finding.status, finding.title, finding.refused_fields)
+        kept.setdefault(key, finding)
+    return sorted(kept.values())
