@@ -8,12 +8,14 @@ LOCK_DEV     := requirements/dev.txt
 LOCK_RUNTIME := requirements/runtime.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run run-infra test lint fmt clean clean-data lock
+.PHONY: help venv run run-infra check test fuzz lint fmt clean clean-data lock
 
 help:
 	@echo "make run        start PostgreSQL (embedded), Temporal (dev server), worker and API; Ctrl-C stops all"
 	@echo "make run-infra  only PostgreSQL + Temporal + migrations (run worker/API yourself)"
-	@echo "make test       lint (ruff, mypy), then the test suite"
+	@echo "make check      lint, then every test that needs no server (the inner loop: well under a minute)"
+	@echo "make test       lint, then the whole suite on two workers (schemathesis at its everyday depth)"
+	@echo "make fuzz       schemathesis over the whole API at its full depth (CI runs it after make test)"
 	@echo "make lint       ruff check + mypy + the import contracts (lint-imports: the layers of docs/architecture.md)"
 	@echo "make fmt        ruff format + ruff check --fix"
 	@echo "make lock       regenerate requirements/*.txt (hash-pinned) from pyproject.toml; commit them"
@@ -56,9 +58,16 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Lint first, so that the test runner's summary is the last thing printed; -rs lists every skip with its reason
-# (e.g. no chromium for the chart page's browser test).
+# (e.g. no chromium for the chart page's browser test). Two workers (pytest-xdist, -n 2): modules go to whichever
+# is free; each starts its own PostgreSQL and Temporal servers (tests/conftest.py, tests/support/temporal_fixtures.py).
+PYTEST := $(BIN)/pytest -q -rs -n 2 --dist worksteal
+
+# The tests that need no server (marker `pure`, set from the fixtures a test uses: tests/conftest.py).
+check: lint
+	$(PYTEST) -m pure
+
 test: lint
-	$(BIN)/pytest -q -rs
+	$(PYTEST)
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

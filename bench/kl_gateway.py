@@ -32,8 +32,8 @@ from activities.kl_gateway.rules import check
 from activities.kl_gateway.transport import DirectoryTransport
 from activities.platform.db import Pool, open_pool
 from activities.store.eventstore import EventStore
-from tests.support import kl_gateway_scenarios as s
 from tests.conftest import temporary_database
+from tests.support import kl_gateway_scenarios as s
 from tests.support.factories import make_append, make_plan
 from tests.support.retention_helpers import new_cpr
 from workflows.contracts.kl_gateway import BatchRequest, RunPlan

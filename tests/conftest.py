@@ -25,11 +25,13 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import pytest
 import pytest_asyncio
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from activities.platform.db import Pool, open_pool
+from activities.platform.tracing import configure_tracing
 from activities.sealing.payload_codec import new_key_ring_entry
 from activities.store.migrate import apply_migrations
 
@@ -40,6 +42,11 @@ os.environ.setdefault("ALLOW_UNENCRYPTED_PAYLOADS", "true")
 # inherited by the processes it starts (a worker and an API must share them to read each other's data).
 os.environ.setdefault("CITIZEN_KEK_KEYS", new_key_ring_entry(f"test-kek-{secrets.token_hex(4)}"))
 os.environ.setdefault("CITIZEN_LOOKUP_SECRET", base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
+
+# The process's tracer provider and psycopg's instrumentation, installed before any connection is made, as the API
+# and the worker install theirs at start (activities.runtime.process_observability): tests of traces rely on it,
+# whichever test runs first. Nothing is exported (no OTEL_EXPORTER_OTLP_ENDPOINT).
+configure_tracing("genoptraening-tests")
 
 # Other fixture modules join here, e.g. "tests.support.temporal_fixtures".
 pytest_plugins: list[str] = ["tests.support.temporal_fixtures", "tests.support.app_role"]
@@ -119,3 +126,22 @@ async def pool(database_url: str) -> AsyncIterator[Pool]:
 async def fresh_database_url(postgres_server_url: str) -> AsyncIterator[str]:
     async with temporary_database(postgres_server_url) as url:
         yield url
+
+
+# What a test needs, read from the fixtures it uses (directly or through other fixtures): `make check` runs the
+# `pure` ones, which need no server. A module that starts a server of its own says so with `pytestmark`.
+_NEEDS = {
+    "postgres": {"postgres_server_url", "database_url", "pool", "fresh_database_url"},
+    "temporal": {"time_skipping_env", "dev_server_env"},
+}
+_SERVER_MARKERS = ("postgres", "temporal", "browser", "fuzz")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in _NEEDS.items():
+            if used & fixtures:
+                item.add_marker(marker)
+        if not any(item.get_closest_marker(name) for name in _SERVER_MARKERS):
+            item.add_marker("pure")

@@ -14,141 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
 
-import psycopg
-from temporalio.client import Client
-from temporalio.worker import Worker
-
-from activities.intake.vans_door import vans_ggop_door
-from activities.kl_gateway.activities import KlGatewayActivities
-from activities.kl_gateway.reporting import ReportConfig
-from activities.kl_gateway.schedule import ensure_kl_report_schedule
-from activities.kl_gateway.transport import DirectoryTransport
 from activities.messaging.settings import TransportSettings
-from activities.messaging.setup import message_task_queue, messaging_parts, start_schedules
-from activities.platform.db import Pool, open_pool
-from activities.platform.startup_checks import StartupError, database_unreachable
-from activities.retention.activities import RetentionActivities
-from activities.retention.schedule import ensure_retention_schedule
+from activities.platform.startup_checks import SETTINGS_EXIT_CODE, StartupError
 from activities.runtime.observability_settings import ObservabilitySettings
 from activities.runtime.process_exit import run_and_leave
-from activities.runtime.process_observability import (
-    install_worker_runtime,
-    start_worker_metrics,
-    start_worker_observability,
-)
+from activities.runtime.process_observability import start_worker_observability
 from activities.runtime.settings import Settings
 from activities.runtime.startup_settings import (
     CITIZEN_KEYS,
     DATABASE_URL,
     PAYLOAD_KEYS,
-    SETTINGS_EXIT_CODE,
     TEMPORAL_TLS,
     refuse_to_start,
     startup_settings,
 )
-from activities.runtime.temporal_connection import connect_temporal
-from activities.runtime.worker_health import WorkerHealthSettings, serving_health
-from activities.sealing.citizen_cipher import configure_citizen_keys
-from activities.store.activities import StoreActivities
-from workflows.applications.workflow import ApplicationWorkflow
-from workflows.cases.workflow import CaseWorkflow
-from workflows.scheduled.kl_gateway_report import KlGatewayReportWorkflow
-from workflows.scheduled.retention_sweep import RetentionSweepWorkflow
+from activities.runtime.worker_health import WorkerHealthSettings
 
 logger = logging.getLogger("genoptraening.worker")
 
 REQUIREMENTS = (PAYLOAD_KEYS, CITIZEN_KEYS, DATABASE_URL, TEMPORAL_TLS)
 SETTINGS_BLOCKS = (ObservabilitySettings, TransportSettings, WorkerHealthSettings)
-
-
-async def _connect(settings: Settings) -> tuple[Client, Pool]:
-    """Temporal first, then the database (the settings were checked before)."""
-    configure_citizen_keys(settings.require_citizen_keys())  # personal data is sealed with them
-    install_worker_runtime()  # the SDK's metrics port: only once the checks passed
-    try:
-        client = await connect_temporal(settings)
-    except StartupError:
-        raise
-    except RuntimeError as err:  # the SDK's "Failed client connect": names the address, no credentials
-        reason = " ".join(str(err).split())  # one line
-        raise StartupError(
-            f"cannot connect to Temporal at TEMPORAL_ADDRESS {settings.temporal_address}: {reason}"
-        ) from None
-    database_url = settings.require_database_url()
-    try:
-        pool = await open_pool(database_url, application_name="genoptraening-worker")
-    except psycopg.Error as err:  # libpq's text is not passed on: it may quote the connection string
-        raise database_unreachable(database_url, err) from None
-    return client, pool
-
-
-def kl_gateway_activities(pool: Pool, settings: Settings) -> list[Callable[..., Any]]:
-    """The KL report's activities with the embedded transport (a directory of bundles under DATA_DIR)."""
-    config = ReportConfig(settings.kl_gateway_municipality_sor_ids, settings.kl_gateway_provider_sor_ids)
-    parts = KlGatewayActivities(pool, DirectoryTransport(settings.kl_gateway_root(settings.data_dir)), config)
-    return [parts.begin_runs, parts.report_batch, parts.finish_run]
-
-
-async def run_worker(settings: Settings) -> None:
-    client, pool = await _connect(settings)
-    start_worker_metrics()
-    store = StoreActivities(pool)
-    transport_settings = TransportSettings()
-    sender = messaging_parts(
-        pool,
-        client,
-        settings.temporal_task_queue,
-        transport_settings,
-        settings.data_dir,
-        take_ggop=vans_ggop_door(pool, client, settings),
-    )
-    worker = Worker(
-        client,
-        task_queue=settings.temporal_task_queue,
-        workflows=[
-            CaseWorkflow,
-            ApplicationWorkflow,
-            RetentionSweepWorkflow,
-            KlGatewayReportWorkflow,
-            *sender.case_queue_workflows,
-        ],
-        activities=[
-            store.append_case_events,
-            store.deliver_plan,
-            store.append_application_events,
-            RetentionActivities(pool, settings).sweep_retention_batch,
-            *kl_gateway_activities(pool, settings),
-            *sender.case_queue_activities,
-        ],
-        graceful_shutdown_timeout=timedelta(seconds=20),
-    )
-    # The deliveries on their own queue: a transport that hangs never holds up a case's workflow task.
-    delivery_worker = Worker(
-        client,
-        task_queue=message_task_queue(settings.temporal_task_queue),
-        workflows=sender.message_queue_workflows,
-        activities=sender.message_queue_activities,
-        graceful_shutdown_timeout=timedelta(seconds=20),
-    )
-    await start_schedules(client, settings.temporal_task_queue, transport_settings)
-    await ensure_retention_schedule(client, settings.temporal_task_queue, settings.retention_sweep_hour_utc)
-    await ensure_kl_report_schedule(client, settings.temporal_task_queue, settings.kl_gateway_report_interval_hours)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    logger.info("worker polling task queue %s on %s", settings.temporal_task_queue, settings.temporal_address)
-    try:
-        async with worker, delivery_worker, serving_health(client, pool, [worker, delivery_worker]):
-            await stop.wait()
-            logger.info("worker stopping")
-    finally:
-        await pool.close()
 
 
 def main() -> int:
@@ -161,6 +47,8 @@ def main() -> int:
         return refuse_to_start("genoptraening-worker", "worker cannot start", err)
     start_worker_observability(settings.log_level)  # logs, traces, the SDK's runtime: before any client connects
     try:
+        from activities.runtime.worker_assembly import run_worker  # the whole service: only once it may start
+
         asyncio.run(run_worker(settings))
     except StartupError as err:
         logger.critical("worker cannot start: %s", err)

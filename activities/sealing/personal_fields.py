@@ -6,8 +6,8 @@ statuses, municipality codes and SOR ids still add up in statistics after a citi
 
 A path is dotted from the body's root; `[]` walks into every item of a list and `{}` into every value of a
 dict. A path may name a whole subtree (`plan.patient_contact`): it is sealed as one value, and so is anything
-added under it later. `tests/activities/sealing/test_personal_fields.py` walks every event and state model and fails for a text
-field that is in neither list, so a new event or field is classified before it is stored.
+added under it later. `tests/activities/sealing/test_personal_fields.py` walks every event and state model and fails
+for a text field that is in neither list, so a new event or field is classified before it is stored.
 
 How an erased field reads (the key was destroyed; docs/security.md, "What an erased case shows"):
 - `TEXT`: the text `[slettet]` (a text field: the CPR number, the name, a note), so a reader can tell an erased

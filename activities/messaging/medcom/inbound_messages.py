@@ -53,7 +53,8 @@ RETURNING id
 """
 
 
-# The values the CHECK constraints of migration 0013 allow (tests/activities/store/test_enums_match_database.py holds them together).
+# The values the CHECK constraints of migration 0013 allow
+# (tests/activities/store/test_enums_match_database.py holds them together).
 InboundChannel = Literal["http", "vans"]
 InboundOutcome = Literal["accepted", "refused"]
 ReceiptKind = Literal["positive", "negative"]

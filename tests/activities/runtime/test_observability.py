@@ -66,11 +66,14 @@ class Lines(logging.Handler):
 @pytest.fixture
 def log_lines() -> Iterator[Lines]:
     handler, root = Lines(), logging.getLogger()
+    level = root.level
     root.addHandler(handler)
+    root.setLevel(logging.INFO)  # as the processes log (LOG_LEVEL), whatever an earlier test left
     try:
         yield handler
     finally:
         root.removeHandler(handler)
+        root.setLevel(level)
 
 
 @asynccontextmanager

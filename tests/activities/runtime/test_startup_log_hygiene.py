@@ -11,7 +11,7 @@ import sys
 import psycopg
 import pytest
 
-from activities.runtime import worker
+from activities.runtime import worker, worker_assembly
 from activities.runtime.settings import Settings
 from activities.sealing.payload_codec import new_key_ring_entry
 from tests.support.paths import ROOT
@@ -95,8 +95,8 @@ def test_the_worker_names_an_unreachable_database_without_libpqs_text(
 
     monkeypatch.setenv("DATABASE_URL", UNREACHABLE_URL)
     monkeypatch.setenv("ALLOW_UNENCRYPTED_PAYLOADS", "true")
-    monkeypatch.setattr(worker, "connect_temporal", connected)
-    monkeypatch.setattr(worker, "open_pool", refused)
+    monkeypatch.setattr(worker_assembly, "connect_temporal", connected)
+    monkeypatch.setattr(worker_assembly, "open_pool", refused)
     with caplog.at_level(logging.DEBUG):
         assert worker.main() == 2
     lines = [record.getMessage() for record in caplog.records if record.name == "genoptraening.worker"]

@@ -29,12 +29,41 @@ CLI_WORKER = ["-m", "deploy.cli", "worker"]
 API = ["-m", "uvicorn", "api.main:app", "--port", "1"]  # never bound: the settings fail first
 
 
+def _environment(settings: dict[str, str]) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "WORKER_METRICS_PORT": "0", **settings}
+
+
 def run(argv: list[str], timeout: float = 90, **settings: str) -> subprocess.CompletedProcess[str]:
     """The process with only these settings in its environment (none of the test run's)."""
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "WORKER_METRICS_PORT": "0", **settings}
     return subprocess.run(
-        [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        [sys.executable, *argv],
+        cwd=ROOT,
+        env=_environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
+
+
+def run_at_once(argv: list[str], times: int, timeout: float = 90, **settings: str) -> list[tuple[int, str]]:
+    """`times` such processes side by side (exit code, stderr each): as many tries in the time of a few."""
+    started = [
+        subprocess.Popen(
+            [sys.executable, *argv],
+            cwd=ROOT,
+            env=_environment(settings),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(times)
+    ]
+    ended = []
+    for process in started:
+        _, stderr = process.communicate(timeout=timeout)
+        ended.append((process.returncode, stderr))
+    return ended
 
 
 def refusal(result: subprocess.CompletedProcess[str]) -> str:
@@ -123,11 +152,10 @@ def test_outside_make_run_the_api_refuses_to_start_without_a_key_source() -> Non
 def test_a_worker_that_cannot_start_never_aborts_on_its_way_out(settings: dict[str, str]) -> None:
     """The SDK's native threads could abort the interpreter's finalization (PyGILState_Release), about one run
     in four after the runtime had started: eight runs, every one ends with exit code 2."""
-    codes = []
-    for _ in range(8):
-        result = run(WORKER, **settings)
-        assert "PyGILState_Release" not in result.stderr, result.stderr[-2000:]
-        codes.append(result.returncode)
+    ended = run_at_once(WORKER, 8, **settings)
+    for _, stderr in ended:
+        assert "PyGILState_Release" not in stderr, stderr[-2000:]
+    codes = [code for code, _ in ended]
     assert not set(codes) & set(ABORTED), codes
     assert set(codes) == {2}, codes
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 import pytest_asyncio
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -27,6 +28,9 @@ from api.main import create_app
 from tests.conftest import temporary_database
 from tests.support.api_helpers import api_client, settings_for
 from tests.support.auth_helpers import bearer
+
+# It starts a server of its own (tests/conftest.py reads the others from their fixtures).
+pytestmark = pytest.mark.postgres
 
 OUTAGE_SECONDS = 8.0  # long enough for the stock backoff to reach a 4 s, then an 8 s, pause
 BACK_WITHIN_SECONDS = 3.0  # generous against "a second or two"; the stock backoff took up to 8 s here

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
+import pytest
 import pytest_asyncio
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -24,6 +25,9 @@ from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import AssignTeam
 from workflows.domain.model import CaseStatus
 from workflows.shell.search_attributes import ALL_SEARCH_ATTRIBUTES
+
+# It starts a server of its own (tests/conftest.py reads the others from their fixtures).
+pytestmark = pytest.mark.temporal
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
