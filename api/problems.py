@@ -215,7 +215,7 @@ def checked_as_of(as_of: datetime | None) -> datetime | None:
         raise field_problem(("query.as_of", "must carry a time zone offset, e.g. 2026-03-31T22:00:00Z"))
     if as_of > datetime.now(UTC):
         raise field_problem(("query.as_of", "lies in the future: the facts of then are not known yet"))
-    if as_of < _EARLIEST_AS_OF:
+    if as_of.date() < _EARLIEST_AS_OF.date():  # the day as written, as the schema's pattern states it
         raise field_problem(("query.as_of", f"must not lie before {_EARLIEST_AS_OF.date().isoformat()}"))
     return as_of
 

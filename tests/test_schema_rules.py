@@ -5,16 +5,19 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import hypothesis
 import jsonschema_rs
 import pytest
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from api.examples import ALMEN_PLAN
 from api.main import create_app
 from api.models.access_log import AccessLogSearch
+from api.routes.kl_gateway import INSTANT as KL_INSTANT
 from api.schema_rules import DATE_RULE, LINE_PATTERN, TEXT_PATTERN, date_fields
 from tests.application_factories import application_payload
 from tests.schemathesis_declared import DECLARED, declared
@@ -217,3 +220,12 @@ def test_fields_that_go_together_are_stated_in_the_schema(component: str, body: 
     """The `if`/`then` (workflows.domain.schema_conditions) and patterns say what the door or the route refuses."""
     schema = {"$ref": f"#/components/schemas/{component}", "components": OPENAPI["components"]}
     assert jsonschema_rs.validator_for(schema, validate_formats=True).is_valid(body) is valid
+
+
+_DATE_TIME = jsonschema_rs.validator_for({"type": "string", "format": "date-time"}, validate_formats=True)
+
+
+@hypothesis.given(st.from_regex(KL_INSTANT, fullmatch=True).filter(_DATE_TIME.is_valid))
+@hypothesis.settings(max_examples=300, derandomize=True, database=None)
+def test_what_the_kl_report_s_instant_pattern_and_format_take_is_an_instant(text: str) -> None:
+    datetime.fromisoformat(text)  # no "is no date and time that exists" for a value the schema takes
