@@ -33,7 +33,11 @@ from activities.db import Pool
 from activities.keyset_pages import MAX_PAGE, InvalidCursor, decode_cursor, encode_cursor
 from workflows.domain.cpr import check_cpr
 
+# A search's cursor (`activities.keyset_pages`): the last entry's instant and its row number, every one a position.
+ACCESS_LOG_CURSOR_PATTERN = "^[0-9]{1,18}\\.[0-9]{1,18}$"
+
 __all__ = [
+    "ACCESS_LOG_CURSOR_PATTERN",
     "SYSTEM_NAME",
     "AccessAction",
     "AccessLogEntry",

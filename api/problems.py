@@ -220,12 +220,12 @@ def checked_as_of(as_of: datetime | None) -> datetime | None:
     return as_of
 
 
-def invalid_cursor_problem(error: Exception) -> ProblemError:
-    """A page cursor this list did not produce (422 naming the query parameter)."""
+def invalid_cursor_problem(error: Exception, field: str = "query.cursor") -> ProblemError:
+    """A page cursor this list did not produce (422 naming the query parameter, or the body's `cursor`)."""
     return ProblemError(
         422,
         str(error),
         slug="validation-error",
         title="Request validation failed",
-        errors=[FieldError(field="query.cursor", message=str(error))],
+        errors=[FieldError(field=field, message=str(error))],
     )
