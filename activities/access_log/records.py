@@ -32,7 +32,11 @@ from activities.platform.keyset_pages import MAX_PAGE, InvalidCursor, decode_cur
 from activities.sealing.citizen_cipher import citizen_key_config, open_for_citizen, seal_for_citizen
 from workflows.domain.cpr import check_cpr
 
+# A search's cursor (`activities.keyset_pages`): the last entry's instant and its row number, every one a position.
+ACCESS_LOG_CURSOR_PATTERN = "^[0-9]{1,18}\\.[0-9]{1,18}$"
+
 __all__ = [
+    "ACCESS_LOG_CURSOR_PATTERN",
     "SYSTEM_NAME",
     "AccessAction",
     "AccessLogEntry",

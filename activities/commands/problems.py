@@ -20,8 +20,8 @@ PROBLEM_TYPE_PREFIX = "urn:genoptraening:problem:"
 
 class FieldError(BaseModel):
     field: str | None = Field(
-        description="Dotted path from the body root (`patient.cpr`), or `header.x-actor`, `query.limit`, "
-        "`path.case_id` for other parts of the request",
+        description="Dotted path from the body root (`patient.cpr`), or the part of the request and the "
+        "parameter's name for the rest (`header.Idempotency-Key`, `header.If-Match`, `query.limit`, `path.case_id`)",
         examples=["patient.cpr"],
     )
     message: str = Field(examples=["Value error, CPR must be 10 digits, DDMMYY-SSSS or DDMMYYSSSS"])

@@ -1,17 +1,20 @@
-"""Keyset pages over a read-model table, with opaque cursors: newest first (the lists), or soonest first
-(the inbox views, `ascending_page`).
+"""Keyset pages over a read-model table, newest first (the lists), or soonest first (the inbox views,
+`ascending_page`).
 
 Keyset (received_at, id) rather than OFFSET: a page stays stable while new cases arrive, and the cost of
 a page does not grow with its depth.
+
+A cursor is the position of a page's last row, written out: its sort instant in microseconds since the Unix
+epoch, a dot, and its id (`1796663379754000.3f2b8c1e-6a4d-4e2f-9b7a-1c5d8e9f0a12`). Every string of that shape
+is a position a page can start after, so the OpenAPI document states all a cursor has to be (`CURSOR_PATTERN`)
+and a client following the schema never sends one a list refuses. Clients pass it back as they got it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg import AsyncConnection, sql
@@ -21,54 +24,60 @@ from activities.platform.db import Pool
 
 MAX_PAGE = 500
 
+_ROW_ID = "[0-9A-Za-z_-]{1,100}"  # a case's or an application's UUID, an access-log row's number
+_POSITION = f"[0-9]{{1,18}}\\.{_ROW_ID}"
+CURSOR_PATTERN = f"^{_POSITION}$"
+# The inbox's cursors also name the view and filters they were given out for (`cursor_scope`).
+SCOPED_CURSOR_PATTERN = f"^{_POSITION}\\.[0-9A-Za-z_:-]{{1,100}}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+_SCOPED_CURSOR = re.compile(SCOPED_CURSOR_PATTERN)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)  # where a position past the year 9999 stands
+
 
 class InvalidCursor(ValueError):
     """The page cursor was not produced by this list."""
 
 
-def encode_cursor(received_at: datetime, row_id: str) -> str:
-    raw = json.dumps([received_at.isoformat(), row_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _position_text(sort_value: datetime, row_id: str) -> str:
+    micros = (sort_value - _EPOCH) // timedelta(microseconds=1)
+    text = f"{micros}.{row_id}"
+    if not _CURSOR.fullmatch(text):
+        raise ValueError("a row this cursor cannot name")  # a page must never give out a cursor it would refuse
+    return text
+
+
+def _position(micros: str, row_id: str) -> tuple[datetime, str]:
+    try:
+        return _EPOCH + timedelta(microseconds=int(micros)), row_id
+    except OverflowError:
+        return _END_OF_TIME, row_id
+
+
+def encode_cursor(sort_value: datetime, row_id: str) -> str:
+    return _position_text(sort_value, row_id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        received_at, row_id = json.loads(raw)
-        return _position(received_at, row_id)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursor("not a cursor from this list") from exc
-
-
-def _position(sort_value: object, row_id: object) -> tuple[datetime, str]:
-    row_id = str(row_id)
-    if not row_id.isascii() or not row_id.isprintable():
-        raise ValueError("not a row id")  # a crafted cursor must not reach the database (NUL, say)
-    if not isinstance(sort_value, str):
-        raise TypeError("not an instant")
-    instant = datetime.fromisoformat(sort_value)
-    if instant.tzinfo is None:
-        raise ValueError("an instant without an offset")
-    return instant, row_id
+    if not _CURSOR.fullmatch(cursor):
+        raise InvalidCursor("not a cursor from this list")
+    micros, row_id = cursor.split(".")
+    return _position(micros, row_id)
 
 
 def encode_scoped_cursor(sort_value: datetime, row_id: str, scope: str) -> str:
     """A cursor that also names the list it belongs to (`scope`: a view and its filters, say)."""
-    raw = json.dumps([sort_value.isoformat(), row_id, scope]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return f"{_position_text(sort_value, row_id)}.{scope}"
 
 
 def decode_scoped_cursor(cursor: str, scope: str) -> tuple[datetime, str]:
     """The position of a cursor `encode_scoped_cursor` made for the same `scope`; InvalidCursor otherwise."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        sort_value, row_id, given_scope = json.loads(raw)
-        position = _position(sort_value, row_id)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursor("not a cursor from this list") from exc
+    if not _SCOPED_CURSOR.fullmatch(cursor):
+        raise InvalidCursor("not a cursor from this list")
+    micros, row_id, given_scope = cursor.split(".")
     if given_scope != scope:
         raise InvalidCursor("a cursor of another list or other filters")
-    return position
+    return _position(micros, row_id)
 
 
 async def newest_first_page(

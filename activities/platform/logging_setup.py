@@ -7,7 +7,7 @@ request or activity it belongs to (`trace_id`, see `activities.platform.tracing`
 the API's answers, so one id finds an error from the caseworker's screen to the worker's log.
 
 Only named fields reach a JSON line (never every attribute of a record): personal data that some library
-attached to a record as an extra cannot leak through the formatter (see tests/test_log_hygiene*.py).
+attached to a record as an extra cannot leak through the formatter (see tests/activities/platform/test_log_hygiene.py).
 """
 
 from __future__ import annotations

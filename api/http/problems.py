@@ -172,17 +172,17 @@ def checked_as_of(as_of: datetime | None) -> datetime | None:
         raise field_problem(("query.as_of", "must carry a time zone offset, e.g. 2026-03-31T22:00:00Z"))
     if as_of > datetime.now(UTC):
         raise field_problem(("query.as_of", "lies in the future: the facts of then are not known yet"))
-    if as_of < _EARLIEST_AS_OF:
+    if as_of.date() < _EARLIEST_AS_OF.date():  # the day as written, as the schema's pattern states it
         raise field_problem(("query.as_of", f"must not lie before {_EARLIEST_AS_OF.date().isoformat()}"))
     return as_of
 
 
-def invalid_cursor_problem(error: Exception) -> ProblemError:
-    """A page cursor this list did not produce (422 naming the query parameter)."""
+def invalid_cursor_problem(error: Exception, field: str = "query.cursor") -> ProblemError:
+    """A page cursor this list did not produce (422 naming the query parameter, or the body's `cursor`)."""
     return ProblemError(
         422,
         str(error),
         slug="validation-error",
         title="Request validation failed",
-        errors=[FieldError(field="query.cursor", message=str(error))],
+        errors=[FieldError(field=field, message=str(error))],
     )

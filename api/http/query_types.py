@@ -7,7 +7,9 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
+
+from workflows.domain.inputs import MONTH_DAY, TIME_OF_DAY
 
 _CALENDAR_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # RFC 3339: a date, "T" or a space, a time; the offset is checked where the instant is used.
@@ -28,3 +30,7 @@ def _instant_text(value: Any) -> Any:
 
 QueryDate = Annotated[date, BeforeValidator(_calendar_date_text)]
 QueryInstant = Annotated[datetime, BeforeValidator(_instant_text)]
+# An `as_of` as `api.http.problems.checked_as_of` takes it, for clients: RFC 3339 with its offset, written on or after
+# 2000-01-01 (that it lies in the past, no pattern can say).
+AS_OF_PATTERN = f"^[2-9][0-9]{{3}}-{MONTH_DAY}{TIME_OF_DAY}$"
+AsOf = Annotated[QueryInstant, Field(json_schema_extra={"pattern": AS_OF_PATTERN})]

@@ -2,10 +2,11 @@
 generate from the schema is what the API accepts.
 
 The rules are checked at the door (`api.models.request_body`) whatever the schema says; this only writes
-them into the schema of every request body: a `pattern` refusing control characters on each free string.
-The calendar's span cannot be put on a `format: date` string (a year pattern beside the format leaves a
-generator almost nothing to try), so each operation's description names its date fields and the span.
-Response schemas and the codec's bodies (base64, never stored) are left as they are.
+them into the schema of every request body: a `pattern` refusing control characters on each free string,
+and on each `format: date` or `date-time` string a pattern of the whole value whose year lies in the holiday
+calendar (a generator draws from the pattern and keeps what the format takes). Each operation's description
+names its date fields and the span too. Response schemas and the codec's bodies (base64, never stored) are
+left as they are.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.domain.calendar import FIRST_CALENDAR_DAY, LAST_CALENDAR_DAY
+from workflows.domain.inputs import CALENDAR_DATE_PATTERN, CALENDAR_INSTANT_PATTERN
 
 # workflows.domain.inputs.CONTROL_CHARACTERS, as an ECMA-262 / Python regex over the whole string.
 TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
@@ -25,6 +27,7 @@ TEXT_NONBLANK_PATTERN = (
     "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
 )
 LINE_NONBLANK_PATTERN = "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+_CALENDAR_PATTERNS = {"date": CALENDAR_DATE_PATTERN, "date-time": CALENDAR_INSTANT_PATTERN}  # the door's calendar rule
 _UNSTORED_TAGS = {"codec"}
 DATE_RULE = (
     f"A date outside {FIRST_CALENDAR_DAY.isoformat()}…{LAST_CALENDAR_DAY.isoformat()} (the holiday calendar, in "
@@ -58,6 +61,8 @@ def _state_rules(schema: dict[str, Any], components: dict[str, Any], seen: set[s
     required = schema.get("minLength", 0) >= 1
     if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(schema):
         schema["pattern"] = TEXT_NONBLANK_PATTERN if required else TEXT_PATTERN
+    elif schema.get("format") in _CALENDAR_PATTERNS and "pattern" not in schema:
+        schema["pattern"] = _CALENDAR_PATTERNS[schema["format"]]
     elif schema.get("pattern") == LINE_PATTERN and required:
         schema["pattern"] = LINE_NONBLANK_PATTERN
     for child in _children(schema):

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import ConfigDict, Field, StrictBool, field_validator
 
 from activities.access_log.entries import AccessLogRow, ExtractRow
+from activities.access_log.records import ACCESS_LOG_CURSOR_PATTERN
 from activities.platform.keyset_pages import MAX_PAGE
 from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
@@ -36,7 +37,12 @@ class AccessLogSearch(RequestBody):
     occurred_from: datetime | None = Field(default=None, description="Inclusive")
     occurred_to: datetime | None = Field(default=None, description="Exclusive")
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
-    cursor: str | None = Field(default=None, max_length=500, description="`next_cursor` of the previous page")
+    cursor: str | None = Field(
+        default=None,
+        max_length=500,
+        description="`next_cursor` of the previous page",
+        json_schema_extra={"pattern": ACCESS_LOG_CURSOR_PATTERN},
+    )
 
     _cpr = field_validator("citizen_cpr")(_valid_cpr)
 

@@ -6,13 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from api.http.problems import Problem
 from api.http.timestamps import UtcTimestamps
 from api.models.request_body import RequestBody
 from workflows.domain.casework.model import NoteText, OptionalReason, Reason
 from workflows.domain.inputs import Line
+from workflows.domain.schema_conditions import conditions, missing, when
 
 SubjectField = Annotated[Line, Field(min_length=1, max_length=200, description="A caseworker's token subject")]
 TeamField = Annotated[Line, Field(min_length=1, max_length=100, description="A team id of the register")]
@@ -34,12 +35,23 @@ class ClaimRequest(RequestBody):
 
 class HandOnRequest(RequestBody):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"to_team": "visitation", "reason": "Borgeren er flyttet til distrikt Syd"}]}
+        json_schema_extra={
+            "examples": [{"to_team": "visitation", "reason": "Borgeren er flyttet til distrikt Syd"}],
+            **conditions(when(missing("to_caseworker"), given=["to_team"])),  # somewhere to go (the decider's rule)
+        }
     )
 
-    to_caseworker: SubjectField | None = None
     to_team: TeamField | None = None
+    to_caseworker: SubjectField | None = Field(default=None, validate_default=True)
     reason: Reason
+
+    @field_validator("to_caseworker")
+    @classmethod
+    def _somewhere_to_go(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # The decider's rule (workflows/domain/decisions/casework.py), at the door too: 422 before If-Match's 412.
+        if value is None and info.data.get("to_team") is None:
+            raise ValueError("name the caseworker or the team the case goes to")
+        return value
 
 
 class ReleaseRequest(RequestBody):
@@ -57,11 +69,14 @@ class BulkAssignmentRequest(RequestBody):
                     "assignee": "local-caseworker",
                     "reason": "Fordeling mandag",
                 }
-            ]
+            ],
+            **conditions(when(missing("assignee"), given=["team"])),  # the route's rule: a caseworker, a team or both
         }
     )
 
-    case_ids: list[uuid.UUID] = Field(min_length=1, max_length=BULK_MAX, description="Each case once")
+    case_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=BULK_MAX, description="Each case once", json_schema_extra={"uniqueItems": True}
+    )
     assignee: SubjectField | None = Field(default=None, description="The caseworker every case goes to")
     team: TeamField | None = Field(default=None, description="The team (without assignee: only the team is set)")
     reason: OptionalReason | None = None

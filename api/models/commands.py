@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import ConfigDict, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from api.models.request_body import RequestBody
 from workflows.domain.commands import Note
 from workflows.domain.inputs import Line
 from workflows.domain.model import AlmenSubLevel, CloseReason, ContactChannel, OptOutReason
+from workflows.domain.schema_conditions import conditions, differs, equals, when
 
 
 class ClassificationRequest(RequestBody):
@@ -89,13 +90,29 @@ class ClosureRequest(RequestBody):
                 {"reason": "active_opt_out", "opt_out_reason": "transport_logistics", "note": "Fravalgt"},
                 {"reason": "citizen_did_not_show"},
                 {"reason": "deceased", "confirm": True},
-            ]
+            ],
+            # KL Gateway Rehab IG: an active opt-out carries its sub-reason, other reasons none (the decider's rule).
+            **conditions(
+                when(equals("reason", CloseReason.ACTIVE_OPT_OUT.value), given=["opt_out_reason"]),
+                when(differs("reason", CloseReason.ACTIVE_OPT_OUT.value), left_out=["opt_out_reason"]),
+            ),
         }
     )
 
     reason: CloseReason
     opt_out_reason: OptOutReason | None = Field(
-        default=None, description="Required with `active_opt_out`, and only with it (KL Gateway Rehab IG)"
+        default=None,
+        validate_default=True,
+        description="Required with `active_opt_out`, and only with it (KL Gateway Rehab IG)",
     )
     note: Note | None = None
     confirm: StrictBool = Field(default=False, description=_CONFIRM_DESCRIPTION)
+
+    @field_validator("opt_out_reason")
+    @classmethod
+    def _only_with_active_opt_out(cls, value: OptOutReason | None, info: ValidationInfo) -> OptOutReason | None:
+        # The decider's rule (workflows/domain/decisions/ending.py), at the door too: a body the schema refuses is
+        # refused before its If-Match is compared (422, not 412).
+        if (value is not None) != (info.data.get("reason") is CloseReason.ACTIVE_OPT_OUT):
+            raise ValueError("opt_out_reason is required for active_opt_out and only for it")
+        return value

@@ -11,26 +11,40 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, WithJsonSchema
 
 from api.models.request_body import RequestBody
 from workflows.domain.commands import Note, Reason
 from workflows.domain.inputs import Line
 from workflows.domain.model import AlmenSubLevel, ContactChannel, TransferReason
 from workflows.domain.plan.plan import MunicipalityCode, SorId
+from workflows.domain.schema_conditions import conditions, equals, when
 
 
 def _ore(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))  # exact: at most two decimal places are accepted
 
 
+def _decimal_schema(whole: int, places: int) -> WithJsonSchema:
+    """What the `Field` below takes, stated for clients: a number on the grid of `places` decimals up to
+    `whole` digits before the point, or such a decimal string (plain digits; the door also reads `+1.5` or
+    `1e3`, which a client need not send)."""
+    number = {"type": "number", "minimum": 0, "maximum": float(f"{'9' * whole}.{'9' * places}")}
+    string = {"type": "string", "pattern": f"^[0-9]{{1,{whole}}}(?:\\.[0-9]{{1,{places}}})?$"}
+    return WithJsonSchema(
+        {"anyOf": [{**number, "multipleOf": 10**-places}, string], "description": "A number or a decimal string"},
+        mode="validation",
+    )
+
+
 # JSON numbers or strings, parsed straight to Decimal (no float reaches the domain).
 Kilometres = Annotated[
-    Decimal, Field(ge=0, max_digits=7, decimal_places=3, description="A number or a decimal string", examples=["51"])
+    Decimal, Field(ge=0, max_digits=7, decimal_places=3, examples=["51"]), _decimal_schema(whole=4, places=3)
 ]
 Kroner = Annotated[
     Decimal,
-    Field(ge=0, max_digits=9, decimal_places=2, description="A number or a decimal string", examples=["150.00"]),
+    Field(ge=0, max_digits=9, decimal_places=2, examples=["150.00"]),
+    _decimal_schema(whole=7, places=2),
     AfterValidator(_ore),
 ]
 
@@ -108,7 +122,16 @@ class FreeChoiceRequest(RequestBody):
             "examples": [
                 {"decision": "accept", "provider_id": "fritvalg-fysio-city", "provider_name": "Fysio City ApS"},
                 {"decision": "decline", "note": "Foretrækker at vente på kommunens tilbud"},
-            ]
+            ],
+            # The route's rules (api.routes.guarantee_commands.answer_free_choice).
+            **conditions(
+                when(
+                    equals("decision", FreeChoiceDecision.ACCEPT.value),
+                    given=["provider_id", "provider_name"],
+                    left_out=["note"],
+                ),
+                when(equals("decision", FreeChoiceDecision.DECLINE.value), left_out=["provider_id", "provider_name"]),
+            ),
         }
     )
 

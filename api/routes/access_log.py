@@ -45,9 +45,9 @@ async def search_access_log(
     body: AccessLogSearch, request: Request, pool: PoolDep, principal: PrincipalDep
 ) -> AccessLogPage:
     """Entries matching every given criterion (citizen, user, case, application, period), newest first, one
-    keyset page at a time. A municipal auditor sees the entries of its municipality's users. A `cursor` this
-    search did not give out is **422** naming `cursor`; a `citizen_cpr` whose first six digits are no birth
-    date is **422** naming it."""
+    keyset page at a time (pass `next_cursor` back as `cursor` as it came). A municipal auditor sees the entries of
+    its municipality's users. A `cursor` of another shape, or a `citizen_cpr` whose first six digits are no birth
+    date, is **422** naming it."""
     scope = _auditor_scope(principal)
     criterion = body.model_dump(exclude={"citizen_cpr", "cursor", "limit"}, mode="json", exclude_none=True)
     await log_access(
@@ -73,7 +73,7 @@ async def search_access_log(
             cursor=body.cursor,
         )
     except InvalidCursor as error:
-        raise invalid_cursor_problem(error) from None
+        raise invalid_cursor_problem(error, "cursor") from None
     return AccessLogPage(
         items=[AccessLogItem.model_validate(row.model_dump()) for row in rows], next_cursor=next_cursor
     )

@@ -40,8 +40,14 @@ router = APIRouter(prefix="/reports/kl-gateway", tags=["kl-gateway"])
 
 CodePath = Annotated[str, Path(pattern=r"^[1-8]\d{2}$", description="The municipality's code", examples=["101"])]
 PURPOSE = "indberetning til KL (SUL §140)"
-# An RFC 3339 instant with its offset (`2026-03-31T22:00:00Z`): a bare number or date is no instant.
-INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
+# An RFC 3339 instant with its offset (`2026-03-31T22:00:00Z`) that `datetime.fromisoformat` reads: a bare number
+# or date is no instant, nor is year 0000, month 13 or a leap second. `format: date-time` beside it refuses the days
+# a month lacks, so what the schema lets through `_instant` takes.
+INSTANT = (
+    "^(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    "T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+_INSTANT_SCHEMA = {"format": "date-time"}
 
 
 def _instant(name: str, text: str | None) -> datetime | None:
@@ -77,8 +83,14 @@ async def send_kl_gateway_reports(
     pool: PoolDep,
     client: TemporalDep,
     settings: SettingsDep,
-    period_from: Annotated[str | None, Query(alias="from", pattern=INSTANT, description="Cases changed since")] = None,
-    period_to: Annotated[str | None, Query(alias="to", pattern=INSTANT, description="Facts as they stood then")] = None,
+    period_from: Annotated[
+        str | None,
+        Query(alias="from", pattern=INSTANT, json_schema_extra=_INSTANT_SCHEMA, description="Cases changed since"),
+    ] = None,
+    period_to: Annotated[
+        str | None,
+        Query(alias="to", pattern=INSTANT, json_schema_extra=_INSTANT_SCHEMA, description="Facts as they stood then"),
+    ] = None,
 ) -> ReportStarted:
     """Starts the report workflow for this municipality: only what changed since each citizen's last accepted
     report goes out. Follow the run at GET /reports/kl-gateway/{code}. While one runs, asking again answers with

@@ -80,7 +80,9 @@ async def receive_plan(
 
     `general_practitioner` may be null only when the hospital deselected the GP copy (`gp_copy_deselected`
     true, MedCom GGOP without a `GPCCReceiver`); otherwise a missing one is **422** naming
-    `general_practitioner`.
+    `general_practitioner`. A `start_date_for_health_reasons` before the `discharge_date`, or a `previous_plan`
+    naming the plan itself, is **422** naming that field; the `discharge_date` lies on or after 2018-07-01, when
+    the rules began.
 
     A CPR number that fails the modulus 11 check is accepted and flagged in `warnings`
     (`cpr_fails_modulus_11`; numbers issued since 2007 may fail it, cpr.dk); one that is no valid date is

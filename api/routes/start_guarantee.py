@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import WithJsonSchema
 
 from activities.access_log.entries import AccessAction
 from activities.store.read_models.guarantee_facts import read_counted
@@ -23,7 +24,7 @@ from api.auth.principal import Principal, Role
 from api.deps import PoolDep
 from api.http.openapi import problems
 from api.http.problems import checked_as_of, field_problem
-from api.http.query_types import QueryDate, QueryInstant
+from api.http.query_types import AsOf, QueryDate
 from api.models.start_guarantee import REASON_LABELS, StartGuaranteeReport
 from api.pages.start_guarantee_page import report_csv, report_html
 from workflows.domain.calendar import local_date
@@ -34,6 +35,12 @@ from workflows.domain.plan.plan import MunicipalityCode
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 MAX_MONTHS = 36  # one request draws at most three years
+# The levels with a start guarantee, as the schema offers them: specialiseret has none (SUL §140 stk. 4). The route
+# still reads every level, to refuse specialiseret with that reason rather than a bare "not one of".
+GuaranteeLevel = Annotated[
+    Level,
+    WithJsonSchema({"type": "string", "enum": [level.value for level in Level if level is not Level.SPECIALISERET]}),
+]
 
 
 class ReportFormat(StrEnum):
@@ -131,9 +138,11 @@ async def get_start_guarantee_report(
     period_to: Annotated[
         QueryDate | None, Query(alias="to", description="Last day a plan's clock may count from (default: today)")
     ] = None,
-    level: Annotated[Level | None, Query(description="almen or rehabilitering_specialiseret; both if left out")] = None,
+    level: Annotated[
+        GuaranteeLevel | None, Query(description="almen or rehabilitering_specialiseret; both if left out")
+    ] = None,
     as_of: Annotated[
-        QueryInstant | None,
+        AsOf | None,
         Query(description="Draw the figures as the facts were recorded by this instant (RFC 3339 with an offset)"),
     ] = None,
     report_format: Annotated[

@@ -110,6 +110,25 @@ async def test_an_if_match_from_before_the_letters_went_out_still_holds(api: Api
     assert stale.status_code == 412 and stale.json()["current_version"] == classified.json()["version"]
 
 
+@pytest.mark.parametrize(
+    ("name", "body", "field"),
+    [
+        ("closure", {"reason": "active_opt_out"}, "opt_out_reason"),  # the opt-out's sub-reason goes with it
+        ("closure", {"reason": "deceased", "opt_out_reason": "other"}, "opt_out_reason"),  # and only with it
+        ("hand-on", {"reason": "Ferie"}, "to_caseworker"),  # somewhere to go
+    ],
+)
+async def test_a_body_its_schema_refuses_is_422_whatever_if_match_says(
+    api: Api, name: str, body: dict[str, Any], field: str
+) -> None:
+    """The OpenAPI document states these rules (`if`/`then`), so the door holds them, before the version is
+    compared: a client learns what is wrong with its request, not only that the case moved on."""
+    case_id = await distributed_case(api.http)
+    answer = await post(api.http, case_id, name, body, If_Match='"1"')
+    assert answer.status_code == 422, answer.text
+    assert [error["field"] for error in answer.json()["errors"]] == [field]
+
+
 @pytest.mark.parametrize("value", ['W/"7"', '"7", "8"', '"seven"', '"-1"', "**"])
 async def test_a_malformed_if_match_is_422_naming_the_header(api: Api, value: str) -> None:
     case_id = (await post_plan(api.http, fresh_plan())).json()["case_id"]

@@ -16,10 +16,10 @@ Then the main run, each request with a token of a role that may make it. Every p
 fuzzing, stateful), with every check that applies to the API. The run is
 bounded and repeatable: a fixed seed, derandomized generation and a fixed number of examples per operation.
 The test expects zero findings: no 5xx, no undocumented status, no response outside its schema or media
-type, every invalid request refused and every valid one accepted. A valid-looking request refused by a rule
-the schema cannot express (a 422 such as "the case is already basal") passes only if the operation's
-description states it: it says **422** and names each refused field in backticks (`sub_level`,
-`patient.cpr`, `cursor`).
+type, every invalid request refused and every valid one accepted. The document states every rule a schema
+can (patterns, bounds, `if`/`then`); a schema-valid request may be refused with 422 only where
+tests/support/schemathesis_declared.py declares a rule no schema can state (data, the clock, two values compared),
+and only naming the fields declared for that operation (`declared_refusals_only`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ SEED = 20_260_406
 MAX_EXAMPLES = 50  # per operation and phase
 
 
-@pytest.mark.timeout(600)
+# About 11 minutes on a quiet machine: every operation runs its whole budget. Before, a schema-valid request
+# refused as documented still ended its operation's phase (schemathesis stops one at its first failure), so
+# POST /plans, say, was fuzzed with one request: 7,800 requests in 8 minutes, where the full run takes 11,400.
+@pytest.mark.timeout(900)
 def test_the_api_conforms_to_its_own_openapi_document(
     fresh_database_url: str, dev_server_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
@@ -52,9 +55,11 @@ def test_the_api_conforms_to_its_own_openapi_document(
             "path.case_id": seeded.case_ids,
             "path.application_id": seeded.application_ids,
             "path.code": seeded.municipality_codes,
-            "body.provider_id": seeded.provider_ids,
         }
-        config = config_for(base_url, seed=SEED, max_examples=MAX_EXAMPLES, parameters=parameters)
+        providers = {"POST /cases/{case_id}/provider": {"body.provider_id": seeded.provider_ids}}
+        config = config_for(
+            base_url, seed=SEED, max_examples=MAX_EXAMPLES, parameters=parameters, operation_parameters=providers
+        )
         outcome = run(f"{base_url}/openapi.json", config, fresh_database_url)
 
     problems = refusals.problems()
@@ -64,10 +69,7 @@ def test_the_api_conforms_to_its_own_openapi_document(
     if outcome.untested:
         problems.append(f"no request of the main run reached {outcome.untested}")
     if outcome.findings:
-        summary = (
-            f"{outcome.requests} requests in {outcome.seconds:.0f} s, phases {', '.join(outcome.phases)}; "
-            f"{outcome.documented_refusals} refusals were documented in their operation's description"
-        )
+        summary = f"{outcome.requests} requests in {outcome.seconds:.0f} s, phases {', '.join(outcome.phases)}"
         report = "\n\n".join(str(finding) for finding in outcome.findings)
         problems.append(f"schemathesis ({summary}) found {len(outcome.findings)} distinct failures:\n\n{report}")
     if problems:

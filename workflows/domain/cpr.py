@@ -13,8 +13,15 @@ from datetime import date
 
 # ASCII digits only: `\d` would take other scripts' digits, which no register holds.
 _CPR_PATTERN = re.compile(r"^([0-9]{6})-?([0-9]{4})$")
-# The shape of a CPR number as JSON Schema states it to clients (the date in it is checked by `check_cpr`).
-CPR_SHAPE = "^[0-9]{6}-?[0-9]{4}$"
+# A CPR number as JSON Schema states it to clients: exactly what `check_cpr` takes (the spaces it strips
+# aside), so a client generating from the schema never sends one it refuses. A day its month has, in any
+# year; 29 February when the year is a leap year: YY divisible by 4 except 00, or 00 with digit 7 from 4 (2000;
+# with 0-3, 1900 was none).
+_ANY_YEAR = (
+    "(?:(?:0[1-9]|[12][0-9]|3[01])(?:0[13578]|1[02])|(?:0[1-9]|[12][0-9]|30)(?:0[469]|11)|(?:0[1-9]|1[0-9]|2[0-8])02)"
+)
+_LEAP_DAY = "2902(?:0[48]|[2468][048]|[13579][26])-?[0-9]{4}|290200-?[4-9][0-9]{3}"
+CPR_SHAPE = f"^(?:{_ANY_YEAR}[0-9]{{2}}-?[0-9]{{4}}|{_LEAP_DAY})$"
 _MOD11_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
 
 

@@ -6,7 +6,9 @@
   passed on in. No keyboard or form produces DEL, so it is refused with them. Single-line fields (names,
   ids, team) refuse tab and line breaks as well (`Line`).
 - **Dates** lie within the holiday calendar (`workflows.domain.calendar`), the only span in which working
-  days, and so deadlines, can be counted.
+  days, and so deadlines, can be counted; an instant by the day it is written with, in its own offset, which
+  the OpenAPI document can state as a pattern (`api.schema_rules`). No instant a body takes is counted from:
+  a contact lies in the past, after the plan arrived, and the access log's bounds only select rows.
 - **Booleans** are JSON `true`/`false` only: use pydantic's `StrictBool`, so `0`, `1` and `"true"` are refused.
 
 The checks walk a whole body once, so no string or date field can be forgotten: `refuse_control_characters`
@@ -24,7 +26,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from workflows.domain.calendar import FIRST_CALENDAR_DAY, LAST_CALENDAR_DAY, in_calendar, local_date
+from workflows.domain.calendar import FIRST_CALENDAR_DAY, LAST_CALENDAR_DAY, in_calendar
 
 T = TypeVar("T")
 Loc = tuple[int | str, ...]
@@ -32,12 +34,29 @@ Loc = tuple[int | str, ...]
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NUL = re.compile(r"\x00")
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f]")
+_EXTENDED_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 TEXT_MESSAGE = (
     "must not contain control characters (U+0000 to U+001F other than tab, line feed and carriage return, or U+007F)"
 )
 LINE_MESSAGE = "must be a single line without tabs or control characters"
 DATE_MESSAGE = f"must lie between {FIRST_CALENDAR_DAY.isoformat()} and {LAST_CALENDAR_DAY.isoformat()}"
+
+# The calendar rule as JSON Schema patterns of the whole value, for the OpenAPI document (`api.schema_rules`) beside
+# `format: date` / `date-time`, which refuse the days a month lacks. The calendar's whole years 2018-2070; ASCII
+# digits only (ECMA-262 `\d` is ASCII, Python's is not). An instant as pydantic reads it: no leap second, any
+# fraction, an offset within a day.
+CALENDAR_YEAR = "(?:201[89]|20[2-6][0-9]|2070)"
+MONTH_DAY = "(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+TIME_OF_DAY = "[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+CALENDAR_DATE_PATTERN = f"^{CALENDAR_YEAR}-{MONTH_DAY}$"
+CALENDAR_INSTANT_PATTERN = f"^{CALENDAR_YEAR}-{MONTH_DAY}{TIME_OF_DAY}$"
+# A calendar day from 1 July 2018, when the first rules this service applies came into force: a plan's discharge
+# (`FIRST_DISCHARGE_DATE`) and an application's date (the first legal reference table) lie on or after it
+# (tests/api/http/test_schema_rules.py holds the pattern to both).
+RULES_IN_FORCE_DATE_PATTERN = (
+    "^(?:2018-(?:0[7-9]|1[0-2])|(?:2019|20[2-6][0-9]|2070)-(?:0[1-9]|1[0-2]))-(?:0[1-9]|[12][0-9]|3[01])$"
+)
 
 
 def _strings(raw: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
@@ -53,7 +72,7 @@ def _strings(raw: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
 
 def _dates(value: Any, loc: Loc) -> Iterator[tuple[Loc, date]]:
     if isinstance(value, datetime):  # before `date`: a datetime is a date too
-        yield loc, local_date(value) if value.tzinfo is not None else value.date()
+        yield loc, value.date()  # the day as written, in its own offset
     elif isinstance(value, date):
         yield loc, value
     elif isinstance(value, BaseModel):
@@ -91,14 +110,16 @@ def refuse_dates_outside_calendar(model: T) -> T:
 
 
 def _iso_day(text: str) -> date | None:
-    """The day an ISO 8601 date or date-time string names, or None for any other text."""
+    """The day an ISO 8601 date or date-time string is written with, or None for any other text (the compact
+    `20710101` too: a SOR id or a number is no date)."""
+    if not _EXTENDED_DATE.match(text):
+        return None
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
-        moment = datetime.fromisoformat(text)
+        return datetime.fromisoformat(text).date()
     except ValueError:
         return None
-    return local_date(moment) if moment.tzinfo is not None else moment.date()
 
 
 def name_dates_outside_calendar(raw: Any, handler: Any) -> Any:

@@ -213,11 +213,15 @@ async def list_applications(
         Query(description="Only applications with (true) or without (false) a letter that failed to arrive"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=keyset_pages.CURSOR_PATTERN, max_length=500, description="`next_cursor` of the previous page"),
+    ] = None,
 ) -> ApplicationPage:
-    """One page of applications, newest first; `next_cursor` fetches the next. A `cursor` this list did not
-    give out is **422** naming `cursor`. `delivery_failed=true` lists the applications with a decision letter
-    whose delivery failed (it must be sent again), `false` the others."""
+    """One page of applications, newest first; `next_cursor` fetches the next: pass it back as `cursor` as it
+    came (the position after which the page starts; its shape is the parameter's pattern).
+    `delivery_failed=true` lists the applications with a decision letter whose delivery failed (it must be sent
+    again), `false` the others."""
     scope = list_scope(principal, municipality, "list applications")
     criterion = {"list": "applications", "municipality": scope, "status": status, "delivery_failed": delivery_failed}
     await log_access(request, pool, principal, AccessAction.SEARCH, criterion=criterion)

@@ -18,7 +18,7 @@ from api.auth.principal import Role
 from api.deps import CaseIdPath, PoolDep, SettingsDep
 from api.http.openapi import problems
 from api.http.problems import ProblemError, checked_as_of, invalid_cursor_problem
-from api.http.query_types import QueryInstant
+from api.http.query_types import AsOf
 from api.models.cases import CasePage, CaseSummary, CaseView, Timeline, TimelineEvent
 from api.routes.cases import closing_check, letters
 from api.scoped_rows import visible_case
@@ -44,10 +44,13 @@ async def list_cases(
         bool | None, Query(description="Only cases with (true) or without (false) a message that failed to arrive")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=keyset_pages.CURSOR_PATTERN, max_length=500, description="`next_cursor` of the previous page"),
+    ] = None,
 ) -> CasePage:
-    """One page of cases without personal data, newest first; `next_cursor` fetches the next. A `cursor` this
-    list did not give out (or gave out for other filters) is **422** naming `cursor`.
+    """One page of cases without personal data, newest first; `next_cursor` fetches the next: pass it back as
+    `cursor` as it came (the position after which the page starts; its shape is the parameter's pattern).
 
     A caseworker sees its own municipality's cases (asking for another's is **403**), with
     AUTH_ORG_UNIT_SCOPE=team only those of its organisation unit's team, of no team yet, or that it holds; ops
@@ -87,7 +90,7 @@ async def get_case(
     principal: PrincipalDep,
     response: Response,
     as_of: Annotated[
-        QueryInstant | None,
+        AsOf | None,
         Query(description="The case as its events recorded by this instant made it (RFC 3339 with an offset)"),
     ] = None,
 ) -> CaseView:

@@ -119,7 +119,12 @@ async def list_inbox_view(
     settings: SettingsDep,
     query: InboxQueryDep,
     limit: Annotated[int, Query(ge=1, le=keyset_pages.MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            pattern=keyset_pages.SCOPED_CURSOR_PATTERN, max_length=500, description="`next_cursor` of the previous page"
+        ),
+    ] = None,
 ) -> InboxPage:
     """One page of the view's open cases of the caller's municipality, without personal data, by next deadline
     (cases with none running last, ties by case id), with `count`, the view's cases with these filters; an

@@ -119,6 +119,14 @@ async def test_ids_with_ten_digits_in_a_row_are_searchable(api: Api) -> None:
     assert crafted.status_code == 422
 
 
+async def test_a_search_pages_from_any_cursor_of_its_shape_and_names_the_body_s_cursor_otherwise(api: Api) -> None:
+    assert await _search(api, {"user_id": "nobody-here", "cursor": "999999999999999999.999"}, national=True) == []
+    answer = await api.http.post(
+        "/access-log/search", json={"cursor": "not-a-cursor"}, headers=bearer(Role.AUDITOR, national=True)
+    )
+    assert answer.status_code == 422 and [error["field"] for error in answer.json()["errors"]] == ["cursor"]
+
+
 async def test_a_municipal_auditor_sees_its_municipality_and_other_roles_none(api: Api) -> None:
     municipality, other = await unused_municipality(api.pool), await unused_municipality(api.pool)
     cpr = _cpr()

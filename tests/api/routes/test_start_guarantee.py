@@ -163,7 +163,13 @@ async def test_bad_input_is_422_naming_the_field(reported: Reported, params: dic
 
 @pytest.mark.parametrize(
     "params",
-    [{"to": "0001-01-15"}, {"to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-12-31"}, {"to": "2026-12-01"}],
+    [
+        {"to": "0001-01-15"},
+        {"to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "0001-12-31"},
+        {"to": "2026-12-01"},
+        {"as_of": "2000-01-01T00:30:00+05:00"},  # written on 2000-01-01, as the schema's pattern takes it
+    ],
 )
 async def test_odd_but_valid_periods_answer_an_empty_report(reported: Reported, params: dict[str, str]) -> None:
     answer = await reported.http.get("/reports/start-guarantee", params=params, headers=bearer(Role.OPS))

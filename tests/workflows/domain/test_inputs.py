@@ -248,6 +248,15 @@ def test_door_types_for_domain_bodies_apply_every_rule(door: Any, body: dict[str
     assert [".".join(map(str, error["loc"])) for error in refused.value.errors()] == [field]
 
 
+def test_a_number_in_another_field_is_no_date_outside_the_calendar() -> None:
+    """A plan refused for its own rules is searched for dates outside the calendar, to name the field holding one;
+    an all-digit SOR id (`20710101` reads as a compact ISO date) is no date, and must not hide the real refusal."""
+    plan = {**ALMEN_PLAN, "sending_hospital_sor_id": "20710101", "general_practitioner": None}
+    with pytest.raises(ValidationError) as refused:
+        TypeAdapter(PlanBody).validate_python(plan)
+    assert [".".join(map(str, error["loc"])) for error in refused.value.errors()] == ["general_practitioner"]
+
+
 def test_every_kind_of_field_is_found() -> None:
     """Guards the walk: if it found no strings, dates or booleans, the tests above would prove nothing."""
     leaves = {

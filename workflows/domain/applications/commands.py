@@ -22,8 +22,9 @@ from workflows.domain.applications.model import (
 )
 from workflows.domain.commands import Command, Note
 from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr
-from workflows.domain.inputs import NulFree
+from workflows.domain.inputs import RULES_IN_FORCE_DATE_PATTERN, NulFree
 from workflows.domain.plan.plan import MunicipalityCode
+from workflows.domain.schema_conditions import conditions, equals, when
 
 NeedText = Annotated[str, Field(min_length=1, max_length=4000)]
 Grounds = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -60,12 +61,23 @@ class Application(_Strict):
         description="The caseworker's statement: the citizen has reached folkepensionsalder or has comparable "
         "needs (Ældreloven §2). Only applications dated from 1 July 2025 rest on the Ældrelov."
     )
-    application_date: date
+    application_date: date = Field(
+        json_schema_extra={"pattern": RULES_IN_FORCE_DATE_PATTERN}, description="Not after today (Danish time)"
+    )
     description_of_need: NeedText
 
 
 class DecisionTerms(_Strict):
     """An afgørelse: granted for a period, or refused with a reason; appealable from `notified_on`."""
+
+    model_config = ConfigDict(
+        json_schema_extra=conditions(
+            when(equals("outcome", DecisionOutcome.GRANTED.value), given=["period_from", "period_to"]),
+            when(
+                equals("outcome", DecisionOutcome.REFUSED.value), text=["reason"], left_out=["period_from", "period_to"]
+            ),
+        )
+    )
 
     outcome: DecisionOutcome
     notified_on: date = Field(description="The day the citizen received the decision; the appeal period runs from it")
@@ -120,6 +132,13 @@ class RecordAppeal(Command):
 class ReassessmentTerms(_Strict):
     """The municipality's reassessment (genvurdering) after an appeal: upheld, or changed into a new decision."""
 
+    model_config = ConfigDict(
+        json_schema_extra=conditions(
+            when(equals("outcome", ReassessmentOutcome.CHANGED.value), given=["decision"]),
+            when(equals("outcome", ReassessmentOutcome.UPHELD.value), left_out=["decision"]),
+        )
+    )
+
     outcome: ReassessmentOutcome
     decision: DecisionTerms | None = Field(
         default=None, validate_default=True, description="The changed decision (outcome `changed` only)"
@@ -157,6 +176,10 @@ class AssessTransport(Command):
 
 
 class ClosureTerms(_Strict):
+    model_config = ConfigDict(
+        json_schema_extra=conditions(when(equals("reason", CaseworkerCloseReason.OTHER.value), text=["note"]))
+    )
+
     reason: CaseworkerCloseReason
     note: Note | None = Field(default=None, validate_default=True, description="Required with reason `other`")
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from workflows.domain.cpr import CPR_SHAPE, InvalidCpr, check_cpr
-from workflows.domain.inputs import NulFree
+from workflows.domain.inputs import RULES_IN_FORCE_DATE_PATTERN, NulFree
 from workflows.domain.model import DischargeKind, Level, PlanRelation
 from workflows.domain.plan.details import (
     AmbulatoryControl,
@@ -27,6 +27,7 @@ from workflows.domain.plan.details import (
     Relative,
 )
 from workflows.domain.rules import RULE_SETS
+from workflows.domain.schema_conditions import conditions, differs, when
 
 _SKS_DIAGNOSIS = re.compile(r"^D?([A-Z]\d{2}[0-9A-Z]{0,4})$")
 
@@ -114,6 +115,10 @@ class PreviousPlan(_Strict):
 
 
 class RehabilitationPlan(_Strict):
+    model_config = ConfigDict(
+        json_schema_extra=conditions(when(differs("gp_copy_deselected", True), given=["general_practitioner"]))
+    )
+
     plan_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")] = Field(
         description="The sender's own id of the plan; resending it returns the same case"
     )
@@ -129,7 +134,7 @@ class RehabilitationPlan(_Strict):
     consent_to_share_with_gp: StrictBool = Field(
         default=True, description="The plan goes to the GP only with the patient's consent"
     )
-    discharge_date: date
+    discharge_date: date = Field(json_schema_extra={"pattern": RULES_IN_FORCE_DATE_PATTERN})
     discharge_kind: DischargeKind
     level: Level
     start_date_for_health_reasons: date | None = Field(

@@ -87,11 +87,23 @@ async def test_cursor_pagination(api: Api) -> None:
 async def test_bad_cursor_and_limit_are_422(api: Api) -> None:
     response = await api.http.get("/cases", params={"cursor": "not-a-cursor", "limit": "1000"})
     assert response.status_code == 422
-    assert {error["field"] for error in response.json()["errors"]} == {"query.limit"}
+    assert {error["field"] for error in response.json()["errors"]} == {"query.cursor", "query.limit"}
     response = await api.http.get("/cases", params={"cursor": "not-a-cursor"})
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_JSON
     assert [error["field"] for error in response.json()["errors"]] == ["query.cursor"]
+
+
+async def test_any_cursor_of_the_documented_shape_is_a_position_to_page_from(api: Api) -> None:
+    """The schema states a cursor's shape (its pattern); every cursor of that shape pages, given out or not."""
+    municipality = await unused_municipality(api.pool)
+    for _ in range(2):
+        await post_plan(api.http, fresh_plan(home_municipality_code=municipality))
+    params = {"municipality": municipality}
+    latest = await api.http.get("/cases", params={**params, "cursor": "999999999999999999.z"})  # after all of them
+    assert latest.status_code == 200 and len(latest.json()["items"]) == 2
+    earliest = await api.http.get("/cases", params={**params, "cursor": "0.0"})  # 1970: before every case
+    assert earliest.status_code == 200 and earliest.json()["items"] == []
 
 
 async def test_search_attributes_show_status_municipality_and_level(api: Api) -> None:
