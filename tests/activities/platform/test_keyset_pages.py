@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from activities.access_log import ACCESS_LOG_CURSOR_PATTERN
+from activities.access_log.records import ACCESS_LOG_CURSOR_PATTERN
 from activities.platform.keyset_pages import (
     CURSOR_PATTERN,
     SCOPED_CURSOR_PATTERN,

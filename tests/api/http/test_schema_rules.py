@@ -30,7 +30,7 @@ from workflows.domain.inputs import (
     CONTROL_CHARACTERS,
     RULES_IN_FORCE_DATE_PATTERN,
 )
-from workflows.domain.plan import FIRST_DISCHARGE_DATE
+from workflows.domain.plan.plan import FIRST_DISCHARGE_DATE
 
 OPENAPI = create_app().openapi()
 COMPONENTS = OPENAPI["components"]["schemas"]
