@@ -69,6 +69,10 @@ check: lint
 test: lint
 	$(PYTEST)
 
+# Schemathesis at its full depth (tests/api/test_schemathesis.py; make test runs it at an everyday depth).
+fuzz: $(STAMP)
+	SCHEMATHESIS_DEPTH=full $(BIN)/pytest -q -rs -m fuzz
+
 fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

@@ -8,7 +8,7 @@ import base64
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -74,6 +74,7 @@ class Outcome:
     seconds: float
     phases: list[str]  # the phases that ran, e.g. examples, coverage, fuzzing, stateful
     untested: list[str]  # operations of the schema that no request reached
+    requests_by_phase: dict[str, int] = field(default_factory=dict)  # what each phase cost
 
 
 def config_for(
@@ -83,11 +84,14 @@ def config_for(
     max_examples: int,
     parameters: dict[str, list[str]],
     operation_parameters: dict[str, dict[str, list[str]]] | None = None,
+    negative_coverage: bool = True,
 ) -> dict[str, Any]:
     """A schemathesis.toml as a dict. `parameters` maps a parameter (`path.case_id`) to the real values it
     mostly takes; `operation_parameters` does so for one operation's (`{"POST /cases/{case_id}/provider":
     {"body.provider_id": [...]}}`): a field of that name may follow other rules elsewhere (a free choice's
-    provider is none of the register's, and only goes with `accept`)."""
+    provider is none of the register's, and only goes with `accept`). Without `negative_coverage`, the coverage
+    phase generates valid data only (its invalid data is most of the run's requests; the fuzzing phase still
+    generates invalid data): `make test`'s everyday depth."""
     dictionaries = {name: {"values": values} for name, values in parameters.items()}
     operations = []
     for label, bound in (operation_parameters or {}).items():
@@ -110,6 +114,7 @@ def config_for(
         "dictionaries": dictionaries,
         "parameters": {name: {"dictionary": name, "probability": 0.9} for name in parameters},
         "operations": operations,
+        "phases": {"coverage": {"generation": {"mode": "all" if negative_coverage else "positive"}}},
     }
 
 
@@ -126,12 +131,14 @@ def run(openapi_url: str, config: dict[str, Any], database_url: str) -> Outcome:
     requests = 0
     tested: set[str] = set()
     phases: list[str] = []
+    by_phase: dict[str, int] = {}
     seconds = 0.0
     for event in engine.from_schema(schema).execute():
         if isinstance(event, events.PhaseFinished) and event.status != Status.SKIP:
             phases.append(event.phase.name.value)
         elif isinstance(event, events.ScenarioFinished):
             requests += len(event.recorder.interactions)
+            by_phase[event.phase.value] = by_phase.get(event.phase.value, 0) + len(event.recorder.interactions)
             if event.recorder.interactions:
                 tested.add(event.recorder.label)
             findings.update(_failures(event.recorder))
@@ -148,6 +155,7 @@ def run(openapi_url: str, config: dict[str, Any], database_url: str) -> Outcome:
         seconds=seconds,
         phases=phases,
         untested=sorted(labels - tested),
+        requests_by_phase=by_phase,
     )
 
 
