@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.applications.model import ApplicationDeadlineKind, ApplicationStatus
     from workflows.domain.applications.state import ApplicationState, fold
     from workflows.domain.messaging.commands import MessageOutcome, ResendMessage
-    from workflows.messaging.starting import await_resend_after_end, settle
+    from workflows.messaging.shell_steps import settle_after_end
     from workflows.shell.results import ApplicationResult
     from workflows.shell.workflow_support import event_metadata
 
@@ -75,23 +75,19 @@ class ApplicationWorkflow(MessagingApplicationShell):
             if await self._send_decision_letters():  # each decision is written to the citizen
                 continue
             await self._wait_for_change_or_deadline()
-        await settle(lambda: self._state.messages)  # what becomes of letters sent before the end is recorded
-        while await await_resend_after_end(lambda: self._state.messages):  # a failed one may still be resent
-            await self._continue_as_new_if_suggested()
+        await settle_after_end(
+            self, lambda: self._state.messages
+        )  # what becomes of letters sent before the end; a resend
         await workflow.wait_condition(workflow.all_handlers_finished)
         return ApplicationResult.of(self._state)  # no personal data in the result (workflows/shell/results.py)
 
-    async def _continue_as_new_if_suggested(self) -> None:
-        if workflow.info().is_continue_as_new_suggested():
-            await workflow.wait_condition(workflow.all_handlers_finished)
-            workflow.continue_as_new(
-                ApplicationWorkflowInput(
-                    application_id=self._state.application_id,
-                    state=self._state,
-                    handled_command_ids=list(self._handled),
-                    handled_fingerprints=self._handled_fingerprints(),
-                )
-            )
+    def _continue_as_new_input(self) -> ApplicationWorkflowInput:
+        return ApplicationWorkflowInput(
+            application_id=self._state.application_id,
+            state=self._state,
+            handled_command_ids=list(self._handled),
+            handled_fingerprints=self._handled_fingerprints(),
+        )
 
     @workflow.query
     def current_state(self) -> ApplicationState:

@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.decider import recipients_to_serve
     from workflows.domain.messaging.commands import MessageOutcome, ResendMessage
     from workflows.domain.state import CaseState
-    from workflows.messaging.starting import await_resend_after_end, settle
+    from workflows.messaging.shell_steps import settle_after_end
     from workflows.shell.results import CaseResult
 
 
@@ -75,23 +75,19 @@ class CaseWorkflow(CaseworkUpdates):
             if await self._send_owed_letters():  # e.g. free choice has opened (SUL §140 stk. 4)
                 continue
             await self._wait_for_change_or_deadline()
-        await settle(lambda: self._state.messages)  # what becomes of messages sent before the end is recorded
-        while await await_resend_after_end(lambda: self._state.messages):  # a failed one may still be resent
-            await self._continue_as_new_if_suggested()
+        await settle_after_end(
+            self, lambda: self._state.messages
+        )  # what becomes of messages sent before the end; a resend
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CaseResult.of(self._state)  # no personal data in the history's result (workflows/shell/results.py)
 
-    async def _continue_as_new_if_suggested(self) -> None:
-        if workflow.info().is_continue_as_new_suggested():
-            await workflow.wait_condition(workflow.all_handlers_finished)
-            workflow.continue_as_new(
-                CaseWorkflowInput(
-                    case_id=self._state.case_id,
-                    state=self._state,
-                    handled_command_ids=list(self._handled),
-                    handled_fingerprints=self._handled_fingerprints(),
-                )
-            )
+    def _continue_as_new_input(self) -> CaseWorkflowInput:
+        return CaseWorkflowInput(
+            case_id=self._state.case_id,
+            state=self._state,
+            handled_command_ids=list(self._handled),
+            handled_fingerprints=self._handled_fingerprints(),
+        )
 
     @workflow.query
     def current_state(self) -> CaseState:

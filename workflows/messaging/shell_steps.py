@@ -4,6 +4,7 @@ shell, so both workflows run the same commands and activities in the same order 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from temporalio import workflow
@@ -12,7 +13,8 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts.messaging import PREPARE_RESEND, Queued, ResendRequest
     from workflows.domain.messaging.commands import MessageOutcome, RecordMessageOutcome
-    from workflows.messaging.starting import start_delivery
+    from workflows.domain.messaging.state import Messages
+    from workflows.messaging.starting import await_resend_after_end, settle, start_delivery
     from workflows.shell.workflow_support import STORE_RETRY, STORE_TIMEOUT, EventSourcedShell
 
 
@@ -44,3 +46,11 @@ async def resend(shell: EventSourcedShell[Any, Any, Any], message_id: str, resen
         await shell._back_off("resend", error)
         return
     await start_delivery(queued, message_id, resend=resends)
+
+
+async def settle_after_end(shell: EventSourcedShell[Any, Any, Any], messages: Callable[[], Messages]) -> None:
+    """Once the stream has ended: wait (bounded) for what becomes of its messages in flight, so it still reaches
+    the stream; and while one has failed, stay to take its resend (the letter is owed all the same)."""
+    await settle(messages)
+    while await await_resend_after_end(messages):
+        await shell._continue_as_new_if_suggested()

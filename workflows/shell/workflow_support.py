@@ -154,7 +154,18 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
     def _deadline_passed(self, kind: StrEnum, command_id: str) -> CommandT:
         raise NotImplementedError
 
+    def _continue_as_new_input(self) -> BaseModel:
+        """What a new run starts from: the state and the remembered command ids and fingerprints."""
+        raise NotImplementedError
+
     # -- the shell -----------------------------------------------------------------------------------
+
+    async def _continue_as_new_if_suggested(self) -> None:
+        """Continue as new when the server suggests it (history size), once every handler has finished; only ever
+        called from `run`."""
+        if workflow.info().is_continue_as_new_suggested():
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            workflow.continue_as_new(self._continue_as_new_input())
 
     def _check_request(self, command: CommandT) -> bool:
         """Whether `command` repeats one already applied (then it is answered, not applied again).
