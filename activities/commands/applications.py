@@ -6,18 +6,16 @@ The mapping is `activities.commands.refusals`' (409 for a status that forbids th
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Any
 
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.commands.observed import observed_command
 from activities.commands.options import UpdateOptions
 from activities.commands.problems import ProblemError
 from activities.commands.refusals import REJECTIONS, rejection_problem, temporal_problem
-from activities.commands.repeats import applied_before, workflow_gone
+from activities.commands.streams import StreamKind, send_to_stream
 from activities.platform.db import Pool
 from activities.queries import applications as application_queries
 from workflows.applications.workflow import ApplicationWorkflow
@@ -26,8 +24,6 @@ from workflows.domain.applications.rejections import ApplicationCommandRejected
 from workflows.domain.applications.state import ApplicationState
 from workflows.domain.commands import Command
 from workflows.shell.workflow_support import rejection_error
-
-logger = logging.getLogger("genoptraening.api")
 
 _CLOSED = REJECTIONS["ApplicationClosed"]
 
@@ -64,28 +60,18 @@ async def application_problem(
     return await temporal_problem(error, application_id, pool, options)
 
 
+async def _stored_application(pool: Pool, application_id: str) -> ApplicationState | None:
+    row = await application_queries.get_application(pool, application_id)
+    return None if row is None else application_queries.application_state(row)
+
+
+APPLICATIONS: StreamKind[ApplicationState] = StreamKind(
+    "application", ApplicationWorkflow.run, workflow_id_for_application, _stored_application, application_problem
+)
+
+
 async def send_application_update(
     client: Client, pool: Pool, application_id: uuid.UUID, update: Any, command: Command, options: UpdateOptions
 ) -> ApplicationState:
     """Run `update` with `command` on the application's workflow; a refusal becomes a ProblemError."""
-    handle = client.get_workflow_handle_for(ApplicationWorkflow.run, workflow_id_for_application(str(application_id)))
-    with observed_command("application", type(command).__name__):
-        try:
-            state: ApplicationState = await handle.execute_update(
-                update, command, id=options.update_id, rpc_timeout=options.answer_timeout
-            )
-        except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
-            if workflow_gone(error) and await applied_before(pool, str(application_id), command):
-                row = await application_queries.get_application(pool, str(application_id))
-                if row is not None:
-                    logger.info("application %s: %s repeated after the end", application_id, type(command).__name__)
-                    return application_queries.application_state(row)
-            problem = await application_problem(error, str(application_id), pool, options)
-            if problem is None:
-                raise
-            logger.info("application %s: %s refused (%d)", application_id, type(command).__name__, problem.status)
-            raise problem from None
-    logger.info(
-        "application %s: %s by %s -> %s", application_id, type(command).__name__, command.actor, state.status.value
-    )
-    return state
+    return await send_to_stream(APPLICATIONS, client, pool, str(application_id), update, command, options)

@@ -3,31 +3,22 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from temporalio.client import (
-    Client,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
-from temporalio.service import RPCError
+from temporalio.client import Client
 
-from activities.commands.observed import observed_command
 from activities.commands.options import UpdateOptions
 from activities.commands.problems import FieldError, ProblemError
 from activities.commands.refusals import temporal_problem
-from activities.commands.repeats import applied_before, workflow_gone
+from activities.commands.streams import StreamKind, send_to_stream
 from activities.platform.db import Pool
 from activities.queries import cases as case_queries
 from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import Command
 from workflows.domain.state import CaseState
 from workflows.shell.identity import workflow_id_for_case
-
-logger = logging.getLogger("genoptraening.api")
 
 
 def renamed_fields(problem: ProblemError, field_names: Mapping[str, str]) -> ProblemError:
@@ -38,6 +29,16 @@ def renamed_fields(problem: ProblemError, field_names: Mapping[str, str]) -> Pro
             for error in problem.errors
         ]
     return problem
+
+
+async def _stored_case(pool: Pool, case_id: str) -> CaseState | None:
+    row = await case_queries.get_case(pool, case_id)
+    return None if row is None else case_queries.case_state(row)
+
+
+CASES: StreamKind[CaseState] = StreamKind(
+    "case", CaseWorkflow.run, workflow_id_for_case, _stored_case, temporal_problem
+)
 
 
 async def send_update(
@@ -52,25 +53,8 @@ async def send_update(
 ) -> CaseState:
     """Run `update` with `command` on the case's workflow; a refusal becomes a ProblemError.
 
-    `field_names` maps the command's field paths to the request body's where they differ. A worker that
-    does not answer within `options.answer_timeout` gives a 503 (the command may still be applied).
-    """
-    handle = client.get_workflow_handle_for(CaseWorkflow.run, workflow_id_for_case(str(case_id)))
-    with observed_command("case", type(command).__name__):
-        try:
-            state: CaseState = await handle.execute_update(
-                update, command, id=options.update_id, rpc_timeout=options.answer_timeout
-            )
-        except (WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError) as error:
-            if workflow_gone(error) and await applied_before(pool, str(case_id), command):
-                row = await case_queries.get_case(pool, str(case_id))
-                if row is not None:
-                    logger.info("case %s: %s repeated after the end", case_id, type(command).__name__)
-                    return case_queries.case_state(row)
-            problem = await temporal_problem(error, str(case_id), pool, options)
-            if problem is None:
-                raise
-            logger.info("case %s: %s refused (%d)", case_id, type(command).__name__, problem.status)
-            raise renamed_fields(problem, field_names or {}) from None
-    logger.info("case %s: %s by %s -> %s", case_id, type(command).__name__, command.actor, state.status.value)
-    return state
+    `field_names` maps the command's field paths to the request body's where they differ."""
+    try:
+        return await send_to_stream(CASES, client, pool, str(case_id), update, command, options)
+    except ProblemError as problem:
+        raise renamed_fields(problem, field_names or {}) from None
