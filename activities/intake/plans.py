@@ -21,7 +21,6 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
-    SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
@@ -39,14 +38,15 @@ from activities.intake.settings import IntakeSettings
 from activities.platform.db import Pool
 from activities.platform.identity import Identity, acted_by, actor_of
 from activities.queries import cases as case_queries
+from workflows.cases.summary import start_search_attributes
 from workflows.cases.workflow import CaseWorkflow, CaseWorkflowInput
 from workflows.domain.commands import ReceivePlan, ReplacePlan
 from workflows.domain.decider import Rejection, plan_fingerprint
 from workflows.domain.model import CaseStatus, PlanRelation
 from workflows.domain.plan.plan import RehabilitationPlan
 from workflows.domain.state import CaseState
-from workflows.shell import search_attributes as keys
 from workflows.shell.identity import case_id_for_plan, workflow_id_for_case
+from workflows.shell.search_attributes import search_attribute_pairs
 
 logger = logging.getLogger("genoptraening.intake")
 
@@ -76,19 +76,17 @@ def _start_operation(
 ) -> WithStartWorkflowOperation[Any, Any]:
     return WithStartWorkflowOperation(
         CaseWorkflow.run,
-        CaseWorkflowInput(case_id=case_id),
+        CaseWorkflowInput(
+            case_id=case_id, light_shell=True, forwarded_municipalities=sorted(settings.medcom_plan_forward_eans)
+        ),
         id=workflow_id_for_case(case_id),
         task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         # A completed case's workflow id is never reused: the plan id belongs to that case for good. A workflow
-        # that ended without its first event (workflows.shell.workflow_support.START_GRACE) failed, and may be reused.
+        # that ended without its first event (workflows.shell.waiting.START_GRACE) failed, and may be reused.
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(keys.CASE_STATUS, CaseStatus.RECEIVED.value),
-                SearchAttributePair(keys.MUNICIPALITY_CODE, plan.home_municipality_code),
-                SearchAttributePair(keys.CARE_LEVEL, plan.level.value),
-            ]
+            search_attribute_pairs(start_search_attributes(plan.home_municipality_code, plan.level.value))
         ),
         static_summary=f"Genoptræning case {case_id} (municipality {plan.home_municipality_code})",
     )

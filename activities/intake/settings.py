@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from activities.commands.settings import CommandSettings
 from activities.messaging.medcom.settings import MedComSettings
+from activities.messaging.settings import PlanForwardingSettings
 from activities.platform.settings import PlatformSettings
 
 
-class IntakeSettings(PlatformSettings, CommandSettings, MedComSettings):
+class IntakeSettings(PlatformSettings, CommandSettings, MedComSettings, PlanForwardingSettings):
     """The blocks the intake reads, as one type: `activities.runtime.settings.Settings` is one."""

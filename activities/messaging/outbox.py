@@ -210,3 +210,21 @@ async def undispatched(conn: psycopg.AsyncConnection[Any], older_than_seconds: f
         (older_than_seconds, limit),
     )
     return [row[0] for row in await cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """Where a queued message's current delivery stands (no content)."""
+
+    resends: int
+    transport_ref: str | None
+
+
+async def delivery_row(conn: psycopg.AsyncConnection[Any], message_id: str) -> DeliveryRow | None:
+    """The message's delivery so far, or None if it was never queued."""
+    cursor = await conn.execute(
+        "SELECT resends, CASE WHEN sent_at IS NOT NULL THEN transport_ref END FROM outbox WHERE message_id = %s",
+        (message_id,),
+    )
+    row = await cursor.fetchone()
+    return DeliveryRow(resends=row[0], transport_ref=row[1]) if row is not None else None

@@ -17,7 +17,26 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
 
-class TransportSettings(BaseSettings):
+class PlanForwardingSettings(BaseSettings):
+    """Whom the service forwards plans to: read by the sender, and by the intake, whose case decides at once that
+    a copy nobody forwards is withheld (workflows.domain.decisions.distribution)."""
+
+    medcom_plan_forward_eans: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON object: municipality code -> the EAN of its own EHR's mailbox. A plan is forwarded over "
+        "MedCom only where a code is listed; elsewhere the copy is withheld (not_forwarded), never claimed sent",
+    )
+
+    @field_validator("medcom_plan_forward_eans")
+    @classmethod
+    def _eans(cls, value: dict[str, str]) -> dict[str, str]:
+        for code, ean in value.items():
+            if not (len(code) == 3 and code.isdigit() and len(ean) == 13 and ean.isdigit()):
+                raise ValueError("MEDCOM_PLAN_FORWARD_EANS maps 3-digit municipality codes to 13-digit EANs")
+        return value
+
+
+class TransportSettings(PlanForwardingSettings):
     vans_dir: Path | None = Field(
         default=None,
         description="The VANS mailbox: outbound/<EAN>/ is written, inbound/ is read (processed/ and failed/ "
@@ -26,11 +45,6 @@ class TransportSettings(BaseSettings):
     digital_post_spool_dir: Path | None = Field(
         default=None,
         description="Where the embedded Digital Post transport spools letters. Unset: DATA_DIR/digital-post",
-    )
-    medcom_plan_forward_eans: dict[str, str] = Field(
-        default_factory=dict,
-        description="JSON object: municipality code -> the EAN of its own EHR's mailbox. A plan is forwarded over "
-        "MedCom only where a code is listed; elsewhere the copy is withheld (not_forwarded), never claimed sent",
     )
     digital_post_sender_id: str = Field(
         default="00000000",
@@ -68,14 +82,6 @@ class TransportSettings(BaseSettings):
     inbox_poll_seconds: int = Field(
         default=30, ge=5, le=3600, description="How often the VANS inbound directory is read"
     )
-
-    @field_validator("medcom_plan_forward_eans")
-    @classmethod
-    def _eans(cls, value: dict[str, str]) -> dict[str, str]:
-        for code, ean in value.items():
-            if not (len(code) == 3 and code.isdigit() and len(ean) == 13 and ean.isdigit()):
-                raise ValueError("MEDCOM_PLAN_FORWARD_EANS maps 3-digit municipality codes to 13-digit EANs")
-        return value
 
     @property
     def give_up_after(self) -> timedelta:

@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from activities.messaging.activities import MessagingActivities
 from activities.messaging.mailroom import GgopIntake, Mailroom, medcom_receipt_reader
+from activities.messaging.own_letters import LetterActivities
 from activities.messaging.schedules import ensure_mailroom_schedules
 from activities.messaging.settings import TransportSettings
 from activities.messaging.transports.base import Transport
@@ -61,6 +62,7 @@ def messaging_parts(
     """The sender's parts; with `take_ggop` (the intake's VANS door, `activities.intake.vans_door`), GGOP messages
     from the VANS inbound directory go to the GGOP intake (without, they wait there)."""
     sender = MessagingActivities(pool, transports or embedded_transports(settings, data_dir), settings)
+    letters = LetterActivities(pool, sender, settings)
     mailroom = Mailroom(
         pool=pool,
         client=client,
@@ -82,7 +84,7 @@ def messaging_parts(
             mailroom.poll_inbox,
         ],
         message_queue_workflows=[MessageDeliveryWorkflow],
-        message_queue_activities=[sender.send_message, sender.record_delivery_failure],
+        message_queue_activities=[sender.send_message, sender.record_delivery_failure, letters.deliver_letter],
     )
 
 

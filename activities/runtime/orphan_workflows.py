@@ -1,7 +1,7 @@
 """`python -m activities.runtime.orphan_workflows [--terminate]`: find and end workflows that have no first event.
 
 A case or an application workflow is started together with its first command. Before the start grace
-(`workflows.shell.workflow_support.START_GRACE`), a workflow whose first command was refused or failed kept waiting
+(`workflows.shell.waiting.START_GRACE`), a workflow whose first command was refused or failed kept waiting
 for it forever: a running workflow with no case behind it, no row in the read model and nothing to show a
 caseworker. Workflows started since end themselves; this command finds those left by older versions (and
 any other running workflow without a stored first event) and, with `--terminate`, terminates them. It never

@@ -100,7 +100,7 @@ async def test_an_if_match_from_before_the_letters_went_out_still_holds(api: Api
     await wait_for_case(api.http, case_id, status="distributed")  # every copy and the letter are queued
     settled = await wait_for_messages_settled(api.http, case_id)
     assert settled["version"] > created.json()["version"] and settled["messages"]  # letters went out since
-    assert settled["facts_version"] == created.json()["facts_version"] == created.json()["version"]
+    assert settled["facts_version"] == created.json()["facts_version"]  # only messages moved
 
     classified = await post(api.http, case_id, "classification", {"sub_level": "basal"}, If_Match=seen)
     assert classified.status_code == 200, classified.text

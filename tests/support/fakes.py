@@ -17,11 +17,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from workflows.contracts.messaging import (
+    DELIVER_LETTER,
     PREPARE_RESEND,
     QUEUE_CASE_MESSAGE,
     RECORD_DELIVERY_FAILURE,
     SEND_MESSAGE,
     FailureRecord,
+    LetterDelivery,
     QueueCaseMessage,
     Queued,
     ResendRequest,
@@ -37,6 +39,7 @@ from workflows.contracts.store import (
     PlanDelivery,
 )
 from workflows.domain.events import CaseEvent
+from workflows.domain.messaging.events import DeliveryFailure
 from workflows.domain.messaging.model import Channel, MessageKind
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
 
@@ -109,6 +112,18 @@ class InMemoryCaseStore(InMemoryStreams[CaseEvent]):
     async def record_delivery_failure(self, record: FailureRecord) -> None:
         self.failed.append(record)
 
+    @activity.defn(name=DELIVER_LETTER)
+    async def deliver_letter(self, request: LetterDelivery) -> SendResult:
+        """A letter a light case sends itself: queued once, sent once per resend (a refusing transport fails it)."""
+        application = request.application.application_id if request.application else ""
+        owner = request.case.case_id if request.case else application
+        self.outbox.setdefault((owner, "letter", request.message_id), request.message_id)
+        if self.refuse_sends:
+            self.failed.append(FailureRecord(message_id=request.message_id, reason=DeliveryFailure.TRANSPORT_FAILED))
+            raise ApplicationError("refused", type="TransportRefused", non_retryable=True)
+        self.sent.append(SendRequest(message_id=request.message_id, resend=request.resend))
+        return SendResult(transport_ref=f"fake/{request.message_id}")
+
     def activities(self) -> Sequence[Callable[..., Any]]:
         return [self.append_case_events, self.deliver_plan, self.queue_case_message, self.prepare_resend]
 
@@ -118,5 +133,5 @@ class InMemoryCaseStore(InMemoryStreams[CaseEvent]):
             client,
             task_queue=f"{task_queue}-messages",
             workflows=[MessageDeliveryWorkflow],
-            activities=[self.send_message, self.record_delivery_failure],
+            activities=[self.send_message, self.record_delivery_failure, self.deliver_letter],
         )

@@ -47,7 +47,7 @@ from workflows.domain.state import CaseState
 from workflows.messaging.starting import in_flight
 from workflows.shell.results import CaseResult
 
-_WITH_STORE = {"truthful_messages", "resent_after_end"}  # scenarios that steer the fake transport
+_WITH_STORE = {"truthful_messages", "resent_after_end", "light_case"}  # scenarios that steer the fake transport
 TASK_QUEUE = "record"
 logger = logging.getLogger(__name__)
 
@@ -159,6 +159,28 @@ async def resent_after_end(env: WorkflowEnvironment, today: date, store: InMemor
     return handle
 
 
+async def light_case(env: WorkflowEnvironment, today: date, store: InMemoryCaseStore) -> Case:
+    """A case started light, as the doors start cases since issue 18: the copies settled in the plan's own append,
+    the first-contact letter sent by the case itself and failing, resent by a caseworker; the deadlines passing on
+    a kept timer, the free-choice letter; then classified and closed."""
+    store.refuse_sends = True
+    receive = receive_plan(make_plan(discharge_date=today))
+    handle, _ = await start_case(env.client, TASK_QUEUE, receive, light=True)
+    state = await wait_for_state(handle, lambda s: s.delivery_failed)
+    (failed,) = [message_id for message_id, m in state.messages.items() if m.status.value == "failed"]
+    store.refuse_sends = False
+    await send(handle, ResendMessage(command_id=cid(), actor=CASEWORKER, message_id=failed))
+    await wait_for_state(handle, lambda s: s.messages[failed].status.value == "sent")
+    await env.sleep(timedelta(days=9))
+    await wait_for_state(
+        handle, lambda s: s.free_choice_open and all(m.status.value == "sent" for m in s.messages.values())
+    )
+    await send(handle, classify())
+    await send(handle, CloseCase(command_id=cid(), actor=CASEWORKER, reason=CloseReason.PLAN_SENT_IN_ERROR))
+    await handle.result()
+    return handle
+
+
 async def deadline_warnings_seen(env: WorkflowEnvironment, today: date) -> Case:
     """Warnings before both deadlines (the municipality's lead of 3 working days) to the caseworker who holds the
     case; one marked seen, and seen again; then the deadlines pass without a second warning."""
@@ -195,6 +217,7 @@ SCENARIOS: dict[str, Scenario] = {
     "truthful_messages": truthful_messages,
     "deadline_warnings_seen": deadline_warnings_seen,
     "resent_after_end": resent_after_end,
+    "light_case": light_case,
 }
 
 

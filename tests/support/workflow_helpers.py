@@ -6,7 +6,7 @@ import asyncio
 import json
 import typing
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from temporalio import workflow
@@ -25,12 +25,20 @@ from workflows.shell.results import CaseResult
 
 
 async def start_case(
-    client: Client, task_queue: str, command: ReceivePlan, case_id: str | None = None
+    client: Client,
+    task_queue: str,
+    command: ReceivePlan,
+    case_id: str | None = None,
+    *,
+    light: bool = False,
+    forwarded: Sequence[str] = (),
 ) -> tuple[WorkflowHandle[CaseWorkflow, CaseResult], CaseState]:
+    """Start a case with its plan; `light` as the doors start it since issue 18 (workflows/shell/patches.py), else
+    as cases started before, whose histories must still replay and run."""
     case_id = case_id or str(uuid.uuid4())
     start = WithStartWorkflowOperation(
         CaseWorkflow.run,
-        CaseWorkflowInput(case_id=case_id),
+        CaseWorkflowInput(case_id=case_id, light_shell=light, forwarded_municipalities=list(forwarded)),
         id=workflow_id_for_case(case_id),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

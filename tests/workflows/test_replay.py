@@ -36,6 +36,9 @@ def test_histories_are_present() -> None:
         # An If-Match from before the letters went out (patch facts-version-precondition); closed while its letters
         # failed, one resent after the end (patch resends-after-end), then finished.
         "resent_after_end",
+        # Started light (issue 18): copies settled in the plan's append, the letter sent by the case itself (failed,
+        # resent), a kept deadline timer, the free-choice letter, then closed; no patch markers.
+        "light_case",
         # MessageDeliveryWorkflow (tests/support/record_delivery_histories.py), before patch medcom-automatic-resends:
         "delivery_acknowledged",
         "delivery_not_acknowledged",

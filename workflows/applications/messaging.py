@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.messaging.model import MessageKind, MessageRecipient, message_id_for
     from workflows.messaging import shell_steps
     from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
+    from workflows.shell import patches
     from workflows.shell.workflow_support import STORE_RETRY, EventSourcedShell
 
 SYSTEM_ACTOR = "system:application-workflow"
@@ -41,7 +42,7 @@ class MessagingApplicationShell(EventSourcedShell[ApplicationState, ApplicationC
     async def _send_decision_letters(self) -> bool:
         """Queue and send the letters of decisions made; False if none is owed (or the patch is not applied)."""
         owed = decision_letters_owed(self._state)
-        if not owed or not workflow.patched(TRUTHFUL_MESSAGES_PATCH):
+        if not owed or not patches.patched(TRUTHFUL_MESSAGES_PATCH):
             return False
         for decision in owed:
             message_id = decision_letter_id(self._state.application_id, decision)

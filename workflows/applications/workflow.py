@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.applications.state import ApplicationState, fold
     from workflows.domain.messaging.commands import MessageOutcome, ResendMessage
     from workflows.messaging.shell_steps import settle_after_end
+    from workflows.shell import patches
     from workflows.shell.results import ApplicationResult
     from workflows.shell.workflow_support import event_metadata
 
@@ -210,7 +211,7 @@ class ApplicationWorkflow(MessagingApplicationShell):
     def _search_attribute_values(self) -> dict[str, object]:
         # An upsert is a command: an application recorded with messages but without this attribute must replay
         # without the extra upsert. Asked only once there are messages, so a marker goes where it first matters.
-        with_delivery_failed = bool(self._state.messages) and workflow.patched(DELIVERY_FAILED_ATTRIBUTE_PATCH)
+        with_delivery_failed = bool(self._state.messages) and patches.patched(DELIVERY_FAILED_ATTRIBUTE_PATCH)
         return search_attribute_values(self._state, with_delivery_failed=with_delivery_failed)
 
     def _summary(self) -> str:

@@ -13,35 +13,48 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.cases.shell import SYSTEM_ACTOR, CaseShell
-    from workflows.contracts.messaging import QUEUE_CASE_MESSAGE, QueueCaseMessage, Queued
+    from workflows.cases.summary import operator_attribute_values
+    from workflows.contracts.messaging import QUEUE_CASE_MESSAGE, LetterDelivery, QueueCaseMessage, Queued
+    from workflows.domain.commands import CaseCommand
     from workflows.domain.decider import recipients_to_serve
+    from workflows.domain.decisions.distribution import consequences, letter_id, letters_owed
+    from workflows.domain.events import CaseEvent
     from workflows.domain.messaging.commands import MessageOutcome, RecordMessageQueued
     from workflows.domain.messaging.model import Channel, MessageKind, MessageRecipient, message_id_for
+    from workflows.domain.messaging.state import Messages
     from workflows.domain.model import Recipient
     from workflows.domain.state import CaseState
     from workflows.messaging import shell_steps
+    from workflows.messaging.letters import SendsOwnLetters
     from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
-    from workflows.shell import search_attributes
+    from workflows.shell import patches, search_attributes
     from workflows.shell.workflow_support import STORE_RETRY
 
 
-def letters_owed(state: CaseState) -> list[MessageKind]:
-    """Letters the case owes now and has not queued (the first-contact letter goes with the plan's copies)."""
-    if not state.is_open or state.plan is None:
-        return []
-    owed = []
-    # SUL §140 stk. 4: the citizen is told when free choice of a private provider opens.
-    if state.free_choice_open and _letter_id(state, MessageKind.LETTER_FREE_CHOICE) not in state.messages:
-        owed.append(MessageKind.LETTER_FREE_CHOICE)
-    return owed
+class MessagingCaseShell(SendsOwnLetters[CaseState, CaseCommand, CaseEvent], CaseShell):
+    _forwarded: frozenset[str]
 
+    def _consequences(self, after: CaseState, command: CaseCommand) -> list[CaseEvent]:
+        return consequences(after, self._forwarded, workflow.now())
 
-def _letter_id(state: CaseState, kind: MessageKind) -> str:
-    return message_id_for(state.case_id, kind.value, state.require_plan().plan_id)
+    def _messages(self) -> Messages:
+        return self._state.messages
 
+    def _letter_request(self, message_id: str, resend: int) -> LetterDelivery:
+        message = self._state.messages[message_id]
+        plan_id = self._state.require_plan().plan_id if message.kind is MessageKind.LETTER_FIRST_CONTACT else None
+        letter = QueueCaseMessage(
+            case_id=self._state.case_id,
+            message_id=message_id,
+            kind=message.kind,
+            recipient=message.recipient,
+            plan_id=plan_id,
+        )
+        return LetterDelivery(message_id=message_id, resend=resend, case=letter)
 
-class MessagingCaseShell(CaseShell):
     def _search_attribute_values(self) -> dict[str, object]:
+        if self._light:
+            return operator_attribute_values(self._state)
         values = super()._search_attribute_values()
         if self._state.messages:
             # Only cases with messages set it, so a case recorded before them replays without a new upsert.
@@ -57,7 +70,7 @@ class MessagingCaseShell(CaseShell):
         return f"{summary}\n- Messages: {line}" + (" — **delivery failed**" if self._state.delivery_failed else "")
 
     async def _distribute_plan(self) -> None:
-        if not workflow.patched(TRUTHFUL_MESSAGES_PATCH):
+        if not patches.patched(TRUTHFUL_MESSAGES_PATCH):
             await super()._distribute_plan()  # a history from before: PlanDelivered, as it was recorded
             return
         plan = self._state.require_plan()
@@ -75,10 +88,10 @@ class MessagingCaseShell(CaseShell):
     async def _send_owed_letters(self) -> bool:
         """Queue and send the letters the case owes now; False if there were none (or patch not applied)."""
         owed = letters_owed(self._state)
-        if not owed or not workflow.patched(TRUTHFUL_MESSAGES_PATCH):
+        if not owed or not patches.patched(TRUTHFUL_MESSAGES_PATCH):
             return False
         for kind in owed:
-            if not await self._queue_and_send(MessageRecipient.PATIENT, kind, _letter_id(self._state, kind), None):
+            if not await self._queue_and_send(MessageRecipient.PATIENT, kind, letter_id(self._state, kind), None):
                 return True
         return True
 
@@ -134,7 +147,11 @@ class MessagingCaseShell(CaseShell):
         await shell_steps.record_outcome(self, outcome)
 
     async def _resend(self, message_id: str) -> None:
-        await shell_steps.resend(self, message_id, self._state.messages[message_id].resends)
+        message = self._state.messages[message_id]
+        if message.owner_sends:
+            self._start_own_letters()  # its resend is one more `deliver_letter`, also after the case has ended
+            return
+        await shell_steps.resend(self, message_id, message.resends)
 
 
 def _channel_of(kind: MessageKind) -> Channel:

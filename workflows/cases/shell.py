@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.model import DeadlineKind, Recipient
     from workflows.domain.plan.start_proposal import StartDateProposed
     from workflows.domain.state import CaseState, fold
+    from workflows.shell import patches
     from workflows.shell.workflow_support import (
         OWN_COMMAND_BACKOFF_PATCH,
         STORE_RETRY,
@@ -56,7 +57,7 @@ class CaseShell(EventSourcedShell[CaseState, CaseCommand, CaseEvent]):
     def _proposes_start_dates(self) -> bool:
         # A validator may not record a patch marker, and needs none: a proposal never decides whether a
         # command is allowed. The handler decides again, and records the marker with the first proposal.
-        return workflow.unsafe.is_read_only() or workflow.patched(START_DATE_PROPOSALS_PATCH)
+        return workflow.unsafe.is_read_only() or patches.patched(START_DATE_PROPOSALS_PATCH)
 
     def _append_request(self, command: CaseCommand, events: list[CaseEvent]) -> tuple[str, BaseModel]:
         return APPEND_CASE_EVENTS, AppendCaseEvents(
@@ -77,8 +78,8 @@ class CaseShell(EventSourcedShell[CaseState, CaseCommand, CaseEvent]):
         return markdown_summary(self._state)
 
     def _next_deadline(self) -> tuple[StrEnum, datetime] | None:
-        warnings = workflow.patched(DEADLINE_WARNINGS_PATCH)
-        reminders = not warnings and workflow.patched(CONTACT_REMINDERS_PATCH)
+        warnings = patches.patched(DEADLINE_WARNINGS_PATCH)
+        reminders = not warnings and patches.patched(CONTACT_REMINDERS_PATCH)
         return next_deadline(self._state, with_reminders=reminders, with_warnings=warnings)
 
     def _deadline_passed(self, kind: StrEnum, command_id: str) -> CaseCommand:
@@ -112,7 +113,7 @@ class CaseShell(EventSourcedShell[CaseState, CaseCommand, CaseEvent]):
                         summary=f"deliver plan to {recipient.value}",
                     )
                 except ActivityError as error:
-                    if not workflow.patched(OWN_COMMAND_BACKOFF_PATCH):
+                    if not patches.patched(OWN_COMMAND_BACKOFF_PATCH):
                         raise  # a history from before the backoff failed here, and must replay so
                     await self._back_off(f"delivery to {recipient.value}", error)
                     return  # the run loop tries the deliveries still owed again

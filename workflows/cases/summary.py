@@ -6,8 +6,10 @@ Only codes and dates: search attributes and details are stored unencrypted, so n
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from workflows.domain.deadlines import is_overdue, next_deadline
+from workflows.domain.model import CaseStatus
 from workflows.domain.state import CaseState
 from workflows.shell import search_attributes as keys
 
@@ -22,6 +24,53 @@ def search_attribute_values(state: CaseState) -> dict[str, object]:
         keys.ALMEN_SUB_LEVEL.name: state.sub_level.value if state.sub_level else None,
         keys.NEXT_DEADLINE.name: upcoming[1] if upcoming else None,
         keys.CASE_OVERDUE.name: is_overdue(state),
+    }
+
+
+class CaseStage(StrEnum):
+    """Where a case stands, as an operator filters for it (search attribute CaseStage)."""
+
+    AWAITING_CONTACT = "awaiting_contact"
+    AWAITING_START = "awaiting_start"
+    IN_TRAINING = "in_training"
+    ENDED = "ended"
+
+
+_STAGES = {
+    CaseStatus.NEW: CaseStage.AWAITING_CONTACT,
+    CaseStatus.RECEIVED: CaseStage.AWAITING_CONTACT,
+    CaseStatus.DISTRIBUTED: CaseStage.AWAITING_CONTACT,
+    CaseStatus.CLASSIFIED: CaseStage.AWAITING_CONTACT,
+    CaseStatus.CITIZEN_CONTACTED: CaseStage.AWAITING_START,
+    CaseStatus.PROVIDER_CHOSEN: CaseStage.AWAITING_START,
+    CaseStatus.TRAINING_STARTED: CaseStage.IN_TRAINING,
+    CaseStatus.COMPLETED: CaseStage.ENDED,
+    CaseStatus.CLOSED: CaseStage.ENDED,
+}
+
+
+def operator_attribute_values(state: CaseState) -> dict[str, object]:
+    """A light case's search attributes: few, and each moving seldom (an upsert is a billable action). The status,
+    sub-level and next deadline are in the workflow's details and the API's case list."""
+    values: dict[str, object] = {
+        keys.CASE_STAGE.name: _STAGES[state.status].value,
+        keys.MUNICIPALITY_CODE.name: state.responsible_municipality_code if state.plan else None,
+        keys.CARE_LEVEL.name: state.plan.level.value if state.plan else None,
+        keys.CASE_OVERDUE.name: is_overdue(state),
+    }
+    if state.messages:
+        values[keys.DELIVERY_FAILED.name] = state.delivery_failed
+    return values
+
+
+def start_search_attributes(municipality_code: str, level: str) -> dict[str, object]:
+    """What the door sets when it starts a light case with its plan (so the workflow upserts none of them)."""
+    return {
+        keys.CASE_STAGE.name: CaseStage.AWAITING_CONTACT.value,
+        keys.MUNICIPALITY_CODE.name: municipality_code,
+        keys.CARE_LEVEL.name: level,
+        keys.CASE_OVERDUE.name: False,
+        keys.DELIVERY_FAILED.name: False,  # the plan queues the first-contact letter at once
     }
 
 

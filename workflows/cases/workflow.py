@@ -52,6 +52,15 @@ class CaseWorkflowInput(BaseModel):
     state: CaseState | None = Field(default=None, description="Carried over by continue-as-new")
     handled_command_ids: list[str] = Field(default_factory=list)
     handled_fingerprints: dict[str, str] = Field(default_factory=dict, description="Request hash per command id")
+    light_shell: bool = Field(
+        default=False,
+        description="Set by every door since issue 18 (workflows/shell/patches.py): local-activity appends, "
+        "consequences in the same append, letters sent by the case itself, few search attributes",
+    )
+    forwarded_municipalities: list[str] = Field(
+        default_factory=list,
+        description="Municipalities whose own EHR gets the plan over MedCom (MEDCOM_PLAN_FORWARD_EANS' codes)",
+    )
 
 
 @workflow.defn
@@ -62,7 +71,9 @@ class CaseWorkflow(CaseworkUpdates):
             case_input.state or CaseState(case_id=case_input.case_id),
             case_input.handled_command_ids,
             case_input.handled_fingerprints,
+            light=case_input.light_shell,
         )
+        self._forwarded = frozenset(case_input.forwarded_municipalities)
 
     @workflow.run
     async def run(self, case_input: CaseWorkflowInput) -> CaseResult:
@@ -74,7 +85,9 @@ class CaseWorkflow(CaseworkUpdates):
                 continue
             if await self._send_owed_letters():  # e.g. free choice has opened (SUL §140 stk. 4)
                 continue
+            self._start_own_letters()
             await self._wait_for_change_or_deadline()
+        self._start_own_letters()
         await settle_after_end(
             self, lambda: self._state.messages
         )  # what becomes of messages sent before the end; a resend
@@ -87,6 +100,8 @@ class CaseWorkflow(CaseworkUpdates):
             state=self._state,
             handled_command_ids=list(self._handled),
             handled_fingerprints=self._handled_fingerprints(),
+            light_shell=self._light,
+            forwarded_municipalities=sorted(self._forwarded),
         )
 
     @workflow.query

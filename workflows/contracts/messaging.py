@@ -16,6 +16,9 @@ PREPARE_RESEND = "prepare_resend"
 RECORD_DELIVERY_FAILURE = "record_delivery_failure"
 START_UNDISPATCHED_DELIVERIES = "start_undispatched_deliveries"
 POLL_INBOX = "poll_inbox"
+DELIVER_LETTER = "deliver_letter"
+# What `deliver_letter` fails with once it gives up (after MESSAGE_GIVE_UP_HOURS), or when the letter can never go.
+LETTER_GIVEN_UP = "LetterGivenUp"
 
 # The signals of the message workflows: the owner (case or application) hears the outcome, the delivery
 # hears the receiver's receipt from the inbox poller.
@@ -101,6 +104,16 @@ class ReceiptNotice(_Contract):
 
     message_id: str
     positive: bool
+
+
+class LetterDelivery(_Contract):
+    """One delivery of a letter its owner sends itself: rendered and queued in the outbox at the first attempt (then
+    kept), sent through its transport, retried until the give-up period; one send per message id and resend."""
+
+    message_id: str
+    resend: int = Field(default=0, ge=0)
+    case: QueueCaseMessage | None = Field(default=None, description="The case letter to render")
+    application: QueueApplicationMessage | None = Field(default=None, description="The application letter to render")
 
 
 def delivery_workflow_id(message_id: str, resend: int = 0) -> str:

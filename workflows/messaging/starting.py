@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts.messaging import DeliveryInput, Queued, delivery_workflow_id
     from workflows.domain.messaging.state import DeliveryStatus, Messages, any_failed
     from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
+    from workflows.shell import patches
 
 # Set on the cases and applications that send messages (so histories from before replay unchanged).
 TRUTHFUL_MESSAGES_PATCH = "truthful-messages"
@@ -65,7 +66,7 @@ def in_flight(messages: Messages) -> bool:
 async def settle(messages: Callable[[], Messages]) -> None:
     """Before an owner that has ended returns: wait (bounded) for its messages in flight, so what becomes of them
     still reaches its stream. A delivery ends by the give-up period; SETTLE_TIMEOUT is the safety net."""
-    if not workflow.patched(TRUTHFUL_MESSAGES_PATCH):
+    if not patches.patched(TRUTHFUL_MESSAGES_PATCH):
         return
     try:
         await workflow.wait_condition(
@@ -80,7 +81,7 @@ async def await_resend_after_end(messages: Callable[[], Messages]) -> bool:
     the server to suggest continue-as-new), then for that delivery to settle. The citizen's letter and the plan's
     copies are owed whether or not the case has ended, so the workflow stays to take the resend. False when no
     message has failed (the owner may finish), or for a history from before this existed."""
-    if not any_failed(messages()) or not workflow.patched(RESENDS_AFTER_END_PATCH):
+    if not any_failed(messages()) or not patches.patched(RESENDS_AFTER_END_PATCH):
         return False
     await workflow.wait_condition(lambda: not any_failed(messages()) or workflow.info().is_continue_as_new_suggested())
     await settle(messages)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
@@ -26,7 +25,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain.commands import Command
     from workflows.domain.facts_version import precondition_holds
     from workflows.domain.rejection import BusinessRejection
-    from workflows.shell.search_attributes import search_attribute_updates
+    from workflows.shell import patches
+    from workflows.shell.deadline_timer import KeptTimer
+    from workflows.shell.search_attributes import published_at_start, search_attribute_updates
+    from workflows.shell.waiting import WaitingShell
 
 # Remembered across continue-as-new: Temporal deduplicates update ids only within one run.
 REMEMBERED_COMMAND_IDS = 1000
@@ -37,13 +39,6 @@ STORE_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10), non_retryable_
 # An append is one short transaction (its lock and statement timeouts are below this), so an attempt whose
 # worker died is given up and retried after a few seconds, not half a minute.
 STORE_TIMEOUT = timedelta(seconds=5)
-# How long a workflow started for its first command waits for that command's events before it ends itself
-# (the command was refused, or failed): no case or application without its first event.
-START_GRACE = timedelta(minutes=2)
-# After a command of the workflow's own (a deadline, a delivery) failed for good, wait this long (or for
-# any change) before trying again, rather than failing the case or spinning.
-SYSTEM_COMMAND_BACKOFF = timedelta(hours=1)
-START_GRACE_PATCH = "start-grace"
 OWN_COMMAND_BACKOFF_PATCH = "own-command-backoff"
 # An If-Match holds while only message delivery happened since (workflows.domain.facts_version); a command refused
 # with 412 before this existed replays refused.
@@ -54,7 +49,6 @@ PRECONDITION_AFTER_APPEND_PATCH = "precondition-after-append"
 
 VERSION_MISMATCH = "VersionMismatch"
 IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"
-NOT_STARTED = "NotStarted"
 
 
 class VersionedState(Protocol):
@@ -109,7 +103,7 @@ def rejection_error(rejection: BusinessRejection) -> ApplicationError:
     )
 
 
-class EventSourcedShell(Generic[StateT, CommandT, EventT]):
+class EventSourcedShell(WaitingShell[StateT, CommandT], Generic[StateT, CommandT, EventT]):
     _state: StateT
     _handled: deque[str]
     _fingerprints: dict[str, str]
@@ -117,13 +111,22 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
     _published: dict[str, object]
 
     def _start_shell(
-        self, state: StateT, handled_command_ids: list[str], fingerprints: dict[str, str] | None = None
+        self,
+        state: StateT,
+        handled_command_ids: list[str],
+        fingerprints: dict[str, str] | None = None,
+        *,
+        light: bool = False,
     ) -> None:
         self._state = state
         self._handled = deque(handled_command_ids, maxlen=REMEMBERED_COMMAND_IDS)
         self._fingerprints = {key: value for key, value in (fingerprints or {}).items() if key in self._handled}
         self._lock = asyncio.Lock()
-        self._published = {}
+        # A light run (workflows.shell.patches) appends through a local activity, adds the command's consequences
+        # to the same append, and upserts its few search attributes only when it falls idle.
+        self._light = light
+        self._published = self._attributes_at_start() if light else {}
+        self._deadline_timer = KeptTimer()
 
     def _handled_fingerprints(self) -> dict[str, str]:
         """The request fingerprints of the remembered command ids, for continue-as-new."""
@@ -145,6 +148,20 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
     def _search_attribute_values(self) -> dict[str, object]:
         raise NotImplementedError
 
+    def _attributes_at_start(self) -> dict[str, object]:
+        """The search attributes a light run's door set when it started the workflow (so none is upserted again)."""
+        return published_at_start()
+
+    def _busy(self) -> bool:
+        """Work of the workflow's own still running beside the main loop (a light run's letters): continue-as-new
+        waits for it."""
+        return False
+
+    def _consequences(self, after: StateT, command: CommandT) -> list[EventT]:
+        """Events a light run appends with `command`'s own: what the state after it owes at once (a withheld
+        copy, a queued letter), so they cost no workflow task, activity or append of their own."""
+        return []
+
     def _summary(self) -> str:
         raise NotImplementedError
 
@@ -164,7 +181,8 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
         """Continue as new when the server suggests it (history size), once every handler has finished; only ever
         called from `run`."""
         if workflow.info().is_continue_as_new_suggested():
-            await workflow.wait_condition(workflow.all_handlers_finished)
+            await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._busy())
+            self._deadline_timer.cancel()
             workflow.continue_as_new(self._continue_as_new_input())
 
     def _check_request(self, command: CommandT) -> bool:
@@ -199,7 +217,7 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
             return False
         # A validator records no marker and decides nothing that reaches the history; the handler records the
         # patch the first time the wider precondition lets a command through.
-        return workflow.unsafe.is_read_only() or workflow.patched(FACTS_VERSION_PRECONDITION_PATCH)
+        return workflow.unsafe.is_read_only() or patches.patched(FACTS_VERSION_PRECONDITION_PATCH)
 
     def _validate(self, command: CommandT) -> None:
         if self._lock.locked():
@@ -215,7 +233,7 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
             raise rejection_error(rejection) from None
 
     async def _handle(self, command: CommandT) -> StateT:
-        if self._lock.locked() and workflow.patched(PRECONDITION_AFTER_APPEND_PATCH):
+        if self._lock.locked() and patches.patched(PRECONDITION_AFTER_APPEND_PATCH):
             # An append is in flight: the state is older than the store (and than what the caller may have read).
             # The repeat and the If-Match are checked under the lock, on the state the append leaves.
             await self._apply(command)
@@ -232,10 +250,14 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
                 events = self._decide(command)
             except BusinessRejection as rejection:
                 raise rejection_error(rejection) from None
+            if events and self._light:
+                events = events + self._consequences(self._fold(events), command)
             if events:
                 activity, request = self._append_request(command, events)
+                # A light run appends through a local activity: one short transaction, no task of its own.
+                execute = workflow.execute_local_activity if self._light else workflow.execute_activity
                 try:
-                    await workflow.execute_activity(
+                    await execute(
                         activity,
                         request,
                         result_type=AppendResult,
@@ -263,69 +285,22 @@ class EventSourcedShell(Generic[StateT, CommandT, EventT]):
             await self._apply(command)
             return True
         except (ApplicationError, ActivityError) as error:
-            if not workflow.patched(OWN_COMMAND_BACKOFF_PATCH):
+            if not patches.patched(OWN_COMMAND_BACKOFF_PATCH):
                 raise  # a history from before the backoff failed here, and must replay so
             await self._back_off(type(command).__name__, error)
             return False
 
-    async def _back_off(self, what: str, error: ApplicationError | ActivityError) -> None:
-        """Log a failed step of the workflow's own (its kind only, never its data) and wait before a retry."""
-        kind = error.type if isinstance(error, ApplicationError) else type(error.cause).__name__
-        workflow.logger.error("%s failed (%s); retrying later", what, kind)
-        seen_version = self._state.version
-        try:
-            await workflow.wait_condition(
-                lambda: self._state.version != seen_version,
-                timeout=SYSTEM_COMMAND_BACKOFF,
-                timeout_summary=f"retry {what}",
-            )
-        except TimeoutError:
-            pass
-
-    async def _await_first_command(self, started: Callable[[], bool]) -> None:
-        """Wait for the first command's events; end the workflow if none come within `START_GRACE`.
-
-        The workflow was started together with its first command (update-with-start): if that command
-        was refused or failed, nothing was stored, and the workflow must not linger without a case."""
-        if not workflow.patched(START_GRACE_PATCH):
-            await workflow.wait_condition(started)  # histories from before the grace replay unchanged
-            return
-        while not started():
-            try:
-                await workflow.wait_condition(started, timeout=START_GRACE, timeout_summary="first command")
-            except TimeoutError:
-                if not workflow.all_handlers_finished():
-                    continue  # the first command is still being stored: give it time
-                raise ApplicationError(
-                    "The first command was not stored, so nothing was recorded; send it again",
-                    type=NOT_STARTED,
-                    non_retryable=True,
-                ) from None
-
     def _publish(self) -> None:
-        """Keep the operator's view (search attributes, workflow page summary) current."""
+        """Keep the operator's view (search attributes, workflow page summary) current; a light run's attributes
+        wait for `_publish_attributes` when it falls idle, so a burst of commands costs one upsert at most."""
+        workflow.set_current_details(self._summary())
+        if not self._light:
+            self._publish_attributes()
+
+    def _publish_attributes(self) -> None:
+        """Upsert the search attributes that changed since they were last published."""
         values = self._search_attribute_values()
         changed = {name: value for name, value in values.items() if self._published.get(name) != value}
         if changed:
             workflow.upsert_search_attributes(search_attribute_updates(changed))
             self._published.update(changed)
-        workflow.set_current_details(self._summary())
-
-    async def _wait_for_change_or_deadline(self) -> None:
-        seen_version = self._state.version
-        upcoming = self._next_deadline()
-        if upcoming is None:
-            await workflow.wait_condition(
-                lambda: self._state.version != seen_version or workflow.info().is_continue_as_new_suggested()
-            )
-            return
-        kind, due_at = upcoming
-        try:
-            await workflow.wait_condition(
-                lambda: self._state.version != seen_version,
-                timeout=max(due_at - workflow.now(), timedelta(seconds=1)),
-                timeout_summary=f"{kind.value} deadline",
-            )
-        except TimeoutError:
-            # The version makes the id unique per wait, so an early wake-up can never mask the real one.
-            await self._apply_own(self._deadline_passed(kind, f"deadline:{kind.value}:v{seen_version}"))

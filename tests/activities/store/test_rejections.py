@@ -31,7 +31,7 @@ from tests.support.failing_store import POISON, QUOTED_CPR, PoisonedEventStore
 from tests.support.workflow_helpers import send, start_case, terminate_started_cases
 from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import AssignTeam
-from workflows.shell.workflow_support import NOT_STARTED, START_GRACE
+from workflows.shell.waiting import NOT_STARTED, START_GRACE
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

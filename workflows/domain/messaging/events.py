@@ -30,7 +30,8 @@ class _Event(BaseModel):
 
 
 class MessageQueued(_Event):
-    """The message was put in the outbox; nothing has left the service yet."""
+    """The message is owed and queued (in the outbox, or, with `owner_sends`, put there by the owner's workflow as it
+    sends it); nothing has left the service yet."""
 
     type: Literal["MessageQueued"] = "MessageQueued"
     message_id: str
@@ -39,6 +40,11 @@ class MessageQueued(_Event):
     recipient: MessageRecipient
     plan_id: str | None = Field(default=None, description="The plan this message passes on, if any")
     ack_expected: bool = Field(default=False, description="The receiver answers with a receipt (MedCom)")
+    owner_sends: bool = Field(
+        default=False,
+        description="The owner's workflow renders, queues and sends it itself (a letter: no receipt, no delivery "
+        "workflow); false: already in the outbox, sent by a delivery workflow",
+    )
 
 
 class MessageSent(_Event):

@@ -35,6 +35,7 @@ class MessageDelivery(BaseModel):
     resends: int = 0
     ack_expected: bool = False
     automatic_resends: int = 0  # of the current delivery (a caseworker's resend starts again at 0)
+    owner_sends: bool = False  # the owner's workflow sends it (workflows/messaging/letters.py)
 
 
 Messages = dict[str, MessageDelivery]
@@ -44,7 +45,11 @@ def fold_message(messages: Messages, event: MessageEvent) -> Messages:
     """The messages after `event` (an event about an unknown message changes nothing)."""
     if isinstance(event, MessageQueued):
         queued = MessageDelivery(
-            kind=event.kind, channel=event.channel, recipient=event.recipient, ack_expected=event.ack_expected
+            kind=event.kind,
+            channel=event.channel,
+            recipient=event.recipient,
+            ack_expected=event.ack_expected,
+            owner_sends=event.owner_sends,
         )
         return {**messages, event.message_id: queued}
     known = messages.get(event.message_id)
@@ -66,3 +71,12 @@ def fold_message(messages: Messages, event: MessageEvent) -> Messages:
 
 def any_failed(messages: Messages) -> bool:
     return any(message.status is DeliveryStatus.FAILED for message in messages.values())
+
+
+def owed_by_owner(messages: Messages) -> list[tuple[str, int]]:
+    """The messages the owner's workflow still has to send itself: (message id, resend), oldest first."""
+    return [
+        (message_id, message.resends)
+        for message_id, message in messages.items()
+        if message.owner_sends and message.status is DeliveryStatus.QUEUED
+    ]

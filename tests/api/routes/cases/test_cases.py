@@ -106,16 +106,21 @@ async def test_any_cursor_of_the_documented_shape_is_a_position_to_page_from(api
     assert earliest.status_code == 200 and earliest.json()["items"] == []
 
 
-async def test_search_attributes_show_status_municipality_and_level(api: Api) -> None:
+async def test_search_attributes_show_stage_municipality_and_level(api: Api) -> None:
+    """An operator filters cases by a few attributes that move seldom (each move is a billable upsert): the stage,
+    the municipality, the level; the status and deadlines are in the workflow's details and the API."""
     municipality = await unused_municipality(api.pool)
     case_id = await distributed_case(api.http, home_municipality_code=municipality)
-    assert (await command(api.http, case_id, "classification", {"sub_level": "avanceret"})).status_code == 200
     handle = api.env.client.get_workflow_handle(workflow_id_for_case(case_id))
+    assert (await command(api.http, case_id, "classification", {"sub_level": "avanceret"})).status_code == 200
     attributes = (await handle.describe()).typed_search_attributes
-    assert attributes.get(keys.CASE_STATUS) == "classified"
+    assert attributes.get(keys.CASE_STAGE) == "awaiting_contact"
     assert attributes.get(keys.MUNICIPALITY_CODE) == municipality
     assert attributes.get(keys.CARE_LEVEL) == "almen"
-    assert attributes.get(keys.ALMEN_SUB_LEVEL) == "avanceret"
+    assert attributes.get(keys.CASE_OVERDUE) is False
+    contact = {"channel": "phone", "informed_of_provider_choices": True}
+    assert (await command(api.http, case_id, "contact", contact)).status_code == 200
+    assert (await handle.describe()).typed_search_attributes.get(keys.CASE_STAGE) == "awaiting_start"
 
 
 async def test_municipality_register(api: Api) -> None:

@@ -120,6 +120,7 @@ def test_a_queued_message_is_recorded_once(stream: Stream, plan_id: str | None, 
             "recipient": MessageRecipient.GP,
             "plan_id": recorded_plan_id,
             "ack_expected": True,
+            "owner_sends": False,  # queued by the workflow's activity, sent by a delivery workflow
         }
     ]
 
