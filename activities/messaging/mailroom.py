@@ -1,4 +1,5 @@
-"""The sender's two periodic jobs, run by Temporal Schedules (`workflows/messaging/mailroom_workflows.py`):
+"""The sender's two jobs (`workflows/messaging/mailroom_workflows.py`), started when the worker's watcher sees work
+(`watcher.py`) and by a slow Temporal Schedule as a safety net (`schedules.py`):
 
 - the outbox sweep starts a delivery workflow for every message queued outside a workflow (a receipt the
   GGOP intake queued) or whose start was lost, so nothing queued is ever left behind;

@@ -1,6 +1,6 @@
 """The transports block of the settings (VANS_*, DIGITAL_POST_*, MESSAGE_*, MEDCOM_*RESEND*, OUTBOX_*,
-INBOX_*): where the embedded transports keep their files, whom the service forwards plans to, and how long
-the sender tries and waits before it resends a MedCom message.
+INBOX_*, MAILROOM_*): where the embedded transports keep their files, whom the service forwards plans to, how
+long the sender tries and waits before it resends a MedCom message, and how often the mailroom looks for work.
 `activities.runtime.settings.Settings` inherits them.
 
 The embedded defaults put everything under DATA_DIR (`.data/vans`, `.data/digital-post`); a deployment with a
@@ -76,11 +76,30 @@ class TransportSettings(PlanForwardingSettings):
         description="How many times the sender resends a MedCom message that got no receipt (0: never); "
         "MessageDeliveryFailed (not_acknowledged) still comes at MESSAGE_GIVE_UP_HOURS",
     )
+    # The worker's watcher (activities/messaging/watcher.py) looks for work locally and starts the sweep or the
+    # poll only when it finds some: an idle deployment costs no Temporal work between the safety schedule's runs.
     outbox_sweep_seconds: int = Field(
-        default=60, ge=5, le=3600, description="How often messages queued outside a workflow are picked up"
+        default=10,
+        ge=1,
+        le=3600,
+        description="How often the worker looks for messages queued outside a workflow (one indexed query, no "
+        "Temporal work); one found starts the outbox-sweep workflow",
     )
     inbox_poll_seconds: int = Field(
-        default=30, ge=5, le=3600, description="How often the VANS inbound directory is read"
+        default=5,
+        ge=1,
+        le=3600,
+        description="How often the worker looks into the VANS inbound directory (a directory listing, no Temporal "
+        "work); a file found starts the vans-inbox-poll workflow",
+    )
+    # At least an hour: the two schedules then cost at most 2 x 24 x 3 = 144 Temporal actions a day, inside the
+    # idle budget of 300 (issue 18) with the retention and KL schedules.
+    mailroom_schedule_minutes: int = Field(
+        default=180,
+        ge=60,
+        le=24 * 60,
+        description="How often the outbox-sweep and vans-inbox-poll Temporal Schedules run whether or not the "
+        "watcher saw work: the safety net for anything it missed",
     )
 
     @property

@@ -1,7 +1,8 @@
-"""The sender's part of the worker: its activities, workflows and schedules, assembled from the settings.
+"""The sender's part of the worker: its activities, workflows, watcher and schedules, assembled from the settings.
 
 Delivery workflows run on their own task queue (`<TEMPORAL_TASK_QUEUE>-messages`), so a slow transport never
-holds up the cases' workflow tasks; the scheduled sweep and poll run beside the cases.
+holds up the cases' workflow tasks; the sweep and the poll (started by the watcher, or by their safety
+schedules) run beside the cases.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from activities.messaging.settings import TransportSettings
 from activities.messaging.transports.base import Transport
 from activities.messaging.transports.digital_post_spool import DigitalPostSpool
 from activities.messaging.transports.vans_file_drop import VansFileDrop
+from activities.messaging.watcher import MailroomWatcher, mailroom_watcher
 from activities.platform.db import Pool
 from workflows.domain.messaging.model import Channel
 from workflows.messaging.delivery_workflow import MessageDeliveryWorkflow
@@ -42,6 +44,7 @@ class MessagingParts:
     case_queue_activities: Sequence[Callable[..., Any]]
     message_queue_workflows: Sequence[type]
     message_queue_activities: Sequence[Callable[..., Any]]
+    watcher: MailroomWatcher  # run it beside the workers: `async with parts.watcher.running(): ...`
 
 
 def embedded_transports(settings: TransportSettings, data_dir: Path) -> dict[Channel, Transport]:
@@ -84,14 +87,22 @@ def messaging_parts(
             mailroom.poll_inbox,
         ],
         message_queue_workflows=[MessageDeliveryWorkflow],
+<<<<<<< HEAD
         message_queue_activities=[sender.send_message, sender.record_delivery_failure, letters.deliver_letter],
+=======
+        message_queue_activities=[sender.send_message, sender.record_delivery_failure],
+        watcher=mailroom_watcher(
+            client,
+            task_queue,
+            pool,
+            mailroom.vans_root,
+            inbox_every=timedelta(seconds=settings.inbox_poll_seconds),
+            outbox_every=timedelta(seconds=settings.outbox_sweep_seconds),
+            sweep_grace_seconds=mailroom.sweep_grace_seconds,
+        ),
+>>>>>>> i18-idle
     )
 
 
 async def start_schedules(client: Client, task_queue: str, settings: TransportSettings) -> None:
-    await ensure_mailroom_schedules(
-        client,
-        task_queue,
-        sweep_every=timedelta(seconds=settings.outbox_sweep_seconds),
-        poll_every=timedelta(seconds=settings.inbox_poll_seconds),
-    )
+    await ensure_mailroom_schedules(client, task_queue, timedelta(minutes=settings.mailroom_schedule_minutes))

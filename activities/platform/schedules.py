@@ -1,7 +1,10 @@
 """Create a Temporal Schedule, or bring an existing one to the wanted spec: every process that owns a schedule
-calls this at start, so a changed interval or task queue takes effect with the next deployment."""
+calls this at start, so a changed interval or task queue takes effect with the next deployment. The schedule's
+state (paused or not, the operator's note) is kept: a pause set in the Temporal UI outlasts a restart."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from temporalio.client import Client, Schedule, ScheduleAlreadyRunningError, ScheduleUpdate, ScheduleUpdateInput
 
@@ -12,8 +15,8 @@ async def create_or_update_schedule(client: Client, schedule_id: str, schedule: 
         await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
 
-        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
+        def replace(existing: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=dataclasses.replace(schedule, state=existing.description.schedule.state))
 
         await client.get_schedule_handle(schedule_id).update(replace)
         return False

@@ -121,7 +121,12 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     logger.info("worker polling task queue %s on %s", settings.temporal_task_queue, settings.temporal_address)
     try:
-        async with worker, delivery_worker, serving_health(client, pool, [worker, delivery_worker]):
+        async with (
+            worker,
+            delivery_worker,
+            serving_health(client, pool, [worker, delivery_worker]),
+            sender.watcher.running(),
+        ):
             await stop.wait()
             logger.info("worker stopping")
     finally:

@@ -21,7 +21,7 @@ from activities.messaging.settings import TransportSettings
 from activities.messaging.setup import messaging_parts
 from activities.platform.db import Pool
 from activities.platform.identity import SystemIdentity
-from tests.support.actions import actions_of
+from tests.support.actions import actions_of_workflows
 from tests.support.factories import make_command, make_plan, make_provider_ref
 from tests.support.sender_helpers import case_and_message_workers
 from tests.support.workflow_helpers import wait_for_state
@@ -63,7 +63,7 @@ def _letter_sent(state: CaseState) -> bool:
 async def _case_actions(client: Client, state: CaseState) -> Counter[str]:
     """The case's own actions and those of any delivery workflow of its messages."""
     deliveries = [delivery_workflow_id(message_id) for message_id in state.messages]
-    return await actions_of(client, [workflow_id_for_case(state.case_id), *deliveries])
+    return await actions_of_workflows(client, [workflow_id_for_case(state.case_id), *deliveries])
 
 
 async def test_an_almen_case_stays_within_its_temporal_budget(stack: tuple[Client, Pool, str]) -> None:
@@ -78,7 +78,7 @@ async def test_an_almen_case_stays_within_its_temporal_budget(stack: tuple[Clien
     assert {Recipient.GP, Recipient.MUNICIPALITY} <= set(state.deliveries)
     intake = await _case_actions(client, state)
     assert sum(intake.values()) <= INTAKE_BUDGET, intake
-    assert intake["child start"] == 0, "a letter needs no workflow of its own"
+    assert intake["child_start"] == 0, "a letter needs no workflow of its own"
 
     steps = [
         make_command(ClassifyAlmenLevel, sub_level=AlmenSubLevel.BASAL),

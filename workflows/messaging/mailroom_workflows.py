@@ -1,5 +1,7 @@
-"""The sender's periodic jobs as workflows a Temporal Schedule starts (`activities/messaging/schedules.py`):
-each runs its activity once; the Schedule's overlap policy keeps a slow run from being doubled."""
+"""The sender's periodic jobs as workflows: the worker's watcher starts one when it sees work
+(`activities/messaging/watcher.py`, under a fixed id, so a run going is never doubled), a slow Temporal Schedule
+as a safety net (`activities/messaging/schedules.py`, whose overlap policy skips a run while one is busy). Each
+runs its activity once: a workflow start and an activity, two actions a run (three from the schedule)."""
 
 from __future__ import annotations
 
