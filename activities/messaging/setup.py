@@ -87,10 +87,7 @@ def messaging_parts(
             mailroom.poll_inbox,
         ],
         message_queue_workflows=[MessageDeliveryWorkflow],
-<<<<<<< HEAD
         message_queue_activities=[sender.send_message, sender.record_delivery_failure, letters.deliver_letter],
-=======
-        message_queue_activities=[sender.send_message, sender.record_delivery_failure],
         watcher=mailroom_watcher(
             client,
             task_queue,
@@ -100,7 +97,6 @@ def messaging_parts(
             outbox_every=timedelta(seconds=settings.outbox_sweep_seconds),
             sweep_grace_seconds=mailroom.sweep_grace_seconds,
         ),
->>>>>>> i18-idle
     )
 
 
