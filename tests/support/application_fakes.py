@@ -12,10 +12,12 @@ from temporalio.worker import Worker
 
 from tests.support.fakes import InMemoryStreams
 from workflows.contracts.messaging import (
+    DELIVER_LETTER,
     QUEUE_APPLICATION_MESSAGE,
     RECORD_DELIVERY_FAILURE,
     SEND_MESSAGE,
     FailureRecord,
+    LetterDelivery,
     QueueApplicationMessage,
     Queued,
     SendRequest,
@@ -52,11 +54,16 @@ class InMemoryApplicationStore(InMemoryStreams[ApplicationEvent]):
     async def record_delivery_failure(self, record: FailureRecord) -> None:
         return None
 
+    @activity.defn(name=DELIVER_LETTER)
+    async def deliver_letter(self, request: LetterDelivery) -> SendResult:
+        """A letter a light application sends itself: always taken."""
+        return SendResult(transport_ref=f"fake/{request.message_id}")
+
     def message_worker(self, client: Client, task_queue: str) -> Worker:
         """The delivery workflows of the applications on `task_queue`, with a transport that always takes it."""
         return Worker(
             client,
             task_queue=f"{task_queue}-messages",
             workflows=[MessageDeliveryWorkflow],
-            activities=[self.send_message, self.record_delivery_failure],
+            activities=[self.send_message, self.record_delivery_failure, self.deliver_letter],
         )

@@ -56,12 +56,18 @@ async def own_time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 async def start_application(
-    client: Client, task_queue: str, command: ReceiveApplication, application_id: str | None = None
+    client: Client,
+    task_queue: str,
+    command: ReceiveApplication,
+    application_id: str | None = None,
+    *,
+    light: bool = False,
 ) -> tuple[Handle, ApplicationState]:
+    """Start an application; `light` as the door starts it since issue 18, else as applications started before."""
     application_id = application_id or str(uuid.uuid4())
     start = WithStartWorkflowOperation(
         ApplicationWorkflow.run,
-        ApplicationWorkflowInput(application_id=application_id),
+        ApplicationWorkflowInput(application_id=application_id, light_shell=light),
         id=workflow_id_for_application(application_id),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -88,10 +88,27 @@ async def _decision_letters(env: WorkflowEnvironment) -> Handle:
     return handle
 
 
+async def _light_decision_letters(env: WorkflowEnvironment) -> Handle:
+    """Started light, as the door starts applications since issue 18: the refusal's letter queued in the
+    decision's own append and sent by the application itself (no delivery workflow); closed when the appeal
+    period ended."""
+    today = local_date(await env.get_current_time())
+    receive_it = receive(make_application(application_date=today))
+    handle, _ = await start_application(env.client, TASK_QUEUE, receive_it, light=True)
+    await send(handle, refuse(today))
+    await wait_for(
+        handle, lambda s: len(s.messages) == 1 and all(m.status.value == "sent" for m in s.messages.values())
+    )
+    await env.sleep(timedelta(days=30))
+    await handle.result()
+    return handle
+
+
 RECORDINGS: dict[str, Callable[[WorkflowEnvironment], Awaitable[Handle]]] = {
     "application_appeal_to_grant_end": _appeal_to_grant_end,
     "application_refusal_not_appealed": _refusal_not_appealed,
     "application_decision_letters": _decision_letters,
+    "application_light_refusal": _light_decision_letters,
 }
 
 

@@ -39,6 +39,7 @@ def test_histories_are_present() -> None:
         # Started light (issue 18): copies settled in the plan's append, the letter sent by the case itself (failed,
         # resent), a kept deadline timer, the free-choice letter, then closed; no patch markers.
         "light_case",
+        "application_light_refusal",  # started light: the refusal's letter sent by the application itself
         # MessageDeliveryWorkflow (tests/support/record_delivery_histories.py), before patch medcom-automatic-resends:
         "delivery_acknowledged",
         "delivery_not_acknowledged",

@@ -1,5 +1,6 @@
-"""What the application workflow sends: the letter of each decision (with its klagevejledning), queued in the
-outbox, recorded as `MessageQueued` and handed to its own delivery workflow; and what it hears back.
+"""What the application workflow sends: the letter of each decision (with its klagevejledning). A light application
+queues it in the decision's own append and sends it itself (workflows/messaging/letters.py); one started before
+queued it in the outbox, recorded `MessageQueued` and handed it to its own delivery workflow.
 
 Applications recorded before this existed replay unchanged: the path sits behind `TRUTHFUL_MESSAGES_PATCH`.
 """
@@ -10,35 +11,44 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts.messaging import QUEUE_APPLICATION_MESSAGE, QueueApplicationMessage, Queued
+    from workflows.contracts.messaging import QUEUE_APPLICATION_MESSAGE, LetterDelivery, QueueApplicationMessage, Queued
     from workflows.domain.applications.commands import ApplicationCommand
     from workflows.domain.applications.events import ApplicationEvent
+    from workflows.domain.applications.letters import (
+        decision_letter_id,
+        decision_letters_owed,
+        decision_of_letter,
+        letters_queued,
+    )
     from workflows.domain.applications.state import ApplicationState
     from workflows.domain.messaging.commands import MessageOutcome, RecordMessageQueued
-    from workflows.domain.messaging.model import MessageKind, MessageRecipient, message_id_for
+    from workflows.domain.messaging.model import MessageKind, MessageRecipient
+    from workflows.domain.messaging.state import Messages
     from workflows.messaging import shell_steps
+    from workflows.messaging.letters import SendsOwnLetters
     from workflows.messaging.starting import QUEUE_TIMEOUT, TRUTHFUL_MESSAGES_PATCH, start_delivery
     from workflows.shell import patches
-    from workflows.shell.workflow_support import STORE_RETRY, EventSourcedShell
+    from workflows.shell.workflow_support import STORE_RETRY
 
 SYSTEM_ACTOR = "system:application-workflow"
 
 
-def decision_letter_id(application_id: str, decision: int) -> str:
-    return message_id_for(application_id, MessageKind.LETTER_DECISION.value, str(decision))
+class MessagingApplicationShell(SendsOwnLetters[ApplicationState, ApplicationCommand, ApplicationEvent]):
+    def _consequences(self, after: ApplicationState, command: ApplicationCommand) -> list[ApplicationEvent]:
+        return list(letters_queued(after, workflow.now()))
 
+    def _messages(self) -> Messages:
+        return self._state.messages
 
-def decision_letters_owed(state: ApplicationState) -> list[int]:
-    """The decisions (numbered from 1) whose letter is not queued yet: every afgørelse is written to the citizen
-    with its klagevejledning (Serviceloven §86; ast.dk; retssikkerhedsloven §§ 66-67 [UNCERTAIN §§])."""
-    return [
-        decision
-        for decision in range(1, state.decisions_made + 1)
-        if decision_letter_id(state.application_id, decision) not in state.messages
-    ]
+    def _letter_request(self, message_id: str, resend: int) -> LetterDelivery:
+        letter = QueueApplicationMessage(
+            application_id=self._state.application_id,
+            message_id=message_id,
+            kind=MessageKind.LETTER_DECISION,
+            decision=decision_of_letter(self._state, message_id),
+        )
+        return LetterDelivery(message_id=message_id, resend=resend, application=letter)
 
-
-class MessagingApplicationShell(EventSourcedShell[ApplicationState, ApplicationCommand, ApplicationEvent]):
     async def _send_decision_letters(self) -> bool:
         """Queue and send the letters of decisions made; False if none is owed (or the patch is not applied)."""
         owed = decision_letters_owed(self._state)
@@ -83,4 +93,8 @@ class MessagingApplicationShell(EventSourcedShell[ApplicationState, ApplicationC
         await shell_steps.record_outcome(self, outcome)
 
     async def _resend(self, message_id: str) -> None:
-        await shell_steps.resend(self, message_id, self._state.messages[message_id].resends)
+        message = self._state.messages[message_id]
+        if message.owner_sends:
+            self._start_own_letters()  # its resend is one more `deliver_letter`, also after the end
+            return
+        await shell_steps.resend(self, message_id, message.resends)

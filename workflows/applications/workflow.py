@@ -56,6 +56,11 @@ class ApplicationWorkflowInput(BaseModel):
     state: ApplicationState | None = Field(default=None, description="Carried over by continue-as-new")
     handled_command_ids: list[str] = Field(default_factory=list)
     handled_fingerprints: dict[str, str] = Field(default_factory=dict, description="Request hash per command id")
+    light_shell: bool = Field(
+        default=False,
+        description="Set by the door since issue 18 (workflows/shell/patches.py): local-activity appends, decision "
+        "letters queued in the decision's append and sent by the application itself, upserts when idle",
+    )
 
 
 @workflow.defn
@@ -66,6 +71,7 @@ class ApplicationWorkflow(MessagingApplicationShell):
             application_input.state or ApplicationState(application_id=application_input.application_id),
             application_input.handled_command_ids,
             application_input.handled_fingerprints,
+            light=application_input.light_shell,
         )
 
     @workflow.run
@@ -75,7 +81,9 @@ class ApplicationWorkflow(MessagingApplicationShell):
             await self._continue_as_new_if_suggested()
             if await self._send_decision_letters():  # each decision is written to the citizen
                 continue
+            self._start_own_letters()
             await self._wait_for_change_or_deadline()
+        self._start_own_letters()
         await settle_after_end(
             self, lambda: self._state.messages
         )  # what becomes of letters sent before the end; a resend
@@ -88,6 +96,7 @@ class ApplicationWorkflow(MessagingApplicationShell):
             state=self._state,
             handled_command_ids=list(self._handled),
             handled_fingerprints=self._handled_fingerprints(),
+            light_shell=self._light,
         )
 
     @workflow.query

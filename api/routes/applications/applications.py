@@ -80,7 +80,7 @@ def _start_operation(
 ) -> WithStartWorkflowOperation[Any, Any]:
     return WithStartWorkflowOperation(
         ApplicationWorkflow.run,
-        ApplicationWorkflowInput(application_id=application_id),
+        ApplicationWorkflowInput(application_id=application_id, light_shell=True),
         id=workflow_id_for_application(application_id),
         task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

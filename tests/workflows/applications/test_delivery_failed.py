@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
@@ -69,15 +70,18 @@ async def stack(pool: Pool) -> AsyncIterator[Stack]:
             await terminate_started_applications()
 
 
-async def _refused_application(stack: Stack, municipality: str, *, refuse_letter: bool) -> tuple[Handle, str]:
-    """An application refused today, its decision letter queued; with `refuse_letter`, the letter fails."""
+async def _refused_application(
+    stack: Stack, municipality: str, *, refuse_letter: bool, light: bool
+) -> tuple[Handle, str]:
+    """An application refused today, its decision letter queued; with `refuse_letter`, the letter fails. `light`: as
+    the door starts it since issue 18 (the application sends the letter itself), else through a delivery workflow."""
     env, task_queue, digital_post = stack
     today = local_date(await env.get_current_time())
     application_id = str(uuid.uuid4())
     if refuse_letter:
         digital_post.refused.add(application_id)
     application = make_application(application_date=today, municipality_code=municipality)
-    handle, _ = await start_application(env.client, task_queue, receive(application), application_id)
+    handle, _ = await start_application(env.client, task_queue, receive(application), application_id, light=light)
     await send(handle, refuse(today))
     expected = DeliveryStatus.FAILED if refuse_letter else DeliveryStatus.SENT
     state = await wait_for(handle, lambda s: [m.status for m in s.messages.values()] == [expected])
@@ -97,10 +101,14 @@ async def _row_says_failed(pool: Pool, application_id: str) -> bool:
     return bool(row["delivery_failed"])
 
 
-async def test_a_failed_letter_marks_the_application_until_it_is_resent(pool: Pool, stack: Stack) -> None:
+LIGHT = pytest.mark.parametrize("light", [False, True], ids=["delivery-workflow", "light"])
+
+
+@LIGHT
+async def test_a_failed_letter_marks_the_application_until_it_is_resent(pool: Pool, stack: Stack, light: bool) -> None:
     municipality = await unused_municipality(pool)
-    failed, message_id = await _refused_application(stack, municipality, refuse_letter=True)
-    delivered, _ = await _refused_application(stack, municipality, refuse_letter=False)
+    failed, message_id = await _refused_application(stack, municipality, refuse_letter=True, light=light)
+    delivered, _ = await _refused_application(stack, municipality, refuse_letter=False, light=light)
     failed_id, delivered_id = failed.id.removeprefix("application-"), delivered.id.removeprefix("application-")
 
     assert (await failed.query(ApplicationWorkflow.current_state)).delivery_failed
@@ -120,9 +128,13 @@ async def test_a_failed_letter_marks_the_application_until_it_is_resent(pool: Po
     assert await search_attribute(failed, keys.DELIVERY_FAILED.name) is False  # type: ignore[arg-type]
 
 
-async def test_a_letter_that_failed_is_resent_after_the_application_closed(pool: Pool, stack: Stack) -> None:
+@LIGHT
+async def test_a_letter_that_failed_is_resent_after_the_application_closed(
+    pool: Pool, stack: Stack, light: bool
+) -> None:
     # The decision letter is owed whether or not the application has closed since: the workflow stays for it.
-    failed, message_id = await _refused_application(stack, await unused_municipality(pool), refuse_letter=True)
+    municipality = await unused_municipality(pool)
+    failed, message_id = await _refused_application(stack, municipality, refuse_letter=True, light=light)
     await send(failed, close())
     state = await wait_for(failed, lambda s: s.status.is_terminal)
     assert state.delivery_failed
@@ -138,7 +150,7 @@ async def test_a_letter_that_failed_is_resent_after_the_application_closed(pool:
 
 async def test_a_history_recorded_with_the_attribute_replays(pool: Pool, stack: Stack) -> None:
     # The patch marker sits where the attribute is first published: a history recorded now must replay.
-    handle, _ = await _refused_application(stack, await unused_municipality(pool), refuse_letter=True)
+    handle, _ = await _refused_application(stack, await unused_municipality(pool), refuse_letter=True, light=False)
     history = await handle.fetch_history()
     markers = [event for event in history.events if event.HasField("marker_recorded_event_attributes")]
     assert any(DELIVERY_FAILED_ATTRIBUTE_PATCH.encode() in marker.SerializeToString() for marker in markers)
