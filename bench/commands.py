@@ -1,8 +1,8 @@
 """An HTTP command's latency against a bare Workflow Update on the same Temporal, and how it holds at 8 clients.
 
-    .venv/bin/python -m bench.commands --cases 24 --commands 200 --clients 8                               # own stack
-    .venv/bin/python -m bench.commands --cases 24 --commands 200 --clients 8 --api http://127.0.0.1:8000   # `make run`
-    .venv/bin/python -m bench.commands --smoke                                                              # `make test`
+    .venv/bin/python -m bench.commands --cases 24 --commands 200 --clients 8     # a stack of its own
+    .venv/bin/python -m bench.commands --api http://127.0.0.1:8000               # against `make run`
+    .venv/bin/python -m bench.commands --smoke                                   # what `make test` runs
 
 First the hospital sends `--cases` plans and the bench waits for each case to settle (`bench.ingest.settle`). The
 command is a caseworker's note (`POST /cases/{id}/notes`, a fresh Idempotency-Key each): an Update on the case's
@@ -77,7 +77,9 @@ async def timed(count: int, one: Callable[[int], Awaitable[None]], label: str) -
         await one(index)
         latencies.append(time.perf_counter() - started)
         if (index + 1) % step == 0:
-            print(f"  {label}: {index + 1}/{count}, p50 so far {statistics.median(latencies) * 1000:.1f} ms", flush=True)
+            print(
+                f"  {label}: {index + 1}/{count}, p50 so far {statistics.median(latencies) * 1000:.1f} ms", flush=True
+            )
     return latencies
 
 
@@ -92,7 +94,9 @@ async def reference(client: Client, workflows: int, count: int) -> list[float]:
     task_queue = f"bench-reference-{uuid.uuid4().hex[:8]}"
     async with Worker(client, task_queue=task_queue, workflows=[ReferenceWorkflow], activities=[touch]):
         handles: list[WorkflowHandle[ReferenceWorkflow, None]] = [
-            await client.start_workflow(ReferenceWorkflow.run, id=f"bench-reference-{uuid.uuid4()}", task_queue=task_queue)
+            await client.start_workflow(
+                ReferenceWorkflow.run, id=f"bench-reference-{uuid.uuid4()}", task_queue=task_queue
+            )
             for _ in range(workflows)
         ]
 
@@ -108,7 +112,9 @@ async def reference(client: Client, workflows: int, count: int) -> list[float]:
         return latencies
 
 
-async def commands(http: httpx.AsyncClient, at: Target, case_ids: list[str], count: int, clients: int) -> tuple[list[float], list[float]]:
+async def commands(
+    http: httpx.AsyncClient, at: Target, case_ids: list[str], count: int, clients: int
+) -> tuple[list[float], list[float]]:
     """One client's latencies, then those of `clients` clients at once (each its own cases and caseworker)."""
     headers = at.caseworker()
 
@@ -150,7 +156,7 @@ async def run(args: argparse.Namespace) -> None:
         many50, many99 = quantiles(together)
         print(f"reference Update with one local activity, one client: p50 {ref50:.1f} ms, p99 {ref99:.1f} ms")
         print(f"HTTP command (a note), one client:                    p50 {one50:.1f} ms, p99 {one99:.1f} ms")
-        print(f"HTTP command, {args.clients} clients at once:                     p50 {many50:.1f} ms, p99 {many99:.1f} ms")
+        print(f"HTTP command, {args.clients} clients at once: p50 {many50:.1f} ms, p99 {many99:.1f} ms")
         print(f"command ÷ reference: p50 {one50 / ref50:.2f} (goal <= 1.5), p99 {one99 / ref99:.2f} (goal <= 2)")
         print(f"{args.clients} clients' p50 ÷ one client's p50: {many50 / one50:.2f} (goal <= 3)")
         print(f"load average before timing {load_before[0]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f}")

@@ -79,7 +79,9 @@ async def bounded(concurrency: int, jobs: list[Callable[[], Awaitable[None]]]) -
     await asyncio.gather(*(run(job) for job in jobs))
 
 
-async def post_plans(http: httpx.AsyncClient, at: Target, plans: int, concurrency: int) -> tuple[Rate, list[str], Counter[int]]:
+async def post_plans(
+    http: httpx.AsyncClient, at: Target, plans: int, concurrency: int
+) -> tuple[Rate, list[str], Counter[int]]:
     """POST the plans; the case ids of those taken, and how many answers of each status."""
     case_ids: list[str] = []
     statuses: Counter[int] = Counter()
@@ -146,7 +148,9 @@ async def empty_workflows(at: Target, count: int, concurrency: int) -> Rate:
 
 async def run(args: argparse.Namespace) -> None:
     async with target(args) as at:
-        print(f"ingest: {args.plans} plans, concurrency {args.concurrency}, API {at.api}, Temporal {at.temporal_address}")
+        print(
+            f"ingest: {args.plans} plans, concurrency {args.concurrency}, API {at.api}, Temporal {at.temporal_address}"
+        )
         print(f"  load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}", flush=True)
         async with httpx.AsyncClient(base_url=at.api, timeout=60) as http:
             started = time.perf_counter()

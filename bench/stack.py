@@ -137,7 +137,9 @@ async def migrated_database(server_url: str) -> AsyncIterator[str]:
 async def own_stack(log_path: Path, environment: Mapping[str, str]) -> AsyncIterator[Target]:
     """PostgreSQL, the Temporal dev server, the worker and the API, all of the bench's own."""
     issuer = LocalIssuer.create_or_load(
-        Path(tempfile.mkdtemp(prefix="genop-bench-auth-")), "https://issuer.bench.genoptraening.local", "genoptraening-api"
+        Path(tempfile.mkdtemp(prefix="genop-bench-auth-")),
+        "https://issuer.bench.genoptraening.local",
+        "genoptraening-api",
     )
     async with AsyncExitStack() as stack:
         server_url = stack.enter_context(postgres_server())
@@ -226,4 +228,3 @@ def _serving(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, int]]:
                 return
             time.sleep(0.2)
         raise RuntimeError(f"the bench's stack did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-
