@@ -141,7 +141,9 @@ async def own_stack(log_path: Path, environment: Mapping[str, str]) -> AsyncIter
         "https://issuer.bench.genoptraening.local",
         "genoptraening-api",
     )
+    state = Path(tempfile.mkdtemp(prefix="genop-bench-state-"))  # the dev server's file, DATA_DIR
     async with AsyncExitStack() as stack:
+        stack.callback(shutil.rmtree, state, True)
         server_url = stack.enter_context(postgres_server())
         database_url = await stack.enter_async_context(migrated_database(server_url))
         temporal = await WorkflowEnvironment.start_local(
@@ -150,7 +152,7 @@ async def own_stack(log_path: Path, environment: Mapping[str, str]) -> AsyncIter
             dev_server_existing_path=str(temporal_cli()),
             search_attributes=list(ALL_SEARCH_ATTRIBUTES),
             # On a file, as `make run` keeps it (in memory, the dev server is faster than any deployment's).
-            dev_server_database_filename=str(log_path.parent / "temporal.sqlite"),
+            dev_server_database_filename=str(state / "temporal.sqlite"),
         )
         stack.push_async_callback(temporal.shutdown)
         address = temporal.client.service_client.config.target_host
@@ -167,7 +169,7 @@ async def own_stack(log_path: Path, environment: Mapping[str, str]) -> AsyncIter
             "WORKER_HEALTH_HOST": "127.0.0.1",
             "WORKER_HEALTH_PORT": str(_free_port()),
             "WORKER_METRICS_PORT": "0",
-            "DATA_DIR": str(log_path.parent / "data"),
+            "DATA_DIR": str(state / "data"),
             **issuer.environment(),
             **environment,
         }
