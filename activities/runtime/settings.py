@@ -23,8 +23,10 @@ from activities.queries.settings import InboxSettings
 from activities.sealing.settings import CitizenKeySettings
 
 DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
-# The worker's workflow cache: bounds its memory (docs/benchmarks.md, "Worker memory"); the SDK's own default is 1,000.
-DEFAULT_MAX_CACHED_WORKFLOWS = 1000
+# The worker's workflow cache, which bounds its memory (docs/benchmarks.md, "Worker memory per cached case"): about
+# 190 MiB at rest plus about 0.35 MiB per cached case, so 500 stays well inside deploy/kubernetes/worker.yaml's
+# 512 MiB limit, where the SDK's own default of 1,000 would not.
+DEFAULT_MAX_CACHED_WORKFLOWS = 500
 
 
 class Settings(IntakeSettings, InboxSettings, CitizenKeySettings, KlGatewaySettings):
