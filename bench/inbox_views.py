@@ -354,7 +354,7 @@ async def run(server_url: str, sizes: list[int], runs: int, open_share: float, s
         await asyncio.to_thread(out.write_text, plans)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.inbox_views")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000], help="cases in the store")
     parser.add_argument("--runs", type=int, default=500, help="timed runs of each view at each size")
@@ -364,7 +364,11 @@ def main() -> None:
     parser.add_argument(
         "--server-url", default=os.environ.get("SERVER_URL"), help="a server where databases may be created"
     )
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to show the bench still runs")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.sizes, args.runs = [300, 600], 3
+        args.explain_out = Path(tempfile.mkdtemp(prefix="genop-bench-")) / "inbox-explain.txt"
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logger.setLevel(logging.INFO)
     settings = (sorted(args.sizes), args.runs, args.open_share, args.state_bytes, args.explain_out)

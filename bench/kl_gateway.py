@@ -108,11 +108,14 @@ async def stored(server_url: str, citizens: int) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.kl_gateway")
     parser.add_argument("--cases", type=int, default=2_000, help="case streams built in memory")
     parser.add_argument("--stored", type=int, default=200, help="citizens stored and reported through the store")
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="a few cases, to show the bench still runs")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.cases, args.stored = 6, 3
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logger.setLevel(logging.INFO)
     os.environ.setdefault("ALLOW_UNENCRYPTED_PAYLOADS", "true")  # tests.conftest set the citizen keys' secrets

@@ -138,12 +138,15 @@ async def run(server_url: str, cases: int, municipalities: int, event_cases: int
                 await pool.close()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.start_guarantee")
     parser.add_argument("--cases", type=int, default=200_000, help="plans in the synthetic national year")
     parser.add_argument("--municipalities", type=int, default=98)
     parser.add_argument("--event-cases", type=int, default=2_000, help="case streams stored for the events fold")
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="a few plans, to show the bench still runs")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.cases, args.municipalities, args.event_cases = 300, 3, 3
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logger.setLevel(logging.INFO)  # the store's own per-append lines would drown the figures
     server = os.environ.get("SERVER_URL")

@@ -23,6 +23,10 @@ from activities.queries.settings import InboxSettings
 from activities.sealing.settings import CitizenKeySettings
 
 DEFAULT_TEMPORAL_ADDRESS = "127.0.0.1:7233"
+# The worker's workflow cache, which bounds its memory (docs/benchmarks.md, "Worker memory per cached case"): about
+# 190 MiB at rest plus about 0.35 MiB per cached case, so 500 stays well inside deploy/kubernetes/worker.yaml's
+# 512 MiB limit, where the SDK's own default of 1,000 would not.
+DEFAULT_MAX_CACHED_WORKFLOWS = 500
 
 
 class Settings(IntakeSettings, InboxSettings, CitizenKeySettings, KlGatewaySettings):
@@ -60,6 +64,15 @@ class Settings(IntakeSettings, InboxSettings, CitizenKeySettings, KlGatewaySetti
         description="One access-log row per user, citizen and municipality for the decodes within this many seconds: "
         "the Temporal UI decodes one page in many requests and sends nothing that names the page. 0: a row for "
         "every decode request",
+    )
+
+    max_cached_workflows: int = Field(
+        default=DEFAULT_MAX_CACHED_WORKFLOWS,
+        ge=0,
+        le=100_000,
+        description="How many workflow runs (open cases, their messages) the worker keeps in memory between tasks; "
+        "a run not cached is replayed from its history on its next task. Measured per cached case by "
+        "`bench/worker_memory.py` (docs/benchmarks.md); 0 caches none",
     )
 
     api_host: str = "127.0.0.1"

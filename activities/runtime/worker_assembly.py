@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.intake.vans_door import vans_ggop_door
 from activities.kl_gateway.activities import KlGatewayActivities
@@ -41,6 +42,9 @@ from workflows.scheduled.kl_gateway_report import KlGatewayReportWorkflow
 from workflows.scheduled.retention_sweep import RetentionSweepWorkflow
 
 logger = logging.getLogger("genoptraening.worker")
+
+# Modules the sandbox shares between workflow runs instead of importing them again for each (`workflow_runner`).
+PASSED_THROUGH: tuple[str, ...] = ("workflows",)
 
 
 async def _connect(settings: Settings) -> tuple[Client, Pool]:
@@ -71,11 +75,20 @@ def kl_gateway_activities(pool: Pool, settings: Settings) -> list[Callable[..., 
     return [parts.begin_runs, parts.report_batch, parts.finish_run]
 
 
-async def run_worker(settings: Settings) -> None:
-    client, pool = await _connect(settings)
-    start_worker_metrics()
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every workflow runs in. Its defaults re-import, for each cached run, every module not passed
+    through; the domain and contract modules are pure (pydantic and the standard library only: the import contract
+    `workflows.domain` in pyproject.toml) and keep no state between calls, so they are passed through: one copy
+    of their models for the whole worker, not one per cached case."""
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH))
+
+
+def service_workers(
+    client: Client, pool: Pool, settings: Settings, transport_settings: TransportSettings
+) -> tuple[Worker, Worker]:
+    """The case queue's worker (cases, applications, scheduled work) and the deliveries' worker, each caching at
+    most MAX_CACHED_WORKFLOWS runs."""
     store = StoreActivities(pool)
-    transport_settings = TransportSettings()
     sender = messaging_parts(
         pool,
         client,
@@ -103,6 +116,8 @@ async def run_worker(settings: Settings) -> None:
             *sender.case_queue_activities,
         ],
         graceful_shutdown_timeout=timedelta(seconds=20),
+        max_cached_workflows=settings.max_cached_workflows,
+        workflow_runner=workflow_runner(),
     )
     # The deliveries on their own queue: a transport that hangs never holds up a case's workflow task.
     delivery_worker = Worker(
@@ -111,7 +126,17 @@ async def run_worker(settings: Settings) -> None:
         workflows=sender.message_queue_workflows,
         activities=sender.message_queue_activities,
         graceful_shutdown_timeout=timedelta(seconds=20),
+        max_cached_workflows=settings.max_cached_workflows,
+        workflow_runner=workflow_runner(),
     )
+    return worker, delivery_worker
+
+
+async def run_worker(settings: Settings) -> None:
+    client, pool = await _connect(settings)
+    start_worker_metrics()
+    transport_settings = TransportSettings()
+    worker, delivery_worker = service_workers(client, pool, settings, transport_settings)
     await start_schedules(client, settings.temporal_task_queue, transport_settings)
     await ensure_retention_schedule(client, settings.temporal_task_queue, settings.retention_sweep_hour_utc)
     await ensure_kl_report_schedule(client, settings.temporal_task_queue, settings.kl_gateway_report_interval_hours)
