@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from activities.kl_gateway.schedule import ensure_kl_report_schedule
 from activities.kl_gateway.transport import DirectoryTransport
 from activities.messaging.settings import TransportSettings
 from activities.messaging.setup import message_task_queue, messaging_parts, start_schedules
+from activities.messaging.watcher import MailroomWatcher
 from activities.platform.db import Pool, open_pool
 from activities.platform.startup_checks import StartupError, database_unreachable
 from activities.retention.activities import RetentionActivities
@@ -83,11 +85,23 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH))
 
 
+@dataclass(frozen=True)
+class ServiceWorkers:
+    """The worker process's parts: iterating gives its two Temporal workers."""
+
+    case_worker: Worker
+    delivery_worker: Worker
+    watcher: MailroomWatcher  # starts the mailroom's sweep and poll when there is work (no Temporal work idle)
+
+    def __iter__(self) -> Iterator[Worker]:
+        return iter((self.case_worker, self.delivery_worker))
+
+
 def service_workers(
     client: Client, pool: Pool, settings: Settings, transport_settings: TransportSettings
-) -> tuple[Worker, Worker]:
+) -> ServiceWorkers:
     """The case queue's worker (cases, applications, scheduled work) and the deliveries' worker, each caching at
-    most MAX_CACHED_WORKFLOWS runs."""
+    most MAX_CACHED_WORKFLOWS runs, and the mailroom's watcher."""
     store = StoreActivities(pool)
     sender = messaging_parts(
         pool,
@@ -129,14 +143,14 @@ def service_workers(
         max_cached_workflows=settings.max_cached_workflows,
         workflow_runner=workflow_runner(),
     )
-    return worker, delivery_worker
+    return ServiceWorkers(worker, delivery_worker, sender.watcher)
 
 
 async def run_worker(settings: Settings) -> None:
     client, pool = await _connect(settings)
     start_worker_metrics()
     transport_settings = TransportSettings()
-    worker, delivery_worker = service_workers(client, pool, settings, transport_settings)
+    parts = service_workers(client, pool, settings, transport_settings)
     await start_schedules(client, settings.temporal_task_queue, transport_settings)
     await ensure_retention_schedule(client, settings.temporal_task_queue, settings.retention_sweep_hour_utc)
     await ensure_kl_report_schedule(client, settings.temporal_task_queue, settings.kl_gateway_report_interval_hours)
@@ -147,10 +161,10 @@ async def run_worker(settings: Settings) -> None:
     logger.info("worker polling task queue %s on %s", settings.temporal_task_queue, settings.temporal_address)
     try:
         async with (
-            worker,
-            delivery_worker,
-            serving_health(client, pool, [worker, delivery_worker]),
-            sender.watcher.running(),
+            parts.case_worker,
+            parts.delivery_worker,
+            serving_health(client, pool, list(parts)),
+            parts.watcher.running(),
         ):
             await stop.wait()
             logger.info("worker stopping")
