@@ -48,14 +48,16 @@ APPLICATIONS = RebuiltTable(APPLICATIONS_TABLE, "application_id", _fold_applicat
 REBUILD_TABLE = CASES.rebuild_table
 
 
-async def _fold_from(conn: AsyncConnection[Any], model: RebuiltTable, position: int, batch_size: int) -> int:
+async def _fold_from(
+    conn: AsyncConnection[Any], model: RebuiltTable, position: int, batch_size: int, *, locked: bool = False
+) -> int:
     """Fold every event of the model's kind after `position` into its rebuild table; returns the last
     position read. Logs its progress (events folded) every PROGRESS_SECONDS, for the operator's terminal."""
     folded, reported = 0, time.monotonic()
     while True:
         # Each batch is its own transaction (a savepoint inside the swap), so the fill holds no long one.
         async with conn.transaction():
-            batch = await read_all_on(conn, position, batch_size)
+            batch = await read_all_on(conn, position, batch_size, appends_locked_out=locked)
             if not batch:
                 return position
             await model.fold(conn, batch, model.rebuild_table)
@@ -82,7 +84,7 @@ async def _rebuild(pool: Pool, model: RebuiltTable, batch_size: int, lock_timeou
             await conn.execute("SELECT set_config('lock_timeout', %s, true)", (lock_timeout,))
             # The appends' lock: nothing commits between the catch-up and the swap.
             await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
-            position = await _fold_from(conn, model, position, batch_size)
+            position = await _fold_from(conn, model, position, batch_size, locked=True)
             await swap_in(conn, model)
             cursor = await conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(model.table)))
             row = await cursor.fetchone()

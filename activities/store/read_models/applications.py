@@ -85,6 +85,8 @@ async def project_applications(
     conn: AsyncConnection[Any],
     events: Sequence[ProjectableEvent[ApplicationEvent]],
     table: str = APPLICATIONS_TABLE,
+    loaded: dict[str, ApplicationState] | None = None,
 ) -> list[ApplicationState]:
-    """Fold application events (in global order) into `table`'s rows. The caller owns the transaction."""
-    return await APPLICATIONS.project(conn, events, table)
+    """Fold application events (in global order) into `table`'s rows. The caller owns the transaction;
+    `loaded` are the touched applications' states if it has them already."""
+    return await APPLICATIONS.project(conn, events, table, loaded)
