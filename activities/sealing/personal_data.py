@@ -52,11 +52,13 @@ class CitizenKeys:
         self._by_cpr: dict[str, CitizenKeyRow] = {}
         self._by_id: dict[uuid.UUID, CitizenKeyRow | None] = {}
         self._linked: set[tuple[str, uuid.UUID]] = set()
+        self._stream_keys: dict[str, uuid.UUID] = {}  # linked in this operation: the stream's latest link
 
     async def for_cpr(self, cpr: str) -> CitizenKeyRow:
         digits = cpr.replace("-", "")
         if digits not in self._by_cpr:
-            self._by_cpr[digits] = await key_for(self.conn, self.config, digits)
+            found = await key_for(self.conn, self.config, digits)
+            self._by_cpr[digits] = self._by_id[found.key_id] = found
         return self._by_cpr[digits]
 
     async def by_id(self, key_id: uuid.UUID) -> CitizenKeyRow | None:
@@ -66,6 +68,8 @@ class CitizenKeys:
 
     async def of_stream(self, stream_id: str) -> CitizenKeyRow | None:
         """The key of the citizen the stream was last linked to (a replacing plan may name another)."""
+        if stream_id in self._stream_keys:  # linked by this operation, so the latest link
+            return await self.by_id(self._stream_keys[stream_id])
         cursor = await self.conn.execute(
             "SELECT key_id FROM citizen_streams WHERE stream_id = %s ORDER BY linked_at DESC, key_id LIMIT 1",
             (stream_id,),
@@ -74,6 +78,7 @@ class CitizenKeys:
         return await self.by_id(row[0]) if row else None
 
     async def link(self, stream_id: str, stream_type: str, key_id: uuid.UUID) -> None:
+        self._stream_keys[stream_id] = key_id
         if (stream_id, key_id) in self._linked:
             return
         await self.conn.execute(

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
@@ -30,7 +30,7 @@ from activities.platform.db import Pool
 from activities.sealing.personal_data import CitizenKeys, PersonalDataError, seal_body
 from activities.store.read_models.applications import APPLICATIONS, project_applications
 from activities.store.read_models.cases import CASES, project_cases
-from activities.store.read_models.guarantee_facts import project_guarantee_facts
+from activities.store.read_models.guarantee_facts import facts_of, project_guarantee_facts, send_current_facts
 from activities.store.read_models.recent_states import RecentStates
 from activities.store.read_models.retention_status import project_retention
 from activities.store.retention_events import RetentionEvent, retention_stream, subject_of
@@ -85,8 +85,15 @@ class _Append:
     metadata: EventMetadata
 
 
-# Folds the appended events into the stream kind's read model, given their positions (in the transaction).
-_Project = Callable[[AsyncConnection[Any], list[int]], Awaitable[object]]
+# What a stream kind's projection asks of the database before the append (sent in the append's first round
+# trip, after its stream lock: pipeline mode), then how it folds the appended events into the kind's read model,
+# given their positions, the operation's citizen keys and what was asked (in the append's transaction).
+_Prefetch = Callable[[AsyncConnection[Any]], Awaitable[Any]]
+_Project = Callable[[AsyncConnection[Any], list[int], CitizenKeys, Any], Awaitable[object]]
+
+
+async def _nothing(_: AsyncConnection[Any]) -> None:
+    return None
 
 
 def _event_uuids(request: _Append) -> list[uuid.UUID]:
@@ -118,31 +125,44 @@ class EventStore:
         A retry of an append that already committed (same event ids) returns the stored result and
         writes nothing. An empty request writes nothing and returns the case's current version.
         """
-        events = request.events
+        events, case_id = request.events, request.case_id
 
-        async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
-            appended = inserted(request.case_id, request.expected_version, positions, events)
+        async def prefetch(conn: AsyncConnection[Any]) -> tuple[AsyncCursor[Any] | None, AsyncCursor[Any]]:
+            return await self._cases.check(conn, [case_id]), await send_current_facts(conn, [case_id])
+
+        async def project(
+            conn: AsyncConnection[Any],
+            positions: list[int],
+            keys: CitizenKeys,
+            asked: tuple[AsyncCursor[Any] | None, AsyncCursor[Any]],
+        ) -> None:
+            appended = inserted(case_id, request.expected_version, positions, events)
             # The start-guarantee facts continue from the case's state before this append (the state this
             # process folded last, or its `cases` row), found once for both.
-            before = await self._cases.states(conn, [request.case_id])
-            await project_guarantee_facts(conn, appended, before)
-            for state in await project_cases(conn, appended, loaded=before):
-                self._cases.remember(state, request.case_id, positions[-1])
+            before = await self._cases.states(conn, [case_id], asked[0])
+            await project_guarantee_facts(conn, appended, before, await facts_of(asked[1]))
+            for state in await project_cases(conn, appended, loaded=before, keys=keys):
+                self._cases.remember(state, case_id, positions[-1])
 
         stream = _Append(
             StreamType.CASE, request.case_id, request.expected_version, request.event_ids, events, request.metadata
         )
-        return await self._append(stream, project)
+        return await self._append(stream, prefetch, project)
 
     async def append_application(self, request: AppendApplicationEvents) -> AppendResult:
         """`append` for an application stream; its events are folded into the `applications` read model."""
-        events = request.events
+        events, application_id = request.events, request.application_id
 
-        async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
-            appended = inserted(request.application_id, request.expected_version, positions, events)
-            before = await self._applications.states(conn, [request.application_id])
-            for state in await project_applications(conn, appended, loaded=before):
-                self._applications.remember(state, request.application_id, positions[-1])
+        async def prefetch(conn: AsyncConnection[Any]) -> AsyncCursor[Any] | None:
+            return await self._applications.check(conn, [application_id])
+
+        async def project(
+            conn: AsyncConnection[Any], positions: list[int], keys: CitizenKeys, checked: AsyncCursor[Any] | None
+        ) -> None:
+            appended = inserted(application_id, request.expected_version, positions, events)
+            before = await self._applications.states(conn, [application_id], checked)
+            for state in await project_applications(conn, appended, loaded=before, keys=keys):
+                self._applications.remember(state, application_id, positions[-1])
 
         stream = _Append(
             StreamType.APPLICATION,
@@ -152,7 +172,7 @@ class EventStore:
             events,
             request.metadata,
         )
-        return await self._append(stream, project)
+        return await self._append(stream, prefetch, project)
 
     async def append_retention(
         self,
@@ -165,44 +185,58 @@ class EventStore:
         """Append holds or an erasure to a case's or application's retention stream (`retention_status` follows)."""
         stream_id = retention_stream(subject_type, subject_id)
 
-        async def project(conn: AsyncConnection[Any], positions: list[int]) -> None:
+        async def project(conn: AsyncConnection[Any], positions: list[int], _: CitizenKeys, __: None) -> None:
             await project_retention(conn, subject_type, subject_id, expected_version, positions, events)
 
         event_ids = [str(uuid.uuid4()) for _ in events]
         request = _Append(StreamType.RETENTION, stream_id, expected_version, event_ids, events, metadata)
-        return await self._append(request, project)
+        return await self._append(request, _nothing, project)
 
-    async def _append(self, request: _Append, project: _Project) -> AppendResult:
+    async def _append(self, request: _Append, prefetch: _Prefetch, project: _Project) -> AppendResult:
         ids = _event_uuids(request)
         kind, stream_id = request.stream_type.value, request.stream_id
         if not ids:
             return await self._current(stream_id)
         try:
-            async with self._pool.connection() as conn, conn.transaction():
-                # The stream's own lock, to the end of the transaction: appends to one stream queue, others don't.
+            # Pipeline mode: statements whose answers are not needed yet go out without waiting, so an append costs
+            # a few round trips rather than one per statement; an error still rolls the whole transaction back.
+            async with self._pool.connection() as conn, conn.transaction(), conn.pipeline():
+                # One round trip: the stream's own lock (to the end of the transaction: appends to one stream
+                # queue, others don't), then, each statement seeing what committed before it, the retry check,
+                # the version check with the positions drawn, and whether the state this process remembers is
+                # still the read model's. A retry or a conflict leaves its positions as holes, which readers pass
+                # over like those of a rolled-back append.
                 await conn.execute(
                     "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true),"
                     " pg_advisory_xact_lock(%s, hashtext(%s))",
                     (self._lock_timeout, self._statement_timeout, _STREAM_LOCK_CLASS, stream_id),
                 )
-                earlier = await self._earlier_result(conn, request, ids)
-                if earlier is not None:
-                    logger.info("append to %s %s was already stored; returning its result", kind, stream_id)
-                    return earlier
-                cursor = await conn.execute(
+                stored = await conn.execute(
+                    "SELECT event_id, case_id, case_version, global_position FROM events WHERE event_id = ANY(%s)",
+                    (ids,),
+                )
+                head = await conn.execute(
                     "SELECT coalesce(max(case_version), 0), coalesce(bool_or(stream_type <> %s), false),"
                     " events_allocate_positions(%s) FROM events WHERE case_id = %s",
                     (kind, len(ids), stream_id),
                 )
-                row = await cursor.fetchone()
+                asked = await prefetch(conn)
+                earlier = _earlier_result(request, ids, await stored.fetchall())
+                if earlier is not None:
+                    logger.info("append to %s %s was already stored; returning its result", kind, stream_id)
+                    return earlier
+                row = await head.fetchone()
                 assert row is not None
                 actual, other_kind, positions = int(row[0]), bool(row[1]), [int(p) for p in row[2]]
                 if other_kind:
                     raise InvalidAppend(f"stream {stream_id} is not a {kind} stream")
                 if actual != request.expected_version:
                     raise ConcurrencyConflict(stream_id, request.expected_version, actual)
-                await self._insert(conn, request, ids, positions)
-                await project(conn, positions)
+                # The read model first: sealing its state finds the citizen's key, which the events' sealing
+                # then reuses (one CitizenKeys per append) instead of looking it up again.
+                keys = CitizenKeys(conn)
+                await project(conn, positions, keys, asked)
+                await self._insert(conn, request, ids, positions, keys)
                 last = positions[-1]
                 # Delivered at commit; listeners must still poll, as a NOTIFY can be lost.
                 await conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(last)))
@@ -215,31 +249,17 @@ class EventStore:
         logger.info("appended %d event(s) to %s %s: version %d, position %d", len(ids), kind, stream_id, version, last)
         return AppendResult(case_version=version, last_global_position=last)
 
-    async def _earlier_result(
-        self, conn: AsyncConnection[Any], request: _Append, ids: list[uuid.UUID]
-    ) -> AppendResult | None:
-        cursor = await conn.execute(
-            "SELECT event_id, case_id, case_version, global_position FROM events WHERE event_id = ANY(%s)",
-            (ids,),
-        )
-        found = {row[0]: row[1:] for row in await cursor.fetchall()}
-        if not found:
-            return None
-        expected = [(request.stream_id, request.expected_version + offset + 1) for offset in range(len(ids))]
-        if [tuple(found[i][:2]) if i in found else None for i in ids] != expected:
-            # Same ids, different place in the stream: the caller reuses ids, which would hide events.
-            raise InvalidAppend(f"event ids of this append to {request.stream_id} were used for other events")
-        return AppendResult(
-            case_version=max(int(v[1]) for v in found.values()),
-            last_global_position=max(int(v[2]) for v in found.values()),
-        )
-
     async def _insert(
-        self, conn: AsyncConnection[Any], request: _Append, ids: list[uuid.UUID], positions: list[int]
+        self,
+        conn: AsyncConnection[Any],
+        request: _Append,
+        ids: list[uuid.UUID],
+        positions: list[int],
+        keys: CitizenKeys,
     ) -> None:
         """Insert the events in version order at the positions allocated for them."""
         metadata = Jsonb(request.metadata.model_dump(mode="json"))
-        keys, kind = CitizenKeys(conn), request.stream_type.value
+        kind = request.stream_type.value
         params = [
             (
                 position,
@@ -292,6 +312,21 @@ class EventStore:
         """Up to `limit` events of every stream with a position above `after_position`, in global order."""
         async with self._pool.connection() as conn:
             return await read_all_on(conn, after_position, limit)
+
+
+def _earlier_result(request: _Append, ids: list[uuid.UUID], rows: list[tuple[Any, ...]]) -> AppendResult | None:
+    """The result of an earlier append with these event ids (a retry), from their stored rows; None if none."""
+    found = {row[0]: row[1:] for row in rows}
+    if not found:
+        return None
+    expected = [(request.stream_id, request.expected_version + offset + 1) for offset in range(len(ids))]
+    if [tuple(found[i][:2]) if i in found else None for i in ids] != expected:
+        # Same ids, different place in the stream: the caller reuses ids, which would hide events.
+        raise InvalidAppend(f"event ids of this append to {request.stream_id} were used for other events")
+    return AppendResult(
+        case_version=max(int(v[1]) for v in found.values()),
+        last_global_position=max(int(v[2]) for v in found.values()),
+    )
 
 
 async def read_all_on(

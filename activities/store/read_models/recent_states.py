@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, AsyncCursor, sql
 
 from activities.store.table_projection import S, TableProjection
 
@@ -59,17 +59,23 @@ class RecentStates(Generic[S]):
     def forget(self, stream_id: str) -> None:
         self._states.pop(stream_id, None)
 
-    async def states(self, conn: AsyncConnection[Any], stream_ids: list[str]) -> dict[str, S]:
-        """The streams' current states: remembered where the row is still the one remembered, else reloaded
-        (`TableProjection.load_states`). Run inside the append's transaction, after the stream's lock."""
-        remembered = {stream_id: self._states[stream_id] for stream_id in stream_ids if stream_id in self._states}
+    async def check(self, conn: AsyncConnection[Any], stream_ids: list[str]) -> AsyncCursor[Any] | None:
+        """Send the query that tells whether the remembered states are still the rows (None: nothing remembered).
+        Its answer is read by `states`; sent early, it shares a round trip with the append's own checks (pipeline
+        mode). Run inside the append's transaction, after the stream's lock."""
+        remembered = [stream_id for stream_id in stream_ids if stream_id in self._states]
+        return await conn.execute(self._query, (remembered,)) if remembered else None
+
+    async def states(
+        self, conn: AsyncConnection[Any], stream_ids: list[str], checked: AsyncCursor[Any] | None
+    ) -> dict[str, S]:
+        """The streams' current states: remembered where `checked` (this transaction's `check`) shows the row is
+        still the one remembered, else reloaded (`TableProjection.load_states`)."""
         found: dict[str, S] = {}
-        if remembered:
-            cursor = await conn.execute(self._query, (list(remembered),))
-            for stream_id, version, position in await cursor.fetchall():
-                kept = remembered[stream_id]
-                if kept.state.version == version and kept.position == position:
-                    found[stream_id] = kept.state
+        for stream_id, version, position in await checked.fetchall() if checked is not None else []:
+            kept = self._states.get(stream_id)
+            if kept is not None and kept.state.version == version and kept.position == position:
+                found[stream_id] = kept.state
         missing = [stream_id for stream_id in stream_ids if stream_id not in found]
         if missing:
             found.update(await self._projection.load_states(conn, missing))
