@@ -56,7 +56,12 @@ OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 # allocation lock is (7204118, 26).
 _STREAM_LOCK_CLASS = 7_204_119
 # Only rows whose writing transaction is older than every transaction still running: see the module's doc.
-_FINISHED = "(transaction_id IS NULL OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))"
+FINISHED = "(transaction_id IS NULL OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))"
+# The highest position at or below which every event is final (a rebuild fills up to it).
+FINAL_HEAD = (
+    "SELECT coalesce(max(global_position), 0) FROM events"
+    " WHERE (transaction_id IS NULL OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))"
+)
 
 
 class ConcurrencyConflict(Exception):
@@ -346,7 +351,7 @@ async def read_all_on(
 def global_order_after(appends_locked_out: bool = False) -> str:
     """The WHERE ... ORDER BY ... LIMIT of a read in global order after a position (parameters: the position,
     the limit); the one place every reader of the global order gets its safe condition from."""
-    finished = "" if appends_locked_out else f" AND {_FINISHED}"
+    finished = "" if appends_locked_out else f" AND {FINISHED}"
     return f" WHERE global_position > %s{finished} ORDER BY global_position LIMIT %s"
 
 

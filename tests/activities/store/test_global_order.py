@@ -70,21 +70,24 @@ async def _positions_after(pool: Pool, after: int) -> list[int]:
         return [int(row[0]) for row in await cursor.fetchall()]
 
 
-async def test_a_reader_waits_for_a_lower_position_that_commits_after_a_higher_one(pool: Pool) -> None:
-    store = EventStore(pool)
-    after = await head_position(pool)
-    started, release = asyncio.Event(), asyncio.Event()
-    slow = asyncio.create_task(_slow_append(pool, started, release))
-    await started.wait()
+async def test_a_reader_waits_for_a_lower_position_that_commits_after_a_higher_one(postgres_server_url: str) -> None:
+    # A database of its own: the slow append's bare row is no event the other tests' rebuilds could read.
+    async with temporary_pool(postgres_server_url, max_size=4) as pool:
+        store = EventStore(pool)
+        after = await head_position(pool)
+        started, release = asyncio.Event(), asyncio.Event()
+        slow = asyncio.create_task(_slow_append(pool, started, release))
+        await started.wait()
 
-    later = await store.append(make_append(new_case_id(), [plan_received()], 0))  # commits first, higher position
-    held_back = await _positions_after(pool, after)
-    release.set()
-    lower = await slow
+        later = await store.append(make_append(new_case_id(), [plan_received()], 0))  # commits first, higher position
+        held_back = await _positions_after(pool, after)
+        release.set()
+        lower = await slow
+        released = await _positions_after(pool, after)
 
     assert lower < later.last_global_position
     assert held_back == []  # not 'later' alone: that would skip 'lower' for good
-    assert await _positions_after(pool, after) == [lower, later.last_global_position]
+    assert released == [lower, later.last_global_position]
 
 
 async def test_positions_are_drawn_with_the_transaction_id_and_release_their_lock(pool: Pool) -> None:
