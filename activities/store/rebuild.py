@@ -104,11 +104,24 @@ async def _streams(
         yield streams
 
 
+def _citizen(stream: list[AnyStoredEvent]) -> str | None:
+    """The CPR the stream's folded state is sealed for (its latest plan's or application's citizen), if any."""
+    for stored in reversed(stream):
+        event: Any = stored.event
+        if isinstance(stored, StoredEvent) and hasattr(event, "plan"):
+            return str(event.plan.patient.cpr)
+        if isinstance(stored, StoredApplicationEvent) and hasattr(event, "application"):
+            return str(event.application.citizen.cpr)
+    return None
+
+
 async def _fold(conn: AsyncConnection[Any], streams: list[list[AnyStoredEvent]]) -> int:
     """Fold complete streams into the rebuild tables (each from its initial state: nothing is reloaded)."""
     cases = [stored for stream in streams for stored in stream if isinstance(stored, StoredEvent)]
     applications = [stored for stream in streams for stored in stream if isinstance(stored, StoredApplicationEvent)]
-    keys = CitizenKeys(conn)  # one per batch: each citizen's key looked up once for all their rows
+    keys = CitizenKeys(conn)  # one per batch: every citizen's key held for sealing in one statement
+    await keys.hold_for_cprs([cpr for stream in streams if (cpr := _citizen(stream)) is not None])
+    await keys.of_streams([stream[0].case_id for stream in streams])  # their links exist: not inserted again
     await CASES.project(conn, cases, CASES_MODEL.rebuild_table, loaded={}, keys=keys)
     await APPLICATIONS.project(conn, applications, APPLICATIONS_MODEL.rebuild_table, loaded={}, keys=keys)
     history = [
