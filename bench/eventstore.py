@@ -41,7 +41,8 @@ from eventsourcing.domain import Aggregate, event
 from activities.platform.db import open_pool
 from activities.store.eventstore import EventStore
 from tests.conftest import temporary_database
-from tests.support.factories import make_append, new_case_id, plan_received
+from tests.support.factories import make_append, make_plan, new_case_id, plan_received
+from tests.support.retention_helpers import new_cpr
 from workflows.domain.events import CitizenContacted
 from workflows.domain.model import ContactChannel
 
@@ -74,8 +75,10 @@ async def _store(url: str, writers: int, per_writer: int) -> float:
         await pool.wait()  # the connections opened before the clock starts, as the library's and raw's are
 
         async def write() -> None:
-            case_id = new_case_id()
-            await store.append(make_append(case_id, [plan_received()], 0))
+            case_id, citizen = new_case_id(), {"cpr": new_cpr(), "name": "Testa Testesen"}
+            # Each case its own citizen, as in life (one citizen's key shared by every writer would make each
+            # append's hold on it a multixact).
+            await store.append(make_append(case_id, [plan_received(make_plan(patient=citizen))], 0))
             for version in range(1, per_writer):
                 await store.append(make_append(case_id, [_contacted(version)], version))
 

@@ -205,46 +205,50 @@ class EventStore:
         try:
             # Pipeline mode: statements whose answers are not needed yet go out without waiting, so an append costs
             # a few round trips rather than one per statement; an error still rolls the whole transaction back.
-            async with self._pool.connection() as conn, conn.transaction(), conn.pipeline():
-                # One round trip: the stream's own lock (to the end of the transaction: appends to one stream
-                # queue, others don't), then, each statement seeing what committed before it, the retry check,
-                # the version check with the positions drawn, and whether the state this process remembers is
-                # still the read model's. A retry or a conflict leaves its positions as holes, which readers pass
-                # over like those of a rolled-back append.
-                await conn.execute(
-                    "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true),"
-                    " pg_advisory_xact_lock(%s, hashtext(%s))",
-                    (self._lock_timeout, self._statement_timeout, _STREAM_LOCK_CLASS, stream_id),
-                )
-                stored = await conn.execute(
-                    "SELECT event_id, case_id, case_version, global_position FROM events WHERE event_id = ANY(%s)",
-                    (ids,),
-                )
-                head = await conn.execute(
-                    "SELECT coalesce(max(case_version), 0), coalesce(bool_or(stream_type <> %s), false),"
-                    " events_allocate_positions(%s) FROM events WHERE case_id = %s",
-                    (kind, len(ids), stream_id),
-                )
-                asked = await prefetch(conn)
-                earlier = _earlier_result(request, ids, await stored.fetchall())
-                if earlier is not None:
-                    logger.info("append to %s %s was already stored; returning its result", kind, stream_id)
-                    return earlier
-                row = await head.fetchone()
-                assert row is not None
-                actual, other_kind, positions = int(row[0]), bool(row[1]), [int(p) for p in row[2]]
-                if other_kind:
-                    raise InvalidAppend(f"stream {stream_id} is not a {kind} stream")
-                if actual != request.expected_version:
-                    raise ConcurrencyConflict(stream_id, request.expected_version, actual)
-                # The read model first: sealing its state finds the citizen's key, which the events' sealing
-                # then reuses (one CitizenKeys per append) instead of looking it up again.
-                keys = CitizenKeys(conn)
-                await project(conn, positions, keys, asked)
-                await self._insert(conn, request, ids, positions, keys)
-                last = positions[-1]
-                # Delivered at commit; listeners must still poll, as a NOTIFY can be lost.
-                await conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(last)))
+            async with self._pool.connection() as conn, conn.pipeline():
+                async with conn.transaction():
+                    # One round trip: the stream's own lock (to the end of the transaction: appends to one stream
+                    # queue, others don't), then, each statement seeing what committed before it, the retry check,
+                    # the version check with the positions drawn, and whether the state this process remembers is
+                    # still the read model's. A retry or a conflict leaves its positions as holes, which readers pass
+                    # over like those of a rolled-back append.
+                    await conn.execute(
+                        "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true),"
+                        " pg_advisory_xact_lock(%s, hashtext(%s))",
+                        (self._lock_timeout, self._statement_timeout, _STREAM_LOCK_CLASS, stream_id),
+                    )
+                    stored = await conn.execute(
+                        "SELECT event_id, case_id, case_version, global_position FROM events WHERE event_id = ANY(%s)",
+                        (ids,),
+                    )
+                    head = await conn.execute(
+                        "SELECT coalesce(max(case_version), 0), coalesce(bool_or(stream_type <> %s), false),"
+                        " events_allocate_positions(%s) FROM events WHERE case_id = %s",
+                        (kind, len(ids), stream_id),
+                    )
+                    asked = await prefetch(conn)
+                    earlier = _earlier_result(request, ids, await stored.fetchall())
+                    if earlier is not None:
+                        logger.info("append to %s %s was already stored; returning its result", kind, stream_id)
+                        return earlier
+                    row = await head.fetchone()
+                    assert row is not None
+                    actual, other_kind, positions = int(row[0]), bool(row[1]), [int(p) for p in row[2]]
+                    if other_kind:
+                        raise InvalidAppend(f"stream {stream_id} is not a {kind} stream")
+                    if actual != request.expected_version:
+                        raise ConcurrencyConflict(stream_id, request.expected_version, actual)
+                    # The read model first: sealing its state finds the citizen's key, which the events' sealing
+                    # then reuses (one CitizenKeys per append) instead of looking it up again.
+                    keys = CitizenKeys(conn)
+                    await project(conn, positions, keys, asked)
+                    await self._insert(conn, request, ids, positions, keys)
+                    last = positions[-1]
+                # After the commit, in a transaction of its own (no write, so no WAL flush): a NOTIFY in the
+                # append's transaction would take PostgreSQL's notify lock from before its commit to after its
+                # flush, serialising every append's commit again. Listeners must still poll: a NOTIFY can be lost.
+                async with conn.transaction():
+                    await conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, str(last)))
         except BaseException:
             # What this process remembers of the stream may be ahead of what committed.
             self._cases.forget(stream_id)
