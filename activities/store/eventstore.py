@@ -40,7 +40,7 @@ from activities.store.stored_events import StoredEvent as StoredEvent  # re-expo
 from activities.store.table_projection import inserted
 from workflows.contracts.store import AppendApplicationEvents, AppendCaseEvents, AppendResult, EventMetadata
 from workflows.domain.applications.events import ApplicationEvent
-from workflows.domain.events import CaseEvent
+from workflows.domain.events import CaseEvent, PlanReceived, PlanReplaced
 
 logger = logging.getLogger(__name__)
 
@@ -93,11 +93,11 @@ class _Append:
 # What a stream kind's projection asks of the database before the append (sent in the append's first round
 # trip, after its stream lock: pipeline mode), then how it folds the appended events into the kind's read model,
 # given their positions, the operation's citizen keys and what was asked (in the append's transaction).
-_Prefetch = Callable[[AsyncConnection[Any]], Awaitable[Any]]
+_Prefetch = Callable[[AsyncConnection[Any], CitizenKeys], Awaitable[Any]]
 _Project = Callable[[AsyncConnection[Any], list[int], CitizenKeys, Any], Awaitable[object]]
 
 
-async def _nothing(_: AsyncConnection[Any]) -> None:
+async def _nothing(_: AsyncConnection[Any], __: CitizenKeys) -> None:
     return None
 
 
@@ -132,8 +132,18 @@ class EventStore:
         """
         events, case_id = request.events, request.case_id
 
-        async def prefetch(conn: AsyncConnection[Any]) -> tuple[AsyncCursor[Any] | None, AsyncCursor[Any]]:
-            return await self._cases.check(conn, [case_id]), await send_current_facts(conn, [case_id])
+        async def prefetch(
+            conn: AsyncConnection[Any], keys: CitizenKeys
+        ) -> tuple[AsyncCursor[Any] | None, AsyncCursor[Any]]:
+            checked, facts = await self._cases.check(conn, [case_id]), await send_current_facts(conn, [case_id])
+            # The citizen the case's state will be sealed for (the latest plan's: this append's, or the state this
+            # process remembers), their key held in the same round trip rather than one of its own.
+            plans = [event.plan for event in events if isinstance(event, PlanReceived | PlanReplaced)]
+            remembered = self._cases.remembered(case_id)
+            plan = plans[-1] if plans else (remembered.plan if remembered is not None else None)
+            if plan is not None:
+                await keys.hold_for_cprs([plan.patient.cpr])
+            return checked, facts
 
         async def project(
             conn: AsyncConnection[Any],
@@ -158,7 +168,7 @@ class EventStore:
         """`append` for an application stream; its events are folded into the `applications` read model."""
         events, application_id = request.events, request.application_id
 
-        async def prefetch(conn: AsyncConnection[Any]) -> AsyncCursor[Any] | None:
+        async def prefetch(conn: AsyncConnection[Any], _: CitizenKeys) -> AsyncCursor[Any] | None:
             return await self._applications.check(conn, [application_id])
 
         async def project(
@@ -226,7 +236,10 @@ class EventStore:
                         " events_allocate_positions(%s) FROM events WHERE case_id = %s",
                         (kind, len(ids), stream_id),
                     )
-                    asked = await prefetch(conn)
+                    # The read model is sealed first: sealing its state finds the citizen's key, which the
+                    # events' sealing then reuses (one CitizenKeys per append) instead of looking it up again.
+                    keys = CitizenKeys(conn)
+                    asked = await prefetch(conn, keys)
                     earlier = _earlier_result(request, ids, await stored.fetchall())
                     if earlier is not None:
                         logger.info("append to %s %s was already stored; returning its result", kind, stream_id)
@@ -238,9 +251,6 @@ class EventStore:
                         raise InvalidAppend(f"stream {stream_id} is not a {kind} stream")
                     if actual != request.expected_version:
                         raise ConcurrencyConflict(stream_id, request.expected_version, actual)
-                    # The read model first: sealing its state finds the citizen's key, which the events' sealing
-                    # then reuses (one CitizenKeys per append) instead of looking it up again.
-                    keys = CitizenKeys(conn)
                     await project(conn, positions, keys, asked)
                     await self._insert(conn, request, ids, positions, keys)
                     last = positions[-1]

@@ -56,6 +56,11 @@ class RecentStates(Generic[S]):
         while len(self._states) > self._size:
             self._states.popitem(last=False)
 
+    def remembered(self, stream_id: str) -> S | None:
+        """The state remembered for the stream, whether or not it is still the row's (`states` checks that)."""
+        kept = self._states.get(stream_id)
+        return kept.state if kept is not None else None
+
     def forget(self, stream_id: str) -> None:
         self._states.pop(stream_id, None)
 
