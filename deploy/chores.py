@@ -19,16 +19,14 @@ logger = logging.getLogger("genoptraening.cli")
 
 async def rebuild_read_models(conninfo: str) -> str:
     """Rebuild `cases`, `applications` and the start-guarantee facts (activities.store.rebuild logs events folded)."""
-    # Imported here: the guarantee module builds on the projection's swap, as in activities.store.rebuild.
-    from activities.store.read_models.guarantee_facts_rebuild import rebuild_guarantee_facts
-    from activities.store.rebuild import rebuild_applications_projection, rebuild_cases_projection
+    # Imported here, as the other chores import what only they need.
+    from activities.store.rebuild import rebuild_read_models
 
     started = time.monotonic()
     pool = await open_pool(conninfo, max_size=2, application_name="genoptraening-rebuild")
     try:
-        cases = await rebuild_cases_projection(pool)
-        applications = await rebuild_applications_projection(pool)
-        facts = await rebuild_guarantee_facts(pool)
+        rebuilt = await rebuild_read_models(pool)  # one pass over the events for all three
+        cases, applications, facts = rebuilt.cases, rebuilt.applications, rebuilt.facts
     finally:
         await pool.close()
     return (

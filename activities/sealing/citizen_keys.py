@@ -134,7 +134,8 @@ ON CONFLICT (lookup_hash) DO NOTHING
 """
 
 
-def _row(row: Sequence[Any]) -> CitizenKeyRow:
+def key_row(row: Sequence[Any]) -> CitizenKeyRow:
+    """A key from the columns key_id, key_version, kek_id, wrapped_key (in that order)."""
     return CitizenKeyRow(row[0], int(row[1]), row[2], bytes(row[3]) if row[3] is not None else None)
 
 
@@ -147,7 +148,7 @@ async def find_key(
     key that a new case is being sealed with (it re-checks the citizen's cases after taking the row)."""
     cursor = await conn.execute(_HOLD_BY_HASH if lock else _SELECT_BY_HASH, (config.lookup_hash(cpr),))
     row = await cursor.fetchone()
-    return _row(row) if row else None
+    return key_row(row) if row else None
 
 
 async def key_for(conn: AsyncConnection[Any], config: CitizenKeyConfig, cpr: str) -> CitizenKeyRow:
@@ -165,7 +166,7 @@ async def key_for(conn: AsyncConnection[Any], config: CitizenKeyConfig, cpr: str
 async def key_by_id(conn: AsyncConnection[Any], key_id: uuid.UUID) -> CitizenKeyRow | None:
     cursor = await conn.execute(_SELECT_BY_ID, (key_id,))
     row = await cursor.fetchone()
-    return _row(row) if row else None
+    return key_row(row) if row else None
 
 
 async def hold_for_destruction(conn: AsyncConnection[Any], key_id: uuid.UUID) -> bool | None:
@@ -196,7 +197,7 @@ async def rewrap_keys(conn: AsyncConnection[Any], config: CitizenKeyConfig, batc
             " WHERE wrapped_key IS NOT NULL AND kek_id <> %s ORDER BY key_id LIMIT %s",
             (current, batch_size),
         )
-        rows = [_row(row) for row in await cursor.fetchall()]
+        rows = [key_row(row) for row in await cursor.fetchall()]
         if not rows:
             return done
         for row in rows:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import uuid
 from base64 import b64decode, b64encode
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -28,7 +29,7 @@ from activities.sealing.citizen_cipher import (
     seal_with_key,
     sealed_key_id,
 )
-from activities.sealing.citizen_keys import CitizenKeyConfig, CitizenKeyRow, key_by_id, key_for
+from activities.sealing.citizen_keys import CitizenKeyConfig, CitizenKeyRow, key_by_id, key_for, key_row
 from activities.sealing.field_paths import ErasedField, locations, segments, value_at
 from activities.sealing.personal_fields import ERASED_TEXT, BodyFields, Erased
 
@@ -52,12 +53,43 @@ class CitizenKeys:
         self._by_cpr: dict[str, CitizenKeyRow] = {}
         self._by_id: dict[uuid.UUID, CitizenKeyRow | None] = {}
         self._linked: set[tuple[str, uuid.UUID]] = set()
+        self._stream_keys: dict[str, uuid.UUID] = {}  # linked in this operation: the stream's latest link
 
     async def for_cpr(self, cpr: str) -> CitizenKeyRow:
         digits = cpr.replace("-", "")
         if digits not in self._by_cpr:
-            self._by_cpr[digits] = await key_for(self.conn, self.config, digits)
+            found = await key_for(self.conn, self.config, digits)
+            self._by_cpr[digits] = self._by_id[found.key_id] = found
         return self._by_cpr[digits]
+
+    async def hold_for_cprs(self, cprs: Sequence[str]) -> None:
+        """`for_cpr` for many citizens in one statement (a rebuild's batch): each live key found is held for
+        sealing and remembered; a citizen without one is left to `for_cpr`, which makes it."""
+        digits = list({cpr.replace("-", "") for cpr in cprs} - set(self._by_cpr))
+        if not digits:
+            return
+        cursor = await self.conn.execute(
+            "SELECT x.digits, key.key_id, key.key_version, key.kek_id, key.wrapped_key"
+            " FROM unnest(%s::text[], %s::bytea[]) AS x(digits, lookup_hash),"
+            " LATERAL hold_citizen_key_for_sealing(x.lookup_hash) AS key WHERE key.key_id IS NOT NULL",
+            (digits, [self.config.lookup_hash(one) for one in digits]),
+        )
+        for row in await cursor.fetchall():
+            found = key_row(row[1:])
+            self._by_cpr[row[0]] = self._by_id[found.key_id] = found
+
+    async def of_streams(self, stream_ids: Sequence[str]) -> None:
+        """Look up the keys the streams are linked to in one statement (a batch), so opening their events asks
+        no more per key, and sealing for them links nothing already linked."""
+        cursor = await self.conn.execute(
+            "SELECT link.stream_id, key.key_id, key.key_version, key.kek_id, key.wrapped_key"
+            " FROM citizen_streams AS link JOIN citizen_keys AS key USING (key_id) WHERE link.stream_id = ANY(%s)",
+            (list(stream_ids),),
+        )
+        for row in await cursor.fetchall():
+            found = key_row(row[1:])
+            self._by_id[found.key_id] = found
+            self._linked.add((row[0], found.key_id))
 
     async def by_id(self, key_id: uuid.UUID) -> CitizenKeyRow | None:
         if key_id not in self._by_id:
@@ -66,6 +98,8 @@ class CitizenKeys:
 
     async def of_stream(self, stream_id: str) -> CitizenKeyRow | None:
         """The key of the citizen the stream was last linked to (a replacing plan may name another)."""
+        if stream_id in self._stream_keys:  # linked by this operation, so the latest link
+            return await self.by_id(self._stream_keys[stream_id])
         cursor = await self.conn.execute(
             "SELECT key_id FROM citizen_streams WHERE stream_id = %s ORDER BY linked_at DESC, key_id LIMIT 1",
             (stream_id,),
@@ -74,6 +108,7 @@ class CitizenKeys:
         return await self.by_id(row[0]) if row else None
 
     async def link(self, stream_id: str, stream_type: str, key_id: uuid.UUID) -> None:
+        self._stream_keys[stream_id] = key_id
         if (stream_id, key_id) in self._linked:
             return
         await self.conn.execute(

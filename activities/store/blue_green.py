@@ -1,17 +1,14 @@
-"""The blue/green swap every read-model rebuild ends with: a rebuilt table takes the live one's place, with the
-live one's indexes and grants, in the caller's transaction (after the events lock, so nothing commits between the
-catch-up and the swap). `activities.store.rebuild` rebuilds `cases` and `applications` with it,
-`activities.store.read_models.guarantee_facts_rebuild` the start-guarantee facts."""
+"""The blue/green swap a read-model rebuild ends with: a rebuilt table takes the live one's place, with the live
+one's indexes and grants, in the caller's transaction (after the events lock, so nothing commits between the
+catch-up and the swap). `activities.store.rebuild` rebuilds `cases`, `applications` and the start-guarantee facts
+with it."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection, sql
-
-from activities.store.stored_events import AnyStoredEvent
 
 _PRIVILEGES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"})
 
@@ -24,11 +21,10 @@ class RebuildResult:
 
 @dataclass(frozen=True)
 class RebuiltTable:
-    """A read model's table, how its rows are keyed, and how a batch of events folds into a table of its shape."""
+    """A read model's table and the column its rows are keyed by."""
 
     table: str
     key: str
-    fold: Callable[[AsyncConnection[Any], Sequence[AnyStoredEvent], str], Awaitable[None]]
 
     @property
     def rebuild_table(self) -> str:

@@ -133,6 +133,8 @@ def body_fields(stream_type: str, event_type: str) -> BodyFields:
 async def open_rows(conn: AsyncConnection[Any], rows: Sequence[dict[str, Any]]) -> list[list[ErasedField]]:
     """Open the sealed personal fields of `rows` (in place); per row, the fields that read as erased."""
     keys = CitizenKeys(conn)
+    if len(rows) > 1:  # the keys of all their streams in one query, not one query per citizen
+        await keys.of_streams(list({row["case_id"] for row in rows}))
     opened: list[list[ErasedField]] = []
     for row in rows:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Generic, Protocol, TypeVar
 
 from psycopg import AsyncConnection, sql
@@ -83,18 +84,8 @@ class TableProjection(Generic[S, E]):
     personal: BodyFields | None = None
     stream_type: str = "case"
 
-    def _upsert(self, table: str) -> sql.Composed:
-        columns = [sql.Identifier(name) for name in self.columns]
-        updates = [sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n)) for n in self.columns if n != self.key]
-        return sql.SQL(
-            "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        ).format(
-            table=sql.Identifier(table),
-            columns=sql.SQL(", ").join(columns),
-            values=sql.SQL(", ").join(sql.Placeholder(name) for name in self.columns),
-            key=sql.Identifier(self.key),
-            updates=sql.SQL(", ").join(updates),
-        )
+    def _upsert(self, table: str) -> bytes:
+        return _upsert_sql(table, self.key, self.columns)
 
     async def load_states(
         self, conn: AsyncConnection[Any], ids: Sequence[str], table: str | None = None
@@ -126,12 +117,13 @@ class TableProjection(Generic[S, E]):
         events: Sequence[ProjectableEvent[E]],
         table: str | None = None,
         loaded: dict[str, S] | None = None,
+        keys: CitizenKeys | None = None,
     ) -> list[S]:
         """Fold `events` (in global order) into the table's rows; returns the new states of the touched streams.
 
         Events a row already contains are skipped, so replaying an overlapping batch is harmless. The
         caller owns the transaction. `loaded`: the touched streams' rows, if the caller already read them
-        (`load_states`, in this transaction).
+        (`load_states`, in this transaction). `keys`: the operation's citizen keys, if the caller has them.
         """
         target = table or self.table
         by_stream: dict[str, list[ProjectableEvent[E]]] = {}
@@ -140,7 +132,7 @@ class TableProjection(Generic[S, E]):
         if not by_stream:
             return []
         states = loaded if loaded is not None else await self.load_states(conn, list(by_stream), target)
-        keys = CitizenKeys(conn)
+        keys = keys or CitizenKeys(conn)
         rows: list[dict[str, Any]] = []
         new_states: list[S] = []
         for stream_id, stream in by_stream.items():
@@ -158,3 +150,20 @@ class TableProjection(Generic[S, E]):
             async with conn.cursor() as cursor:
                 await cursor.executemany(self._upsert(target), rows)
         return new_states
+
+
+@cache
+def _upsert_sql(table: str, key: str, columns: tuple[str, ...]) -> bytes:
+    """The upsert of a read model's row, composed once per table (composing it per append cost ~1 ms)."""
+    updates = [sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in columns if name != key]
+    return (
+        sql.SQL("INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {updates}")
+        .format(
+            table=sql.Identifier(table),
+            columns=sql.SQL(", ").join(sql.Identifier(name) for name in columns),
+            values=sql.SQL(", ").join(sql.Placeholder(name) for name in columns),
+            key=sql.Identifier(key),
+            updates=sql.SQL(", ").join(updates),
+        )
+        .as_bytes(None)
+    )

@@ -11,6 +11,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from activities.sealing.personal_data import CitizenKeys
 from activities.sealing.personal_fields import APPLICATION_STATE
 from activities.store.table_projection import ProjectableEvent, TableProjection
 from workflows.domain.applications.deadlines import next_deadline
@@ -85,6 +86,9 @@ async def project_applications(
     conn: AsyncConnection[Any],
     events: Sequence[ProjectableEvent[ApplicationEvent]],
     table: str = APPLICATIONS_TABLE,
+    loaded: dict[str, ApplicationState] | None = None,
+    keys: CitizenKeys | None = None,
 ) -> list[ApplicationState]:
-    """Fold application events (in global order) into `table`'s rows. The caller owns the transaction."""
-    return await APPLICATIONS.project(conn, events, table)
+    """Fold application events (in global order) into `table`'s rows. The caller owns the transaction;
+    `loaded` are the touched applications' states if it has them already."""
+    return await APPLICATIONS.project(conn, events, table, loaded, keys)

@@ -14,6 +14,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from activities.sealing.personal_data import CitizenKeys
 from activities.sealing.personal_fields import CASE_STATE
 from activities.store.table_projection import ProjectableEvent, TableProjection
 from activities.store.table_projection import ProjectionGap as ProjectionGap  # where callers have always found it
@@ -118,13 +119,14 @@ async def project_cases(
     events: Sequence[ProjectableEvent[CaseEvent]],
     table: str = CASES_TABLE,
     loaded: dict[str, CaseState] | None = None,
+    keys: CitizenKeys | None = None,
 ) -> list[CaseState]:
     """Fold case events (in global order) into `table`'s rows; returns the new states of the touched cases.
 
     Events the row already contains are skipped, so replaying an overlapping batch is harmless.
     The caller owns the transaction; `loaded` are the touched cases' rows if it read them already.
     """
-    states = await CASES.project(conn, events, table, loaded)
+    states = await CASES.project(conn, events, table, loaded, keys)
     await index_plans(conn, events)
     return states
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, AsyncCursor, sql
 from psycopg.rows import args_row
 
 from activities.store.table_projection import ProjectableEvent
@@ -73,10 +74,24 @@ async def current_facts(
     conn: AsyncConnection[Any], case_ids: Sequence[str], table: str = FACTS_TABLE
 ) -> dict[str, dict[str, PlanFact]]:
     """The current version of every plan fact of the cases, by case and plan id."""
-    query = sql.SQL("SELECT {columns} FROM {table} WHERE case_id = ANY(%s) AND superseded_at IS NULL").format(
-        columns=sql.SQL(_FACT_COLUMNS), table=sql.Identifier(table)
-    )
-    cursor = await conn.execute(query, (list(case_ids),))
+    return await facts_of(await send_current_facts(conn, case_ids, table))
+
+
+async def send_current_facts(
+    conn: AsyncConnection[Any], case_ids: Sequence[str], table: str = FACTS_TABLE
+) -> AsyncCursor[Any]:
+    """`current_facts`' query, sent without waiting for its answer (in pipeline mode it shares a round trip with
+    what follows); `facts_of` reads the answer."""
+    return await conn.execute(_current_facts_query(table), (list(case_ids),))
+
+
+@cache
+def _current_facts_query(table: str) -> bytes:
+    query = sql.SQL("SELECT {columns} FROM {table} WHERE case_id = ANY(%s) AND superseded_at IS NULL")
+    return query.format(columns=sql.SQL(_FACT_COLUMNS), table=sql.Identifier(table)).as_bytes(None)
+
+
+async def facts_of(cursor: AsyncCursor[Any]) -> dict[str, dict[str, PlanFact]]:
     found: dict[str, dict[str, PlanFact]] = {}
     for row in await cursor.fetchall():
         fact = fact_from_row(row)
@@ -133,16 +148,21 @@ def fold_into(state: CaseState, facts: dict[str, PlanFact], events: Sequence[Cas
 
 
 async def project_guarantee_facts(
-    conn: AsyncConnection[Any], events: Sequence[ProjectableEvent[CaseEvent]], prior: dict[str, CaseState]
+    conn: AsyncConnection[Any],
+    events: Sequence[ProjectableEvent[CaseEvent]],
+    prior: dict[str, CaseState],
+    existing: dict[str, dict[str, PlanFact]] | None = None,
 ) -> None:
-    """Fold an append's case events into the facts; `prior` are the cases' states before it (the `cases` rows).
-    The caller owns the transaction (the append's)."""
+    """Fold an append's case events into the facts; `prior` are the cases' states before it (the `cases` rows),
+    `existing` the cases' current facts if the caller read them (`current_facts`). The caller owns the
+    transaction (the append's)."""
     by_case: dict[str, list[ProjectableEvent[CaseEvent]]] = {}
     for stored in events:
         by_case.setdefault(stored.case_id, []).append(stored)
     if not by_case:
         return
-    existing = await current_facts(conn, list(by_case))
+    if existing is None:
+        existing = await current_facts(conn, list(by_case))
     changed: list[tuple[PlanFact, int]] = []
     for case_id, stream in by_case.items():
         state = prior.get(case_id) or CaseState(case_id=case_id)

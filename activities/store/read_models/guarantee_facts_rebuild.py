@@ -1,9 +1,10 @@
-"""The start-guarantee facts from the events alone: the blue/green rebuild of `start_guarantee_facts`, and the
-facts as they stood at a time, folded straight from the store (what the read model must always agree with).
+"""The start-guarantee facts from the events alone: a case stream's fact history (what the one-pass rebuild of
+`activities.store.rebuild` writes), and the facts as they stood at a time, folded straight from the store (what
+the read model must always agree with).
 
-Both read the case streams in (case, version) order, one keyset batch at a time, and fold each case with
-`workflows.domain.guarantee.facts.advance`. The events of one append share their `recorded_at`; a fact gets a
-version per append, as the inline projection gives it, so a rebuilt table equals the one written inline.
+Both fold each case with `workflows.domain.guarantee.facts.advance`, its stream in version order. The events of
+one append share their `recorded_at`; a fact gets a version per append, as the inline projection gives it, so a
+rebuilt table equals the one written inline.
 """
 
 from __future__ import annotations
@@ -17,20 +18,12 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
 from activities.platform.db import Pool
-from activities.store.blue_green import RebuildResult, RebuiltTable, swap_in
-from activities.store.read_models.guarantee_facts import FACTS_TABLE, fold_into, insert_history
+from activities.store.read_models.guarantee_facts import fold_into
 from activities.store.stored_events import SELECT_EVENTS, StoredEvent, stored_events
 from workflows.domain.guarantee.facts import PlanFact
 from workflows.domain.state import CaseState
 
 logger = logging.getLogger(__name__)
-
-
-async def _nothing(*_: object) -> None:
-    return None
-
-
-FACTS = RebuiltTable(FACTS_TABLE, "fact_id", _nothing)
 
 
 async def _case_streams(
@@ -104,7 +97,7 @@ async def facts_from_events(pool: Pool, as_of: datetime | None = None) -> list[P
     return found
 
 
-def _history(stream: list[StoredEvent]) -> list[tuple[PlanFact, int, datetime, datetime | None]]:
+def case_history(stream: list[StoredEvent]) -> list[tuple[PlanFact, int, datetime, datetime | None]]:
     """The case's fact versions, each superseded when the next version of its plan was recorded."""
     versions = _versions(stream)
     history = []
@@ -112,49 +105,3 @@ def _history(stream: list[StoredEvent]) -> list[tuple[PlanFact, int, datetime, d
         later = (at for other, _, at in versions[index + 1 :] if other.plan_id == fact.plan_id)
         history.append((fact, version, recorded_at, next(later, None)))
     return history
-
-
-async def _fill(conn: AsyncConnection[Any], table: str, **bounds: Any) -> None:
-    pending: list[tuple[PlanFact, int, datetime, datetime | None]] = []
-    async for stream in _case_streams(conn, **bounds):
-        pending.extend(_history(stream))
-        if len(pending) >= 1000:
-            await insert_history(conn, pending, table)
-            pending = []
-    await insert_history(conn, pending, table)
-
-
-async def rebuild_guarantee_facts(pool: Pool, *, lock_timeout: str = "30s") -> RebuildResult:
-    """Rebuild `start_guarantee_facts` from every case stream and swap it in; appends wait only for the swap."""
-    rebuilt = FACTS.rebuild_table
-    async with pool.connection() as conn:
-        async with conn.transaction():
-            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(rebuilt)))
-            create = "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (fact_id))"
-            await conn.execute(sql.SQL(create).format(sql.Identifier(rebuilt), sql.Identifier(FACTS_TABLE)))
-            cursor = await conn.execute("SELECT coalesce(max(global_position), 0) FROM events")
-            row = await cursor.fetchone()
-            position = int(row[0]) if row else 0
-        async with conn.transaction():
-            await _fill(conn, rebuilt, up_to_position=position)
-        logger.info("%s rebuild filled up to position %d; swapping", FACTS_TABLE, position)
-        async with conn.transaction():
-            await conn.execute("SELECT set_config('lock_timeout', %s, true)", (lock_timeout,))
-            await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")  # the appends' lock: nothing commits meanwhile
-            cursor = await conn.execute(
-                "SELECT DISTINCT case_id FROM events WHERE global_position > %s AND stream_type = 'case'", (position,)
-            )
-            late = [str(found[0]) for found in await cursor.fetchall()]
-            if late:  # cases appended to during the fill: folded again from their whole streams
-                await conn.execute(
-                    sql.SQL("DELETE FROM {} WHERE case_id = ANY(%s)").format(sql.Identifier(rebuilt)), (late,)
-                )
-                await _fill(conn, rebuilt, case_ids=late)
-            await swap_in(conn, FACTS)
-            cursor = await conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(FACTS_TABLE)))
-            counted = await cursor.fetchone()
-            cursor = await conn.execute("SELECT coalesce(max(global_position), 0) FROM events")
-            head = await cursor.fetchone()
-    result = RebuildResult(cases=int(counted[0]) if counted else 0, position=int(head[0]) if head else 0)
-    logger.info("%s rebuilt: %d fact version(s) up to position %d", FACTS_TABLE, result.cases, result.position)
-    return result

@@ -13,7 +13,8 @@ import pytest_asyncio
 from activities.platform.db import Pool, open_pool
 from activities.store.eventstore import EventStore
 from activities.store.read_models.guarantee_facts import read_facts
-from activities.store.read_models.guarantee_facts_rebuild import facts_from_events, rebuild_guarantee_facts
+from activities.store.read_models.guarantee_facts_rebuild import facts_from_events
+from activities.store.rebuild import rebuild_guarantee_facts
 from tests.support.guarantee_scenario import EXPECTED_AFTER_CORRECTION, EXPECTED_BEFORE_CORRECTION, correct_error, play
 from workflows.domain.guarantee.facts import Outcome, PlanEnd, PlanFact, miss_reason, outcome
 from workflows.domain.guarantee.tally import tally
