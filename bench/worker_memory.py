@@ -1,15 +1,17 @@
 """The worker's memory per cached case: what MAX_CACHED_WORKFLOWS costs.
 
-    .venv/bin/python -m bench.worker_memory --cases 300 --cache 1000
+    .venv/bin/python -m bench.worker_memory --cases 300 --cache 1000 --reference-cache 10
     .venv/bin/python -m bench.worker_memory --smoke                     # what `make test` runs
 
-On a stack of its own (`bench.stack`: the worker as its own process, with MAX_CACHED_WORKFLOWS=`--cache`), the
-hospital sends `--warm` plans and the bench waits for them to settle, so every module is imported and every model
-built; the worker's resident memory (VmRSS of its process) is the base. Then `--cases` more plans, settled, and
-the worker's memory again. Each open case stays in the worker's cache (its workflow waits for the caseworker), with
-whatever workflows its messages left running; the growth over the base, divided by the cases, is the memory per
-cached case, and divided by the running workflows Temporal counts, per cached workflow. `--cases` + `--warm` must
-stay within `--cache`, or evicted cases make the figure too small. Figures go to docs/benchmarks.md.
+Two stacks of the bench's own side by side (`bench.stack`: each worker its own process), one whose worker caches
+`--cache` workflow runs and the reference, whose worker caches `--reference-cache`. On each, the hospital sends
+`--warm` plans and the bench waits for them to settle, so every module is imported and every model built; the
+worker's resident memory (VmRSS) is the base. Then `--cases` more plans, settled, and the worker's memory again. An
+open case stays in the first worker's cache (its workflow waits for the caseworker), so its growth over the base,
+per running workflow added, is what a cached case costs with what grows anyway (the allocator, the key cache);
+the reference, which cannot cache them, gives the latter, and the difference is the memory per cached case.
+`--cases` + `--warm` must stay within `--cache`, or evicted cases make the figure too small. Figures go to
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -48,28 +51,57 @@ async def cases_in(http: httpx.AsyncClient, at: Target, count: int, concurrency:
     return len(case_ids)
 
 
-async def run(args: argparse.Namespace) -> None:
-    environment = {"MAX_CACHED_WORKFLOWS": str(args.cache)}
-    async with target(args, environment) as at:
+@dataclass(frozen=True)
+class Growth:
+    kib: int  # the worker's resident memory, grown from the base
+    workflows: int  # running workflows added (an open case is one; an intake that answered 503 may still add one)
+    cases: int  # plans taken
+
+    @property
+    def per_workflow(self) -> float:
+        return self.kib / max(self.workflows, 1)
+
+
+async def measured(args: argparse.Namespace, cache: int, label: str) -> Growth:
+    """The worker's growth over `args.cases` cases on a stack of its own with MAX_CACHED_WORKFLOWS=`cache`."""
+    async with target(args, {"MAX_CACHED_WORKFLOWS": str(cache)}) as at:
         if at.worker_pid is None:
             raise SystemExit("bench.worker_memory reads its own worker's memory: run it without --api")
-        print(f"worker memory: {args.warm} cases to warm up, then {args.cases}; MAX_CACHED_WORKFLOWS={args.cache}")
         async with httpx.AsyncClient(base_url=at.api, timeout=60) as http:
             await cases_in(http, at, args.warm, args.concurrency)
             base, base_workflows = resident_kib(at.worker_pid), await running_workflows(at)
-            print(f"  after warm-up: {base / 1024:.1f} MiB, {base_workflows} workflows running", flush=True)
+            print(f"  {label}: after warm-up {base / 1024:.1f} MiB, {base_workflows} workflows running", flush=True)
             cases = await cases_in(http, at, args.cases, args.concurrency)
             after, workflows = resident_kib(at.worker_pid), await running_workflows(at)
-        grown = after - base
-        added = workflows - base_workflows
-        print(f"  after {cases} more cases: {after / 1024:.1f} MiB, {workflows} workflows running")
-        if workflows > args.cache:
-            print(f"  warning: {workflows} running workflows exceed the cache of {args.cache}: some were evicted")
-        print(f"memory per cached case:     {grown / cases:.0f} KiB ({grown / 1024:.1f} MiB for {cases})")
-        if added:
-            print(f"memory per cached workflow: {grown / added:.0f} KiB ({added} workflows added)")
-        load = os.getloadavg()
-        print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"  {label}: after {cases} more cases {after / 1024:.1f} MiB, {workflows} workflows running", flush=True)
+    if cache >= args.cases + args.warm and workflows > cache:
+        print(f"  {label}: warning: {workflows} running workflows exceed the cache: some were evicted")
+    return Growth(after - base, workflows - base_workflows, cases)
+
+
+async def run(args: argparse.Namespace) -> None:
+    print(
+        f"worker memory: {args.warm} cases to warm up, then {args.cases}; MAX_CACHED_WORKFLOWS={args.cache}, "
+        f"and alongside, the reference at {args.reference_cache}"
+    )
+    # Both stacks at once, so the machine's load is the same for the figure and its reference.
+    cached, reference = await asyncio.gather(
+        measured(args, args.cache, f"cache {args.cache}"),
+        measured(
+            argparse.Namespace(**{**vars(args), "log": None}), args.reference_cache, f"cache {args.reference_cache}"
+        ),
+    )
+    for label, growth in ((f"cache {args.cache}", cached), (f"cache {args.reference_cache}", reference)):
+        print(
+            f"{label}: grew {growth.kib / 1024:.1f} MiB for {growth.workflows} workflows ({growth.cases} cases taken): "
+            f"{growth.per_workflow:.0f} KiB per workflow"
+        )
+    print(
+        f"memory per cached case (one workflow each), net of what grows without the cache: "
+        f"{cached.per_workflow - reference.per_workflow:.0f} KiB (goal <= 200 KB)"
+    )
+    load = os.getloadavg()
+    print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -78,6 +110,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cases", type=int, default=300, help="cases measured after the warm-up")
     parser.add_argument("--warm", type=int, default=20, help="cases before the base is read")
     parser.add_argument("--cache", type=int, default=1000, help="the worker's MAX_CACHED_WORKFLOWS")
+    parser.add_argument(
+        "--reference-cache", type=int, default=10, help="the reference worker's, run alongside: what grows uncached"
+    )
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--smoke", action="store_true", help="a few cases, to show the bench still runs")
     args = parser.parse_args(argv)

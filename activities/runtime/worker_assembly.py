@@ -14,8 +14,7 @@ from typing import Any
 
 import psycopg
 from temporalio.client import Client
-from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 
 from activities.intake.vans_door import vans_ggop_door
 from activities.kl_gateway.activities import KlGatewayActivities
@@ -44,9 +43,6 @@ from workflows.scheduled.kl_gateway_report import KlGatewayReportWorkflow
 from workflows.scheduled.retention_sweep import RetentionSweepWorkflow
 
 logger = logging.getLogger("genoptraening.worker")
-
-# Modules the sandbox shares between workflow runs instead of importing them again for each (`workflow_runner`).
-PASSED_THROUGH: tuple[str, ...] = ("workflows",)
 
 
 async def _connect(settings: Settings) -> tuple[Client, Pool]:
@@ -77,12 +73,15 @@ def kl_gateway_activities(pool: Pool, settings: Settings) -> list[Callable[..., 
     return [parts.begin_runs, parts.report_batch, parts.finish_run]
 
 
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandbox every workflow runs in. Its defaults re-import, for each cached run, every module not passed
-    through; the domain and contract modules are pure (pydantic and the standard library only: the import contract
-    `workflows.domain` in pyproject.toml) and keep no state between calls, so they are passed through: one copy
-    of their models for the whole worker, not one per cached case."""
-    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH))
+def workflow_runner() -> WorkflowRunner:
+    """The service's workflows run without the SDK's sandbox. The sandbox re-imports, for each cached run, every
+    module not passed through, and checks calls (the clock, randomness, I/O) only in those: the service's workflow
+    modules already import their shell, contracts and domain through `imports_passed_through`, so it checked only the
+    thin top modules, at the price of their own copy and its pydantic models per cached case (393 KiB per case in
+    all), and with the `workflows` package passed through it checked nothing and still cost ~65 KiB per case
+    (docs/benchmarks.md, "Worker memory per cached case"). The checks stay where they catch mistakes before
+    production: every test's worker and every replay of tests/histories/ run the default sandbox."""
+    return UnsandboxedWorkflowRunner()
 
 
 @dataclass(frozen=True)

@@ -25,4 +25,5 @@ def test_commands_runs_with_its_reference(run_bench: RunBench) -> None:
 
 def test_worker_memory_reads_its_workers_memory(run_bench: RunBench) -> None:
     output = run_bench("bench.worker_memory", "--smoke")
-    assert "memory per cached case:" in output
+    assert "memory per cached case" in output
+    assert "KiB per workflow" in output  # the worker and its reference both measured
