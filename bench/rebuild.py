@@ -39,8 +39,7 @@ from tests.support.retention_helpers import new_cpr, new_name
 
 EVENTS_PER_CASE = 8  # tests.support.factories.lifecycle_batches: a whole almen case
 _COPY = (
-    "COPY events (event_id, case_id, case_version, event_type, payload, metadata, occurred_at, recorded_at)"
-    " FROM STDIN"
+    "COPY events (event_id, case_id, case_version, event_type, payload, metadata, occurred_at, recorded_at) FROM STDIN"
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg import sql
@@ -114,6 +115,11 @@ async def find_plan(pool: Pool, sending_hospital_sor_id: str, plan_id: str) -> d
 
 async def case_timeline(pool: Pool, case_id: str) -> list[StoredEvent]:
     return await EventStore(pool).read_stream(case_id)
+
+
+async def case_events_of(pool: Pool, case_id: str, event_types: Sequence[str]) -> list[StoredEvent]:
+    """The case's events of these types only (e.g. its notes), without reading and opening the rest."""
+    return await EventStore(pool).read_stream_events_of(case_id, event_types)
 
 
 async def upsert_municipality(

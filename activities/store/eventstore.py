@@ -308,12 +308,16 @@ class EventStore:
         assert row is not None
         return AppendResult(case_version=row[0], last_global_position=row[1])
 
-    async def _read(self, stream_id: str, kind: StreamType) -> list[AnyStoredEvent]:
+    async def _read(
+        self, stream_id: str, kind: StreamType, event_types: Sequence[str] | None = None
+    ) -> list[AnyStoredEvent]:
+        of_types = "" if event_types is None else " AND event_type = ANY(%s)"
+        arguments: tuple[Any, ...] = (stream_id, kind.value) + (() if event_types is None else (list(event_types),))
         async with self._pool.connection() as conn:
             async with conn.cursor(row_factory=dict_row) as cursor:
                 await cursor.execute(
-                    SELECT_EVENTS + " WHERE case_id = %s AND stream_type = %s ORDER BY case_version",
-                    (stream_id, kind.value),
+                    SELECT_EVENTS + " WHERE case_id = %s AND stream_type = %s" + of_types + " ORDER BY case_version",
+                    arguments,
                 )
                 rows = await cursor.fetchall()
             return await stored_events(conn, rows)
@@ -321,6 +325,11 @@ class EventStore:
     async def read_stream(self, case_id: str) -> list[StoredEvent]:
         """A case's events in version order (nothing for an application's id)."""
         return [event for event in await self._read(case_id, StreamType.CASE) if isinstance(event, StoredEvent)]
+
+    async def read_stream_events_of(self, case_id: str, event_types: Sequence[str]) -> list[StoredEvent]:
+        """A case's events of these types only, in version order: only they are read and opened."""
+        events = await self._read(case_id, StreamType.CASE, event_types)
+        return [event for event in events if isinstance(event, StoredEvent)]
 
     async def read_application_stream(self, application_id: str) -> list[StoredApplicationEvent]:
         """An application's events in version order (nothing for a case's id)."""

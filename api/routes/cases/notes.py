@@ -29,6 +29,9 @@ router = APIRouter(prefix="/cases/{case_id}/notes", tags=["cases"])
 _NOTE_IDS = uuid.UUID("0b6f3c52-5d0e-4b8e-9a53-6b1f1e7c9d21")
 
 
+NOTE_ADDED = "NoteAdded"
+
+
 def notes_of(events: list[StoredEvent]) -> list[Note]:
     """The case's notes in the order written, each with the notes that correct it."""
     added = [(stored, stored.event) for stored in events if isinstance(stored.event, NoteAdded)]
@@ -58,7 +61,7 @@ async def add_note(body: NoteRequest, case: CaseCommandDep) -> Note:
     await seen_caseworker(case.pool, case.principal)
     note_id = str(uuid.uuid5(_NOTE_IDS, f"{case.case_id}:{case.idempotency_key}"))
     await case.send("notes", CaseWorkflow.add_note, AddNote, note_id=note_id, **body.model_dump())
-    notes = notes_of(await case_queries.case_timeline(case.pool, str(case.case_id)))
+    notes = notes_of(await case_queries.case_events_of(case.pool, str(case.case_id), [NOTE_ADDED]))
     return next(note for note in notes if note.note_id == note_id)
 
 
@@ -68,5 +71,5 @@ async def list_notes(case_id: CaseIdPath, request: Request, pool: PoolDep, princ
     responsible municipality."""
     await visible_case(request, pool, principal, str(case_id), AccessAction.READ, Role.CASEWORKER)
     await seen_caseworker(pool, principal)
-    notes = notes_of(await case_queries.case_timeline(pool, str(case_id)))
+    notes = notes_of(await case_queries.case_events_of(pool, str(case_id), [NOTE_ADDED]))
     return NoteList(case_id=str(case_id), notes=notes)

@@ -39,6 +39,19 @@ async def test_appended_events_read_back_in_order(pool: Pool) -> None:
     assert stream[0].payload["plan"]["patient"]["cpr"] == "2509479989"
 
 
+async def test_a_stream_read_by_event_type_holds_only_those_events_in_order(pool: Pool) -> None:
+    store, case_id = EventStore(pool), new_case_id()
+    await append_all(store, case_id, lifecycle_batches(case_id))
+    stream = await store.read_stream(case_id)
+    wanted = {"PlanReceived", "CitizenContacted"}
+
+    chosen = await store.read_stream_events_of(case_id, sorted(wanted))
+
+    assert [stored.case_version for stored in chosen] == [s.case_version for s in stream if s.event_type in wanted]
+    assert {stored.event_type for stored in chosen} == wanted
+    assert await store.read_stream_events_of(case_id, ["NoteAdded"]) == []
+
+
 async def test_wrong_expected_version_conflicts_and_writes_nothing(pool: Pool) -> None:
     store, case_id = EventStore(pool), new_case_id()
     first, *rest = lifecycle_batches(case_id)
