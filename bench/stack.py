@@ -191,13 +191,15 @@ def _ready(url: str) -> bool:
         return False
 
 
-def _child(argv: list[str], env: dict[str, str], log: IO[bytes], **kwargs: Any) -> subprocess.Popen[bytes]:
+def child_process(argv: list[str], env: dict[str, str], log: IO[bytes], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """A service process (`python -m ...`) in a session of its own, its output to `log` (also the tests' stacks)."""
     return subprocess.Popen(
         [sys.executable, *argv], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
     )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as an orchestrator stops it; killed if it has not stopped within its graceful shutdown."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -216,11 +218,11 @@ def _serving(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, int]]:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", 0))
         listener.listen(128)
-        worker = _child(["-m", "activities.runtime.worker"], env, log)
-        stack.callback(_stop, worker)
+        worker = child_process(["-m", "activities.runtime.worker"], env, log)
+        stack.callback(stop_process, worker)
         api_argv = ["-m", "uvicorn", "api.main:app", "--fd", str(listener.fileno()), "--no-access-log"]
-        api = _child(api_argv, env, log, pass_fds=(listener.fileno(),))
-        stack.callback(_stop, api)
+        api = child_process(api_argv, env, log, pass_fds=(listener.fileno(),))
+        stack.callback(stop_process, api)
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         probes = (f"{url}/readyz", f"http://127.0.0.1:{env['WORKER_HEALTH_PORT']}/readyz")  # the worker polls
         deadline = time.monotonic() + 90

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from annotated_types import MaxLen
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from workflows.domain.applications.commands import Application, ClosureTerms, DecisionTerms, ReassessmentTerms
 from workflows.domain.inputs import (
@@ -29,6 +30,23 @@ class RequestBody(BaseModel):
     @classmethod
     def _no_control_characters(cls, data: Any) -> Any:
         return refuse_control_characters(data)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lengths_before_trimming(cls, data: Any) -> Any:
+        """A string longer than its field's `maxLength` is refused as the document says, naming the field, even when
+        trimming would bring it within the bound (pydantic trims first, then counts)."""
+        if not isinstance(data, dict):
+            return data
+        errors: list[Any] = []
+        for name, field in cls.model_fields.items():
+            value = data.get(field.alias or name)
+            limit = next((rule.max_length for rule in field.metadata if isinstance(rule, MaxLen)), None)
+            if isinstance(value, str) and limit is not None and len(value) > limit:
+                errors.append({"type": "string_too_long", "loc": (name,), "input": value, "ctx": {"max_length": limit}})
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
 
     @model_validator(mode="after")
     def _dates_in_calendar(self) -> RequestBody:

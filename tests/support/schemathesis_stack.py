@@ -8,22 +8,21 @@ the roles that make them in production, all in one organisation (`tests.support.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from activities.sealing.payload_codec import new_key_ring_entry
 from api.auth.principal import Role
+from bench.stack import child_process, stop_process
 from tests.support.api_helpers import danish_today
 from tests.support.application_factories import application_payload
 from tests.support.auth_helpers import bearer, test_issuer
@@ -41,22 +40,6 @@ class Seeded:
     application_ids: list[str] = field(default_factory=list)
     municipality_codes: list[str] = field(default_factory=list)
     provider_ids: list[str] = field(default_factory=list)
-
-
-def _child(argv: list[str], env: dict[str, str], log: IO[bytes], **kwargs: Any) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *argv], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @contextmanager
@@ -80,11 +63,11 @@ def serving_stack(database_url: str, temporal_address: str, log_path: Path) -> I
         listener.bind(("127.0.0.1", 0))
         listener.listen(128)
         port = listener.getsockname()[1]
-        worker = _child(["-m", "activities.runtime.worker"], env, log)
-        stack.callback(_stop, worker)
+        worker = child_process(["-m", "activities.runtime.worker"], env, log)
+        stack.callback(stop_process, worker)
         api_argv = ["-m", "uvicorn", "api.main:app", "--fd", str(listener.fileno()), "--no-access-log"]
-        api = _child(api_argv, env, log, pass_fds=(listener.fileno(),))
-        stack.callback(_stop, api)
+        api = child_process(api_argv, env, log, pass_fds=(listener.fileno(),))
+        stack.callback(stop_process, api)
         base_url = f"http://127.0.0.1:{port}"
         _wait_until_healthy(base_url, api, worker, log_path)
         yield base_url
