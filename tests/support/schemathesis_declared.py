@@ -48,6 +48,8 @@ DECLARED: dict[str, tuple[str, ...]] = {
     "POST /cases/{case_id}/reclassification": ("sub_level",),
     "POST /cases/{case_id}/contact": ("contacted_at", "informed_of_provider_choices"),
     "POST /cases/{case_id}/notes": ("corrects_note_id",),
+    # The case: a first appointment not before the plan was received, nor before the plan allows the start.
+    "POST /cases/{case_id}/start-offer": ("first_appointment_on",),
     # The clock: a transport request not dated in the future.
     "POST /cases/{case_id}/transport-request": ("requested_on",),
     "POST /cases/{case_id}/warnings/{warning_id}/seen": ("warning_id",),

@@ -84,7 +84,9 @@ async def offer_start(
     body: StartOfferRequest,
     case: CaseCommandDep,
 ) -> CaseView:
-    """A first appointment after the start guarantee (SUL §140 stk. 4) opens the citizen's free choice."""
+    """A first appointment after the start guarantee (SUL §140 stk. 4) opens the citizen's free choice. **422**
+    naming `first_appointment_on` for a date before the municipality received the plan, or before the plan allows
+    training to start."""
     return await case.send("start-offer", CaseWorkflow.offer_start, OfferStart, **body.model_dump())
 
 

@@ -14,7 +14,14 @@ from activities.platform.db import Pool
 from activities.sealing.citizen_keys import destroy_key
 from activities.sealing.personal_fields import ERASED_TEXT
 from api.auth.principal import Role
-from tests.support.api_helpers import Api, fresh_plan, post_plan, running_api, unused_municipality
+from tests.support.api_helpers import (
+    Api,
+    fresh_plan,
+    post_plan,
+    running_api,
+    unused_municipality,
+    wait_for_messages_settled,
+)
 from tests.support.auth_helpers import bearer
 from tests.support.retention_helpers import new_cpr, new_name
 from tests.support.rulebook_api_helpers import field_names, of_type, timeline
@@ -42,6 +49,9 @@ async def new_case(api: Api, municipality: str) -> str:
     created = await post_plan(api.http, fresh_plan(home_municipality_code=municipality, patient=patient))
     assert created.status_code == 201, created.text
     case_id: str = created.json()["case_id"]
+    # The citizen's letter goes out beside the case (its MessageSent moves the version): let it, so a test that
+    # compares versions compares the caseworkers' own.
+    await wait_for_messages_settled(api.http, case_id)
     return case_id
 
 
