@@ -209,21 +209,29 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
+def start_worker_and_api(
+    stack: ExitStack, env: dict[str, str], log_path: Path
+) -> tuple[str, subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+    """The service's worker and API as child processes (stopped when `stack` closes), the API on a free loopback
+    port it is handed as a listening socket; the API's URL and both processes, not yet known to be healthy."""
+    log = stack.enter_context(log_path.open("wb"))
+    listener = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    worker = child_process(["-m", "activities.runtime.worker"], env, log)
+    stack.callback(stop_process, worker)
+    api_argv = ["-m", "uvicorn", "api.main:app", "--fd", str(listener.fileno()), "--no-access-log"]
+    api = child_process(api_argv, env, log, pass_fds=(listener.fileno(),))
+    stack.callback(stop_process, api)
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", worker, api
+
+
 @contextmanager
 def _serving(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, int]]:
     """The worker and the API on a free loopback port; yields the API's URL and the worker's pid once healthy."""
     with ExitStack() as stack:
-        log = stack.enter_context(log_path.open("wb"))
-        listener = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(128)
-        worker = child_process(["-m", "activities.runtime.worker"], env, log)
-        stack.callback(stop_process, worker)
-        api_argv = ["-m", "uvicorn", "api.main:app", "--fd", str(listener.fileno()), "--no-access-log"]
-        api = child_process(api_argv, env, log, pass_fds=(listener.fileno(),))
-        stack.callback(stop_process, api)
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        url, worker, api = start_worker_and_api(stack, env, log_path)
         probes = (f"{url}/readyz", f"http://127.0.0.1:{env['WORKER_HEALTH_PORT']}/readyz")  # the worker polls
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and api.poll() is None and worker.poll() is None:

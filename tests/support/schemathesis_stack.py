@@ -8,7 +8,6 @@ the roles that make them in production, all in one organisation (`tests.support.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -22,7 +21,7 @@ import httpx
 
 from activities.sealing.payload_codec import new_key_ring_entry
 from api.auth.principal import Role
-from bench.stack import child_process, stop_process
+from bench.stack import start_worker_and_api
 from tests.support.api_helpers import danish_today
 from tests.support.application_factories import application_payload
 from tests.support.auth_helpers import bearer, test_issuer
@@ -57,18 +56,7 @@ def serving_stack(database_url: str, temporal_address: str, log_path: Path) -> I
         "CODEC_AUTH_REQUIRED": "true",  # /codec too takes a token, whatever the shell says
     }
     with ExitStack() as stack:
-        log = stack.enter_context(log_path.open("wb"))
-        listener = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(128)
-        port = listener.getsockname()[1]
-        worker = child_process(["-m", "activities.runtime.worker"], env, log)
-        stack.callback(stop_process, worker)
-        api_argv = ["-m", "uvicorn", "api.main:app", "--fd", str(listener.fileno()), "--no-access-log"]
-        api = child_process(api_argv, env, log, pass_fds=(listener.fileno(),))
-        stack.callback(stop_process, api)
-        base_url = f"http://127.0.0.1:{port}"
+        base_url, worker, api = start_worker_and_api(stack, env, log_path)
         _wait_until_healthy(base_url, api, worker, log_path)
         yield base_url
 
