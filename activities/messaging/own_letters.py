@@ -70,11 +70,10 @@ class LetterActivities:
         delivery was sent already."""
         async with self._pool.connection() as conn:
             row = await outbox.delivery_row(conn, request.message_id)
-        if row is not None:
-            if row.resends < request.resend:
-                async with self._pool.connection() as conn:
-                    await outbox.mark_resent(conn, request.message_id, request.resend)
+            if row is not None and row.resends < request.resend:
+                await outbox.mark_resent(conn, request.message_id, request.resend)  # a caseworker's resend
                 return None
+        if row is not None:
             return row.transport_ref if row.resends == request.resend else None
         rendered = await self._render(request)
         async with self._pool.connection() as conn, conn.transaction():
