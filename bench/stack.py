@@ -217,6 +217,10 @@ def start_worker_and_api(
     log = stack.enter_context(log_path.open("wb"))
     listener = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # uvicorn takes a passed socket (`--fd`) for a Unix one and so never sets TCP_NODELAY on what it accepts, as it
+    # does on the sockets of `--host/--port`: each answer's body then waits out the client's delayed ACK (~40 ms
+    # on every keep-alive request). Accepted sockets inherit the option from the listener.
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     worker = child_process(["-m", "activities.runtime.worker"], env, log)
