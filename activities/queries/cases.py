@@ -122,6 +122,13 @@ async def case_events_of(pool: Pool, case_id: str, event_types: Sequence[str]) -
     return await EventStore(pool).read_stream_events_of(case_id, event_types)
 
 
+async def case_events_naming(
+    pool: Pool, case_id: str, event_type: str, fields: Sequence[str], value: str
+) -> list[StoredEvent]:
+    """The case's events of `event_type` that name `value` in one of `fields` (e.g. a note and its corrections)."""
+    return await EventStore(pool).read_stream_events_naming(case_id, event_type, fields, value)
+
+
 async def upsert_municipality(
     pool: Pool,
     code: str,

@@ -309,10 +309,18 @@ class EventStore:
         return AppendResult(case_version=row[0], last_global_position=row[1])
 
     async def _read(
-        self, stream_id: str, kind: StreamType, event_types: Sequence[str] | None = None
+        self,
+        stream_id: str,
+        kind: StreamType,
+        event_types: Sequence[str] | None = None,
+        naming: tuple[Sequence[str], str] | None = None,
     ) -> list[AnyStoredEvent]:
         of_types = "" if event_types is None else " AND event_type = ANY(%s)"
         arguments: tuple[Any, ...] = (stream_id, kind.value) + (() if event_types is None else (list(event_types),))
+        if naming is not None:  # body fields that are never sealed (ids), so they compare as stored
+            fields, value = naming
+            of_types += " AND (" + " OR ".join(["payload ->> %s = %s"] * len(fields)) + ")"
+            arguments += tuple(item for field in fields for item in (field, value))
         async with self._pool.connection() as conn:
             async with conn.cursor(row_factory=dict_row) as cursor:
                 await cursor.execute(
@@ -329,6 +337,14 @@ class EventStore:
     async def read_stream_events_of(self, case_id: str, event_types: Sequence[str]) -> list[StoredEvent]:
         """A case's events of these types only, in version order: only they are read and opened."""
         events = await self._read(case_id, StreamType.CASE, event_types)
+        return [event for event in events if isinstance(event, StoredEvent)]
+
+    async def read_stream_events_naming(
+        self, case_id: str, event_type: str, fields: Sequence[str], value: str
+    ) -> list[StoredEvent]:
+        """A case's events of one type whose body holds `value` in one of `fields` (unsealed ids, such as a note's
+        `note_id` or `corrects_note_id`), in version order: one short read, however long the case's history."""
+        events = await self._read(case_id, StreamType.CASE, [event_type], (fields, value))
         return [event for event in events if isinstance(event, StoredEvent)]
 
     async def read_application_stream(self, application_id: str) -> list[StoredApplicationEvent]:

@@ -61,8 +61,11 @@ async def add_note(body: NoteRequest, case: CaseCommandDep) -> Note:
     await seen_caseworker(case.pool, case.principal)
     note_id = str(uuid.uuid5(_NOTE_IDS, f"{case.case_id}:{case.idempotency_key}"))
     await case.send("notes", CaseWorkflow.add_note, AddNote, note_id=note_id, **body.model_dump())
-    notes = notes_of(await case_queries.case_events_of(case.pool, str(case.case_id), [NOTE_ADDED]))
-    return next(note for note in notes if note.note_id == note_id)
+    # Only the note and the notes correcting it (a retry may come after a correction), not the case's every note.
+    events = await case_queries.case_events_naming(
+        case.pool, str(case.case_id), NOTE_ADDED, ("note_id", "corrects_note_id"), note_id
+    )
+    return next(note for note in notes_of(events) if note.note_id == note_id)
 
 
 @router.get("", summary="The case's notes", responses=problems(404, 422))

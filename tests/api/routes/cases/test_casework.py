@@ -270,6 +270,8 @@ async def test_notes_are_never_edited_only_corrected_and_sealed_like_the_plan(ap
         (note["note_id"], [corrected.json()["note_id"]]),
         (corrected.json()["note_id"], []),
     ]
+    again = await post(api, case_id, "notes", {"text": text}, writer)  # a retry after the correction shows it too
+    assert again.status_code == 201 and again.json()["corrected_by"] == [corrected.json()["note_id"]]
     events = of_type(await timeline(api.http, case_id), "NoteAdded")
     assert [e["data"]["text"] for e in events] == [text, correction["text"]]
     assert events[0]["actor"] == "caseworker:cw-notes"
