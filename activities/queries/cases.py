@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from psycopg import sql
@@ -16,6 +17,7 @@ from activities.sealing.erased_models import load_opened
 from activities.sealing.personal_data import open_state
 from activities.sealing.personal_fields import CASE_STATE
 from activities.store.eventstore import EventStore, StoredEvent
+from workflows.domain.inputs import FROM_STORE
 from workflows.domain.model import ProviderKind
 from workflows.domain.state import CaseState
 
@@ -97,7 +99,7 @@ async def get_case(pool: Pool, case_id: str) -> dict[str, Any] | None:
 
 def case_state(row: dict[str, Any]) -> CaseState:
     """The CaseState of a `get_case` row (an erased field reads `[slettet]`, though its validator would refuse it)."""
-    return load_opened(CaseState.model_validate, row["state"], CASE_STATE)
+    return load_opened(partial(CaseState.model_validate, context=FROM_STORE), row["state"], CASE_STATE)
 
 
 async def find_plan(pool: Pool, sending_hospital_sor_id: str, plan_id: str) -> dict[str, Any] | None:

@@ -5,8 +5,9 @@ value of a dict."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from activities.sealing.personal_fields import Erased
@@ -25,33 +26,42 @@ class ErasedField:
     erased: Erased
 
 
-def segments(pattern: str) -> list[str]:
-    """`plan.diagnoses[].code` -> `["plan", "diagnoses", "[]", "code"]`."""
+@lru_cache(maxsize=1024)
+def segments(pattern: str) -> tuple[str, ...]:
+    """`plan.diagnoses[].code` -> `("plan", "diagnoses", "[]", "code")`. Cached: the table's patterns are few and
+    every sealed body is walked with them (a rebuild opens every event)."""
     out: list[str] = []
     for part in pattern.split("."):
         name = _MARKS.sub("", part)
         if name:
             out.append(name)
         out.extend(_MARKS.findall(part))
-    return out
+    return tuple(out)
 
 
-def locations(node: Any, segments: list[str], at: Path = ()) -> Iterator[tuple[Any, str | int, Path]]:
-    """(container, key, path) of every value the pattern's segments reach in `node`."""
-    if not segments:
-        return
-    head, rest = segments[0], segments[1:]
+def locations(node: Any, segments: Sequence[str], at: Path = ()) -> Iterator[tuple[Any, str | int, Path]]:
+    """(container, key, path) of every value the pattern's segments reach in `node`. Callers may replace the
+    values found (not add or remove keys) while iterating."""
+    if segments:
+        yield from _walk(node, segments, 0, at)
+
+
+def _walk(node: Any, segments: Sequence[str], index: int, at: Path) -> Iterator[tuple[Any, str | int, Path]]:
+    head, last = segments[index], index == len(segments) - 1
+    children: Iterable[tuple[str | int, Any]]
     if head == "[]":
-        children: list[tuple[str | int, Any]] = list(enumerate(node)) if isinstance(node, list) else []
+        children = enumerate(node) if isinstance(node, list) else ()
     elif head == "{}":
-        children = list(node.items()) if isinstance(node, dict) else []
+        children = node.items() if isinstance(node, dict) else ()
+    elif isinstance(node, dict) and head in node:
+        children = ((head, node[head]),)
     else:
-        children = [(head, node[head])] if isinstance(node, dict) and head in node else []
+        return
     for key, child in children:
-        if rest:
-            yield from locations(child, rest, (*at, key))
-        else:
+        if last:
             yield node, key, (*at, key)
+        else:
+            yield from _walk(child, segments, index + 1, (*at, key))
 
 
 def value_at(body: Any, pattern: str) -> Any:

@@ -19,6 +19,7 @@ from workflows.domain.casework.model import (
     NoteAdded,
 )
 from workflows.domain.commands import HospitalRef, ProviderRef
+from workflows.domain.inputs import FROM_STORE
 from workflows.domain.messaging.events import (
     MessageAcknowledged,
     MessageDeliveryFailed,
@@ -277,4 +278,4 @@ EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
 
 def event_from_json(payload: dict[str, object]) -> CaseEvent:
     """Load a stored event body (its `type` field selects the class)."""
-    return EVENT_ADAPTER.validate_python(payload)
+    return EVENT_ADAPTER.validate_python(payload, context=FROM_STORE)

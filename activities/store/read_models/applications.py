@@ -6,6 +6,7 @@ Folded with `workflows.domain.applications.state.fold`, inline in the append tra
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -17,6 +18,7 @@ from activities.store.table_projection import ProjectableEvent, TableProjection
 from workflows.domain.applications.deadlines import next_deadline
 from workflows.domain.applications.events import ApplicationEvent
 from workflows.domain.applications.state import ApplicationState, fold, is_overdue
+from workflows.domain.inputs import FROM_STORE
 
 APPLICATIONS_TABLE = "applications"
 
@@ -73,7 +75,7 @@ APPLICATIONS: TableProjection[ApplicationState, ApplicationEvent] = TableProject
     table=APPLICATIONS_TABLE,
     key="application_id",
     columns=APPLICATION_COLUMNS,
-    load=ApplicationState.model_validate,
+    load=partial(ApplicationState.model_validate, context=FROM_STORE),  # a row PostgreSQL stored: no NUL walk
     initial=lambda application_id: ApplicationState(application_id=application_id),
     fold=fold,
     row=application_row,

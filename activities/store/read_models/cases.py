@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -20,6 +21,7 @@ from activities.store.table_projection import ProjectableEvent, TableProjection
 from activities.store.table_projection import ProjectionGap as ProjectionGap  # where callers have always found it
 from workflows.domain.deadlines import is_overdue, next_deadline
 from workflows.domain.events import CaseEvent, PlanReceived, PlanReplaced
+from workflows.domain.inputs import FROM_STORE
 from workflows.domain.state import CaseState, fold
 
 CASES_TABLE = "cases"
@@ -99,7 +101,7 @@ CASES: TableProjection[CaseState, CaseEvent] = TableProjection(
     table=CASES_TABLE,
     key="case_id",
     columns=CASE_COLUMNS,
-    load=CaseState.model_validate,
+    load=partial(CaseState.model_validate, context=FROM_STORE),  # a row PostgreSQL stored: no NUL walk
     initial=lambda case_id: CaseState(case_id=case_id),
     fold=fold,
     row=case_row,

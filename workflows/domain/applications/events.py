@@ -17,6 +17,7 @@ from workflows.domain.applications.model import (
     DecisionOutcome,
     ReassessmentOutcome,
 )
+from workflows.domain.inputs import FROM_STORE
 from workflows.domain.messaging.events import (
     MessageAcknowledged,
     MessageDeliveryFailed,
@@ -176,4 +177,4 @@ APPLICATION_EVENT_ADAPTER: TypeAdapter[ApplicationEvent] = TypeAdapter(Applicati
 
 def application_event_from_json(payload: dict[str, object]) -> ApplicationEvent:
     """Load a stored application event body (its `type` field selects the class)."""
-    return APPLICATION_EVENT_ADAPTER.validate_python(payload)
+    return APPLICATION_EVENT_ADAPTER.validate_python(payload, context=FROM_STORE)
