@@ -195,6 +195,12 @@ async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[
         _OPERATION_TARGETS["getApplicationLetter"] = {"letter_id": decision_letter}
         # Its decision letter is the message to (try to) resend: 409 for the caseworker, as it has not failed.
         _OPERATION_TARGETS["resendApplicationMessage"] = {"message_id": decision_letter}
+        # transferCase moves a case of its own: the module's rows may run on two workers in any order (make test's
+        # worksteal), and a transfer of the shared case before its closing would put it out of the home
+        # caseworker's scope for every row after it.
+        moved = await post_plan(running.http, fresh_plan(home_municipality_code=home))
+        assert moved.status_code == 201, moved.text
+        _OPERATION_TARGETS["transferCase"] = {"case_id": moved.json()["case_id"]}
         case_id = case.json()["case_id"]
         plan_id = case.json()["plan"]["plan_id"]
         # The first-contact letter every new case sends: a letter to fetch, and a message to (try to) resend.
@@ -242,9 +248,7 @@ def _body(operation_id: str) -> dict[str, Any] | None:
     if operation_id == "receivePlan":
         return fresh_plan(home_municipality_code=_TARGETS["code"])
     if operation_id == "closeCase":
-        # Past the closing check, so the case ends here as it always did: the transfer that follows is then
-        # refused (409), instead of moving the case out of the municipality the later rows address.
-        return {**body, "confirm": True}
+        return {**body, "confirm": True}  # past the closing check, so the case ends here as it always did
     return dict(body)
 
 
