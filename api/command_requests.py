@@ -24,6 +24,7 @@ from activities.commands.options import UpdateOptions
 from activities.commands.refusals import etag
 from activities.platform.db import Pool
 from activities.platform.identity import acted_by
+from activities.queries import cases as case_queries
 from api.auth.dependencies import PrincipalDep
 from api.auth.principal import Principal, Role
 from api.deps import (
@@ -152,7 +153,15 @@ def _shared(context: CommandRequest) -> dict[str, Any]:
 
 
 async def _case_in_scope(case_id: uuid.UUID, context: CommandRequest, *roles: Role) -> CaseCommandRequest:
-    await visible_case(context.request, context.pool, context.principal, str(case_id), AccessAction.CHANGE, *roles)
+    await visible_case(
+        context.request,
+        context.pool,
+        context.principal,
+        str(case_id),
+        AccessAction.CHANGE,
+        *roles,
+        row_of=case_queries.get_case_scope,  # the answer is the Update's result: the whole state is not read here
+    )
     return CaseCommandRequest(**_shared(context), case_id=case_id)
 
 

@@ -4,6 +4,7 @@ place for reads and commands alike."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
@@ -42,12 +43,20 @@ async def _log_look_up(
 
 
 async def visible_case(
-    request: Request, pool: Pool, principal: Principal, case_id: str, action: AccessAction, *roles: Role
+    request: Request,
+    pool: Pool,
+    principal: Principal,
+    case_id: str,
+    action: AccessAction,
+    *roles: Role,
+    row_of: Callable[[Pool, str], Awaitable[dict[str, Any] | None]] = case_queries.get_case,
 ) -> dict[str, Any]:
     """The case's row if the caller, in one of `roles`, may see it; else 404 as if it did not exist (a case of
-    another municipality, or outside the caseworker's organisation unit, is refused and logged alike)."""
+    another municipality, or outside the caseworker's organisation unit, is refused and logged alike). `row_of`
+    reads the row: the whole state by default; a command, which answers from its own result, reads only the scope
+    (`case_queries.get_case_scope`)."""
     require(principal, "read a case" if action is AccessAction.READ else "act on a case", *roles)
-    row = await case_queries.get_case(pool, case_id)
+    row = await row_of(pool, case_id)
     if row is None:
         raise case_not_found(case_id)  # no case: no citizen's data was touched, nothing to log
     visible = sees_case(principal, row, *roles, scope=team_scope(principal, get_app_settings(request)))

@@ -15,7 +15,7 @@ from activities.platform.keyset_pages import newest_first_page
 from activities.queries.case_scope import TeamScope, scope_conditions, scope_params
 from activities.sealing.erased_models import load_opened
 from activities.sealing.personal_data import open_state
-from activities.sealing.personal_fields import CASE_STATE
+from activities.sealing.personal_fields import CASE_CITIZEN, CASE_STATE
 from activities.store.eventstore import EventStore, StoredEvent
 from workflows.domain.inputs import FROM_STORE
 from workflows.domain.model import ProviderKind
@@ -94,6 +94,29 @@ async def get_case(pool: Pool, case_id: str) -> dict[str, Any] | None:
             row = await cur.fetchone()
         if row is not None:
             await open_state(conn, row["state"], CASE_STATE)  # personal fields in clear, or `[slettet]` once erased
+        return row
+
+
+# Of the state, what deciding who may act on the case needs: the plan's sender (a hospital's scope) and the citizen
+# (the access-log row names them). The other sealed fields are neither read nor opened.
+_SCOPE_STATE = sql.SQL(
+    "jsonb_build_object('plan', jsonb_build_object("
+    "'patient', jsonb_build_object('cpr', state #> '{plan,patient,cpr}'),"
+    " 'sending_hospital_sor_id', state #> '{plan,sending_hospital_sor_id}')) AS state"
+)
+
+
+async def get_case_scope(pool: Pool, case_id: str) -> dict[str, Any] | None:
+    """The case's row as a command's scope check needs it: the list columns and, as `state`, only the plan's sender
+    and the citizen's CPR (opened alone, or `[slettet]`), not the whole state `get_case` opens."""
+    async with pool.connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                sql.SQL("SELECT {}, {} FROM cases WHERE case_id = %s").format(_LIST_COLUMNS, _SCOPE_STATE), (case_id,)
+            )
+            row = await cur.fetchone()
+        if row is not None:
+            await open_state(conn, row["state"], CASE_CITIZEN)
         return row
 
 

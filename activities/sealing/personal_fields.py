@@ -221,6 +221,8 @@ CASE_STATE = BodyFields(
     ),
     citizen="plan.patient.cpr",
 )
+# What a command's scope check reads of a case's state (activities.queries.cases.get_case_scope): the citizen only.
+CASE_CITIZEN = BodyFields(personal={"plan.patient.cpr": T}, citizen="plan.patient.cpr")
 APPLICATION_STATE = BodyFields(
     personal={
         "application.citizen.cpr": T,
