@@ -7,6 +7,8 @@ named person or team exists and is active. Refusals are 422 naming the body fiel
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from time import monotonic
 from typing import Any
 
 from activities.platform.db import Pool
@@ -38,6 +40,28 @@ async def seen_caseworker(pool: Pool, principal: Principal) -> dict[str, Any] | 
     return await staff_register.record_seen(
         pool, principal.municipality_code, principal.subject, principal.name, principal.org_unit
     )
+
+
+# A caseworker's commands record them in the register at most once a minute per API process: `last_seen_at` is
+# kept to the minute, and a command does not pay a write transaction of its own each time. A token naming another
+# team or name is recorded at once (it is another key).
+SEEN_RECORD_SECONDS = 60.0
+_recently_recorded: dict[tuple[str, str, str | None, str | None], float] = {}
+
+
+async def note_caseworker_seen(pool: Pool, principal: Principal, *, now: Callable[[], float] = monotonic) -> None:
+    """`seen_caseworker` for a command, which does not read the row: skipped when this process recorded the same
+    token's caseworker within SEEN_RECORD_SECONDS."""
+    if not principal.has(Role.CASEWORKER) or principal.municipality_code is None:
+        return
+    key = (principal.municipality_code, principal.subject, principal.name, principal.org_unit)
+    recorded = _recently_recorded.get(key)
+    if recorded is not None and now() - recorded < SEEN_RECORD_SECONDS:
+        return
+    await seen_caseworker(pool, principal)
+    if len(_recently_recorded) >= 10_000:  # bounded: a process meets a few hundred caseworkers a day
+        _recently_recorded.clear()
+    _recently_recorded[key] = now()
 
 
 async def caller_as_caseworker(pool: Pool, principal: Principal) -> CaseworkerRef:

@@ -14,7 +14,13 @@ from api.command_requests import CaseCommandDep
 from api.http.openapi import problems
 from api.models.cases import CaseView
 from api.models.casework import AssignmentRequest, ClaimRequest, HandOnRequest, ReleaseRequest
-from api.staff import caller_as_caseworker, municipality_of, registered_caseworker, registered_team, seen_caseworker
+from api.staff import (
+    caller_as_caseworker,
+    municipality_of,
+    note_caseworker_seen,
+    registered_caseworker,
+    registered_team,
+)
 from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.casework.model import AssignCase, ClaimCase, HandOnCase, ReleaseCase
 
@@ -27,7 +33,7 @@ async def assign_case(body: AssignmentRequest, case: CaseCommandDep) -> CaseView
     holds it now, e.g. by a team leader. The assignee must be an active caseworker of an active team of the
     register of the case's municipality (**422** naming `assignee` otherwise). Assigning the case to whoever
     holds it already changes nothing."""
-    await seen_caseworker(case.pool, case.principal)
+    await note_caseworker_seen(case.pool, case.principal)
     assignee = await registered_caseworker(case.pool, municipality_of(case), body.assignee, "assignee")
     return await case.send("assignment", CaseWorkflow.assign_case, AssignCase, assignee=assignee, reason=body.reason)
 
@@ -48,7 +54,7 @@ async def hand_on_case(body: HandOnRequest, case: CaseCommandDep) -> CaseView:
     timeline). Name `to_caseworker`, `to_team` or both; each must be active in the staff register of the case's
     municipality (**422** naming `to_caseworker` or `to_team`), and the case must go somewhere else than where
     it is (**422** naming `to_caseworker`). A case nobody holds is assigned instead (**409**)."""
-    await seen_caseworker(case.pool, case.principal)
+    await note_caseworker_seen(case.pool, case.principal)
     municipality = municipality_of(case)
     to_caseworker = (
         await registered_caseworker(case.pool, municipality, body.to_caseworker, "to_caseworker")
@@ -69,5 +75,5 @@ async def hand_on_case(body: HandOnRequest, case: CaseCommandDep) -> CaseView:
 @router.post("/release", summary="Give the case back to its team")
 async def release_case(body: ReleaseRequest, case: CaseCommandDep) -> CaseView:
     """The case goes back to its team's unassigned cases; releasing a case nobody holds changes nothing."""
-    await seen_caseworker(case.pool, case.principal)
+    await note_caseworker_seen(case.pool, case.principal)
     return await case.send("release", CaseWorkflow.release_case, ReleaseCase, reason=body.reason)

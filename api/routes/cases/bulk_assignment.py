@@ -24,7 +24,7 @@ from api.http.openapi import problems
 from api.http.problems import Problem, ProblemError, field_problem, problem_response
 from api.models.casework import BulkAssignmentAnswer, BulkAssignmentRequest, BulkAssignmentResult
 from api.scoped_rows import visible_case
-from api.staff import registered_caseworker, registered_team, seen_caseworker
+from api.staff import note_caseworker_seen, registered_caseworker, registered_team
 from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.casework.model import AssignCase
 from workflows.domain.commands import AssignTeam, Command
@@ -66,7 +66,7 @@ async def assign_cases(
     municipality = _caseworker_municipality(principal)
     if body.assignee is None and body.team is None:
         raise field_problem(("assignee", "name the caseworker (assignee), the team, or both"))
-    await seen_caseworker(pool, principal)
+    await note_caseworker_seen(pool, principal)
     team = await registered_team(pool, municipality, body.team, "team") if body.team is not None else None
     fields: dict[str, Any]
     update: Any

@@ -24,7 +24,7 @@ from api.models.course_commands import (
     TransportAssessmentRequest,
     TransportRequestBody,
 )
-from api.staff import municipality_of, registered_team, seen_caseworker
+from api.staff import municipality_of, note_caseworker_seen, registered_team
 from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.commands import (
     AssessTransport,
@@ -62,7 +62,7 @@ async def assign_team(
     the local sundhedsaftale (no national rule). The team must be active in the staff register of the case's
     municipality (`PUT /municipalities/{code}/teams/{team_id}`, or seen on a caseworker's token; **422** naming
     `team` otherwise). Assigning the same team again changes nothing; whoever holds the case keeps it."""
-    await seen_caseworker(case.pool, case.principal)
+    await note_caseworker_seen(case.pool, case.principal)
     team = await registered_team(case.pool, municipality_of(case), body.team, "team")
     return await case.send("team", CaseWorkflow.assign_team, AssignTeam, team=team.team)
 

@@ -19,7 +19,7 @@ from api.deps import CaseIdPath, PoolDep
 from api.http.openapi import problems
 from api.models.casework import Note, NoteList, NoteRequest
 from api.scoped_rows import visible_case
-from api.staff import seen_caseworker
+from api.staff import note_caseworker_seen
 from workflows.cases.workflow import CaseWorkflow
 from workflows.domain.casework.model import AddNote, NoteAdded
 
@@ -58,7 +58,7 @@ async def add_note(body: NoteRequest, case: CaseCommandDep) -> Note:
     """A note is never changed: to correct one, add a note with `corrects_note_id` (**422** naming
     `corrects_note_id` for a note the case does not have). With an `Idempotency-Key`, a retry answers with the
     same note instead of adding another. The `ETag` is the case's version after the note."""
-    await seen_caseworker(case.pool, case.principal)
+    await note_caseworker_seen(case.pool, case.principal)
     note_id = str(uuid.uuid5(_NOTE_IDS, f"{case.case_id}:{case.idempotency_key}"))
     await case.send("notes", CaseWorkflow.add_note, AddNote, note_id=note_id, **body.model_dump())
     # Only the note and the notes correcting it (a retry may come after a correction), not the case's every note.
@@ -73,6 +73,6 @@ async def list_notes(case_id: CaseIdPath, request: Request, pool: PoolDep, princ
     """Every note in the order written, with who wrote it and which notes correct it. For the caseworkers of the
     responsible municipality."""
     await visible_case(request, pool, principal, str(case_id), AccessAction.READ, Role.CASEWORKER)
-    await seen_caseworker(pool, principal)
+    await note_caseworker_seen(pool, principal)
     notes = notes_of(await case_queries.case_events_of(pool, str(case_id), [NOTE_ADDED]))
     return NoteList(case_id=str(case_id), notes=notes)
