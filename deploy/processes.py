@@ -103,10 +103,18 @@ class ChildSpec:
         return await start_child(self.name, self.argv, self.env, self.stop_timeout)
 
 
+# A wildcard bind address is reached, from this machine, on the loopback address of its family.
+_REACHED_AT = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
 def port_in_use(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+    """True when something accepts connections on `host:port` (IPv4, IPv6 or a name such as `localhost`)."""
+    target = _REACHED_AT.get(host.strip("[]"), host.strip("[]"))
+    try:
+        with socket.create_connection((target, port), timeout=0.5):
+            return True
+    except OSError:  # refused, unreachable, or a name that does not resolve: nothing of ours listens there
+        return False
 
 
 async def wait_for_port(child: Child, host: str, port: int) -> bool:
