@@ -39,7 +39,8 @@ from deploy import temporal_dev_server
 from deploy.binaries import temporal_cli
 from deploy.embedded_postgres import EmbeddedPostgres, service_url, start_embedded_postgres
 from deploy.local_citizen_keys import local_citizen_key_env
-from deploy.processes import Child, ChildSpec, port_in_use, wait_for_port
+from deploy.local_ports import PortPlan
+from deploy.processes import Child, ChildSpec, wait_for_port
 from deploy.supervision import ChildGroup, StopRequested, unless_stopped
 
 # The sender EAN of the GGOP fixtures (tests/fixtures/ggop/): on make run it is the dev hospital token's mailbox,
@@ -125,6 +126,7 @@ class Supervisor:
         self.codec_env: dict[str, str] = {}  # codec local mode for the dev UI (`codec_local_mode_env`)
         self.vans_dir: Path | None = None  # the embedded transports' directories (`_mailboxes`)
         self.spool_dir: Path | None = None
+        self.ports: PortPlan | None = None  # read at start, where a bad setting ends in "Startup failed"
 
     def _on_signal(self, sig: signal.Signals) -> None:
         if self.stop_requested.is_set():
@@ -156,9 +158,9 @@ class Supervisor:
             missing = [module for module in CHILD_MODULES.values() if importlib.util.find_spec(module) is None]
             if missing:
                 raise StartupError(f"module(s) {', '.join(missing)} not found (use --infra-only to run without)")
-            if port_in_use(self.settings.api_host, self.settings.api_port):
-                raise StartupError(f"{self.settings.api_host}:{self.settings.api_port} is in use (set API_PORT)")
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.ports = PortPlan.read(self.settings, services=not self.infra_only)
+        self.ports.require_free()  # before anything starts: one message naming each setting to change
+        env = dict(os.environ, PYTHONUNBUFFERED="1") | self.ports.children_env()
         database_url = self.settings.database_url
         if database_url is None:
             self.postgres = await asyncio.to_thread(start_embedded_postgres, self.data_dir, DATABASE_NAME)
@@ -180,19 +182,19 @@ class Supervisor:
 
     async def _start_temporal(self, env: dict[str, str]) -> ApiSettings:
         """Start the dev server unless TEMPORAL_ADDRESS is set; register the search attributes either way."""
-        temporal = self.settings
-        if not self.settings.temporal_address_is_set:
+        temporal, dev = self.settings, self.ports.dev if self.ports is not None else None
+        if dev is not None:
             for key in _NOT_INHERITED:
                 env.pop(key, None)
             local: dict[str, object] = {key.lower(): None for key in _NOT_INHERITED}
-            local["temporal_address"] = temporal_dev_server.ADDRESS
+            local["temporal_address"] = dev.address
             if self.settings.payload_encryption_keys is None:
                 keys = local_payload_keys(self.data_dir)
                 env["PAYLOAD_ENCRYPTION_KEYS"] = keys
                 local["payload_encryption_keys"] = SecretStr(keys)
                 self.keys_file = self.data_dir / PAYLOAD_KEYS_FILE
             temporal = self.settings.model_copy(update=local)
-            await self._start_dev_server(temporal, env)
+            await self._start_dev_server(temporal, dev, env)
         client = await self._unless_stopped(connect_temporal(temporal))
         try:
             await self._unless_stopped(ensure_search_attributes(client, temporal.temporal_namespace))
@@ -202,17 +204,20 @@ class Supervisor:
             logger.warning("Could not check/register search attributes (%s); see deploy/README.md", err)
         return temporal
 
-    async def _start_dev_server(self, temporal: ApiSettings, env: dict[str, str]) -> None:
-        """Started by `start_dev_server` (which checks its ports first); restarted, if it dies, from the same argv:
+    async def _start_dev_server(
+        self, temporal: ApiSettings, ports: temporal_dev_server.DevServerSettings, env: dict[str, str]
+    ) -> None:
+        """Started by `start_dev_server` (its ports checked by `_start`); restarted, if it dies, from the same argv:
         its state is in DATA_DIR/temporal.sqlite, and worker and API reconnect to it."""
         database, codec = self.data_dir / "temporal.sqlite", codec_endpoint(self.settings)
-        server = await temporal_dev_server.start_dev_server(database, temporal, env, codec_endpoint=codec)
+        server = await temporal_dev_server.start_dev_server(database, temporal, env, ports=ports, codec_endpoint=codec)
 
         async def answers(child: Child) -> bool:
             await temporal_dev_server.wait_until_ready(child, temporal)  # raises if it exits or takes too long
             return True
 
-        argv = temporal_dev_server.dev_server_argv(temporal_cli(), database, temporal.temporal_namespace, codec)
+        namespace = temporal.temporal_namespace
+        argv = temporal_dev_server.dev_server_argv(temporal_cli(), database, namespace, codec, ports=ports)
         spec = ChildSpec(
             server.name,
             argv,
@@ -274,8 +279,8 @@ class Supervisor:
             lines += [f"  Probes       {api}/livez, /readyz; {worker_probes_url()} (deploy/README.md)"]
         if self.settings.temporal_address_is_set:
             lines.append(f"  Temporal     {temporal.temporal_address} (namespace {temporal.temporal_namespace})")
-        else:
-            lines.append(f"  Temporal UI  {temporal_dev_server.UI_URL}  (dev server at {temporal_dev_server.ADDRESS})")
+        elif self.ports is not None and self.ports.dev is not None:
+            lines.append(f"  Temporal UI  {self.ports.dev.ui_url}  (dev server at {self.ports.dev.address})")
             lines.append(f"               state in {self.data_dir / 'temporal.sqlite'}")
             lines.append(f"               decrypts payloads through {codec_endpoint(self.settings)}")
             if self.codec_env or not self.settings.codec_auth_required:

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 from temporalio.service import RPCError
@@ -25,17 +27,42 @@ from activities.platform.logging_setup import wants_json
 from activities.runtime.settings import Settings
 from activities.runtime.temporal_connection import connect_temporal
 from deploy.binaries import temporal_cli
-from deploy.processes import Child, port_in_use, start_child
+from deploy.processes import Child, start_child
 from workflows.shell.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 logger = logging.getLogger(__name__)
 
+# Every port of the dev server, never a setting: its UI decodes payloads without a login (codec local mode).
 HOST = "127.0.0.1"
-PORT = 7233
-UI_PORT = 8233
-ADDRESS = f"{HOST}:{PORT}"
-UI_URL = f"http://{HOST}:{UI_PORT}"
 READY_TIMEOUT_SECONDS = 60.0
+
+
+class DevServerSettings(BaseSettings):
+    """The dev server's ports (TEMPORAL_DEV_PORT, TEMPORAL_DEV_UI_PORT, TEMPORAL_DEV_HTTP_PORT,
+    TEMPORAL_DEV_METRICS_PORT), read only when `make run` starts it, i.e. when TEMPORAL_ADDRESS is unset."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TEMPORAL_DEV_", case_sensitive=False, extra="ignore", frozen=True, hide_input_in_errors=True
+    )
+
+    port: int = Field(default=7233, ge=1, le=65535, description="the frontend (gRPC); worker and API connect here")
+    ui_port: int = Field(default=8233, ge=1, le=65535, description="the Web UI")
+    # 0 leaves the flag out: the dev server takes a free port, so these two can never clash.
+    http_port: int = Field(default=0, ge=0, le=65535, description="the HTTP API; 0: a free port")
+    metrics_port: int = Field(default=0, ge=0, le=65535, description="the server's /metrics; 0: a free port")
+
+    @property
+    def address(self) -> str:
+        """TEMPORAL_ADDRESS for the worker and the API."""
+        return f"{HOST}:{self.port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{HOST}:{self.ui_port}"
+
+
+# The defaults without reading the environment, for callers that name no ports (tests of the argv).
+DEFAULT_PORTS = DevServerSettings.model_construct()
 
 # The type names `temporal server start-dev --search-attribute NAME=TYPE` accepts.
 CLI_TYPE_NAMES: dict[SearchAttributeIndexedValueType, str] = {
@@ -60,9 +87,18 @@ def search_attribute_args(keys: Iterable[SearchAttributeKey[Any]] = ALL_SEARCH_A
     return args
 
 
-def dev_server_argv(cli: Path, database_file: Path, namespace: str, codec_endpoint: str | None = None) -> list[str]:
-    """`temporal server start-dev` on ADDRESS; with `codec_endpoint`, the UI decodes payloads through it."""
+def dev_server_argv(
+    cli: Path,
+    database_file: Path,
+    namespace: str,
+    codec_endpoint: str | None = None,
+    *,
+    ports: DevServerSettings = DEFAULT_PORTS,
+) -> list[str]:
+    """`temporal server start-dev` on `ports`, all on HOST (`--ip` binds the HTTP API, the metrics and the
+    internal services' free ports too); with `codec_endpoint`, the UI decodes payloads through it."""
     codec = ["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []
+    optional = [("--http-port", ports.http_port), ("--metrics-port", ports.metrics_port)]
     return [
         str(cli),
         "server",
@@ -70,11 +106,12 @@ def dev_server_argv(cli: Path, database_file: Path, namespace: str, codec_endpoi
         "--ip",
         HOST,
         "--port",
-        str(PORT),
+        str(ports.port),
         "--ui-ip",
         HOST,  # the UI decodes without a login: loopback only, whatever the defaults become
         "--ui-port",
-        str(UI_PORT),
+        str(ports.ui_port),
+        *[arg for flag, port in optional if port for arg in (flag, str(port))],
         "--db-filename",
         str(database_file),
         "--namespace",
@@ -103,15 +140,15 @@ def codec_local_mode_env(settings: Settings) -> dict[str, str]:
 
 
 async def start_dev_server(
-    database_file: Path, settings: Settings, env: Mapping[str, str], *, codec_endpoint: str | None = None
+    database_file: Path,
+    settings: Settings,
+    env: Mapping[str, str],
+    *,
+    ports: DevServerSettings,
+    codec_endpoint: str | None = None,
 ) -> Child:
-    for port in (PORT, UI_PORT):
-        if port_in_use(HOST, port):
-            raise DevServerError(
-                f"{HOST}:{port} is already in use. Is another Temporal dev server running? Stop it, or set "
-                f"TEMPORAL_ADDRESS={ADDRESS} to use it instead of starting one."
-            )
-    argv = dev_server_argv(temporal_cli(), database_file, settings.temporal_namespace, codec_endpoint)
+    """Start it; the caller has checked that its ports are free (`deploy.local_ports.PortPlan.require_free`)."""
+    argv = dev_server_argv(temporal_cli(), database_file, settings.temporal_namespace, codec_endpoint, ports=ports)
     return await start_child("temporal dev server", argv, env, stop_timeout=15.0)
 
 
@@ -130,5 +167,6 @@ async def wait_until_ready(child: Child, settings: Settings) -> Client:
                 await asyncio.sleep(0.5)
     except TimeoutError as err:
         raise DevServerError(
-            f"The Temporal dev server did not answer on {ADDRESS} within {READY_TIMEOUT_SECONDS:.0f} s: {last_error}"
+            f"The Temporal dev server did not answer on {settings.temporal_address} "
+            f"within {READY_TIMEOUT_SECONDS:.0f} s: {last_error}"
         ) from err
