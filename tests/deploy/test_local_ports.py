@@ -1,8 +1,9 @@
 """`make run`'s ports (`deploy.local_ports`): each a setting, on loopback by default, a taken one named by its
-setting before anything starts."""
+setting before anything starts, and the README's port table the same list as the code's."""
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from deploy import local
 from deploy.local import Supervisor
 from deploy.local_ports import LocalPort, PortPlan, PortsInUseError
 from deploy.temporal_dev_server import DevServerSettings
+from tests.support.paths import ROOT
 
 # Every variable that moves or binds one of the ports: cleared, so the developer's own environment cannot
 # change what these tests see.
@@ -153,6 +155,67 @@ async def test_make_run_stops_before_starting_anything_when_a_port_is_taken(tmp_
     with pytest.raises(PortsInUseError, match=r"\(set API_PORT\)"):
         await supervisor._start()
     assert supervisor.postgres is None and supervisor.group.children == []
+
+
+# The README's port table: | what | port setting | default | address, under `make run` |
+README = ROOT / "README.md"
+SETTING = re.compile(r"`([A-Z][A-Z0-9_]*[A-Z0-9])`")
+
+
+def readme_port_rows() -> list[list[str]]:
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| what | port setting | default |"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_the_readme_port_table_is_the_code_s_list_of_ports() -> None:
+    code = by_setting(PortPlan.read(Settings(), services=True))
+    table = {}
+    for row in readme_port_rows():
+        setting = SETTING.fullmatch(row[1])
+        assert setting is not None, f"one setting in backticks per row: {row}"
+        table[setting.group(1)] = row
+    assert set(table) == set(code)  # every port the code opens is in the table, and nothing else
+    assert set(code) <= settings_fields()  # and each is a variable a settings class reads
+    for name, (_, _, default, address) in table.items():
+        port = code[name]
+        shown = re.match(r"`([^`]*)`", default)
+        assert shown is not None, name
+        if ":" in shown.group(1):  # host and port in one setting
+            assert shown.group(1) == f"{port.host}:{port.port}", name
+        else:
+            assert shown.group(1) == str(port.port), name
+            assert f"`{port.host}`" in address, name  # the address it binds under make run
+
+
+def test_every_setting_the_readme_names_for_ports_and_recipes_exists() -> None:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("### Run it your way")
+    recipes = text[start : text.index("\n## ", start)]
+    table = "\n".join(" | ".join(row) for row in readme_port_rows())
+    named = set(SETTING.findall(table)) | set(re.findall(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b", recipes))
+    assert {"TEMPORAL_ADDRESS", "DATABASE_URL", "MIGRATION_DATABASE_URL", "TEMPORAL_DEV_PORT"} <= named
+    assert named - settings_fields() - read_from_environ() == set()
+
+
+def settings_fields() -> set[str]:
+    """Every environment variable a settings class of `make run`'s processes reads."""
+    names: set[str] = set()
+    for model in (ApiSettings, DevServerSettings, WorkerHealthSettings, ObservabilitySettings):
+        prefix = str(model.model_config.get("env_prefix", ""))
+        names |= {(prefix + field).upper() for field in model.model_fields}
+    return names
+
+
+def read_from_environ() -> set[str]:
+    """The few variables the code reads from os.environ itself, e.g. MIGRATION_DATABASE_URL."""
+    code = " ".join(path.read_text(encoding="utf-8") for path in (ROOT / "activities").rglob("*.py"))
+    return set(re.findall(r'os\.environ\.get\("([A-Z][A-Z0-9_]+)"\)', code))
 
 
 async def test_the_worker_and_api_connect_to_the_dev_server_s_port(
