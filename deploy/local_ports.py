@@ -66,7 +66,7 @@ class PortPlan:
         if self.services:
             ports += self._service_ports()
         if self.dev is not None:
-            hint = f"; is another Temporal dev server running? TEMPORAL_ADDRESS={self.dev.address} would use it"
+            hint = f"Is another Temporal dev server running? TEMPORAL_ADDRESS={self.dev.address} would use it"
             ports += [
                 LocalPort("Temporal dev server frontend", "TEMPORAL_DEV_PORT", DEV_SERVER_HOST, self.dev.port, hint),
                 LocalPort("Temporal UI", "TEMPORAL_DEV_UI_PORT", DEV_SERVER_HOST, self.dev.ui_port, hint),
@@ -97,9 +97,9 @@ class PortPlan:
         """PortsInUseError naming every port that something already listens on, and the setting to change."""
         taken = [port for port in self.ports() if port.port and port_in_use(port.host, port.port)]
         if taken:
-            raise PortsInUseError(
-                "; ".join(f"{port.what} port {port.where} is in use (set {port.setting}){port.hint}" for port in taken)
-            )
+            hints = dict.fromkeys(port.hint for port in taken if port.hint)  # once, however many ports share it
+            message = "; ".join(f"{port.what} port {port.where} is in use (set {port.setting})" for port in taken)
+            raise PortsInUseError(". ".join([message, *hints]))
 
     def children_env(self) -> dict[str, str]:
         """What the worker and the API need to bind and find these ports: the loopback addresses chosen here,

@@ -114,17 +114,16 @@ def test_an_external_temporal_and_infra_only_open_fewer_ports() -> None:
     assert external.dev is None and not any(name.startswith("TEMPORAL_DEV_") for name in by_setting(external))
     assert "TEMPORAL_UI_ORIGIN" not in external.children_env()
     infra = PortPlan.read(Settings(), services=False)
-    assert set(by_setting(infra)) == {"TEMPORAL_DEV_PORT", "TEMPORAL_DEV_UI_PORT", *_optional_dev_ports()}
-
-
-def _optional_dev_ports() -> tuple[str, ...]:
-    return ("TEMPORAL_DEV_HTTP_PORT", "TEMPORAL_DEV_METRICS_PORT")
+    assert {name.removeprefix("TEMPORAL_DEV_") for name in by_setting(infra)} == {
+        "PORT", "UI_PORT", "HTTP_PORT", "METRICS_PORT"
+    }  # fmt: skip
 
 
 def test_ports_in_use_are_named_by_the_setting_that_moves_them(listener: int) -> None:
+    dev = DevServerSettings(port=free_port(), ui_port=listener)
     plan = PortPlan(
         Settings(api_port=listener),
-        DevServerSettings(port=free_port(), ui_port=listener),
+        dev,
         WorkerHealthSettings(host="127.0.0.1", port=0),  # off: nothing to check
         ObservabilitySettings(worker_metrics_host="127.0.0.1", worker_metrics_port=0),
     )
@@ -134,6 +133,8 @@ def test_ports_in_use_are_named_by_the_setting_that_moves_them(listener: int) ->
     assert f"API port 127.0.0.1:{listener} is in use (set API_PORT)" in message
     assert f"Temporal UI port 127.0.0.1:{listener} is in use (set TEMPORAL_DEV_UI_PORT)" in message
     assert "TEMPORAL_DEV_PORT)" not in message and "WORKER_" not in message
+    hint = f"Is another Temporal dev server running? TEMPORAL_ADDRESS=127.0.0.1:{dev.port} would use it"
+    assert message.endswith(f". {hint}") and message.count(hint) == 1
 
 
 def test_free_ports_pass_the_check() -> None:
