@@ -61,7 +61,11 @@ async def test_a_command_no_worker_takes_answers_503_and_the_same_request_later_
             workflows=[CaseWorkflow],
             activities=[store.append_case_events, store.deliver_plan],
         ):
-            again = await post_plan(http, plan)
+            # Sent again as the 503 says, until answered: the first tries may meet the 1 s bound on a busy machine.
+            for _ in range(10):
+                again = await post_plan(http, plan)
+                if again.status_code != 503:
+                    break
             assert again.status_code in (200, 201), again.text
             assert again.json()["plan"]["plan_id"] == plan["plan_id"] and again.json()["version"] >= 1
 
