@@ -40,7 +40,8 @@ from eventsourcing.domain import Aggregate, event
 
 from activities.platform.db import open_pool
 from activities.store.eventstore import EventStore
-from tests.conftest import temporary_database
+from bench.throwaway import use_throwaway_secrets
+from tests.support.databases import temporary_database
 from tests.support.factories import make_append, make_plan, new_case_id, plan_received
 from tests.support.retention_helpers import new_cpr
 from workflows.domain.events import CitizenContacted
@@ -185,6 +186,7 @@ async def run(server_url: str, appends: int, writer_counts: tuple[int, ...] = WR
 
 
 def main() -> None:
+    use_throwaway_secrets()  # before anything seals
     parser = argparse.ArgumentParser(prog="python -m bench.eventstore")
     parser.add_argument("--appends", type=int, default=400, help="events appended per writer count and store")
     parser.add_argument("--smoke", action="store_true", help="a few events only: checks that the bench runs")

@@ -48,7 +48,8 @@ from activities.queries.inbox import (
     view_list,
 )
 from activities.store.read_models.cases import INBOX_NO_DEADLINE
-from tests.conftest import temporary_database
+from bench.throwaway import use_throwaway_secrets
+from tests.support.databases import temporary_database
 from workflows.domain.calendar import end_of_local_day, local_date
 
 logger = logging.getLogger("bench.inbox_views")
@@ -355,6 +356,7 @@ async def run(server_url: str, sizes: list[int], runs: int, open_share: float, s
 
 
 def main(argv: list[str] | None = None) -> None:
+    use_throwaway_secrets()  # before anything seals
     parser = argparse.ArgumentParser(prog="python -m bench.inbox_views")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000], help="cases in the store")
     parser.add_argument("--runs", type=int, default=500, help="timed runs of each view at each size")

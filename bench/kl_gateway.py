@@ -32,8 +32,9 @@ from activities.kl_gateway.rules import check
 from activities.kl_gateway.transport import DirectoryTransport
 from activities.platform.db import Pool, open_pool
 from activities.store.eventstore import EventStore
-from tests.conftest import temporary_database
+from bench.throwaway import use_throwaway_secrets
 from tests.support import kl_gateway_scenarios as s
+from tests.support.databases import temporary_database
 from tests.support.factories import make_append, make_plan
 from tests.support.retention_helpers import new_cpr
 from workflows.contracts.kl_gateway import BatchRequest, RunPlan
@@ -109,6 +110,7 @@ async def stored(server_url: str, citizens: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    use_throwaway_secrets()  # before anything seals
     parser = argparse.ArgumentParser(prog="python -m bench.kl_gateway")
     parser.add_argument("--cases", type=int, default=2_000, help="case streams built in memory")
     parser.add_argument("--stored", type=int, default=200, help="citizens stored and reported through the store")
@@ -118,7 +120,6 @@ def main(argv: list[str] | None = None) -> None:
         args.cases, args.stored = 6, 3
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logger.setLevel(logging.INFO)
-    os.environ.setdefault("ALLOW_UNENCRYPTED_PAYLOADS", "true")  # tests.conftest set the citizen keys' secrets
     in_memory(args.cases)
     if not args.stored:
         return

@@ -33,7 +33,8 @@ from activities.platform.db import Pool, open_pool
 from activities.sealing.personal_data import CitizenKeys
 from activities.store.eventstore import read_all_on, seal_event
 from activities.store.rebuild import rebuild_read_models
-from tests.conftest import temporary_database
+from bench.throwaway import use_throwaway_secrets
+from tests.support.databases import temporary_database
 from tests.support.factories import lifecycle_batches, make_metadata, make_plan
 from tests.support.retention_helpers import new_cpr, new_name
 
@@ -114,6 +115,7 @@ async def run(server_url: str, events: int, repeat: int) -> tuple[float, float]:
 
 
 def main() -> None:
+    use_throwaway_secrets()  # before anything seals
     parser = argparse.ArgumentParser(prog="python -m bench.rebuild")
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each, the best counted")

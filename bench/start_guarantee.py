@@ -29,7 +29,8 @@ from activities.platform.db import Pool, open_pool
 from activities.store.eventstore import EventStore
 from activities.store.read_models.guarantee_facts import read_counted
 from activities.store.read_models.guarantee_facts_rebuild import facts_from_events
-from tests.conftest import temporary_database
+from bench.throwaway import use_throwaway_secrets
+from tests.support.databases import temporary_database
 from tests.support.guarantee_scenario import Citizen
 from workflows.domain.guarantee.tally import tally
 
@@ -139,6 +140,7 @@ async def run(server_url: str, cases: int, municipalities: int, event_cases: int
 
 
 def main(argv: list[str] | None = None) -> None:
+    use_throwaway_secrets()  # before anything seals
     parser = argparse.ArgumentParser(prog="python -m bench.start_guarantee")
     parser.add_argument("--cases", type=int, default=200_000, help="plans in the synthetic national year")
     parser.add_argument("--municipalities", type=int, default=98)

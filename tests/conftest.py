@@ -20,20 +20,15 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 import pytest_asyncio
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from activities.platform.db import Pool, open_pool
 from activities.platform.tracing import configure_tracing
 from activities.sealing.payload_codec import new_key_ring_entry
-from activities.store.migrate import apply_migrations
+from tests.support.databases import drop_templates, temporary_database
 
 # Tests build apps and workers without payload keys (the encryption tests bring their own); a real process
 # refuses to start that way unless told this is a throw-away setup (activities.platform.startup_checks).
@@ -44,76 +39,12 @@ os.environ.setdefault("CITIZEN_KEK_KEYS", new_key_ring_entry(f"test-kek-{secrets
 os.environ.setdefault("CITIZEN_LOOKUP_SECRET", base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
 
 # The process's tracer provider and psycopg's instrumentation, installed before any connection is made, as the API
-# and the worker install theirs at start (activities.runtime.process_observability): tests of traces rely on it,
-# whichever test runs first. Nothing is exported (no OTEL_EXPORTER_OTLP_ENDPOINT).
-configure_tracing("genoptraening-tests")
+# and the worker install theirs at start (activities.runtime.process_observability; they add psycopg's only when
+# exporting): tests of traces rely on it, whichever test runs first. Nothing is exported here.
+configure_tracing("genoptraening-tests", database_spans=True)
 
 # Other fixture modules join here, e.g. "tests.support.temporal_fixtures".
 pytest_plugins: list[str] = ["tests.support.temporal_fixtures", "tests.support.app_role"]
-
-
-def with_database(server_url: str, dbname: str) -> str:
-    """The same server and credentials, another database (URI or key=value conninfo)."""
-    if "://" in server_url:
-        parts = urlsplit(server_url)
-        return urlunsplit(parts._replace(path=f"/{dbname}"))
-    return make_conninfo(server_url, dbname=dbname)
-
-
-# One migrated database per server and run, copied for every test that needs a database of its own: a copy
-# (CREATE DATABASE ... TEMPLATE) instead of 25 migrations each time.
-_TEMPLATES: dict[str, str] = {}
-_TEMPLATE_LOCK = asyncio.Lock()
-
-
-async def migrated_template(server_url: str) -> str:
-    """The name of the run's migrated template database on the server, made on first use."""
-    async with _TEMPLATE_LOCK:
-        name = _TEMPLATES.get(server_url)
-        if name is None:
-            name = f"genop_template_{secrets.token_hex(6)}"
-            async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
-                await admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            await apply_migrations(with_database(server_url, name))
-            _TEMPLATES[server_url] = name
-        return name
-
-
-async def drop_templates(server_url: str) -> None:
-    name = _TEMPLATES.pop(server_url, None)
-    if name is not None:
-        async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
-            await admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@asynccontextmanager
-async def temporary_database(server_url: str, *, migrate: bool = True) -> AsyncIterator[str]:
-    """A new uniquely named database on the server (migrated: a copy of the run's template), dropped on exit even
-    if its users still hang on."""
-    name = f"genop_test_{secrets.token_hex(6)}"
-    template = await migrated_template(server_url) if migrate else None
-    async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
-        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if template is not None:
-            create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
-        await admin.execute(create)
-    url = with_database(server_url, name)
-    try:
-        yield url
-    finally:
-        async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
-            await admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@asynccontextmanager
-async def temporary_pool(server_url: str, *, max_size: int) -> AsyncIterator[Pool]:
-    """A pool on a new migrated database of its own (`temporary_database`), closed and dropped on exit."""
-    async with temporary_database(server_url) as url:
-        opened = await open_pool(url, min_size=1, max_size=max_size)
-        try:
-            yield opened
-        finally:
-            await opened.close()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

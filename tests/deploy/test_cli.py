@@ -18,7 +18,7 @@ from activities.store.eventstore import EventStore
 from activities.store.migrate import load_migrations
 from deploy.embedded_postgres import EmbeddedPostgresMissingError
 from deploy.embedded_postgres import _library as embedded_library
-from tests.conftest import temporary_database
+from tests.support.databases import temporary_database
 from tests.support.factories import lifecycle_batches, new_case_id
 from tests.support.store_helpers import append_all, scalar
 

@@ -20,7 +20,7 @@ from activities.queries.inbox import InboxCaller, InboxFilters, InboxView, count
 from api.auth.access import sees_case, team_scope
 from api.auth.principal import Principal, Role
 from api.settings import ApiSettings
-from tests.conftest import temporary_pool
+from tests.support.databases import temporary_pool
 from tests.support.factories import new_case_id
 
 TEAM_SCOPE = ApiSettings(auth_org_unit_scope="team")

@@ -22,7 +22,7 @@ from activities.platform.db import Pool
 from activities.platform.keyset_pages import InvalidCursor
 from activities.queries.inbox import InboxCaller, InboxFilters, InboxView, due_soon_cutoff, inbox_counts, inbox_page
 from activities.store.read_models.cases import INBOX_NO_DEADLINE
-from tests.conftest import temporary_pool
+from tests.support.databases import temporary_pool
 from tests.support.factories import new_case_id
 from workflows.domain.calendar import DANISH_TIME, end_of_local_day
 

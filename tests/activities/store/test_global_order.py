@@ -8,7 +8,7 @@ import uuid
 
 from activities.platform.db import Pool
 from activities.store.eventstore import EventStore, global_order_after
-from tests.conftest import temporary_pool
+from tests.support.databases import temporary_pool
 from tests.support.factories import make_append, new_case_id, plan_received
 from tests.support.store_helpers import head_position
 

@@ -25,9 +25,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from activities.platform.db import open_pool
 from api.auth.principal import Role
 from api.main import create_app
-from tests.conftest import temporary_database
 from tests.support.api_helpers import api_client, settings_for
 from tests.support.auth_helpers import bearer
+from tests.support.databases import temporary_database
 
 # It starts a server of its own (tests/conftest.py reads the others from their fixtures).
 pytestmark = pytest.mark.postgres

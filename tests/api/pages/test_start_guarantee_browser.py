@@ -46,7 +46,7 @@ def _free_port() -> int:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def served_report(postgres_server_url: str) -> AsyncIterator[str]:
-    from tests.conftest import temporary_pool
+    from tests.support.databases import temporary_pool
 
     async with temporary_pool(postgres_server_url, max_size=4) as pool:
         # Two municipalities, so the national reader's page shows them side by side.

@@ -46,7 +46,7 @@ class Reported:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def reported(postgres_server_url: str) -> AsyncIterator[Reported]:
-    from tests.conftest import temporary_pool
+    from tests.support.databases import temporary_pool
 
     async with temporary_pool(postgres_server_url, max_size=4) as pool:
         citizens = await play(EventStore(pool), HOME, OTHER)
