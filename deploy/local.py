@@ -317,6 +317,10 @@ class Supervisor:
         VansFileDrop(self.vans_dir).ensure_directories()
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         env = {"VANS_DIR": str(self.vans_dir), "DIGITAL_POST_SPOOL_DIR": str(self.spool_dir)}
+        # Letters on make run only reach the local spool: they may name the placeholder sender CVR (a deployment may
+        # not: the worker refuses to start with it elsewhere).
+        if "DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER" not in os.environ:
+            env["DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER"] = "true"
         if "MEDCOM_SENDER_SOR_BY_EAN" not in os.environ:  # a deployment names its hospitals' mailboxes itself
             env["MEDCOM_SENDER_SOR_BY_EAN"] = json.dumps({DEV_HOSPITAL_EAN: DEV_TOKEN_SCOPES[Role.HOSPITAL]["sor"]})
         return env

@@ -33,6 +33,8 @@ from tests.support.databases import drop_templates, temporary_database
 # Tests build apps and workers without payload keys (the encryption tests bring their own); a real process
 # refuses to start that way unless told this is a throw-away setup (activities.platform.startup_checks).
 os.environ.setdefault("ALLOW_UNENCRYPTED_PAYLOADS", "true")
+# Letters in tests go to spools and fakes as the placeholder sender CVR, which a deployment may not use.
+os.environ.setdefault("DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER", "true")
 # Personal data in the store is always sealed with citizen keys: the run makes its own KEK and look-up secret,
 # inherited by the processes it starts (a worker and an API must share them to read each other's data).
 os.environ.setdefault("CITIZEN_KEK_KEYS", new_key_ring_entry(f"test-kek-{secrets.token_hex(4)}"))

@@ -16,6 +16,10 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
+from activities.platform.startup_checks import StartupError
+
+PLACEHOLDER_SENDER_CVR = "00000000"
+
 
 class PlanForwardingSettings(BaseSettings):
     """Whom the service forwards plans to: read by the sender, and by the intake, whose case decides at once that
@@ -47,10 +51,15 @@ class TransportSettings(PlanForwardingSettings):
         description="Where the embedded Digital Post transport spools letters. Unset: DATA_DIR/digital-post",
     )
     digital_post_sender_id: str = Field(
-        default="00000000",
+        default=PLACEHOLDER_SENDER_CVR,
         pattern=r"^\d{8}$",
-        description="The municipality's CVR number as the sender of its letters (MeMo Sender, idType CVR) "
-        "[a placeholder until a deployment sets it]",
+        description="The municipality's CVR number as the sender of its letters (MeMo Sender, idType CVR). The "
+        "default is a placeholder: the worker refuses to start with it unless DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER",
+    )
+    digital_post_allow_placeholder_sender: bool = Field(
+        default=False,
+        description="Let the worker send letters as the placeholder CVR 00000000: for `make run` (which sets it "
+        "unless DIGITAL_POST_SENDER_ID is set) and tests, never a deployment",
     )
     digital_post_sender_label: str = Field(default="Kommunens genoptræning", min_length=1, max_length=200)
     message_give_up_hours: float = Field(
@@ -101,6 +110,15 @@ class TransportSettings(PlanForwardingSettings):
         description="How often the outbox-sweep and vans-inbox-poll Temporal Schedules run whether or not the "
         "watcher saw work: the safety net for anything it missed",
     )
+
+    def require_real_sender(self) -> None:
+        """StartupError while the letters' sender is the placeholder CVR and no throw-away setup allows it: Digital
+        Post would reject (or misattribute) letters from 00000000."""
+        if self.digital_post_sender_id == PLACEHOLDER_SENDER_CVR and not self.digital_post_allow_placeholder_sender:
+            raise StartupError(
+                f"DIGITAL_POST_SENDER_ID is the placeholder {PLACEHOLDER_SENDER_CVR}: set it to the municipality's "
+                "CVR number (8 digits); only `make run` and tests set DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER=true"
+            )
 
     @property
     def give_up_after(self) -> timedelta:

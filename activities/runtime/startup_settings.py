@@ -21,11 +21,12 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
+from activities.messaging.settings import TransportSettings
 from activities.platform.logging_setup import configure_logging
 from activities.platform.startup_checks import SETTINGS_EXIT_CODE, StartupError, describe_validation_errors
 from activities.runtime.settings import Settings
 
-__all__ = ["SETTINGS_EXIT_CODE", "Requirement", "refuse_to_start", "startup_settings"]
+__all__ = ["SENDER_CVR", "SETTINGS_EXIT_CODE", "Requirement", "refuse_to_start", "startup_settings"]
 
 logger = logging.getLogger("genoptraening.startup")
 
@@ -55,6 +56,18 @@ CITIZEN_KEYS = Requirement(
     _citizen_keys,
 )
 DATABASE_URL = Requirement(("database_url",), Settings.require_database_url)
+
+
+def _sender_cvr(_: object) -> None:
+    # The letters' sender lives in the transports block, which the worker reads beside its `Settings`.
+    try:
+        transports = TransportSettings()
+    except ValidationError:
+        return  # the block's own errors name DIGITAL_POST_SENDER_ID when its form (8 digits) is wrong
+    transports.require_real_sender()
+
+
+SENDER_CVR = Requirement((), _sender_cvr)
 CODEC_AUTH = Requirement(("codec_auth_required", "api_host"), Settings.require_codec_auth)
 TEMPORAL_TLS = Requirement(
     ("temporal_tls_ca", "temporal_tls_cert", "temporal_tls_key", "temporal_tls_server_name", "temporal_api_key"),

@@ -25,6 +25,7 @@ from activities.runtime.startup_settings import (
     CITIZEN_KEYS,
     DATABASE_URL,
     PAYLOAD_KEYS,
+    SENDER_CVR,
     TEMPORAL_TLS,
     refuse_to_start,
     startup_settings,
@@ -33,7 +34,7 @@ from activities.runtime.worker_health import WorkerHealthSettings
 
 logger = logging.getLogger("genoptraening.worker")
 
-REQUIREMENTS = (PAYLOAD_KEYS, CITIZEN_KEYS, DATABASE_URL, TEMPORAL_TLS)
+REQUIREMENTS = (PAYLOAD_KEYS, CITIZEN_KEYS, DATABASE_URL, TEMPORAL_TLS, SENDER_CVR)
 SETTINGS_BLOCKS = (ObservabilitySettings, TransportSettings, WorkerHealthSettings)
 
 

@@ -99,6 +99,7 @@ def test_the_worker_names_every_bad_setting_in_one_line(argv: list[str]) -> None
         "CITIZEN_KEK_KEYS",
         "TEMPORAL_TLS_KEY",
         "TEMPORAL_TLS_CERT cannot be read",
+        "DIGITAL_POST_SENDER_ID is the placeholder",  # unset: the placeholder CVR, allowed only on make run
     ):
         assert setting in line, (setting, line)
     # PAYLOAD_ENCRYPTION_KEYS is malformed: said once, not again as "not set".
@@ -143,6 +144,7 @@ def test_outside_make_run_the_api_refuses_to_start_without_a_key_source() -> Non
         {  # refused after the SDK's runtime has started: Temporal cannot be reached
             "PAYLOAD_ENCRYPTION_KEYS": new_key_ring_entry("k1"),
             "ALLOW_EPHEMERAL_CITIZEN_KEYS": "true",
+            "DIGITAL_POST_SENDER_ID": "12345678",
             "DATABASE_URL": UNREACHABLE_URL,
             "TEMPORAL_ADDRESS": "127.0.0.1:1",
         },
