@@ -54,6 +54,7 @@ def letter_message(
             created=now,
             filename=filename,
             pdf=render_pdf(letter),
+            legal_notification=letter.legal_notification,
         )
     )
     return OutboundMessage(

@@ -31,6 +31,7 @@ class MemoLetter:
     created: datetime
     filename: str
     pdf: bytes
+    legal_notification: bool  # true for an afgørelse only (letters.texts.DECISIONS)
 
 
 def _add(parent: ElementTree.Element, name: str, text: str | None = None) -> ElementTree.Element:
@@ -41,14 +42,14 @@ def _add(parent: ElementTree.Element, name: str, text: str | None = None) -> Ele
 
 
 def memo_message(letter: MemoLetter) -> bytes:
-    """The MeMo XML of one letter (legalNotification: an afgørelse or a notice of a right)."""
+    """The MeMo XML of one letter (legalNotification: true only for an afgørelse)."""
     message = ElementTree.Element(f"{_M}Message", {"memoVersion": MEMO_VERSION})
     header = _add(message, "MessageHeader")
     _add(header, "messageType", "DIGITALPOST")
     _add(header, "messageUUID", letter.message_uuid)
     _add(header, "label", letter.label)
     _add(header, "mandatory", "false")
-    _add(header, "legalNotification", "true")
+    _add(header, "legalNotification", "true" if letter.legal_notification else "false")
     sender = _add(header, "Sender")
     _add(sender, "senderID", letter.sender_cvr)
     _add(sender, "idType", "CVR")

@@ -21,6 +21,11 @@ def danish_date(day: date) -> str:
     return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
 
 
+# Only an afgørelse goes as a legal notification (MeMo legalNotification): forvaltningsloven kap. 6 (§§ 22-25)
+# gives decisions their begrundelse and klagevejledning; the other letters inform and decide nothing.
+DECISIONS = frozenset({MessageKind.LETTER_DECISION})
+
+
 @dataclass(frozen=True)
 class Letter:
     kind: MessageKind
@@ -29,6 +34,10 @@ class Letter:
     written_on: date
     paragraphs: tuple[str, ...]
     sender: str
+
+    @property
+    def legal_notification(self) -> bool:
+        return self.kind in DECISIONS
 
 
 def first_contact(citizen_name: str, sender: str, written_on: date, discharge_date: date) -> Letter:
