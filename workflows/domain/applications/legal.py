@@ -41,9 +41,12 @@ class LegalReferenceTable:
 # Serviceloven §86 stk. 1 and stk. 2 (LBK nr. 909 af 3. juli 2024); the service takes applications from this date.
 _SEL86_STK1 = LegalProvision(CareLevel.SEL86_STK1, "Serviceloven", "§ 86, stk. 1", verified=True)
 _SEL86_STK2 = LegalProvision(CareLevel.SEL86_STK2, "Serviceloven", "§ 86, stk. 2", verified=True)
-# Ældreloven (L 89 2024-25, in force 1 July 2025) via Serviceloven §2 stk. 5 (L 92 2024-25). UNCERTAIN: the
-# paragraph is most likely § 13 and/or § 14 (domain-notes §6, open item 3); verify before relying on it.
-_AELDRELOVEN = LegalProvision(CareLevel.AELDRELOVEN, "Ældreloven", "§ 13 eller § 14", verified=False)
+# Ældreloven (L 89 2024-25, in force 1 July 2025) replaces §86 for those it covers (Serviceloven §2 stk. 5, L 92
+# 2024-25, lists ÆL §§ 10, 13, 14, 16, 17; §10 helhedspleje, §16 aflastning, §17 ophold: domain-notes §6), so
+# genoptræning (§86 stk. 1) is ÆL § 13 and vedligeholdelsestræning (stk. 2) § 14. UNCERTAIN: not yet checked
+# against retsinformation.dk (domain-notes §10, open item 3), hence verified=False.
+_AELDRELOVEN_13 = LegalProvision(CareLevel.AELDRELOVEN, "Ældreloven", "§ 13", verified=False)
+_AELDRELOVEN_14 = LegalProvision(CareLevel.AELDRELOVEN, "Ældreloven", "§ 14", verified=False)
 
 LEGAL_REFERENCES: tuple[LegalReferenceTable, ...] = (
     LegalReferenceTable(
@@ -59,9 +62,9 @@ LEGAL_REFERENCES: tuple[LegalReferenceTable, ...] = (
         valid_from=date(2025, 7, 1),
         references={
             (LegalBasis.STK1, False): _SEL86_STK1,
-            (LegalBasis.STK1, True): _AELDRELOVEN,
+            (LegalBasis.STK1, True): _AELDRELOVEN_13,
             (LegalBasis.STK2, False): _SEL86_STK2,
-            (LegalBasis.STK2, True): _AELDRELOVEN,
+            (LegalBasis.STK2, True): _AELDRELOVEN_14,
         },
     ),
 )

@@ -82,6 +82,18 @@ def test_the_application_date_chooses_the_legal_reference(
     assert reference.citation.startswith("Ældreloven" if care_level is CareLevel.AELDRELOVEN else "Serviceloven § 86")
 
 
+@pytest.mark.parametrize(("basis", "section"), [(LegalBasis.STK1, "§ 13"), (LegalBasis.STK2, "§ 14")])
+def test_an_aeldrelov_application_cites_its_one_section(basis: LegalBasis, section: str) -> None:
+    """Genoptræning (§86 stk. 1's kind) under Ældreloven § 13, vedligeholdelsestræning (stk. 2's) under § 14: the
+    decision letter cites the one section, never a choice of two."""
+    application = make_application(application_date="2025-07-01", legal_basis=basis, covered_by_aeldreloven=True)
+    state, _ = run([(receive(application), noon("2025-07-02"))])
+    reference = state.legal_reference
+    assert reference is not None
+    assert reference.citation == f"Ældreloven {section}"
+    assert "eller" not in reference.citation
+
+
 @pytest.mark.parametrize(
     ("application_date", "message"),
     [("2018-06-30", "no legal references in force"), ("2025-07-03", "application_date lies in the future")],
