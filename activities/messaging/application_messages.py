@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from activities.messaging.case_messages import NothingToQueue, letter_message, sender_label
+from activities.messaging.case_messages import NothingToQueue, case_reference, letter_message, letter_sender
 from activities.messaging.letters.texts import decision
 from activities.messaging.settings import TransportSettings
 from activities.platform.db import Pool
@@ -41,10 +41,11 @@ async def render_application_message(
         raise NothingToQueue("the decision is not in the application's stream (yet)")
     made = decisions[request.decision - 1]
     citizen = received.application.citizen
-    sender = await sender_label(conn, received.application.municipality_code, settings.digital_post_sender_label)
+    sender = await letter_sender(conn, received.application.municipality_code, settings)
     letter = decision(
         citizen.name,
         sender,
+        case_reference(request.application_id),
         today,
         granted=made.outcome is DecisionOutcome.GRANTED,
         citation=made.legal_reference.citation,

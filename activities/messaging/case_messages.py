@@ -11,9 +11,9 @@ import psycopg
 
 from activities.messaging.letters.memo import MemoLetter, memo_message
 from activities.messaging.letters.pdf import render_pdf
-from activities.messaging.letters.texts import Letter, first_contact, free_choice
+from activities.messaging.letters.texts import Letter, LetterSender, first_contact, free_choice
 from activities.messaging.medcom.inbound_messages import original_of_case_letter
-from activities.messaging.settings import TransportSettings
+from activities.messaging.settings import SenderContact, TransportSettings
 from activities.platform.db import Pool
 from activities.store.eventstore import EventStore
 from workflows.contracts.messaging import QueueCaseMessage
@@ -33,10 +33,30 @@ async def case_state(pool: Pool, case_id: str) -> CaseState:
     return fold(CaseState(case_id=case_id), [event.event for event in stored])
 
 
-async def sender_label(conn: psycopg.AsyncConnection[Any], municipality_code: str | None, fallback: str) -> str:
+def sender_of(contact: SenderContact) -> LetterSender:
+    address = tuple(line for line in (contact.unit, contact.address) if line)
+    reach = [f"Telefon {contact.phone}"]
+    reach += [f"E-mail {contact.email}"] if contact.email else []
+    reach += [contact.web] if contact.web else []
+    return LetterSender(name=contact.name, address=address, contact=tuple(reach))
+
+
+async def letter_sender(
+    conn: psycopg.AsyncConnection[Any], municipality_code: str | None, settings: TransportSettings
+) -> LetterSender:
+    """The municipality as its letters name it (LETTER_SENDER_CONTACTS); unlisted (only `make run` and tests start
+    so, `require_real_sender`): its name in the register, else DIGITAL_POST_SENDER_LABEL, without an address."""
+    contact = settings.letter_sender_contacts.get(municipality_code or "")
+    if contact is not None:
+        return sender_of(contact)
     cursor = await conn.execute("SELECT name FROM municipalities WHERE code = %s", (municipality_code,))
     row = await cursor.fetchone()
-    return str(row[0]) if row else fallback
+    return LetterSender(name=str(row[0]) if row else settings.digital_post_sender_label)
+
+
+def case_reference(owner_id: str) -> str:
+    """The reference a letter names, for the citizen to quote: the case's (or application's) id."""
+    return f"Sagsnr. {owner_id}"
 
 
 def letter_message(
@@ -49,7 +69,7 @@ def letter_message(
             message_uuid=message_id,
             label=letter.title,
             sender_cvr=settings.digital_post_sender_id,
-            sender_label=letter.sender,
+            sender_label=letter.sender.name,
             recipient_cpr=cpr,
             created=now,
             filename=filename,
@@ -71,6 +91,7 @@ def letter_message(
             "format": "MeMo 1.2",
             "filename": filename,
             "written_on": str(letter.written_on),
+            "reference": letter.reference,
         },
         **owner,
     )
@@ -88,15 +109,16 @@ async def render_case_message(
     if plan is None:
         raise NothingToQueue("the case has no plan")
     now = datetime.now(UTC)
-    sender = await sender_label(conn, state.responsible_municipality_code, settings.digital_post_sender_label)
+    sender = await letter_sender(conn, state.responsible_municipality_code, settings)
     owner = {"case_id": request.case_id, "plan_id": plan.plan_id}
+    reference = case_reference(request.case_id)
     if request.kind is MessageKind.LETTER_FIRST_CONTACT:
-        letter = first_contact(plan.patient.name, sender, today, plan.discharge_date)
+        letter = first_contact(plan.patient.name, sender, reference, today, plan.discharge_date)
         return letter_message(letter, request.message_id, plan.patient.cpr, settings, now, **owner)
     if request.kind is MessageKind.LETTER_FREE_CHOICE:
         if state.start_guarantee_due_on is None:
             raise NothingToQueue("the case has no start guarantee")
-        letter = free_choice(plan.patient.name, sender, today, state.start_guarantee_due_on)
+        letter = free_choice(plan.patient.name, sender, reference, today, state.start_guarantee_due_on)
         return letter_message(letter, request.message_id, plan.patient.cpr, settings, now, **owner)
     if request.kind is MessageKind.PLAN_FORWARD:
         ean = settings.medcom_plan_forward_eans.get(state.responsible_municipality_code or "")

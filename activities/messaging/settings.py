@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings
 
 from activities.platform.startup_checks import StartupError
@@ -40,6 +40,17 @@ class PlanForwardingSettings(BaseSettings):
         return value
 
 
+class SenderContact(BaseModel):
+    """One municipality as its letters name it: full name, postal address and how the citizen reaches it."""
+
+    name: str = Field(min_length=1, max_length=200, description='The full name, e.g. "Frederiksberg Kommune"')
+    unit: str | None = Field(default=None, max_length=200, description="The unit that writes, e.g. Genoptræning")
+    address: str = Field(min_length=1, max_length=200, description='e.g. "Smallegade 1, 2000 Frederiksberg"')
+    phone: str = Field(min_length=1, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+    web: str | None = Field(default=None, max_length=200)
+
+
 class TransportSettings(PlanForwardingSettings):
     vans_dir: Path | None = Field(
         default=None,
@@ -55,6 +66,11 @@ class TransportSettings(PlanForwardingSettings):
         pattern=r"^\d{8}$",
         description="The municipality's CVR number as the sender of its letters (MeMo Sender, idType CVR). The "
         "default is a placeholder: the worker refuses to start with it unless DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER",
+    )
+    letter_sender_contacts: dict[str, SenderContact] = Field(
+        default_factory=dict,
+        description="JSON object: municipality code -> {name, unit?, address, phone, email?, web?}, the sender "
+        "block of that municipality's letters. Required outside `make run` and tests (with the real sender CVR)",
     )
     digital_post_allow_placeholder_sender: bool = Field(
         default=False,
@@ -111,14 +127,30 @@ class TransportSettings(PlanForwardingSettings):
         "watcher saw work: the safety net for anything it missed",
     )
 
+    @field_validator("letter_sender_contacts")
+    @classmethod
+    def _contact_codes(cls, value: dict[str, SenderContact]) -> dict[str, SenderContact]:
+        if not all(len(code) == 3 and code.isdigit() for code in value):
+            raise ValueError("LETTER_SENDER_CONTACTS is keyed by 3-digit municipality codes")
+        return value
+
     def require_real_sender(self) -> None:
-        """StartupError while the letters' sender is the placeholder CVR and no throw-away setup allows it: Digital
-        Post would reject (or misattribute) letters from 00000000."""
-        if self.digital_post_sender_id == PLACEHOLDER_SENDER_CVR and not self.digital_post_allow_placeholder_sender:
-            raise StartupError(
+        """StartupError while the letters' sender is the placeholder CVR, or names no address, and no throw-away
+        setup allows it: Digital Post would reject (or misattribute) letters from 00000000, and a citizen could not
+        tell whom to answer."""
+        if self.digital_post_allow_placeholder_sender:
+            return
+        problems = []
+        if self.digital_post_sender_id == PLACEHOLDER_SENDER_CVR:
+            problems.append(
                 f"DIGITAL_POST_SENDER_ID is the placeholder {PLACEHOLDER_SENDER_CVR}: set it to the municipality's "
-                "CVR number (8 digits); only `make run` and tests set DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER=true"
+                "CVR number (8 digits)"
             )
+        if not self.letter_sender_contacts:
+            problems.append("LETTER_SENDER_CONTACTS is not set: letters would carry no address or contact details")
+        if problems:
+            problems.append("only `make run` and tests set DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER=true")
+            raise StartupError("; ".join(problems))
 
     @property
     def give_up_after(self) -> timedelta:

@@ -10,6 +10,17 @@ import holidays
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 
 
+MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def danish_date(day: date) -> str:
+    """The one date style of what the citizen reads (letters, klagevejledning): "7. december 2026"."""
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
 def local_date(instant: datetime) -> date:
     return instant.astimezone(DANISH_TIME).date()
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from workflows.domain.calendar import danish_date
 from workflows.domain.messaging.model import MessageKind
 
-MONTHS = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)  # fmt: skip
+__all__ = ["DECISIONS", "Letter", "LetterSender", "danish_date", "decision", "first_contact", "free_choice"]
 
 
-def danish_date(day: date) -> str:
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+@dataclass(frozen=True)
+class LetterSender:
+    """Who writes: the municipality's full name, and its address and contact lines (docs/medcom.md, "Letters")."""
+
+    name: str
+    address: tuple[str, ...] = ()
+    contact: tuple[str, ...] = ()
 
 
 # Only an afgørelse goes as a legal notification (MeMo legalNotification): forvaltningsloven kap. 6 (§§ 22-25)
@@ -33,14 +36,17 @@ class Letter:
     citizen_name: str
     written_on: date
     paragraphs: tuple[str, ...]
-    sender: str
+    sender: LetterSender
+    reference: str  # the case's reference as the citizen quotes it ("Sagsnr. ...")
 
     @property
     def legal_notification(self) -> bool:
         return self.kind in DECISIONS
 
 
-def first_contact(citizen_name: str, sender: str, written_on: date, discharge_date: date) -> Letter:
+def first_contact(
+    citizen_name: str, sender: LetterSender, reference: str, written_on: date, discharge_date: date
+) -> Letter:
     # BEK om genoptræningsplaner kapitel 2 (sst.dk "Frit valg af genoptræningstilbud"): at the first contact
     # the home municipality tells the citizen which providers they may choose among.
     return Letter(
@@ -49,6 +55,7 @@ def first_contact(citizen_name: str, sender: str, written_on: date, discharge_da
         citizen_name=citizen_name,
         written_on=written_on,
         sender=sender,
+        reference=reference,
         paragraphs=(
             f"Sygehuset har sendt os din genoptræningsplan fra udskrivelsen den {danish_date(discharge_date)}. "
             "Genoptræningen er gratis for dig.",
@@ -63,7 +70,9 @@ def first_contact(citizen_name: str, sender: str, written_on: date, discharge_da
     )
 
 
-def free_choice(citizen_name: str, sender: str, written_on: date, guarantee_due_on: date) -> Letter:
+def free_choice(
+    citizen_name: str, sender: LetterSender, reference: str, written_on: date, guarantee_due_on: date
+) -> Letter:
     # Sundhedsloven §140 stk. 4: no start offered within 7 days of discharge (or of the later date the plan
     # names), so the citizen may choose a private provider KL has an agreement with (stk. 5).
     return Letter(
@@ -72,6 +81,7 @@ def free_choice(citizen_name: str, sender: str, written_on: date, guarantee_due_
         citizen_name=citizen_name,
         written_on=written_on,
         sender=sender,
+        reference=reference,
         paragraphs=(
             "Vi har ikke kunnet tilbyde dig at begynde din genoptræning inden for 7 dage efter udskrivelsen "
             f"(senest den {danish_date(guarantee_due_on)}).",
@@ -86,7 +96,8 @@ def free_choice(citizen_name: str, sender: str, written_on: date, guarantee_due_
 
 def decision(
     citizen_name: str,
-    sender: str,
+    sender: LetterSender,
+    reference: str,
     written_on: date,
     *,
     granted: bool,
@@ -117,5 +128,6 @@ def decision(
         citizen_name=citizen_name,
         written_on=written_on,
         sender=sender,
+        reference=reference,
         paragraphs=tuple(paragraphs),
     )

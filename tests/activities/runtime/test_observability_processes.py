@@ -43,7 +43,7 @@ def environment(env: WorkflowEnvironment, database_url: str, **extra: str) -> di
         "TEMPORAL_TASK_QUEUE": f"log-format-{free_port()}",
         "PAYLOAD_ENCRYPTION_KEYS": new_key_ring_entry("k1"),
         "ALLOW_EPHEMERAL_CITIZEN_KEYS": "true",
-        "DIGITAL_POST_SENDER_ID": "12345678",  # a CVR of the right form: the placeholder is refused
+        "DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER": "true",  # letters from the placeholder CVR, as `make run`'s
         **extra,
     }
 

@@ -1,7 +1,10 @@
 """Outside `make run` the worker refuses to send letters as the placeholder sender CVR 00000000, or as anything
-that is not 8 digits; the refusal names DIGITAL_POST_SENDER_ID. `make run` allows the placeholder explicitly."""
+that is not 8 digits, or without the municipality's address; the refusal names the setting. `make run` allows the
+placeholder explicitly."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -15,6 +18,7 @@ def _check(monkeypatch: pytest.MonkeyPatch, **env: str) -> str | None:
     """The refusal of the worker's sender check and transport block for this environment, None if it may start."""
     monkeypatch.delenv("DIGITAL_POST_SENDER_ID", raising=False)
     monkeypatch.delenv("DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER", raising=False)
+    monkeypatch.delenv("LETTER_SENDER_CONTACTS", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     try:
@@ -41,8 +45,20 @@ def test_a_cvr_that_is_not_8_digits_is_refused_by_name(monkeypatch: pytest.Monke
     assert "placeholder" not in line  # the form is wrong; said once, by the block
 
 
-def test_a_real_cvr_starts(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _check(monkeypatch, DIGITAL_POST_SENDER_ID="29189846") is None
+CONTACTS = json.dumps({"147": {"name": "Frederiksberg Kommune", "address": "Smallegade 1, 2000 Frederiksberg",
+                            "phone": "38 21 21 21"}})  # fmt: skip
+
+
+def test_a_real_cvr_with_the_municipality_s_address_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _check(monkeypatch, DIGITAL_POST_SENDER_ID="29189846", LETTER_SENDER_CONTACTS=CONTACTS) is None
+
+
+def test_letters_without_an_address_are_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    line = _check(monkeypatch, DIGITAL_POST_SENDER_ID="29189846")
+    assert line is not None and "LETTER_SENDER_CONTACTS is not set" in line, line
+    assert "DIGITAL_POST_SENDER_ID" not in line
+    wrong = _check(monkeypatch, DIGITAL_POST_SENDER_ID="29189846", LETTER_SENDER_CONTACTS='{"147": {"name": "X"}}')
+    assert wrong is not None and "LETTER_SENDER_CONTACTS" in wrong, wrong
 
 
 def test_make_run_allows_the_placeholder_explicitly(monkeypatch: pytest.MonkeyPatch) -> None:

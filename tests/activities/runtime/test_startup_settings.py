@@ -144,7 +144,7 @@ def test_outside_make_run_the_api_refuses_to_start_without_a_key_source() -> Non
         {  # refused after the SDK's runtime has started: Temporal cannot be reached
             "PAYLOAD_ENCRYPTION_KEYS": new_key_ring_entry("k1"),
             "ALLOW_EPHEMERAL_CITIZEN_KEYS": "true",
-            "DIGITAL_POST_SENDER_ID": "12345678",
+            "DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER": "true",
             "DATABASE_URL": UNREACHABLE_URL,
             "TEMPORAL_ADDRESS": "127.0.0.1:1",
         },

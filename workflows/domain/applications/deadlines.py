@@ -8,7 +8,7 @@ from workflows.domain.applications.events import AppealGuidance
 from workflows.domain.applications.legal import appeal_procedure_for
 from workflows.domain.applications.model import ApplicationDeadlineKind, ApplicationStatus
 from workflows.domain.applications.state import ASSESSING, ApplicationState
-from workflows.domain.calendar import end_of_local_day
+from workflows.domain.calendar import danish_date, end_of_local_day
 
 
 def appeal_due_on(notified_on: date) -> date:
@@ -29,7 +29,7 @@ def appeal_guidance(notified_on: date) -> AppealGuidance:
     due = appeal_due_on(notified_on)
     weeks = procedure.appeal_days // 7
     text = (
-        f"Du kan klage over afgørelsen. Klagen skal være modtaget i kommunen senest {due:%d.%m.%Y}, "
+        f"Du kan klage over afgørelsen. Klagen skal være modtaget i kommunen senest den {danish_date(due)}, "
         f"{weeks} uger efter, at du fik afgørelsen. Kommunen vurderer afgørelsen igen. Fastholder kommunen "
         "afgørelsen, sender den din klage videre til Ankestyrelsen."
     )

@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import pytest
 
 from activities.messaging.case_messages import letter_message
 from activities.messaging.letters.memo import MEMO_NS
-from activities.messaging.letters.texts import Letter, decision, first_contact, free_choice
+from activities.messaging.letters.texts import Letter
 from activities.messaging.settings import TransportSettings
+from tests.activities.messaging.letters.letter_fixtures import LETTERS
 from workflows.domain.messaging.model import MessageKind
-
-SENDER = "Frederiksberg Kommune"
-TODAY = date(2026, 12, 7)
-
-
-def _decision(granted: bool) -> Letter:
-    return decision(
-        "Karen Jensen",
-        SENDER,
-        TODAY,
-        granted=granted,
-        citation="Serviceloven § 86, stk. 1",
-        period=(date(2027, 1, 4), date(2027, 3, 26)) if granted else None,
-        reason=None if granted else "Behovet kan dækkes af egen træning.",
-        appeal_text="Du kan klage inden 4 uger.",
-    )
-
-
-LETTERS = {
-    "first contact": first_contact("Karen Jensen", SENDER, TODAY, date(2026, 12, 1)),
-    "free choice": free_choice("Karen Jensen", SENDER, TODAY, date(2026, 12, 8)),
-    "decision granted": _decision(granted=True),
-    "decision refused": _decision(granted=False),
-}
 
 
 def _legal_notification(letter: Letter) -> str | None:

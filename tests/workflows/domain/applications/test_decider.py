@@ -164,7 +164,7 @@ def test_a_grant_carries_its_period_appeal_guidance_and_legal_reference() -> Non
     assert event.legal_reference == state.legal_reference
     guidance = event.appeal_guidance
     assert (guidance.complain_to, guidance.within_days, guidance.forwarded_to) == ("municipality", 28, "Ankestyrelsen")
-    assert guidance.appeal_due_on == date(2025, 12, 5) and "05.12.2025" in guidance.text
+    assert guidance.appeal_due_on == date(2025, 12, 5) and "senest den 5. december 2025," in guidance.text
     assert state.status is Status.GRANTED and state.free_of_charge
 
 
