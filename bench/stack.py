@@ -163,6 +163,7 @@ async def own_stack(log_path: Path, environment: Mapping[str, str]) -> AsyncIter
             "TEMPORAL_TASK_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
             "LOG_LEVEL": "WARNING",
             "PAYLOAD_ENCRYPTION_KEYS": PAYLOAD_KEYS,
+            "DIGITAL_POST_ALLOW_PLACEHOLDER_SENDER": "true",  # a throw-away stack: no municipality's letters go out
             "CITIZEN_KEK_KEYS": os.environ.get("CITIZEN_KEK_KEYS") or new_key_ring_entry("bench-kek"),
             "CITIZEN_LOOKUP_SECRET": os.environ.get("CITIZEN_LOOKUP_SECRET")
             or base64.b64encode(secrets.token_bytes(32)).decode("ascii"),

@@ -18,6 +18,7 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from activities.platform.db import Pool
+from activities.queries.cases import upsert_municipality
 from api.auth.principal import Role
 from api.main import create_app
 from tests.support.api_helpers import Api, danish_today, fresh_plan, post_plan, unused_municipality
@@ -178,6 +179,8 @@ async def api(dev_server_env: WorkflowEnvironment, pool: Pool) -> AsyncIterator[
     keys = {"payload_encryption_keys": encrypting_settings().payload_encryption_keys}
     async with running_application_api(dev_server_env, pool, **keys) as running:
         home, elsewhere = await unused_municipality(pool), await unused_municipality(pool)
+        # In the register from the start: getMunicipality may run before putMunicipality (worksteal, two workers).
+        await upsert_municipality(pool, home, f"Kommune {home}", contact_working_days=5)
         case = await post_plan(running.http, fresh_plan(home_municipality_code=home))
         application = await post_application(
             running.http, application_payload(application_date=danish_today(), municipality_code=home)

@@ -103,17 +103,24 @@ def fresh_plan(**overrides: Any) -> dict[str, Any]:
     return plan_payload(**{"discharge_date": danish_today(), **overrides})
 
 
+_HANDED_OUT: set[str] = set()  # codes given to a test already: two calls in a row never give the same one
+
+
 async def unused_municipality(pool: Pool) -> str:
-    """A municipality code no case and no register entry uses yet (the database is shared by all tests)."""
+    """A municipality code no case and no register entry uses yet (the database is shared by all tests), and none
+    handed out before in this process (a test's `home` and `other` were sometimes the same code)."""
     async with pool.connection() as conn:
         cursor = await conn.execute(
             "SELECT code FROM municipalities"
             " UNION SELECT municipality_code FROM cases WHERE municipality_code IS NOT NULL"
             " UNION SELECT responsible_municipality_code FROM cases WHERE responsible_municipality_code IS NOT NULL"
+            " UNION SELECT municipality_code FROM teams UNION SELECT municipality_code FROM caseworkers"
         )
-        used = {row[0] for row in await cursor.fetchall()}
+        used = {row[0] for row in await cursor.fetchall()} | _HANDED_OUT
     free = [str(code) for code in range(102, 900) if str(code) not in used]
-    return random.choice(free)
+    code = random.choice(free)
+    _HANDED_OUT.add(code)
+    return code
 
 
 async def post_plan(http: httpx.AsyncClient, plan: dict[str, Any]) -> httpx.Response:
