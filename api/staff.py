@@ -46,7 +46,7 @@ async def seen_caseworker(pool: Pool, principal: Principal) -> dict[str, Any] | 
 # kept to the minute, and a command does not pay a write transaction of its own each time. A token naming another
 # team or name is recorded at once (it is another key).
 SEEN_RECORD_SECONDS = 60.0
-_recently_recorded: dict[tuple[str, str, str | None, str | None], float] = {}
+_recently_recorded: dict[tuple[str, str, str, str | None, str | None], float] = {}
 
 
 async def note_caseworker_seen(pool: Pool, principal: Principal, *, now: Callable[[], float] = monotonic) -> None:
@@ -54,7 +54,8 @@ async def note_caseworker_seen(pool: Pool, principal: Principal, *, now: Callabl
     token's caseworker within SEEN_RECORD_SECONDS."""
     if not principal.has(Role.CASEWORKER) or principal.municipality_code is None:
         return
-    key = (principal.municipality_code, principal.subject, principal.name, principal.org_unit)
+    # The pool's name too: each pool is one database (a test run opens several), each with a register of its own.
+    key = (pool.name, principal.municipality_code, principal.subject, principal.name, principal.org_unit)
     recorded = _recently_recorded.get(key)
     if recorded is not None and now() - recorded < SEEN_RECORD_SECONDS:
         return

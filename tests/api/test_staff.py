@@ -11,6 +11,7 @@ from activities.platform.db import Pool
 from activities.queries.staff_register import get_caseworker
 from api.auth.principal import Principal, Role
 from api.staff import SEEN_RECORD_SECONDS, note_caseworker_seen, seen_caseworker
+from tests.support.databases import temporary_pool
 
 
 async def _last_seen(pool: Pool, municipality: str, subject: str) -> tuple[datetime, Any]:
@@ -42,3 +43,14 @@ async def test_commands_record_the_caseworker_once_a_minute_and_a_new_team_at_on
 
     await seen_caseworker(pool, principal)  # a caller who reads the row writes every time
     assert (await _last_seen(pool, municipality, subject))[0] > third
+
+
+async def test_another_database_records_the_same_caseworker_at_once(pool: Pool, postgres_server_url: str) -> None:
+    municipality, subject = "101", f"cw-seen-{uuid.uuid4().hex[:8]}"
+    principal = Principal(subject=subject, roles=frozenset({Role.CASEWORKER}), municipality_code=municipality)
+    await note_caseworker_seen(pool, principal)
+
+    async with temporary_pool(postgres_server_url, max_size=2) as other:
+        await note_caseworker_seen(other, principal)  # within the minute, but that database has not seen them
+
+        assert await get_caseworker(other, municipality, subject) is not None
