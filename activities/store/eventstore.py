@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection, AsyncCursor
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from activities.platform.db import Pool
@@ -34,9 +33,14 @@ from activities.store.read_models.guarantee_facts import facts_of, project_guara
 from activities.store.read_models.recent_states import RecentStates
 from activities.store.read_models.retention_status import project_retention
 from activities.store.retention_events import RetentionEvent, retention_stream, subject_of
-from activities.store.stored_events import SELECT_EVENTS, AnyStoredEvent, StreamType, body_fields, stored_events
 from activities.store.stored_events import StoredApplicationEvent as StoredApplicationEvent  # re-exported
 from activities.store.stored_events import StoredEvent as StoredEvent  # re-exported
+from activities.store.stored_events import StreamType, body_fields
+from activities.store.stream_reads import FINAL_HEAD as FINAL_HEAD  # re-exported
+from activities.store.stream_reads import FINISHED as FINISHED  # re-exported
+from activities.store.stream_reads import StreamReads
+from activities.store.stream_reads import global_order_after as global_order_after  # re-exported
+from activities.store.stream_reads import read_all_on as read_all_on  # re-exported
 from activities.store.table_projection import inserted
 from workflows.contracts.store import AppendApplicationEvents, AppendCaseEvents, AppendResult, EventMetadata
 from workflows.domain.applications.events import ApplicationEvent
@@ -55,13 +59,6 @@ OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 # The advisory-lock class of a stream's lock (the other key is the stream id's hash); migration 0026's
 # allocation lock is (7204118, 26).
 _STREAM_LOCK_CLASS = 7_204_119
-# Only rows whose writing transaction is older than every transaction still running: see the module's doc.
-FINISHED = "(transaction_id IS NULL OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))"
-# The highest position at or below which every event is final (a rebuild fills up to it).
-FINAL_HEAD = (
-    "SELECT coalesce(max(global_position), 0) FROM events"
-    " WHERE (transaction_id IS NULL OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))"
-)
 
 
 class ConcurrencyConflict(Exception):
@@ -113,7 +110,9 @@ def _event_uuids(request: _Append) -> list[uuid.UUID]:
     return ids
 
 
-class EventStore:
+class EventStore(StreamReads):
+    """Appends (below) and reads (`StreamReads`) of the event store."""
+
     def __init__(self, pool: Pool, *, lock_timeout: str = "2s", statement_timeout: str = "4s") -> None:
         self._pool = pool
         # A writer stuck behind its stream's lock this long fails and is retried by Temporal, rather than
@@ -308,55 +307,6 @@ class EventStore:
         assert row is not None
         return AppendResult(case_version=row[0], last_global_position=row[1])
 
-    async def _read(
-        self,
-        stream_id: str,
-        kind: StreamType,
-        event_types: Sequence[str] | None = None,
-        naming: tuple[Sequence[str], str] | None = None,
-    ) -> list[AnyStoredEvent]:
-        of_types = "" if event_types is None else " AND event_type = ANY(%s)"
-        arguments: tuple[Any, ...] = (stream_id, kind.value) + (() if event_types is None else (list(event_types),))
-        if naming is not None:  # body fields that are never sealed (ids), so they compare as stored
-            fields, value = naming
-            of_types += " AND (" + " OR ".join(["payload ->> %s = %s"] * len(fields)) + ")"
-            arguments += tuple(item for field in fields for item in (field, value))
-        async with self._pool.connection() as conn:
-            async with conn.cursor(row_factory=dict_row) as cursor:
-                await cursor.execute(
-                    SELECT_EVENTS + " WHERE case_id = %s AND stream_type = %s" + of_types + " ORDER BY case_version",
-                    arguments,
-                )
-                rows = await cursor.fetchall()
-            return await stored_events(conn, rows)
-
-    async def read_stream(self, case_id: str) -> list[StoredEvent]:
-        """A case's events in version order (nothing for an application's id)."""
-        return [event for event in await self._read(case_id, StreamType.CASE) if isinstance(event, StoredEvent)]
-
-    async def read_stream_events_of(self, case_id: str, event_types: Sequence[str]) -> list[StoredEvent]:
-        """A case's events of these types only, in version order: only they are read and opened."""
-        events = await self._read(case_id, StreamType.CASE, event_types)
-        return [event for event in events if isinstance(event, StoredEvent)]
-
-    async def read_stream_events_naming(
-        self, case_id: str, event_type: str, fields: Sequence[str], value: str
-    ) -> list[StoredEvent]:
-        """A case's events of one type whose body holds `value` in one of `fields` (unsealed ids, such as a note's
-        `note_id` or `corrects_note_id`), in version order: one short read, however long the case's history."""
-        events = await self._read(case_id, StreamType.CASE, [event_type], (fields, value))
-        return [event for event in events if isinstance(event, StoredEvent)]
-
-    async def read_application_stream(self, application_id: str) -> list[StoredApplicationEvent]:
-        """An application's events in version order (nothing for a case's id)."""
-        events = await self._read(application_id, StreamType.APPLICATION)
-        return [event for event in events if isinstance(event, StoredApplicationEvent)]
-
-    async def read_all(self, after_position: int, limit: int) -> list[AnyStoredEvent]:
-        """Up to `limit` events of every stream with a position above `after_position`, in global order."""
-        async with self._pool.connection() as conn:
-            return await read_all_on(conn, after_position, limit)
-
 
 def _earlier_result(request: _Append, ids: list[uuid.UUID], rows: list[tuple[Any, ...]]) -> AppendResult | None:
     """The result of an earlier append with these event ids (a retry), from their stored rows; None if none."""
@@ -371,27 +321,6 @@ def _earlier_result(request: _Append, ids: list[uuid.UUID], rows: list[tuple[Any
         case_version=max(int(v[1]) for v in found.values()),
         last_global_position=max(int(v[2]) for v in found.values()),
     )
-
-
-async def read_all_on(
-    conn: AsyncConnection[Any], after_position: int, limit: int, *, appends_locked_out: bool = False
-) -> list[AnyStoredEvent]:
-    """`EventStore.read_all` on a connection the caller holds (e.g. inside its own transaction).
-
-    Only events no running transaction can still precede (the module's doc), unless the caller holds
-    `LOCK TABLE events IN EXCLUSIVE MODE` (`appends_locked_out`): then every committed event is final, and one
-    read that other transactions' ids would hold back must not be."""
-    async with conn.cursor(row_factory=dict_row) as cursor:
-        await cursor.execute(SELECT_EVENTS + global_order_after(appends_locked_out), (after_position, limit))
-        rows = await cursor.fetchall()
-    return await stored_events(conn, rows)
-
-
-def global_order_after(appends_locked_out: bool = False) -> str:
-    """The WHERE ... ORDER BY ... LIMIT of a read in global order after a position (parameters: the position,
-    the limit); the one place every reader of the global order gets its safe condition from."""
-    finished = "" if appends_locked_out else f" AND {FINISHED}"
-    return f" WHERE global_position > %s{finished} ORDER BY global_position LIMIT %s"
 
 
 async def seal_event(
