@@ -20,12 +20,10 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
 
 from activities.platform.db import Pool, open_pool
 from activities.sealing.personal_data import CitizenKeys
@@ -36,12 +34,11 @@ from activities.store.read_models.cases import CASES, CASES_TABLE
 from activities.store.read_models.guarantee_facts import FACTS_TABLE, insert_history
 from activities.store.read_models.guarantee_facts_rebuild import case_history
 from activities.store.stored_events import (
-    SELECT_EVENTS,
     AnyStoredEvent,
     StoredApplicationEvent,
     StoredEvent,
-    stored_events,
 )
+from activities.store.stream_reads import complete_streams
 
 logger = logging.getLogger(__name__)
 
@@ -61,47 +58,6 @@ class RebuildResults:
     cases: RebuildResult
     applications: RebuildResult
     facts: RebuildResult  # `cases` counts fact versions here
-
-
-_STREAMS = (
-    SELECT_EVENTS
-    + """
-WHERE stream_type IN ('case', 'application') AND (case_id, case_version) > (%(stream)s, %(version)s) {bounds}
-ORDER BY case_id, case_version LIMIT %(limit)s
-"""
-)
-
-
-async def _streams(
-    conn: AsyncConnection[Any], batch_size: int, *, up_to: int | None = None, stream_ids: list[str] | None = None
-) -> AsyncIterator[list[list[AnyStoredEvent]]]:
-    """Complete case and application streams, some `batch_size` events at a time, each event read and opened
-    once; `up_to`: only events at or below that position; `stream_ids`: only those streams."""
-    bounds = (" AND global_position <= %(up_to)s" if up_to is not None else "") + (
-        " AND case_id = ANY(%(ids)s)" if stream_ids is not None else ""
-    )
-    query = _STREAMS.format(bounds=bounds).encode()
-    params: dict[str, Any] = {"stream": "", "version": 0, "limit": batch_size, "up_to": up_to, "ids": stream_ids}
-    streams: list[list[AnyStoredEvent]] = []
-    while True:
-        async with conn.cursor(row_factory=dict_row) as cursor:
-            await cursor.execute(query, params)
-            rows = await cursor.fetchall()
-        if not rows:
-            break
-        params["stream"], params["version"] = rows[-1]["case_id"], rows[-1]["case_version"]
-        for stored in await stored_events(conn, rows):
-            if streams and streams[-1][0].case_id == stored.case_id:
-                streams[-1].append(stored)
-            else:
-                streams.append([stored])
-        # The last stream may go on in the next batch: held back until it is complete.
-        *complete, last = streams
-        if complete:
-            yield complete
-        streams = [last]
-    if streams:
-        yield streams
 
 
 def _citizen(stream: list[AnyStoredEvent]) -> str | None:
@@ -135,10 +91,10 @@ async def _fold(conn: AsyncConnection[Any], streams: list[list[AnyStoredEvent]])
 
 
 async def _fill(conn: AsyncConnection[Any], batch_size: int, **bounds: Any) -> int:
-    """Fold every stream within `bounds` (see `_streams`), a batch per transaction (a savepoint inside the
+    """Fold every stream within `bounds` (see `complete_streams`), a batch per transaction (a savepoint inside the
     swap's); returns the events folded. Logs its progress every PROGRESS_SECONDS, for the operator's terminal."""
     folded, reported = 0, time.monotonic()
-    batches = _streams(conn, batch_size, **bounds)
+    batches = complete_streams(conn, batch_size, **bounds)
     while True:
         async with conn.transaction(), conn.pipeline():
             streams = await anext(batches, None)

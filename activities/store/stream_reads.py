@@ -5,7 +5,8 @@ safe while appends commit out of order: activities/store/eventstore.py's module 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -104,3 +105,61 @@ def global_order_after(appends_locked_out: bool = False) -> str:
     the limit); the one place every reader of the global order gets its safe condition from."""
     finished = "" if appends_locked_out else f" AND {FINISHED}"
     return f" WHERE global_position > %s{finished} ORDER BY global_position LIMIT %s"
+
+
+_STREAMS = (
+    SELECT_EVENTS
+    + """
+WHERE stream_type = ANY(%(kinds)s) AND (case_id, case_version) > (%(stream)s, %(version)s) {bounds}
+ORDER BY case_id, case_version LIMIT %(limit)s
+"""
+)
+
+
+async def complete_streams(
+    conn: AsyncConnection[Any],
+    batch_size: int,
+    *,
+    kinds: Sequence[StreamType] = (StreamType.CASE, StreamType.APPLICATION),
+    up_to: int | None = None,
+    recorded_by: datetime | None = None,
+    stream_ids: list[str] | None = None,
+) -> AsyncIterator[list[list[AnyStoredEvent]]]:
+    """Whole streams of these kinds in (stream, version) order, some `batch_size` events at a time, each event read
+    and opened once (a rebuild, or the start-guarantee facts folded from the events). `up_to`: only events at or
+    below that position; `recorded_by`: only events recorded by then; `stream_ids`: only those streams."""
+    bounds = (
+        (" AND global_position <= %(up_to)s" if up_to is not None else "")
+        + (" AND recorded_at <= %(recorded_by)s" if recorded_by is not None else "")
+        + (" AND case_id = ANY(%(ids)s)" if stream_ids is not None else "")
+    )
+    query = _STREAMS.format(bounds=bounds).encode()
+    params: dict[str, Any] = {
+        "kinds": [kind.value for kind in kinds],
+        "stream": "",
+        "version": 0,
+        "limit": batch_size,
+        "up_to": up_to,
+        "recorded_by": recorded_by,
+        "ids": stream_ids,
+    }
+    streams: list[list[AnyStoredEvent]] = []
+    while True:
+        async with conn.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute(query, params)
+            rows = await cursor.fetchall()
+        if not rows:
+            break
+        params["stream"], params["version"] = rows[-1]["case_id"], rows[-1]["case_version"]
+        for stored in await stored_events(conn, rows):
+            if streams and streams[-1][0].case_id == stored.case_id:
+                streams[-1].append(stored)
+            else:
+                streams.append([stored])
+        # The last stream may go on in the next batch: held back until it is complete.
+        *complete, last = streams
+        if complete:
+            yield complete
+        streams = [last]
+    if streams:
+        yield streams
