@@ -123,11 +123,9 @@ async def start_date_proposal_confirmed(env: WorkflowEnvironment, today: date) -
     return handle
 
 
-async def truthful_messages(env: WorkflowEnvironment, today: date, store: InMemoryCaseStore) -> Case:
-    """The plan's copies settled by a queued letter (sent) and withheld copies; a letter whose delivery fails,
-    resent by a caseworker; the free-choice letter after the breach (the truthful-messages patch)."""
-    store.refuse_sends = True
-    handle = await _distributed_case(env.client, today)
+async def _resent_then_free_choice(env: WorkflowEnvironment, store: InMemoryCaseStore, handle: Case) -> None:
+    """The one letter that failed resent by a caseworker once sends work again, then the guarantee breached (nine
+    days on) and the free-choice letter sent."""
     state = await wait_for_state(handle, lambda s: any(m.status.value == "failed" for m in s.messages.values()))
     (failed,) = [message_id for message_id, m in state.messages.items() if m.status.value == "failed"]
     store.refuse_sends = False
@@ -137,6 +135,14 @@ async def truthful_messages(env: WorkflowEnvironment, today: date, store: InMemo
     await wait_for_state(
         handle, lambda s: s.free_choice_open and all(m.status.value == "sent" for m in s.messages.values())
     )
+
+
+async def truthful_messages(env: WorkflowEnvironment, today: date, store: InMemoryCaseStore) -> Case:
+    """The plan's copies settled by a queued letter (sent) and withheld copies; a letter whose delivery fails,
+    resent by a caseworker; the free-choice letter after the breach (the truthful-messages patch)."""
+    store.refuse_sends = True
+    handle = await _distributed_case(env.client, today)
+    await _resent_then_free_choice(env, store, handle)
     await handle.terminate("recorded")
     return handle
 
@@ -166,15 +172,7 @@ async def light_case(env: WorkflowEnvironment, today: date, store: InMemoryCaseS
     store.refuse_sends = True
     receive = receive_plan(make_plan(discharge_date=today))
     handle, _ = await start_case(env.client, TASK_QUEUE, receive, light=True)
-    state = await wait_for_state(handle, lambda s: s.delivery_failed)
-    (failed,) = [message_id for message_id, m in state.messages.items() if m.status.value == "failed"]
-    store.refuse_sends = False
-    await send(handle, ResendMessage(command_id=cid(), actor=CASEWORKER, message_id=failed))
-    await wait_for_state(handle, lambda s: s.messages[failed].status.value == "sent")
-    await env.sleep(timedelta(days=9))
-    await wait_for_state(
-        handle, lambda s: s.free_choice_open and all(m.status.value == "sent" for m in s.messages.values())
-    )
+    await _resent_then_free_choice(env, store, handle)
     await send(handle, classify())
     await send(handle, CloseCase(command_id=cid(), actor=CASEWORKER, reason=CloseReason.PLAN_SENT_IN_ERROR))
     await handle.result()
