@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 from psycopg import sql
@@ -15,9 +14,9 @@ from activities.platform.keyset_pages import newest_first_page
 from activities.queries.case_scope import TeamScope, scope_conditions, scope_params
 from activities.sealing.erased_models import load_opened
 from activities.sealing.personal_data import open_state
-from activities.sealing.personal_fields import CASE_CITIZEN, CASE_STATE
+from activities.sealing.personal_fields import CASE_CITIZEN, CASE_STATE, BodyFields
 from activities.store.eventstore import EventStore, StoredEvent
-from workflows.domain.inputs import FROM_STORE
+from activities.store.read_models.cases import CASES
 from workflows.domain.model import ProviderKind
 from workflows.domain.state import CaseState
 
@@ -84,17 +83,23 @@ async def list_cases(
     )
 
 
-async def get_case(pool: Pool, case_id: str) -> dict[str, Any] | None:
-    """The case's row: the list columns plus `state`, the whole folded CaseState as JSON."""
+async def _case_row(pool: Pool, case_id: str, state: sql.Composable, fields: BodyFields) -> dict[str, Any] | None:
+    """The case's list columns and `state` as the SQL `state` selects it, its `fields` opened (in clear, or
+    `[slettet]` once erased)."""
     async with pool.connection() as conn:
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
-                sql.SQL("SELECT {}, state FROM cases WHERE case_id = %s").format(_LIST_COLUMNS), (case_id,)
+                sql.SQL("SELECT {}, {} FROM cases WHERE case_id = %s").format(_LIST_COLUMNS, state), (case_id,)
             )
             row = await cur.fetchone()
         if row is not None:
-            await open_state(conn, row["state"], CASE_STATE)  # personal fields in clear, or `[slettet]` once erased
+            await open_state(conn, row["state"], fields)
         return row
+
+
+async def get_case(pool: Pool, case_id: str) -> dict[str, Any] | None:
+    """The case's row: the list columns plus `state`, the whole folded CaseState as JSON."""
+    return await _case_row(pool, case_id, sql.SQL("state"), CASE_STATE)
 
 
 # Of the state, what deciding who may act on the case needs: the plan's sender (a hospital's scope) and the citizen
@@ -109,20 +114,12 @@ _SCOPE_STATE = sql.SQL(
 async def get_case_scope(pool: Pool, case_id: str) -> dict[str, Any] | None:
     """The case's row as a command's scope check needs it: the list columns and, as `state`, only the plan's sender
     and the citizen's CPR (opened alone, or `[slettet]`), not the whole state `get_case` opens."""
-    async with pool.connection() as conn:
-        async with conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(
-                sql.SQL("SELECT {}, {} FROM cases WHERE case_id = %s").format(_LIST_COLUMNS, _SCOPE_STATE), (case_id,)
-            )
-            row = await cur.fetchone()
-        if row is not None:
-            await open_state(conn, row["state"], CASE_CITIZEN)
-        return row
+    return await _case_row(pool, case_id, _SCOPE_STATE, CASE_CITIZEN)
 
 
 def case_state(row: dict[str, Any]) -> CaseState:
     """The CaseState of a `get_case` row (an erased field reads `[slettet]`, though its validator would refuse it)."""
-    return load_opened(partial(CaseState.model_validate, context=FROM_STORE), row["state"], CASE_STATE)
+    return load_opened(CASES.load, row["state"], CASE_STATE)  # loaded as the read model loads it
 
 
 async def find_plan(pool: Pool, sending_hospital_sor_id: str, plan_id: str) -> dict[str, Any] | None:
